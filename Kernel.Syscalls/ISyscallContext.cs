@@ -24,13 +24,57 @@ public interface IGuestMemory
     Errno Read(ulong address, Span<byte> destination);
     Errno Write(ulong address, ReadOnlySpan<byte> source);
 
-    /// <summary>Reads a NUL-terminated string of at most <paramref name="maxLength"/> bytes (ENAMETOOLONG past it).</summary>
+    /// <summary>Reads a NUL-terminated string of fewer than <paramref name="maxLength"/> bytes (ENAMETOOLONG otherwise).</summary>
     Errno ReadCString(ulong address, int maxLength, out string value);
+
+    /// <summary>Direct access to guest memory for zero-copy I/O, after checking [address, address+length) allows it.</summary>
+    Errno GetSpan(ulong address, int length, bool write, out Span<byte> span);
+
+    /// <summary>How many bytes from <paramref name="address"/> (at most <paramref name="length"/>) are accessible.</summary>
+    int AccessibleLength(ulong address, int length, bool write);
 }
 
-/// <summary>What fast-path handlers need to know about the calling task.</summary>
+/// <summary>An open file's operations that may run on the task's thread (they never wait: -EAGAIN instead).</summary>
+public interface IFastFile
+{
+    int StatusFlags { get; }
+    long Read(Span<byte> buffer);
+    long Write(ReadOnlySpan<byte> data);
+    long PRead(Span<byte> buffer, long offset);
+    long PWrite(ReadOnlySpan<byte> data, long offset);
+}
+
+/// <summary>What handlers may touch of the calling task without a round trip to an actor.</summary>
 public interface IKernelTask
 {
     int Tid { get; }
     int Pid { get; }
+    int Ppid { get; }
+    int Pgid { get; }
+    int Sid { get; }
+    uint Uid { get; }
+    uint Euid { get; }
+    uint Gid { get; }
+    uint Egid { get; }
+
+    /// <summary>The open file at <paramref name="fd"/>, or null (EBADF).</summary>
+    IFastFile? File(int fd);
+
+    int Umask { get; set; }
+    ulong ClearChildTid { get; set; }
+    ulong RobustList { get; set; }
+    ulong RobustListLength { get; set; }
+    ulong SignalMask { get; set; }
+    ulong Rseq { get; set; }
+    (ulong Sp, int Flags, ulong Size) AltStack { get; set; }
+
+    /// <summary>Ends this thread (exit).</summary>
+    void ExitThread(int code);
+
+    /// <summary>Ends the whole thread group (exit_group).</summary>
+    void ExitGroup(int code);
+
+    /// <summary>Parks the task on a futex word; a later <see cref="FutexWake"/> or the timeout wakes it.</summary>
+    SyscallResult FutexWait(ulong address, uint expected, uint bitset, TimeSpan? timeout);
+    int FutexWake(ulong address, int count, uint bitset);
 }

@@ -1,0 +1,103 @@
+using Kernel.Actors.Vfs;
+using Kernel.Syscalls.Abi;
+
+namespace Kernel.Actors.Files;
+
+/// <summary>One slot of a file descriptor table.</summary>
+public sealed record FdEntry(OpenFile File, bool CloseOnExec);
+
+/// <summary>
+/// A process's file descriptor table (shared by CLONE_FILES). Lookups are lock-free reads of an immutable
+/// snapshot, so the read/write fast path on a task's thread never waits; changes copy the array under a lock.
+/// </summary>
+public sealed class FdTable
+{
+    private volatile FdEntry?[] _slots = new FdEntry?[64];
+    private readonly Lock _gate = new();
+
+    public int Limit { get; set; } = 1024; // RLIMIT_NOFILE soft limit
+
+    public FdEntry? Get(int fd)
+    {
+        var slots = _slots;
+        return (uint)fd < (uint)slots.Length ? slots[fd] : null;
+    }
+
+    public OpenFile? GetFile(int fd) => Get(fd)?.File;
+
+    /// <summary>Installs at the lowest free descriptor >= <paramref name="minimum"/>; -EMFILE when full.</summary>
+    public long Install(OpenFile file, bool closeOnExec, int minimum = 0)
+    {
+        lock (_gate)
+        {
+            var slots = _slots;
+            for (var fd = minimum; fd < Limit; fd++)
+            {
+                if (fd < slots.Length && slots[fd] is not null) continue;
+                Set(fd, new FdEntry(file, closeOnExec));
+                return fd;
+            }
+            return -(long)Errno.EMFILE;
+        }
+    }
+
+    /// <summary>Puts a file at exactly <paramref name="fd"/>, returning what was there (for dup2/dup3).</summary>
+    public FdEntry? Replace(int fd, FdEntry entry)
+    {
+        lock (_gate)
+        {
+            var old = Get(fd);
+            Set(fd, entry);
+            return old;
+        }
+    }
+
+    public FdEntry? Remove(int fd)
+    {
+        lock (_gate)
+        {
+            var old = Get(fd);
+            if (old is not null)
+            {
+                var copy = (FdEntry?[])_slots.Clone();
+                copy[fd] = null;
+                _slots = copy;
+            }
+            return old;
+        }
+    }
+
+    public void SetCloseOnExec(int fd, bool value)
+    {
+        lock (_gate)
+        {
+            if (Get(fd) is { } e) Set(fd, e with { CloseOnExec = value });
+        }
+    }
+
+    public IEnumerable<(int Fd, FdEntry Entry)> All()
+    {
+        var slots = _slots;
+        for (var i = 0; i < slots.Length; i++)
+        {
+            if (slots[i] is { } e) yield return (i, e);
+        }
+    }
+
+    public FdTable Clone()
+    {
+        var copy = new FdTable { Limit = Limit };
+        copy._slots = (FdEntry?[])_slots.Clone();
+        foreach (var (_, e) in copy.All()) e.File.AddReference();
+        return copy;
+    }
+
+    private void Set(int fd, FdEntry entry)
+    {
+        var slots = _slots;
+        var copy = fd < slots.Length ? (FdEntry?[])slots.Clone() : new FdEntry?[Math.Max(fd + 1, slots.Length * 2)];
+        if (fd >= slots.Length) Array.Copy(slots, copy, slots.Length);
+        copy[fd] = entry;
+        _slots = copy;
+    }
+}

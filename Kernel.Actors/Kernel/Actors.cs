@@ -1,0 +1,99 @@
+using Akka.Actor;
+using Kernel.Syscalls.Abi;
+using Kernel.Syscalls.Protocol;
+using Serilog;
+
+namespace Kernel.Actors;
+
+/// <summary>
+/// Base of the subsystem actors. The subsystem's state lives in an object the supervisor hands to every
+/// incarnation, so a restart loses nothing; a request whose handler throws is answered EIO (never left hanging),
+/// logged, and the exception then restarts the actor.
+/// </summary>
+public abstract class SubsystemActor : UntypedActor
+{
+    protected ILogger Log { get; }
+
+    protected SubsystemActor(ILogger log) => Log = log.ForContext("Subsystem", GetType().Name);
+
+    /// <summary>Answers the request (a reply) or parks it (null: the actor replies later through the sender it kept).</summary>
+    protected abstract KernelReply? Handle(KernelRequest request, IActorRef sender);
+
+    /// <summary>Non-request messages (timers, notifications).</summary>
+    protected virtual void OnOther(object message) => Unhandled(message);
+
+    protected override void OnReceive(object message)
+    {
+        if (message is not KernelRequest request)
+        {
+            OnOther(message);
+            return;
+        }
+        var sender = Sender;
+        KernelReply? reply;
+        try
+        {
+            reply = Handle(request, sender);
+        }
+        catch (Exception e)
+        {
+            Log.Error(e, "{Request} failed in the kernel; answering EIO and restarting", request.GetType().Name);
+            sender.Tell(new Failed(Errno.EIO));
+            throw;
+        }
+        if (reply is not null) sender.Tell(reply);
+    }
+
+    protected static KernelReply Result(long value) => value < 0 ? new Failed((Errno)(-value)) : new Done(value);
+}
+
+/// <summary>Routes each request to the actor of its subsystem, keeping the original sender for the reply.</summary>
+public sealed class Dispatcher(IReadOnlyDictionary<Subsystem, IActorRef> routes) : UntypedActor
+{
+    protected override void OnReceive(object message)
+    {
+        if (message is KernelRequest r && routes.TryGetValue(r.Subsystem, out var target)) target.Forward(r);
+        else if (message is KernelRequest) Sender.Tell(new Failed(Errno.ENOSYS));
+        else Unhandled(message);
+    }
+}
+
+/// <summary>A subsystem with no requests defined yet: answers ENOSYS.</summary>
+public sealed class EmptySubsystemActor(ILogger log) : SubsystemActor(log)
+{
+    protected override KernelReply? Handle(KernelRequest request, IActorRef sender) => new Failed(Errno.ENOSYS);
+}
+
+/// <summary>
+/// The kernel's root: starts the dispatcher and one actor per subsystem, and restarts a failed subsystem
+/// (its state object survives) without touching the others.
+/// </summary>
+public sealed class KernelSupervisor : UntypedActor
+{
+    public sealed record GetDispatcher;
+
+    private readonly IActorRef _dispatcher;
+
+    public KernelSupervisor(Sandbox sandbox)
+    {
+        var routes = new Dictionary<Subsystem, IActorRef>
+        {
+            [Subsystem.Vfs] = Context.ActorOf(Props.Create(() => new VfsActor(sandbox)), "vfs"),
+            [Subsystem.Mm] = Context.ActorOf(Props.Create(() => new MmActor(sandbox)), "mm"),
+            [Subsystem.Task] = Context.ActorOf(Props.Create(() => new TaskActor(sandbox)), "task"),
+            [Subsystem.Signal] = Context.ActorOf(Props.Create(() => new SignalActor(sandbox)), "signal"),
+            [Subsystem.Ipc] = Context.ActorOf(Props.Create(() => new EmptySubsystemActor(sandbox.Log)), "ipc"),
+            [Subsystem.Net] = Context.ActorOf(Props.Create(() => new EmptySubsystemActor(sandbox.Log)), "net"),
+        };
+        _dispatcher = Context.ActorOf(Props.Create(() => new Dispatcher(routes)), "dispatcher");
+    }
+
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(maxNrOfRetries: -1, withinTimeRange: Timeout.InfiniteTimeSpan, localOnlyDecider: _ => Directive.Restart);
+
+    protected override void OnReceive(object message)
+    {
+        if (message is GetDispatcher) Sender.Tell(_dispatcher);
+        else Unhandled(message);
+    }
+}

@@ -1,0 +1,152 @@
+using Akka.Actor;
+using Kernel.Actors.Mm;
+using Kernel.Actors.Tasks;
+using Kernel.Platform;
+using Kernel.Syscalls.Abi;
+using Kernel.Syscalls.Protocol;
+
+namespace Kernel.Actors;
+
+/// <summary>
+/// The MM subsystem: mmap, munmap, mprotect, brk, madvise, mremap. The requesting process runs nothing while
+/// its request is here, so the address space and its CPU mappings change without racing its threads.
+/// </summary>
+public sealed class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
+{
+    private const int MapShared = 1, MapPrivate = 2, MapSharedValidate = 3, MapFixed = 0x10, MapAnonymous = 0x20,
+        MapFixedNoReplace = 0x100000;
+    private const int MadvDontNeed = 4, MadvFree = 8, MadvRemove = 9;
+    private const int MremapMayMove = 1, MremapFixed = 2;
+
+    private static AddressSpace Mm(KernelRequest r) => ((KernelTask)((MmRequest)r).Task).Process.Mm;
+
+    protected override KernelReply? Handle(KernelRequest request, IActorRef sender) => request switch
+    {
+        MapMemory r => Result(Map(r)),
+        UnmapMemory r => Result(Unmap(Mm(r), r.Address, r.Length)),
+        ProtectMemory r => Result(Protect(Mm(r), r.Address, r.Length, r.Prot)),
+        SetBreak r => new Done((long)Mm(r).SetBrk(r.Address)),
+        AdviseMemory r => Result(Advise(Mm(r), r.Address, r.Length, r.Advice)),
+        RemapMemory r => Result(Remap(Mm(r), r)),
+        _ => new Failed(Errno.ENOSYS),
+    };
+
+    private static long Map(MapMemory r)
+    {
+        var mm = Mm(r);
+        var process = ((KernelTask)r.Task).Process;
+        var type = r.Flags & 3;
+        if (r.Length == 0 || (r.Offset & 0xfff) != 0 || type is not (MapShared or MapPrivate or MapSharedValidate)) return -(long)Errno.EINVAL;
+        if ((r.Prot & ~7) != 0) return -(long)Errno.EINVAL;
+        var length = AddressSpace.PageUp(r.Length);
+        if (length == 0 || length > mm.WindowSize) return -(long)Errno.ENOMEM;
+        var prot = (Prot)r.Prot;
+        var anonymous = (r.Flags & MapAnonymous) != 0;
+        Vfs.OpenFile? file = null;
+        if (!anonymous)
+        {
+            file = process.Files.GetFile(r.Fd);
+            if (file is null) return -(long)Errno.EBADF;
+            if (!file.CanRead) return -(long)Errno.EACCES;
+            if (type != MapPrivate && (prot & Prot.Write) != 0 && !file.CanWrite) return -(long)Errno.EACCES;
+            if (file.Location is null) return -(long)Errno.ENODEV;
+        }
+        ulong address;
+        var fixedNoReplace = (r.Flags & MapFixedNoReplace) != 0;
+        if ((r.Flags & MapFixed) != 0 || fixedNoReplace)
+        {
+            if ((r.Address & 0xfff) != 0) return -(long)Errno.EINVAL;
+            if (r.Address < AddressSpace.MinAddress) return -(long)Errno.EPERM;
+            if (r.Address + length > mm.WindowSize || r.Address + length < r.Address) return -(long)Errno.ENOMEM;
+            if (fixedNoReplace && !mm.IsFree(r.Address, length)) return -(long)Errno.EEXIST;
+            address = r.Address;
+        }
+        else
+        {
+            address = mm.FindFree(length, AddressSpace.PageDown(r.Address));
+            if (address == 0) return -(long)Errno.ENOMEM;
+        }
+        var name = file?.Location?.GuestPath ?? "";
+        mm.MapFixed(address, length, prot, type != MapPrivate, name);
+        if (file is not null)
+        {
+            // A private copy of the file's pages; bytes past the end of the file stay zero.
+            var done = 0L;
+            while ((ulong)done < length)
+            {
+                var chunk = (int)Math.Min(length - (ulong)done, 1 << 30);
+                var n = file.PRead(mm.Host.Span(address + (ulong)done, chunk), r.Offset + done);
+                if (n <= 0) break;
+                done += n;
+            }
+            if ((prot & Prot.Exec) != 0) mm.Cpu.InvalidateCode(address, length);
+        }
+        return (long)address;
+    }
+
+    private static long Unmap(AddressSpace mm, ulong address, ulong length)
+    {
+        if ((address & 0xfff) != 0 || length == 0 || address + length < address) return -(long)Errno.EINVAL;
+        var len = AddressSpace.PageUp(length);
+        if (address >= mm.WindowSize) return 0;
+        mm.Unmap(address, Math.Min(len, mm.WindowSize - address));
+        return 0;
+    }
+
+    private static long Protect(AddressSpace mm, ulong address, ulong length, int prot)
+    {
+        const int GrowsDown = 0x01000000, GrowsUp = 0x02000000;
+        if ((address & 0xfff) != 0 || (prot & ~(7 | GrowsDown | GrowsUp)) != 0) return -(long)Errno.EINVAL;
+        var len = AddressSpace.PageUp(length);
+        if (len == 0) return 0;
+        if (address + len < address) return -(long)Errno.ENOMEM;
+        if (!mm.IsAccessible(address, len, Prot.None)) return -(long)Errno.ENOMEM;
+        mm.Protect(address, len, (Prot)(prot & 7));
+        return 0;
+    }
+
+    private static long Advise(AddressSpace mm, ulong address, ulong length, int advice)
+    {
+        if ((address & 0xfff) != 0) return -(long)Errno.EINVAL;
+        var len = AddressSpace.PageUp(length);
+        if (advice is MadvDontNeed or MadvFree or MadvRemove)
+        {
+            if (!mm.IsAccessible(address, len, Prot.None)) return -(long)Errno.ENOMEM;
+            // Only anonymous private pages read back as zero; file-backed ones would need the file again.
+            foreach (var v in mm.Vmas.Where(v => v.Start < address + len && address < v.End && v.Name.Length == 0 && !v.Shared))
+            {
+                var s = Math.Max(v.Start, address);
+                mm.Host.Discard(s, Math.Min(v.End, address + len) - s);
+            }
+        }
+        return 0;
+    }
+
+    private static long Remap(AddressSpace mm, RemapMemory r)
+    {
+        if ((r.OldAddress & 0xfff) != 0 || r.NewLength == 0 || (r.Flags & ~(MremapMayMove | MremapFixed)) != 0) return -(long)Errno.EINVAL;
+        if ((r.Flags & MremapFixed) != 0) return -(long)Errno.EINVAL;
+        var oldLen = AddressSpace.PageUp(r.OldLength);
+        var newLen = AddressSpace.PageUp(r.NewLength);
+        var vma = mm.Find(r.OldAddress);
+        if (vma is null || r.OldAddress + oldLen > vma.End) return -(long)Errno.EFAULT;
+        if (newLen <= oldLen)
+        {
+            if (newLen < oldLen) mm.Unmap(r.OldAddress + newLen, oldLen - newLen);
+            return (long)r.OldAddress;
+        }
+        if (r.OldAddress + newLen <= mm.WindowSize && mm.IsFree(r.OldAddress + oldLen, newLen - oldLen))
+        {
+            mm.MapFixed(r.OldAddress + oldLen, newLen - oldLen, vma.Prot, vma.Shared, vma.Name);
+            return (long)r.OldAddress;
+        }
+        if ((r.Flags & MremapMayMove) == 0) return -(long)Errno.ENOMEM;
+        var target = mm.FindFree(newLen, 0);
+        if (target == 0) return -(long)Errno.ENOMEM;
+        mm.MapFixed(target, newLen, vma.Prot, vma.Shared, vma.Name);
+        mm.Host.Span(r.OldAddress, (int)Math.Min(oldLen, int.MaxValue)).CopyTo(mm.Host.Span(target, (int)Math.Min(oldLen, int.MaxValue)));
+        if ((vma.Prot & Prot.Exec) != 0) mm.Cpu.InvalidateCode(target, newLen);
+        mm.Unmap(r.OldAddress, oldLen);
+        return (long)target;
+    }
+}

@@ -1,0 +1,386 @@
+using Akka.Actor;
+using Kernel.Actors.Files;
+using Kernel.Actors.Tasks;
+using Kernel.Actors.Vfs;
+using Kernel.Syscalls;
+using Kernel.Syscalls.Abi;
+using Kernel.Syscalls.Protocol;
+
+namespace Kernel.Actors;
+
+/// <summary>
+/// The VFS subsystem: path calls, descriptor management, and I/O that must wait. A read or write that cannot
+/// complete is parked here (in state that survives a restart) and retried when its pipe changes.
+/// </summary>
+public sealed class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
+{
+    private sealed record Retry;
+
+    private const int FDupFd = 0, FGetFd = 1, FSetFd = 2, FGetFl = 3, FSetFl = 4, FDupFdCloexec = 1030,
+        FGetPipeSz = 1032, FSetPipeSz = 1031;
+    private const int FdCloexec = 1;
+    private const int OCloexec = 0x80000, ONonblock = 0x800, OAppend = 0x400, ODirect = 0x10000, ONoatime = 0x40000, OAsync = 0x2000;
+
+    private VfsState State => sandbox.VfsState;
+
+    private static KernelProcess P(IKernelTask t) => ((KernelTask)t).Process;
+
+    /// <summary>The location a dirfd names: null for AT_FDCWD, or an errno.</summary>
+    private static long DirAt(IKernelTask task, int dirFd, string? path, out Location? at)
+    {
+        at = null;
+        if (dirFd == Args.AtFdCwd || (path is not null && path.StartsWith('/'))) return 0;
+        var file = P(task).Files.GetFile(dirFd);
+        if (file is null) return -(long)Errno.EBADF;
+        at = file.Location;
+        if (at is null) return -(long)Errno.ENOTDIR;
+        return 0;
+    }
+
+    protected override KernelReply? Handle(KernelRequest request, IActorRef sender)
+    {
+        var vfs = sandbox.Vfs;
+        switch (request)
+        {
+            case OpenFileAt r:
+            {
+                var e = DirAt(r.Task, r.DirFd, r.Path, out var at);
+                if (e < 0) return Result(e);
+                e = vfs.Open(P(r.Task).Fs, at, r.Path, r.Flags, r.Mode, out var file);
+                if (e < 0) return Result(e);
+                var fd = P(r.Task).Files.Install(file!, (r.Flags & OCloexec) != 0);
+                if (fd < 0) file!.DropReference();
+                return Result(fd);
+            }
+            case CloseFile r:
+            {
+                var entry = P(r.Task).Files.Remove(r.Fd);
+                if (entry is null) return new Failed(Errno.EBADF);
+                entry.File.DropReference();
+                return new Done(0);
+            }
+            case StatFile r:
+            {
+                StatInfo st;
+                long e;
+                if (r.Path is null)
+                {
+                    var file = P(r.Task).Files.GetFile(r.DirFd);
+                    if (file is null) return new Failed(Errno.EBADF);
+                    e = file.Stat(out st);
+                }
+                else
+                {
+                    e = DirAt(r.Task, r.DirFd, r.Path, out var at);
+                    if (e < 0) return Result(e);
+                    e = StatAt(r.Task, r.DirFd, at, r.Path, r.AtFlags, out st);
+                }
+                if (e < 0) return Result(e);
+                var buf = new byte[StatInfo.Arm64StatSize];
+                st.WriteArm64Stat(buf);
+                return new Bytes(buf);
+            }
+            case StatxFile r:
+            {
+                var e = DirAt(r.Task, r.DirFd, r.Path, out var at);
+                if (e < 0) return Result(e);
+                e = StatAt(r.Task, r.DirFd, at, r.Path, r.AtFlags, out var st);
+                if (e < 0) return Result(e);
+                var buf = new byte[StatInfo.StatxSize];
+                st.WriteStatx(buf);
+                return new Bytes(buf);
+            }
+            case StatFileSystem r:
+            {
+                StatFsInfo st;
+                long e;
+                if (r.Path is null)
+                {
+                    var file = P(r.Task).Files.GetFile(r.Fd);
+                    if (file is null) return new Failed(Errno.EBADF);
+                    if (file.Location is null) return new Failed(Errno.ENOSYS);
+                    e = vfs.StatFs(P(r.Task).Fs, file.Location, "", 0x1000, out st);
+                }
+                else
+                {
+                    e = vfs.StatFs(P(r.Task).Fs, null, r.Path, 0, out st);
+                }
+                if (e < 0) return Result(e);
+                var buf = new byte[StatFsInfo.Arm64StatFsSize];
+                st.WriteArm64StatFs(buf);
+                return new Bytes(buf);
+            }
+            case ReadDirectory r:
+            {
+                var file = P(r.Task).Files.GetFile(r.Fd);
+                if (file is null) return new Failed(Errno.EBADF);
+                var mem = P(r.Task).Mm;
+                if (mem.GetSpan(r.Buffer, r.Count, true, out var span) != Errno.None) return new Failed(Errno.EFAULT);
+                return Result(file.GetDents64(span));
+            }
+            case ReadLinkAt r:
+            {
+                var e = DirAt(r.Task, r.DirFd, r.Path, out var at);
+                if (e < 0) return Result(e);
+                e = vfs.ReadLink(P(r.Task).Fs, at, r.Path, out var target);
+                return e < 0 ? Result(e) : new Text(target);
+            }
+            case AccessAt r:
+            {
+                var e = DirAt(r.Task, r.DirFd, r.Path, out var at);
+                return Result(e < 0 ? e : vfs.Access(P(r.Task).Fs, at, r.Path, r.Mode, r.Flags));
+            }
+            case GetWorkingDirectory r:
+                return new Text(P(r.Task).Fs.Cwd.GuestPath);
+            case ChangeDirectory r:
+            {
+                if (r.Path is not null) return Result(vfs.ChangeDir(P(r.Task).Fs, null, r.Path));
+                var file = P(r.Task).Files.GetFile(r.Fd);
+                if (file is null) return new Failed(Errno.EBADF);
+                if (file.Location is null) return new Failed(Errno.ENOTDIR);
+                return Result(vfs.ChangeDirTo(P(r.Task).Fs, file.Location));
+            }
+            case MakeDirectoryAt r:
+                return WithDir(r.Task, r.DirFd, r.Path, at => vfs.MakeDir(P(r.Task).Fs, at, r.Path, r.Mode));
+            case UnlinkAt r:
+                if ((r.Flags & ~0x200) != 0) return new Failed(Errno.EINVAL);
+                return WithDir(r.Task, r.DirFd, r.Path, at => vfs.Unlink(P(r.Task).Fs, at, r.Path, r.Flags));
+            case SymlinkAt r:
+                return WithDir(r.Task, r.DirFd, r.Path, at => vfs.Symlink(P(r.Task).Fs, r.Target, at, r.Path));
+            case RenameAt r:
+                return WithDir(r.Task, r.OldDirFd, r.OldPath, oldAt =>
+                    DirAt(r.Task, r.NewDirFd, r.NewPath, out var newAt) is var e && e < 0 ? e
+                        : vfs.Rename(P(r.Task).Fs, oldAt, r.OldPath, newAt, r.NewPath, r.Flags));
+            case LinkAt r:
+                return WithDir(r.Task, r.OldDirFd, r.OldPath, oldAt =>
+                    DirAt(r.Task, r.NewDirFd, r.NewPath, out var newAt) is var e && e < 0 ? e
+                        : vfs.Link(P(r.Task).Fs, oldAt, r.OldPath, newAt, r.NewPath, r.Flags));
+            case TruncateFile r:
+            {
+                if (r.Length < 0) return new Failed(Errno.EINVAL);
+                if (r.Path is not null) return Result(vfs.Truncate(P(r.Task).Fs, null, r.Path, r.Length));
+                var file = P(r.Task).Files.GetFile(r.Fd);
+                if (file is null) return new Failed(Errno.EBADF);
+                return Result(file.CanWrite ? file.Truncate(r.Length) : -(long)Errno.EINVAL);
+            }
+            case SeekFile r:
+            {
+                var file = P(r.Task).Files.GetFile(r.Fd);
+                return file is null ? new Failed(Errno.EBADF) : Result(file.Seek(r.Offset, r.Whence));
+            }
+            case IoctlFile r:
+                return Ioctl(r);
+            case FcntlFile r:
+                return Fcntl(r);
+            case DuplicateFd r:
+                return Duplicate(r);
+            case CreatePipe r:
+            {
+                if ((r.Flags & ~(OCloexec | ONonblock | ODirect)) != 0) return new Failed(Errno.EINVAL);
+                var files = P(r.Task).Files;
+                var (readEnd, writeEnd) = Pipe.Create(r.Flags & ~OCloexec);
+                var cloexec = (r.Flags & OCloexec) != 0;
+                var rfd = files.Install(readEnd, cloexec);
+                if (rfd < 0)
+                {
+                    readEnd.DropReference();
+                    writeEnd.DropReference();
+                    return Result(rfd);
+                }
+                var wfd = files.Install(writeEnd, cloexec);
+                if (wfd < 0)
+                {
+                    files.Remove((int)rfd)?.File.DropReference();
+                    writeEnd.DropReference();
+                    return Result(wfd);
+                }
+                var fds = new byte[8];
+                BitConverter.TryWriteBytes(fds, (int)rfd);
+                BitConverter.TryWriteBytes(fds.AsSpan(4), (int)wfd);
+                if (P(r.Task).Mm.Write(r.FdsAddress, fds) != Errno.None)
+                {
+                    files.Remove((int)rfd)?.File.DropReference();
+                    files.Remove((int)wfd)?.File.DropReference();
+                    return new Failed(Errno.EFAULT);
+                }
+                return new Done(0);
+            }
+            case ReadFile or WriteFile:
+                return TryIo(request, sender, firstAttempt: true);
+            default:
+                return new Failed(Errno.ENOSYS);
+        }
+    }
+
+    private long StatAt(IKernelTask task, int dirFd, Location? at, string path, int atFlags, out StatInfo st)
+    {
+        st = default;
+        if (path.Length == 0 && (atFlags & 0x1000) != 0 && dirFd != Args.AtFdCwd)
+        {
+            var file = P(task).Files.GetFile(dirFd);
+            return file is null ? -(long)Errno.EBADF : file.Stat(out st);
+        }
+        return sandbox.Vfs.Stat(P(task).Fs, at, path, atFlags, out st);
+    }
+
+    private static KernelReply WithDir(IKernelTask task, int dirFd, string path, Func<Location?, long> op)
+    {
+        var e = DirAt(task, dirFd, path, out var at);
+        return Result(e < 0 ? e : op(at));
+    }
+
+    private KernelReply Ioctl(IoctlFile r)
+    {
+        const uint FioNbio = 0x5421, FioClex = 0x5451, FioNclex = 0x5450;
+        var files = P(r.Task).Files;
+        var file = files.GetFile(r.Fd);
+        if (file is null) return new Failed(Errno.EBADF);
+        var mem = P(r.Task).Mm;
+        switch (r.Request)
+        {
+            case FioClex or FioNclex:
+                files.SetCloseOnExec(r.Fd, r.Request == FioClex);
+                return new Done(0);
+            case FioNbio:
+            {
+                var v = new byte[4];
+                if (mem.Read(r.Argument, v) != Errno.None) return new Failed(Errno.EFAULT);
+                file.StatusFlags = BitConverter.ToInt32(v) != 0 ? file.StatusFlags | ONonblock : file.StatusFlags & ~ONonblock;
+                return new Done(0);
+            }
+        }
+        // Terminal ioctls: the size of the argument is encoded by the request for these classic numbers.
+        var (inSize, outSize) = r.Request switch
+        {
+            HostStdioFile.TCGETS => (0, 36),
+            HostStdioFile.TCSETS or HostStdioFile.TCSETSW or HostStdioFile.TCSETSF => (36, 0),
+            HostStdioFile.TIOCGWINSZ => (0, 8),
+            HostStdioFile.TIOCSWINSZ => (8, 0),
+            HostStdioFile.TIOCGPGRP or HostStdioFile.FIONREAD => (0, 4),
+            HostStdioFile.TIOCSPGRP => (4, 0),
+            _ => (0, 0),
+        };
+        var argIn = new byte[inSize];
+        var argOut = new byte[outSize];
+        if (inSize > 0 && mem.Read(r.Argument, argIn) != Errno.None) return new Failed(Errno.EFAULT);
+        var result = file.Ioctl(r.Request, argIn, argOut);
+        if (result < 0) return Result(result);
+        if (outSize > 0 && mem.Write(r.Argument, argOut) != Errno.None) return new Failed(Errno.EFAULT);
+        return new Done(result);
+    }
+
+    private KernelReply Fcntl(FcntlFile r)
+    {
+        var files = P(r.Task).Files;
+        var entry = files.Get(r.Fd);
+        if (entry is null) return new Failed(Errno.EBADF);
+        switch (r.Command)
+        {
+            case FDupFd or FDupFdCloexec:
+            {
+                var min = (long)r.Argument;
+                if (min < 0 || min >= files.Limit) return new Failed(Errno.EINVAL);
+                entry.File.AddReference();
+                var fd = files.Install(entry.File, r.Command == FDupFdCloexec, (int)min);
+                if (fd < 0) entry.File.DropReference();
+                return Result(fd);
+            }
+            case FGetFd:
+                return new Done(entry.CloseOnExec ? FdCloexec : 0);
+            case FSetFd:
+                files.SetCloseOnExec(r.Fd, (r.Argument & FdCloexec) != 0);
+                return new Done(0);
+            case FGetFl:
+                return new Done(entry.File.StatusFlags);
+            case FSetFl:
+            {
+                const int settable = OAppend | ONonblock | ODirect | ONoatime | OAsync;
+                entry.File.StatusFlags = (entry.File.StatusFlags & ~settable) | ((int)r.Argument & settable);
+                return new Done(0);
+            }
+            case FGetPipeSz:
+                return entry.File is PipeEnd p ? new Done(p.Pipe.Capacity) : new Failed(Errno.EBADF);
+            case FSetPipeSz:
+                return entry.File is PipeEnd q ? Result(q.Pipe.SetCapacity((int)Math.Min(r.Argument, int.MaxValue))) : new Failed(Errno.EBADF);
+            default:
+                return new Failed(Errno.EINVAL);
+        }
+    }
+
+    private static KernelReply Duplicate(DuplicateFd r)
+    {
+        var files = P(r.Task).Files;
+        var entry = files.Get(r.OldFd);
+        if (r.NewFd < 0)
+        {
+            if (entry is null) return new Failed(Errno.EBADF);
+            entry.File.AddReference();
+            var fd = files.Install(entry.File, false);
+            if (fd < 0) entry.File.DropReference();
+            return Result(fd);
+        }
+        if ((r.Flags & ~OCloexec) != 0 || r.OldFd == r.NewFd) return new Failed(Errno.EINVAL);
+        if (entry is null) return new Failed(Errno.EBADF);
+        if (r.NewFd >= files.Limit) return new Failed(Errno.EBADF);
+        entry.File.AddReference();
+        var old = files.Replace(r.NewFd, new FdEntry(entry.File, (r.Flags & OCloexec) != 0));
+        old?.File.DropReference();
+        return new Done(r.NewFd);
+    }
+
+    /// <summary>Attempts a parked read or write; parks it (null) when it still cannot complete.</summary>
+    private KernelReply? TryIo(KernelRequest request, IActorRef sender, bool firstAttempt)
+    {
+        var (task, fd, buffer, count, offset, write) = request switch
+        {
+            ReadFile r => (r.Task, r.Fd, r.Buffer, r.Count, r.Offset, false),
+            WriteFile w => (w.Task, w.Fd, w.Buffer, w.Count, w.Offset, true),
+            _ => throw new ArgumentException("not an I/O request"),
+        };
+        var process = P(task);
+        if (process.IsExiting) return new Failed(Errno.EINTR);
+        var file = process.Files.GetFile(fd);
+        if (file is null) return new Failed(Errno.EBADF);
+        if (process.Mm.GetSpan(buffer, count, !write, out var span) != Errno.None) return new Failed(Errno.EFAULT);
+        var result = write
+            ? (offset < 0 ? file.Write(span) : file.PWrite(span, offset))
+            : (offset < 0 ? file.Read(span) : file.PRead(span, offset));
+        if (result != -(long)Errno.EAGAIN) return Result(result);
+        if (file is not PipeEnd pipeEnd) return Result(result);
+        if (firstAttempt || !State.Parked.Any(p => p.Request == request))
+        {
+            State.Parked.Add(new ParkedIo(request, sender));
+            if (State.Watched.Add(pipeEnd.Pipe))
+            {
+                var self = Self;
+                pipeEnd.Pipe.Changed += () => self.Tell(new Retry());
+            }
+        }
+        return null;
+    }
+
+    protected override void OnOther(object message)
+    {
+        if (message is not Retry)
+        {
+            Unhandled(message);
+            return;
+        }
+        foreach (var parked in State.Parked.ToArray())
+        {
+            var reply = TryIo(parked.Request, parked.Sender, firstAttempt: false);
+            if (reply is null) continue;
+            State.Parked.Remove(parked);
+            parked.Sender.Tell(reply);
+        }
+    }
+}
+
+public sealed record ParkedIo(KernelRequest Request, IActorRef Sender);
+
+/// <summary>The VFS actor's state, owned by the sandbox so that it survives a restart of the actor.</summary>
+public sealed class VfsState
+{
+    public List<ParkedIo> Parked { get; } = [];
+    public HashSet<Pipe> Watched { get; } = [];
+}

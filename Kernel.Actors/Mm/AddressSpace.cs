@@ -1,0 +1,323 @@
+using Kernel.Platform;
+using Kernel.Syscalls;
+using Kernel.Syscalls.Abi;
+
+namespace Kernel.Actors.Mm;
+
+/// <summary>
+/// A guest address space: the VMA list (the authority on what is mapped), the host range that backs it, and
+/// the CPU mappings that mirror it. Mutations happen on one thread at a time (the MM actor while the owning
+/// process is paused, or the loader before it starts); reads of the VMA list are lock-free snapshots, so
+/// copy-in/copy-out from any thread is safe.
+/// </summary>
+public sealed class AddressSpace : IGuestMemory, IDisposable
+{
+    public const ulong PageSize = 4096;
+    public const ulong MinAddress = 0x10000; // Linux's default vm.mmap_min_addr
+
+    private volatile Vma[] _vmas = [];
+    private readonly List<(ulong Start, ulong End, Prot Prot)> _cpuRegions = [];
+
+    public HostMemory Host { get; }
+    public ICpu Cpu { get; }
+    public ulong WindowSize { get; }
+    public ulong StackTop { get; }
+    public ulong StackSize { get; } = 8UL << 20;
+    public ulong PieBase { get; }
+    public ulong InterpreterBase { get; }
+    public ulong MmapBase { get; }
+    public ulong BrkStart { get; private set; }
+    public ulong Brk { get; private set; }
+
+    public AddressSpace(ICpu cpu, ulong windowSize)
+    {
+        Cpu = cpu;
+        WindowSize = windowSize;
+        Host = new HostMemory(windowSize);
+        StackTop = windowSize - 0x10000;
+        InterpreterBase = windowSize - (4UL << 30);
+        MmapBase = InterpreterBase - (256UL << 20);
+        PieBase = Math.Min(0x2_0000_0000UL, windowSize / 8);
+    }
+
+    public IReadOnlyList<Vma> Vmas => _vmas;
+
+    public static ulong PageUp(ulong v) => (v + PageSize - 1) & ~(PageSize - 1);
+    public static ulong PageDown(ulong v) => v & ~(PageSize - 1);
+
+    // ---- lookups ----
+
+    public Vma? Find(ulong address)
+    {
+        var vmas = _vmas;
+        int lo = 0, hi = vmas.Length - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var v = vmas[mid];
+            if (address < v.Start) hi = mid - 1;
+            else if (address >= v.End) lo = mid + 1;
+            else return v;
+        }
+        return null;
+    }
+
+    /// <summary>True when every byte of [address, address+length) is mapped with at least <paramref name="need"/>.</summary>
+    public bool IsAccessible(ulong address, ulong length, Prot need)
+    {
+        if (length == 0) return true;
+        if (address + length < address || address + length > WindowSize) return false;
+        var end = address + length;
+        var at = address;
+        while (at < end)
+        {
+            var v = Find(at);
+            if (v is null || (v.Prot & need) != need) return false;
+            at = v.End;
+        }
+        return true;
+    }
+
+    // ---- IGuestMemory ----
+
+    public Errno Read(ulong address, Span<byte> destination)
+    {
+        if (!IsAccessible(address, (ulong)destination.Length, Prot.Read)) return Errno.EFAULT;
+        Host.Span(address, destination.Length).CopyTo(destination);
+        return Errno.None;
+    }
+
+    public Errno Write(ulong address, ReadOnlySpan<byte> source)
+    {
+        if (!IsAccessible(address, (ulong)source.Length, Prot.Write)) return Errno.EFAULT;
+        source.CopyTo(Host.Span(address, source.Length));
+        return Errno.None;
+    }
+
+    public Errno GetSpan(ulong address, int length, bool write, out Span<byte> span)
+    {
+        span = default;
+        if (length < 0 || !IsAccessible(address, (ulong)length, write ? Prot.Write : Prot.Read)) return Errno.EFAULT;
+        span = Host.Span(address, length);
+        return Errno.None;
+    }
+
+    public int AccessibleLength(ulong address, int length, bool write)
+    {
+        var need = write ? Prot.Write : Prot.Read;
+        var end = address + (ulong)Math.Max(length, 0);
+        var at = address;
+        while (at < end)
+        {
+            var v = Find(at);
+            if (v is null || (v.Prot & need) != need) break;
+            at = v.End;
+        }
+        return (int)(Math.Min(at, end) - address);
+    }
+
+    public Errno ReadCString(ulong address, int maxLength, out string value)
+    {
+        value = "";
+        var bytes = new List<byte>(64);
+        var at = address;
+        while (true)
+        {
+            var v = Find(at);
+            if (v is null || (v.Prot & Prot.Read) == 0) return Errno.EFAULT;
+            var chunk = Host.Span(at, (int)Math.Min(v.End - at, 4096));
+            var nul = chunk.IndexOf((byte)0);
+            var take = nul < 0 ? chunk.Length : nul;
+            if (bytes.Count + take >= maxLength) return Errno.ENAMETOOLONG;
+            bytes.AddRange(chunk[..take].ToArray());
+            if (nul >= 0) break;
+            at += (ulong)chunk.Length;
+        }
+        value = System.Text.Encoding.UTF8.GetString(bytes.ToArray());
+        return Errno.None;
+    }
+
+    /// <summary>Writes into guest memory regardless of protection (loader, kernel-owned pages).</summary>
+    public void Poke(ulong address, ReadOnlySpan<byte> data)
+    {
+        data.CopyTo(Host.Span(address, data.Length));
+    }
+
+    // ---- mutations ----
+
+    /// <summary>Finds a free, page-aligned range of <paramref name="length"/> bytes, top-down below the mmap base.</summary>
+    public ulong FindFree(ulong length, ulong hint)
+    {
+        if (hint >= MinAddress && hint + length <= WindowSize && IsFree(hint, length)) return hint;
+        var top = MmapBase;
+        var vmas = _vmas;
+        for (var i = vmas.Length - 1; i >= -1; i--)
+        {
+            var gapStart = i >= 0 ? vmas[i].End : MinAddress;
+            var gapEnd = i + 1 < vmas.Length ? vmas[i + 1].Start : WindowSize;
+            gapEnd = Math.Min(gapEnd, top);
+            if (gapEnd > gapStart && gapEnd - gapStart >= length) return gapEnd - length;
+        }
+        return 0;
+    }
+
+    public bool IsFree(ulong address, ulong length)
+    {
+        foreach (var v in _vmas)
+        {
+            if (v.Start < address + length && address < v.End) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Maps zero-filled memory at exactly [address, address+length), replacing what was there.</summary>
+    public void MapFixed(ulong address, ulong length, Prot prot, bool shared, string name)
+    {
+        RemoveRange(address, length);
+        var list = _vmas.ToList();
+        list.Add(new Vma(address, address + length, prot, shared, name));
+        list.Sort((a, b) => a.Start.CompareTo(b.Start));
+        _vmas = list.ToArray();
+        SyncCpu(address, address + length);
+        if ((prot & Prot.Exec) != 0) Cpu.InvalidateCode(address, length);
+    }
+
+    public void Unmap(ulong address, ulong length)
+    {
+        RemoveRange(address, length);
+        SyncCpu(address, address + length);
+    }
+
+    public void Protect(ulong address, ulong length, Prot prot)
+    {
+        var end = address + length;
+        var list = new List<Vma>();
+        foreach (var v in _vmas)
+        {
+            if (v.End <= address || v.Start >= end)
+            {
+                list.Add(v);
+                continue;
+            }
+            if (v.Start < address) list.Add(v with { End = address });
+            list.Add(v with { Start = Math.Max(v.Start, address), End = Math.Min(v.End, end), Prot = prot });
+            if (v.End > end) list.Add(v with { Start = end });
+        }
+        if (HasExec(address, end)) Cpu.InvalidateCode(address, length);
+        _vmas = list.ToArray();
+        SyncCpu(address, end);
+    }
+
+    private bool HasExec(ulong start, ulong end) =>
+        _vmas.Any(v => v.Start < end && start < v.End && (v.Prot & Prot.Exec) != 0);
+
+    private void RemoveRange(ulong address, ulong length)
+    {
+        var end = address + length;
+        if (HasExec(address, end)) Cpu.InvalidateCode(address, length);
+        var list = new List<Vma>();
+        foreach (var v in _vmas)
+        {
+            if (v.End <= address || v.Start >= end)
+            {
+                list.Add(v);
+                continue;
+            }
+            if (v.Start < address) list.Add(v with { End = address });
+            if (v.End > end) list.Add(v with { Start = end });
+        }
+        _vmas = list.ToArray();
+        Host.Discard(address, length);
+    }
+
+    /// <summary>Makes the CPU's mappings in [start, end) match the VMA list.</summary>
+    private void SyncCpu(ulong start, ulong end)
+    {
+        // Drop what the CPU has mapped in the range.
+        for (var i = 0; i < _cpuRegions.Count; i++)
+        {
+            var r = _cpuRegions[i];
+            if (r.End <= start || r.Start >= end) continue;
+            var cutStart = Math.Max(r.Start, start);
+            var cutEnd = Math.Min(r.End, end);
+            Cpu.Unmap(cutStart, cutEnd - cutStart);
+            _cpuRegions.RemoveAt(i);
+            if (r.Start < cutStart) _cpuRegions.Insert(i++, (r.Start, cutStart, r.Prot));
+            if (r.End > cutEnd) _cpuRegions.Insert(i++, (cutEnd, r.End, r.Prot));
+            i--;
+        }
+        // Map the VMAs' pieces, merging neighbours of equal protection; PROT_NONE stays unmapped.
+        ulong runStart = 0, runEnd = 0;
+        var runProt = Prot.None;
+        foreach (var v in _vmas)
+        {
+            if (v.End <= start || v.Start >= end || v.Prot == Prot.None) continue;
+            var s = Math.Max(v.Start, start);
+            var e = Math.Min(v.End, end);
+            if (runEnd == s && runProt == v.Prot)
+            {
+                runEnd = e;
+                continue;
+            }
+            Flush();
+            (runStart, runEnd, runProt) = (s, e, v.Prot);
+        }
+        Flush();
+
+        void Flush()
+        {
+            if (runEnd > runStart)
+            {
+                // Absorb adjacent CPU regions of the same protection: Unicorn's region count is small and
+                // lookups slow down as it grows, so brk growth and neighbouring mmaps must not add regions.
+                for (var i = _cpuRegions.Count - 1; i >= 0; i--)
+                {
+                    var r = _cpuRegions[i];
+                    if (r.Prot != runProt || (r.End != runStart && r.Start != runEnd)) continue;
+                    Cpu.Unmap(r.Start, r.End - r.Start);
+                    _cpuRegions.RemoveAt(i);
+                    runStart = Math.Min(runStart, r.Start);
+                    runEnd = Math.Max(runEnd, r.End);
+                }
+                Cpu.Map(runStart, runEnd - runStart, runProt, Host.HostAddress(runStart));
+                _cpuRegions.Add((runStart, runEnd, runProt));
+                _cpuRegions.Sort((a, b) => a.Start.CompareTo(b.Start));
+            }
+            runEnd = runStart = 0;
+        }
+    }
+
+    public int CpuRegionCount => _cpuRegions.Count;
+
+    // ---- brk ----
+
+    public void InitBrk(ulong start)
+    {
+        BrkStart = Brk = PageUp(start);
+    }
+
+    /// <summary>Linux brk: returns the new break, or the old one when the request cannot be met.</summary>
+    public ulong SetBrk(ulong requested)
+    {
+        if (requested < BrkStart) return Brk;
+        var oldTop = PageUp(Brk);
+        var newTop = PageUp(requested);
+        if (newTop > oldTop)
+        {
+            if (newTop > MmapBase || !IsFree(oldTop, newTop - oldTop)) return Brk;
+            MapFixed(oldTop, newTop - oldTop, Prot.Read | Prot.Write, false, "[heap]");
+        }
+        else if (newTop < oldTop)
+        {
+            Unmap(newTop, oldTop - newTop);
+        }
+        Brk = requested;
+        return Brk;
+    }
+
+    public void Dispose()
+    {
+        Cpu.Dispose();
+        Host.Dispose();
+    }
+}

@@ -1,0 +1,111 @@
+using Kernel.Actors.Files;
+using Kernel.Actors.Mm;
+using Kernel.Actors.Vfs;
+
+namespace Kernel.Actors.Tasks;
+
+/// <summary>A signal's disposition, as rt_sigaction stores it.</summary>
+public sealed record SignalAction(ulong Handler, ulong Flags, ulong Restorer, ulong Mask)
+{
+    public const ulong Default = 0;
+    public const ulong Ignore = 1;
+    public static readonly SignalAction DefaultAction = new(Default, 0, 0, 0);
+}
+
+/// <summary>A thread group: an address space, open files, filesystem context and credentials shared by its threads.</summary>
+public sealed class KernelProcess
+{
+    private readonly List<KernelTask> _threads = [];
+    private readonly TaskCompletionSource<ProcessExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public KernelProcess(Sandbox sandbox, int pid, int ppid, AddressSpace mm, FdTable files, FsContext fs)
+    {
+        Sandbox = sandbox;
+        Pid = pid;
+        Ppid = ppid;
+        Mm = mm;
+        Files = files;
+        Fs = fs;
+        Pgid = pid;
+        Sid = pid;
+    }
+
+    public Sandbox Sandbox { get; }
+    public int Pid { get; }
+    public int Ppid { get; set; }
+    public int Pgid { get; set; }
+    public int Sid { get; set; }
+    public AddressSpace Mm { get; internal set; }
+    public FdTable Files { get; internal set; }
+    public FsContext Fs { get; internal set; }
+    public Credentials Creds => Fs.Creds;
+    public string ExecutablePath { get; set; } = "";
+    public IReadOnlyList<string> Argv { get; set; } = [];
+    public IReadOnlyList<string> Envp { get; set; } = [];
+    public string Comm { get; set; } = "";
+    public SignalAction[] SignalActions { get; } = Enumerable.Repeat(SignalAction.DefaultAction, 65).ToArray();
+    public Runner? Runner { get; internal set; }
+    private readonly Dictionary<int, (ulong Cur, ulong Max)> _limits = new();
+
+    public (ulong Cur, ulong Max) GetLimit(int resource)
+    {
+        lock (_limits)
+        {
+            if (_limits.TryGetValue(resource, out var l)) return l;
+        }
+        return resource switch
+        {
+            Kernel.Syscalls.Handlers.Limits.NoFile => ((ulong)Files.Limit, 4096),
+            Kernel.Syscalls.Handlers.Limits.Stack => (8UL << 20, ulong.MaxValue),
+            _ => (ulong.MaxValue, ulong.MaxValue),
+        };
+    }
+
+    public void SetLimit(int resource, ulong cur, ulong max)
+    {
+        lock (_limits) _limits[resource] = (cur, max);
+        if (resource == Kernel.Syscalls.Handlers.Limits.NoFile) Files.Limit = (int)Math.Min(cur, 1 << 20);
+    }
+
+    public IReadOnlyList<KernelTask> Threads
+    {
+        get
+        {
+            lock (_threads) return _threads.ToArray();
+        }
+    }
+
+    public bool IsExiting { get; private set; }
+    public ProcessExit? ExitStatus { get; private set; }
+    public Task<ProcessExit> Exited => _exited.Task;
+
+    internal void AddThread(KernelTask task)
+    {
+        lock (_threads) _threads.Add(task);
+    }
+
+    internal bool RemoveThread(KernelTask task)
+    {
+        lock (_threads)
+        {
+            _threads.Remove(task);
+            return _threads.Count == 0;
+        }
+    }
+
+    /// <summary>Marks the whole group as ending with <paramref name="status"/> (first caller wins).</summary>
+    internal bool BeginExit(ProcessExit status)
+    {
+        lock (_threads)
+        {
+            if (IsExiting) return false;
+            IsExiting = true;
+            ExitStatus = status;
+            return true;
+        }
+    }
+
+    internal void CompleteExit() => _exited.TrySetResult(ExitStatus ?? ProcessExit.Exited(0));
+
+    public override string ToString() => $"process {Pid} ({Comm})";
+}

@@ -1,0 +1,73 @@
+using Kernel.Platform;
+using Kernel.Syscalls;
+using Kernel.Syscalls.Abi;
+using Kernel.Syscalls.Handlers;
+
+namespace Kernel.Actors.Tasks;
+
+public enum TaskState
+{
+    Runnable,
+    /// <summary>Waiting for a kernel actor's reply or a wake-up; its host thread runs the process's other threads.</summary>
+    Parked,
+    Exited,
+}
+
+/// <summary>A guest thread: a register context on its process's CPU plus per-thread kernel state.</summary>
+public sealed class KernelTask(int tid, KernelProcess process, ICpuContext context) : IKernelTask, ILimits, IUtsView
+{
+    public int Tid { get; } = tid;
+    public int Pid => Process.Pid;
+    public KernelProcess Process { get; } = process;
+    public ICpuContext Context { get; internal set; } = context;
+    public TaskState State { get; internal set; } = TaskState.Runnable;
+
+    public int Ppid => Process.Ppid;
+    public int Pgid => Process.Pgid;
+    public int Sid => Process.Sid;
+    public uint Uid => Process.Creds.Uid;
+    public uint Euid => Process.Creds.Euid;
+    public uint Gid => Process.Creds.Gid;
+    public uint Egid => Process.Creds.Egid;
+
+    public int Umask
+    {
+        get => Process.Fs.Umask;
+        set => Process.Fs.Umask = value;
+    }
+
+    /// <summary>set_tid_address / CLONE_CHILD_CLEARTID: zeroed and futex-woken when the thread exits.</summary>
+    public ulong ClearChildTid { get; set; }
+    public ulong RobustList { get; set; }
+    public ulong RobustListLength { get; set; }
+    public ulong SignalMask { get; set; }
+    public (ulong Sp, int Flags, ulong Size) AltStack { get; set; } = (0, 2 /* SS_DISABLE */, 0);
+    public ulong Rseq { get; set; }
+
+    /// <summary>The syscall a parked task waits in, for strace and for interruption.</summary>
+    public int ParkedSyscall { get; internal set; } = -1;
+
+    /// <summary>The futex word this task waits on, if any.</summary>
+    internal (ulong Address, uint Bitset)? FutexWaitingOn { get; set; }
+
+    public IFastFile? File(int fd) => Process.Files.GetFile(fd);
+
+    public void ExitThread(int code) => Process.Runner!.ExitThread(this, code);
+
+    public void ExitGroup(int code) => Process.BeginExit(ProcessExit.Exited(code));
+
+    public SyscallResult FutexWait(ulong address, uint expected, uint bitset, TimeSpan? timeout) =>
+        Process.Runner!.FutexWait(this, address, bitset, timeout);
+
+    public int FutexWake(ulong address, int count, uint bitset) => Process.Runner!.FutexWake(address, count, bitset);
+
+    public (ulong Cur, ulong Max) GetLimit(int resource) => Process.GetLimit(resource);
+    public void SetLimit(int resource, ulong cur, ulong max) => Process.SetLimit(resource, cur, max);
+
+    public string HostName => Process.Sandbox.HostName;
+    public string DomainName => "(none)";
+    public ulong TotalRam => Process.Sandbox.Options.MemoryBytes;
+    public int ProcessCount => Process.Sandbox.ProcessCount;
+
+    public override string ToString() => $"task {Tid}";
+}

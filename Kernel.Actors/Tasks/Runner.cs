@@ -1,0 +1,252 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Kernel.Platform;
+using Kernel.Syscalls;
+using Kernel.Syscalls.Abi;
+using Kernel.Syscalls.Protocol;
+using Serilog;
+
+namespace Kernel.Actors.Tasks;
+
+/// <summary>
+/// The virtual CPU of one process: a host thread that runs the process's threads one at a time on its CPU,
+/// handles their traps, and takes fast-path syscalls itself. A thread waiting for a kernel actor is parked and
+/// the others run; replies come back through <see cref="Post"/>.
+/// </summary>
+public sealed class Runner
+{
+    private static readonly ConcurrentDictionary<Runner, byte> Active = new();
+    private static readonly Timer Preemption = new(_ => TickAll(), null, 10, 10);
+
+    private readonly Sandbox _sandbox;
+    private readonly KernelProcess _process;
+    private readonly ConcurrentQueue<Action> _inbox = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly LinkedList<KernelTask> _runQueue = new();
+    private readonly Thread _thread;
+    private readonly ILogger _log;
+    private int _exclusive; // a memory-map request is in flight: nothing of this process may run
+
+    public Runner(Sandbox sandbox, KernelProcess process)
+    {
+        _sandbox = sandbox;
+        _process = process;
+        _log = sandbox.Log.ForContext("Pid", process.Pid);
+        _thread = new Thread(Loop) { IsBackground = true, Name = $"vcpu-{process.Pid}" };
+    }
+
+    public void Start()
+    {
+        Active[this] = 0;
+        _thread.Start();
+    }
+
+    /// <summary>Runs <paramref name="action"/> on this runner's thread, between guest time slices.</summary>
+    public void Post(Action action)
+    {
+        _inbox.Enqueue(action);
+        _wake.Release();
+        _process.Mm.Cpu.Interrupt();
+    }
+
+    public void AddRunnable(KernelTask task)
+    {
+        task.State = TaskState.Runnable;
+        _runQueue.AddLast(task);
+    }
+
+    private static void TickAll()
+    {
+        foreach (var r in Active.Keys)
+        {
+            if (r._runQueue.Count > 1) r._process.Mm.Cpu.Interrupt();
+        }
+    }
+
+    private void Loop()
+    {
+        try
+        {
+            while (true)
+            {
+                while (_inbox.TryDequeue(out var action)) action();
+                if (_process.IsExiting)
+                {
+                    FinishExit();
+                    return;
+                }
+                if (_runQueue.Count == 0 || _exclusive > 0)
+                {
+                    _wake.Wait();
+                    continue;
+                }
+                var task = _runQueue.First!.Value;
+                var trap = _process.Mm.Cpu.Run(task.Context);
+                HandleTrap(task, trap);
+            }
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "vCPU of {Process} failed; killing it", _process);
+            _process.BeginExit(ProcessExit.Killed(Sig.SIGKILL));
+            FinishExit();
+        }
+        finally
+        {
+            Active.TryRemove(this, out _);
+        }
+    }
+
+    private void HandleTrap(KernelTask task, Trap trap)
+    {
+        switch (trap.Kind)
+        {
+            case TrapKind.Syscall:
+                HandleSyscall(task);
+                break;
+            case TrapKind.Interrupted:
+                // Round robin: the slice ended at a block boundary.
+                if (_runQueue.Count > 1 && _runQueue.First?.Value == task)
+                {
+                    _runQueue.RemoveFirst();
+                    _runQueue.AddLast(task);
+                }
+                break;
+            case TrapKind.MemoryFault:
+                _log.Debug("{Task}: {Access} fault at {Address:x} (pc {Pc:x}, {Kind})", task, trap.Access, trap.Address, trap.Pc, trap.Unmapped ? "unmapped" : "protection");
+                Kill(Sig.SIGSEGV);
+                break;
+            case TrapKind.Undefined:
+                _log.Debug("{Task}: undefined instruction at {Pc:x}", task, trap.Pc);
+                Kill(Sig.SIGILL);
+                break;
+            case TrapKind.Breakpoint:
+                Kill(Sig.SIGTRAP);
+                break;
+            default:
+                _log.Debug("{Task}: CPU fault {Code} at {Pc:x}", task, trap.Code, trap.Pc);
+                Kill(Sig.SIGSEGV);
+                break;
+        }
+    }
+
+    /// <summary>Ends the process with a fatal signal (until signal delivery exists, every fault is fatal).</summary>
+    public void Kill(int signal) => _process.BeginExit(ProcessExit.Killed(signal, Sig.DumpsCore(signal)));
+
+    private void HandleSyscall(KernelTask task)
+    {
+        var ctx = task.Context;
+        var number = (int)ctx.GetX(8);
+        var call = new SyscallCall(task, number, ctx.GetX(0), ctx.GetX(1), ctx.GetX(2), ctx.GetX(3), ctx.GetX(4), ctx.GetX(5));
+        var started = _sandbox.Strace ? Stopwatch.GetTimestamp() : 0;
+        var result = _sandbox.Syscalls.Invoke(call);
+        Complete(task, call, result, started);
+    }
+
+    private void Complete(KernelTask task, SyscallCall call, SyscallResult result, long started)
+    {
+        if (result.IsPending)
+        {
+            Park(task, call, result, started);
+            return;
+        }
+        if (_sandbox.Strace) _sandbox.Syscalls.Trace(call, result, started);
+        if (task.State == TaskState.Exited || _process.IsExiting) return;
+        if (!result.NoReturnValue) task.Context.SetX(0, (ulong)result.Value);
+    }
+
+    private void Park(KernelTask task, SyscallCall call, SyscallResult result, long started)
+    {
+        task.State = TaskState.Parked;
+        task.ParkedSyscall = call.Number;
+        _runQueue.Remove(task);
+        var exclusive = result.Request!.Subsystem == Subsystem.Mm;
+        if (exclusive) _exclusive++;
+        var then = result.Then!;
+        _sandbox.Send(result.Request!).ContinueWith(t =>
+        {
+            var reply = t.IsCompletedSuccessfully ? t.Result : new Failed(Errno.EIO);
+            Post(() =>
+            {
+                if (exclusive) _exclusive--;
+                if (task.State != TaskState.Parked) return;
+                task.ParkedSyscall = -1;
+                task.State = TaskState.Runnable;
+                _runQueue.AddFirst(task);
+                SyscallResult next;
+                try
+                {
+                    next = then(reply);
+                }
+                catch (Exception e)
+                {
+                    _log.Error(e, "completing {Call} failed", call);
+                    next = Errno.EIO;
+                }
+                Complete(task, call, next, started);
+            });
+        }, TaskScheduler.Default);
+    }
+
+    private readonly List<KernelTask> _futexWaiters = [];
+
+    /// <summary>FUTEX_WAIT: parks the task on this runner (private futexes live with their address space).</summary>
+    internal SyscallResult FutexWait(KernelTask task, ulong address, uint bitset, TimeSpan? timeout)
+    {
+        task.State = TaskState.Parked;
+        task.FutexWaitingOn = (address, bitset);
+        _runQueue.Remove(task);
+        _futexWaiters.Add(task);
+        if (timeout is { } t)
+        {
+            _ = Task.Delay(t).ContinueWith(_ => Post(() =>
+            {
+                if (!_futexWaiters.Remove(task)) return;
+                task.FutexWaitingOn = null;
+                task.Context.SetX(0, unchecked((ulong)-(long)Errno.ETIMEDOUT));
+                AddRunnable(task);
+            }), TaskScheduler.Default);
+        }
+        return SyscallResult.Unchanged;
+    }
+
+    internal int FutexWake(ulong address, int count, uint bitset)
+    {
+        var woken = 0;
+        for (var i = 0; i < _futexWaiters.Count && woken < count; i++)
+        {
+            var t = _futexWaiters[i];
+            if (t.FutexWaitingOn is not { } w || w.Address != address || (w.Bitset & bitset) == 0) continue;
+            _futexWaiters.RemoveAt(i--);
+            t.FutexWaitingOn = null;
+            t.Context.SetX(0, 0);
+            AddRunnable(t);
+            woken++;
+        }
+        return woken;
+    }
+
+    /// <summary>Removes a thread (exit). The process ends with its last thread.</summary>
+    public void ExitThread(KernelTask task, int code)
+    {
+        task.State = TaskState.Exited;
+        _runQueue.Remove(task);
+        if (task.ClearChildTid != 0 && _process.Mm.Write(task.ClearChildTid, new byte[4]) == Errno.None)
+        {
+            FutexWake(task.ClearChildTid, 1, uint.MaxValue);
+        }
+        if (_process.RemoveThread(task)) _process.BeginExit(ProcessExit.Exited(code));
+    }
+
+    private void FinishExit()
+    {
+        foreach (var t in _process.Threads)
+        {
+            t.State = TaskState.Exited;
+            _process.RemoveThread(t);
+        }
+        _runQueue.Clear();
+        Active.TryRemove(this, out _);
+        _sandbox.OnProcessExited(_process);
+    }
+}

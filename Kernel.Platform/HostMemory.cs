@@ -1,0 +1,60 @@
+using System.Runtime.InteropServices;
+
+namespace Kernel.Platform;
+
+/// <summary>
+/// One flat host range (reserved with MAP_NORESERVE) that backs a guest address window [0, Size): guest address
+/// a lives at Base + a. The whole range stays readable and writable on the host side; which guest pages exist
+/// and with what protection is the memory manager's and the CPU's business, so a host-side copy never faults.
+/// </summary>
+public sealed unsafe partial class HostMemory : IDisposable
+{
+    private const int ProtReadWrite = 3;
+    private const int MapPrivateAnonymousNoReserve = 0x02 | 0x20 | 0x4000;
+    private const int MadvDontNeed = 4;
+
+    public nint Base { get; private set; }
+    public ulong Size { get; }
+
+    public HostMemory(ulong size)
+    {
+        Size = size;
+        var p = mmap(0, (nuint)size, ProtReadWrite, MapPrivateAnonymousNoReserve, -1, 0);
+        if (p == -1)
+        {
+            throw new OutOfMemoryException($"cannot reserve {size >> 20} MiB of host address space for a guest");
+        }
+        Base = p;
+    }
+
+    public nint HostAddress(ulong guest) => Base + (nint)guest;
+
+    public Span<byte> Span(ulong guest, int length) => new((void*)(Base + (nint)guest), length);
+
+    /// <summary>Returns the pages to the host (they read as zero afterwards).</summary>
+    public void Discard(ulong guest, ulong length)
+    {
+        if (length > 0)
+        {
+            madvise(Base + (nint)guest, (nuint)length, MadvDontNeed);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Base != 0)
+        {
+            munmap(Base, (nuint)Size);
+            Base = 0;
+        }
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
+
+    [LibraryImport("libc")]
+    private static partial int munmap(nint addr, nuint length);
+
+    [LibraryImport("libc")]
+    private static partial int madvise(nint addr, nuint length, int advice);
+}

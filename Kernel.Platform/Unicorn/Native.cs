@@ -1,0 +1,88 @@
+using System.Runtime.InteropServices;
+
+namespace Kernel.Platform.Unicorn;
+
+/// <summary>P/Invoke declarations for Debian's libunicorn.so.2 (Unicorn 2.0.1) and our native hook library.</summary>
+internal static unsafe partial class Native
+{
+    private const string Lib = "libunicorn.so.2";
+    private const string Shim = "kshim";
+
+    public const int ArchArm64 = 2;
+    public const int ModeArm = 0;
+    public const int CpuArm64Max = 3;
+
+    public const int RegX0 = 199;   // X0..X28 are consecutive
+    public const int RegX29 = 1;
+    public const int RegX30 = 2;
+    public const int RegSp = 4;
+    public const int RegNzcv = 3;
+    public const int RegPc = 260;
+    public const int RegPstate = 265;
+    public const int RegTpidrEl0 = 262;
+    public const int RegTpidrroEl0 = 263;
+    public const int RegQ0 = 104;   // Q0..Q31 are consecutive
+    public const int RegFpcr = 291;
+    public const int RegFpsr = 292;
+
+    public const int MemReadUnmapped = 19;
+    public const int MemWriteUnmapped = 20;
+    public const int MemFetchUnmapped = 21;
+    public const int MemWriteProt = 22;
+    public const int MemReadProt = 23;
+    public const int MemFetchProt = 24;
+
+    public static int XReg(int i) => i switch
+    {
+        < 29 => RegX0 + i,
+        29 => RegX29,
+        30 => RegX30,
+        _ => throw new ArgumentOutOfRangeException(nameof(i)),
+    };
+
+    [LibraryImport(Lib)] public static partial int uc_open(int arch, int mode, out nint uc);
+    [LibraryImport(Lib)] public static partial int uc_close(nint uc);
+    [LibraryImport(Lib)] public static partial nint uc_strerror(int err);
+    [LibraryImport(Lib)] public static partial int uc_mem_map_ptr(nint uc, ulong address, nuint size, uint perms, nint ptr);
+    [LibraryImport(Lib)] public static partial int uc_mem_unmap(nint uc, ulong address, nuint size);
+    [LibraryImport(Lib)] public static partial int uc_mem_protect(nint uc, ulong address, nuint size, uint perms);
+    [LibraryImport(Lib)] public static partial int uc_emu_start(nint uc, ulong begin, ulong until, ulong timeout, nuint count);
+    [LibraryImport(Lib)] public static partial int uc_reg_read(nint uc, int regid, void* value);
+    [LibraryImport(Lib)] public static partial int uc_reg_write(nint uc, int regid, void* value);
+    [LibraryImport(Lib)] public static partial int uc_reg_read_batch(nint uc, int* regs, void** values, int count);
+    [LibraryImport(Lib)] public static partial int uc_context_alloc(nint uc, out nint context);
+    [LibraryImport(Lib)] public static partial int uc_context_save(nint uc, nint context);
+    [LibraryImport(Lib)] public static partial int uc_context_restore(nint uc, nint context);
+    [LibraryImport(Lib)] public static partial int uc_context_free(nint context);
+    [LibraryImport(Lib)] public static partial int uc_context_reg_read(nint context, int regid, void* value);
+    [LibraryImport(Lib)] public static partial int uc_context_reg_write(nint context, int regid, void* value);
+
+    [LibraryImport(Shim)] public static partial int kshim_attach(nint uc, ShimState* state);
+    [LibraryImport(Shim)] public static partial int kshim_set_cpu_model(nint uc, int model);
+    [LibraryImport(Shim)] public static partial int kshim_remove_cache(nint uc, ulong begin, ulong end);
+
+    public static string Describe(int err) => Marshal.PtrToStringUTF8(uc_strerror(err)) ?? $"unicorn error {err}";
+
+    public static void Check(int err, string what)
+    {
+        if (err != 0)
+        {
+            throw new CpuException($"{what}: {Describe(err)}");
+        }
+    }
+}
+
+/// <summary>Layout of kshim_state in native/kshim.c.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct ShimState
+{
+    public int StopRequest;
+    public int Reason;
+    public uint IntNo;
+    public int MemType;
+    public ulong MemAddress;
+    public long MemSize;
+}
+
+/// <summary>The CPU backend failed in a way that is the host's problem, not the guest's.</summary>
+public sealed class CpuException(string message) : Exception(message);

@@ -1,0 +1,203 @@
+using System.Runtime.InteropServices;
+
+namespace Kernel.Platform.Unicorn;
+
+/// <summary>
+/// An emulated arm64 CPU on Unicorn 2 (CPU model MAX), one instance per guest address space. Threads are
+/// <see cref="UnicornContext"/>s; the one last run stays loaded in the engine, so a single-threaded process
+/// never pays for a context switch.
+/// </summary>
+public sealed unsafe class UnicornCpu : ICpu
+{
+    // Beyond any guest address: emulation never stops because PC reached it.
+    private const ulong UntilNever = 0xFFFF_FFFF_FFFF_FFFCul;
+    private const ulong StubAddress = 0x1000; // below mmap_min_addr: no guest mapping can be there
+
+    // Runs once at EL1: sets SCTLR_EL1 (MMU off, but EL0 may use DC ZVA, CTR_EL0, cache maintenance and WFI/WFE
+    // as under Linux), lets EL0 read the virtual counter (CNTKCTL_EL1), enables FP/SIMD (CPACR_EL1), then
+    // erets into EL0 at an svc that hands control back to us.
+    private static readonly uint[] EnterUserStub =
+    [
+        0xd29b2380, 0xf2a69aa0, 0xd5181000, 0xd2800060, 0xd518e100, 0xd2a00600, 0xd5181040,
+        0xd518401f, 0x10000080, 0xd5184020, 0xd5033fdf, 0xd69f03e0, 0xd4000001,
+    ];
+
+    private nint _uc;
+    private readonly ShimState* _state;
+    private readonly nint _template;
+    private UnicornContext? _loaded;
+
+    public UnicornCpu()
+    {
+        Native.Check(Native.uc_open(Native.ArchArm64, Native.ModeArm, out _uc), "uc_open");
+        _state = (ShimState*)NativeMemory.AllocZeroed((nuint)sizeof(ShimState));
+        try
+        {
+            Native.Check(Native.kshim_set_cpu_model(_uc, Native.CpuArm64Max), "set CPU model");
+            Native.Check(Native.kshim_attach(_uc, _state), "attach hooks");
+            _template = EnterUserMode();
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    private nint EnterUserMode()
+    {
+        var page = (uint*)NativeMemory.AlignedAlloc(4096, 4096);
+        try
+        {
+            new Span<uint>(page, 1024).Clear();
+            EnterUserStub.CopyTo(new Span<uint>(page, EnterUserStub.Length));
+            Native.Check(Native.uc_mem_map_ptr(_uc, StubAddress, 4096, (uint)(Prot.Read | Prot.Exec), (nint)page), "map stub");
+            _state->Reason = 0;
+            Native.Check(Native.uc_emu_start(_uc, StubAddress, UntilNever, 0, 0), "enter EL0");
+            if (_state->Reason != 1 || _state->IntNo != 2)
+            {
+                throw new CpuException("the EL0 entry stub did not reach its svc");
+            }
+            Native.kshim_remove_cache(_uc, StubAddress, StubAddress + 4096);
+            Native.Check(Native.uc_mem_unmap(_uc, StubAddress, 4096), "unmap stub");
+            Native.Check(Native.uc_context_alloc(_uc, out var template), "context alloc");
+            ulong zero = 0;
+            for (var i = 0; i < 31; i++)
+            {
+                Native.uc_reg_write(_uc, Native.XReg(i), &zero);
+            }
+            Native.uc_reg_write(_uc, Native.RegPc, &zero);
+            Native.uc_reg_write(_uc, Native.RegSp, &zero);
+            Native.Check(Native.uc_context_save(_uc, template), "context save");
+            return template;
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(page);
+        }
+    }
+
+    public void Map(ulong address, ulong length, Prot prot, nint host) =>
+        Native.Check(Native.uc_mem_map_ptr(_uc, address, (nuint)length, (uint)prot, host), $"map {address:x}+{length:x}");
+
+    public void Unmap(ulong address, ulong length) =>
+        Native.Check(Native.uc_mem_unmap(_uc, address, (nuint)length), $"unmap {address:x}+{length:x}");
+
+    public void Protect(ulong address, ulong length, Prot prot) =>
+        Native.Check(Native.uc_mem_protect(_uc, address, (nuint)length, (uint)prot), $"protect {address:x}+{length:x}");
+
+    public void InvalidateCode(ulong address, ulong length) =>
+        Native.kshim_remove_cache(_uc, address, address + length);
+
+    public ICpuContext NewContext()
+    {
+        Native.Check(Native.uc_context_alloc(_uc, out var handle), "context alloc");
+        var context = new UnicornContext(this, handle);
+        SaveLoaded();
+        Native.Check(Native.uc_context_restore(_uc, _template), "context restore");
+        _loaded = context;
+        return context;
+    }
+
+    public ICpuContext CloneContext(ICpuContext source)
+    {
+        var src = (UnicornContext)source;
+        if (_loaded == src)
+        {
+            Native.Check(Native.uc_context_save(_uc, src.Handle), "context save");
+        }
+        Native.Check(Native.uc_context_alloc(_uc, out var handle), "context alloc");
+        var clone = new UnicornContext(this, handle);
+        SaveLoaded();
+        Native.Check(Native.uc_context_restore(_uc, src.Handle), "context restore");
+        _loaded = clone;
+        return clone;
+    }
+
+    private void SaveLoaded()
+    {
+        if (_loaded is { Disposed: false })
+        {
+            Native.Check(Native.uc_context_save(_uc, _loaded.Handle), "context save");
+        }
+        _loaded = null;
+    }
+
+    internal void EnsureLoaded(UnicornContext context)
+    {
+        if (_loaded == context)
+        {
+            return;
+        }
+        SaveLoaded();
+        Native.Check(Native.uc_context_restore(_uc, context.Handle), "context restore");
+        _loaded = context;
+    }
+
+    internal bool IsLoaded(UnicornContext context) => _loaded == context;
+
+    internal void Forget(UnicornContext context)
+    {
+        if (_loaded == context)
+        {
+            _loaded = null;
+        }
+    }
+
+    internal nint Engine => _uc;
+
+    public Trap Run(ICpuContext context)
+    {
+        var ctx = (UnicornContext)context;
+        EnsureLoaded(ctx);
+        var pc = ctx.Pc;
+        _state->Reason = 0;
+        var err = Native.uc_emu_start(_uc, pc, UntilNever, 0, 0);
+        var stopRequested = Interlocked.Exchange(ref _state->StopRequest, 0) != 0;
+        pc = ctx.Pc;
+        switch (_state->Reason)
+        {
+            case 1:
+                return _state->IntNo switch
+                {
+                    2 => new Trap(TrapKind.Syscall, pc),
+                    1 => new Trap(TrapKind.Undefined, pc),
+                    7 => new Trap(TrapKind.Breakpoint, pc),
+                    _ => new Trap(TrapKind.Fault, pc, Code: _state->IntNo),
+                };
+            case 2:
+                var (access, unmapped) = _state->MemType switch
+                {
+                    Native.MemReadUnmapped => (MemoryAccess.Read, true),
+                    Native.MemWriteUnmapped => (MemoryAccess.Write, true),
+                    Native.MemFetchUnmapped => (MemoryAccess.Execute, true),
+                    Native.MemReadProt => (MemoryAccess.Read, false),
+                    Native.MemWriteProt => (MemoryAccess.Write, false),
+                    Native.MemFetchProt => (MemoryAccess.Execute, false),
+                    _ => (MemoryAccess.None, true),
+                };
+                return new Trap(TrapKind.MemoryFault, pc, _state->MemAddress, access, unmapped);
+        }
+        if (err != 0)
+        {
+            return new Trap(TrapKind.Fault, pc, Code: (uint)err);
+        }
+        return stopRequested ? new Trap(TrapKind.Interrupted, pc) : new Trap(TrapKind.Fault, pc);
+    }
+
+    public void Interrupt() => Volatile.Write(ref _state->StopRequest, 1);
+
+    public void Dispose()
+    {
+        if (_uc != 0)
+        {
+            if (_template != 0)
+            {
+                Native.uc_context_free(_template);
+            }
+            Native.uc_close(_uc);
+            _uc = 0;
+            NativeMemory.Free(_state);
+        }
+    }
+}

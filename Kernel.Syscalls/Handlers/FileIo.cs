@@ -1,0 +1,195 @@
+using Kernel.Syscalls.Abi;
+using Kernel.Syscalls.Protocol;
+using Kernel.Syscalls.Table;
+
+namespace Kernel.Syscalls.Handlers;
+
+/// <summary>Reading, writing and managing open files. read/write take the fast path on the task's thread.</summary>
+public static partial class FileIo
+{
+    private const int MaxIo = 0x7ffff000; // Linux's MAX_RW_COUNT
+    private const int ONonblock = 0x800;
+
+    private static int Clamp(ulong count) => count > MaxIo ? MaxIo : (int)count;
+
+    [Syscall(63, "read", Support.Full, "Fast path on the calling task's thread; a read that must wait is parked in the VFS actor.")]
+    public static SyscallResult Read(ISyscallContext c) => ReadCommon(c, c.Int(0), c.Arg(1), c.Arg(2), -1);
+
+    [Syscall(67, "pread64", Support.Full, "")]
+    public static SyscallResult PRead64(ISyscallContext c) =>
+        c.Long(3) < 0 ? Errno.EINVAL : ReadCommon(c, c.Int(0), c.Arg(1), c.Arg(2), c.Long(3));
+
+    [Syscall(64, "write", Support.Full, "Fast path on the calling task's thread; a write that must wait is parked in the VFS actor.")]
+    public static SyscallResult Write(ISyscallContext c) => WriteCommon(c, c.Int(0), c.Arg(1), c.Arg(2), -1);
+
+    [Syscall(68, "pwrite64", Support.Full, "")]
+    public static SyscallResult PWrite64(ISyscallContext c) =>
+        c.Long(3) < 0 ? Errno.EINVAL : WriteCommon(c, c.Int(0), c.Arg(1), c.Arg(2), c.Long(3));
+
+    private static SyscallResult ReadCommon(ISyscallContext c, int fd, ulong buffer, ulong count, long offset)
+    {
+        var file = c.Task.File(fd);
+        if (file is null) return Errno.EBADF;
+        if (count == 0) return 0;
+        var n = c.Memory.AccessibleLength(buffer, Clamp(count), write: true);
+        if (n == 0) return Errno.EFAULT;
+        c.Memory.GetSpan(buffer, n, true, out var span);
+        var r = offset < 0 ? file.Read(span) : file.PRead(span, offset);
+        if (r == -(long)Errno.EAGAIN && (file.StatusFlags & ONonblock) == 0)
+        {
+            return SyscallResult.Send(new ReadFile(c.Task, fd, buffer, n, offset));
+        }
+        return r;
+    }
+
+    private static SyscallResult WriteCommon(ISyscallContext c, int fd, ulong buffer, ulong count, long offset)
+    {
+        var file = c.Task.File(fd);
+        if (file is null) return Errno.EBADF;
+        if (count == 0) return 0;
+        var n = c.Memory.AccessibleLength(buffer, Clamp(count), write: false);
+        if (n == 0) return Errno.EFAULT;
+        c.Memory.GetSpan(buffer, n, false, out var span);
+        var r = offset < 0 ? file.Write(span) : file.PWrite(span, offset);
+        if (r == -(long)Errno.EAGAIN && (file.StatusFlags & ONonblock) == 0)
+        {
+            return SyscallResult.Send(new WriteFile(c.Task, fd, buffer, n, offset));
+        }
+        return r;
+    }
+
+    [Syscall(65, "readv", Support.Full, "")]
+    public static SyscallResult Readv(ISyscallContext c) => Vectored(c, c.Arg(1), c.Int(2), -1, write: false);
+
+    [Syscall(66, "writev", Support.Full, "")]
+    public static SyscallResult Writev(ISyscallContext c) => Vectored(c, c.Arg(1), c.Int(2), -1, write: true);
+
+    [Syscall(69, "preadv", Support.Full, "")]
+    public static SyscallResult Preadv(ISyscallContext c) => c.Long(3) < 0 ? Errno.EINVAL : Vectored(c, c.Arg(1), c.Int(2), c.Long(3), write: false);
+
+    [Syscall(70, "pwritev", Support.Full, "")]
+    public static SyscallResult Pwritev(ISyscallContext c) => c.Long(3) < 0 ? Errno.EINVAL : Vectored(c, c.Arg(1), c.Int(2), c.Long(3), write: true);
+
+    /// <summary>readv/writev: each iovec in turn; a short transfer ends the call, as Linux does for pipes and sockets.</summary>
+    private static SyscallResult Vectored(ISyscallContext c, ulong iov, int count, long offset, bool write)
+    {
+        var fd = c.Int(0);
+        var file = c.Task.File(fd);
+        if (file is null) return Errno.EBADF;
+        if (count < 0 || count > 1024) return Errno.EINVAL;
+        Span<byte> raw = stackalloc byte[16];
+        long total = 0;
+        var vecs = new (ulong Base, ulong Len)[count];
+        for (var i = 0; i < count; i++)
+        {
+            if (c.Memory.Read(iov + (ulong)(16 * i), raw) != Errno.None) return Errno.EFAULT;
+            vecs[i] = (BitConverter.ToUInt64(raw), BitConverter.ToUInt64(raw[8..]));
+            if ((long)vecs[i].Len < 0) return Errno.EINVAL;
+        }
+        foreach (var (b, len) in vecs)
+        {
+            if (len == 0) continue;
+            var want = Clamp(len);
+            var n = c.Memory.AccessibleLength(b, want, write: !write);
+            if (n == 0) return total > 0 ? total : Errno.EFAULT;
+            c.Memory.GetSpan(b, n, !write, out var span);
+            var at = offset < 0 ? -1 : offset + total;
+            var r = write
+                ? (at < 0 ? file.Write(span) : file.PWrite(span, at))
+                : (at < 0 ? file.Read(span) : file.PRead(span, at));
+            if (r < 0)
+            {
+                if (total > 0) return total;
+                if (r == -(long)Errno.EAGAIN && (file.StatusFlags & ONonblock) == 0)
+                {
+                    return SyscallResult.Send(write ? new WriteFile(c.Task, fd, b, n, at) : new ReadFile(c.Task, fd, b, n, at));
+                }
+                return r;
+            }
+            total += r;
+            if (r < n) break;
+        }
+        return total;
+    }
+
+    [Syscall(56, "openat", Support.Partial, "Host-directory root (read-only), tmpfs, devfs; no O_TMPFILE, no file locks on open.")]
+    public static SyscallResult OpenAt(ISyscallContext c)
+    {
+        var e = c.Path(1, out var path);
+        if (e != Errno.None) return e;
+        return SyscallResult.Send(new OpenFileAt(c.Task, c.Int(0), path, c.Int(2), c.Int(3) & 0xfff));
+    }
+
+    [Syscall(57, "close", Support.Full, "")]
+    public static SyscallResult Close(ISyscallContext c) => SyscallResult.Send(new CloseFile(c.Task, c.Int(0)));
+
+    [Syscall(62, "lseek", Support.Full, "")]
+    public static SyscallResult Lseek(ISyscallContext c) => SyscallResult.Send(new SeekFile(c.Task, c.Int(0), c.Long(1), c.Int(2)));
+
+    [Syscall(61, "getdents64", Support.Full, "")]
+    public static SyscallResult GetDents64(ISyscallContext c) =>
+        SyscallResult.Send(new ReadDirectory(c.Task, c.Int(0), c.Arg(1), (int)Math.Min(c.Arg(2), int.MaxValue)));
+
+    [Syscall(80, "fstat", Support.Full, "")]
+    public static SyscallResult Fstat(ISyscallContext c)
+    {
+        var address = c.Arg(1);
+        return SyscallResult.Send(new StatFile(c.Task, c.Int(0), null, 0), reply => CopyBytes(c, address, reply));
+    }
+
+    [Syscall(79, "newfstatat", Support.Full, "")]
+    public static SyscallResult NewFstatAt(ISyscallContext c)
+    {
+        var e = c.Path(1, out var path);
+        if (e != Errno.None) return e;
+        var address = c.Arg(2);
+        return SyscallResult.Send(new StatFile(c.Task, c.Int(0), path, c.Int(3)), reply => CopyBytes(c, address, reply));
+    }
+
+    [Syscall(291, "statx", Support.Partial, "Basic fields; no birth time (STATX_BTIME unreported), no attributes.")]
+    public static SyscallResult Statx(ISyscallContext c)
+    {
+        var e = c.Path(1, out var path);
+        if (e != Errno.None) return e;
+        var address = c.Arg(4);
+        return SyscallResult.Send(new StatxFile(c.Task, c.Int(0), path, c.Int(2), c.UInt(3)), reply => CopyBytes(c, address, reply));
+    }
+
+    /// <summary>Copies a <see cref="Bytes"/> reply out to the user's buffer.</summary>
+    internal static SyscallResult CopyBytes(ISyscallContext c, ulong address, KernelReply reply) => reply switch
+    {
+        Bytes b => c.CopyOut(address, b.Data),
+        Failed f => f.Errno,
+        Done d => d.Value,
+        _ => Errno.EIO,
+    };
+
+    [Syscall(29, "ioctl", Support.Partial, "Terminal ioctls (TCGETS, TCSETS*, TIOCGWINSZ, TIOCGPGRP), FIONBIO, FIOCLEX/FIONCLEX; others give ENOTTY.")]
+    public static SyscallResult Ioctl(ISyscallContext c) => SyscallResult.Send(new IoctlFile(c.Task, c.Int(0), c.UInt(1), c.Arg(2)));
+
+    [Syscall(25, "fcntl", Support.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL; record locks and the rest give EINVAL.")]
+    public static SyscallResult Fcntl(ISyscallContext c) => SyscallResult.Send(new FcntlFile(c.Task, c.Int(0), c.Int(1), c.Arg(2)));
+
+    [Syscall(23, "dup", Support.Full, "")]
+    public static SyscallResult Dup(ISyscallContext c) => SyscallResult.Send(new DuplicateFd(c.Task, c.Int(0), -1, 0));
+
+    [Syscall(24, "dup3", Support.Full, "")]
+    public static SyscallResult Dup3(ISyscallContext c) => SyscallResult.Send(new DuplicateFd(c.Task, c.Int(0), c.Int(1), c.Int(2)));
+
+    [Syscall(59, "pipe2", Support.Full, "")]
+    public static SyscallResult Pipe2(ISyscallContext c) => SyscallResult.Send(new CreatePipe(c.Task, c.Arg(0), c.Int(1)));
+
+    [Syscall(46, "ftruncate", Support.Full, "")]
+    public static SyscallResult Ftruncate(ISyscallContext c) => SyscallResult.Send(new TruncateFile(c.Task, c.Int(0), null, c.Long(1)));
+
+    [Syscall(45, "truncate", Support.Full, "")]
+    public static SyscallResult Truncate(ISyscallContext c)
+    {
+        var e = c.Path(0, out var path);
+        return e != Errno.None ? e : SyscallResult.Send(new TruncateFile(c.Task, Args.AtFdCwd, path, c.Long(1)));
+    }
+
+    [Syscall(223, "fadvise64", Support.Full, "Advice is accepted and has no effect, which Linux permits.")]
+    public static SyscallResult Fadvise64(ISyscallContext c) =>
+        c.Task.File(c.Int(0)) is null ? Errno.EBADF : c.Int(3) is < 0 or > 5 ? Errno.EINVAL : 0;
+}

@@ -1,0 +1,29 @@
+using Kernel.Syscalls.Abi;
+using Kernel.Syscalls.Protocol;
+using Kernel.Syscalls.Table;
+
+namespace Kernel.Syscalls.Handlers;
+
+/// <summary>The address space: requests go to the MM actor, and the process runs nothing until they are answered.</summary>
+public static partial class Memory
+{
+    [Syscall(222, "mmap", Support.Partial, "Anonymous and file-backed private mappings; MAP_SHARED file mappings are copies (writes do not reach the file).")]
+    public static SyscallResult Mmap(ISyscallContext c) =>
+        SyscallResult.Send(new MapMemory(c.Task, c.Arg(0), c.Arg(1), c.Int(2), c.Int(3), c.Int(4), c.Long(5)));
+
+    [Syscall(215, "munmap", Support.Full, "")]
+    public static SyscallResult Munmap(ISyscallContext c) => SyscallResult.Send(new UnmapMemory(c.Task, c.Arg(0), c.Arg(1)));
+
+    [Syscall(226, "mprotect", Support.Full, "")]
+    public static SyscallResult Mprotect(ISyscallContext c) => SyscallResult.Send(new ProtectMemory(c.Task, c.Arg(0), c.Arg(1), c.Int(2)));
+
+    [Syscall(214, "brk", Support.Full, "")]
+    public static SyscallResult Brk(ISyscallContext c) => SyscallResult.Send(new SetBreak(c.Task, c.Arg(0)));
+
+    [Syscall(233, "madvise", Support.Partial, "MADV_DONTNEED and MADV_FREE discard anonymous pages; other advice is accepted without effect.")]
+    public static SyscallResult Madvise(ISyscallContext c) => SyscallResult.Send(new AdviseMemory(c.Task, c.Arg(0), c.Arg(1), c.Int(2)));
+
+    [Syscall(216, "mremap", Support.Partial, "Shrinking, growing in place and MREMAP_MAYMOVE (by copying); MREMAP_DONTUNMAP gives EINVAL.")]
+    public static SyscallResult Mremap(ISyscallContext c) =>
+        SyscallResult.Send(new RemapMemory(c.Task, c.Arg(0), c.Arg(1), c.Arg(2), c.Int(3), c.Arg(4)));
+}

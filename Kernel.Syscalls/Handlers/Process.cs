@@ -1,0 +1,223 @@
+using Kernel.Syscalls.Abi;
+using Kernel.Syscalls.Protocol;
+using Kernel.Syscalls.Table;
+
+namespace Kernel.Syscalls.Handlers;
+
+/// <summary>Process and thread identity, lifetime and limits.</summary>
+public static partial class Process
+{
+    [Syscall(93, "exit", Support.Full, "")]
+    public static SyscallResult Exit(ISyscallContext c)
+    {
+        c.Task.ExitThread(c.Int(0));
+        return SyscallResult.Unchanged;
+    }
+
+    [Syscall(94, "exit_group", Support.Full, "")]
+    public static SyscallResult ExitGroup(ISyscallContext c)
+    {
+        c.Task.ExitGroup(c.Int(0));
+        return SyscallResult.Unchanged;
+    }
+
+    [Syscall(96, "set_tid_address", Support.Full, "")]
+    public static SyscallResult SetTidAddress(ISyscallContext c)
+    {
+        c.Task.ClearChildTid = c.Arg(0);
+        return c.Task.Tid;
+    }
+
+    [Syscall(99, "set_robust_list", Support.Partial, "The list is recorded; robust futexes are not yet released when a thread dies.")]
+    public static SyscallResult SetRobustList(ISyscallContext c)
+    {
+        if (c.Arg(1) != 24) return Errno.EINVAL; // sizeof(struct robust_list_head)
+        c.Task.RobustList = c.Arg(0);
+        c.Task.RobustListLength = c.Arg(1);
+        return 0;
+    }
+
+    [Syscall(100, "get_robust_list", Support.Partial, "Only the calling thread (pid 0 or its own tid).")]
+    public static SyscallResult GetRobustList(ISyscallContext c)
+    {
+        if (c.Int(0) != 0 && c.Int(0) != c.Task.Tid) return Errno.ESRCH;
+        var e = c.Memory.WriteStruct(c.Arg(1), c.Task.RobustList);
+        if (e != Errno.None) return e;
+        e = c.Memory.WriteStruct(c.Arg(2), c.Task.RobustListLength);
+        return e != Errno.None ? e : 0;
+    }
+
+    [Syscall(172, "getpid", Support.Full, "")]
+    public static SyscallResult GetPid(ISyscallContext c) => c.Task.Pid;
+
+    [Syscall(173, "getppid", Support.Full, "")]
+    public static SyscallResult GetPpid(ISyscallContext c) => c.Task.Ppid;
+
+    [Syscall(178, "gettid", Support.Full, "")]
+    public static SyscallResult GetTid(ISyscallContext c) => c.Task.Tid;
+
+    [Syscall(174, "getuid", Support.Full, "")]
+    public static SyscallResult GetUid(ISyscallContext c) => c.Task.Uid;
+
+    [Syscall(175, "geteuid", Support.Full, "")]
+    public static SyscallResult GetEuid(ISyscallContext c) => c.Task.Euid;
+
+    [Syscall(176, "getgid", Support.Full, "")]
+    public static SyscallResult GetGid(ISyscallContext c) => c.Task.Gid;
+
+    [Syscall(177, "getegid", Support.Full, "")]
+    public static SyscallResult GetEgid(ISyscallContext c) => c.Task.Egid;
+
+    [Syscall(148, "getresuid", Support.Full, "")]
+    public static SyscallResult GetResUid(ISyscallContext c) => WriteTriple(c, c.Task.Uid, c.Task.Euid, c.Task.Euid);
+
+    [Syscall(150, "getresgid", Support.Full, "")]
+    public static SyscallResult GetResGid(ISyscallContext c) => WriteTriple(c, c.Task.Gid, c.Task.Egid, c.Task.Egid);
+
+    private static SyscallResult WriteTriple(ISyscallContext c, uint a, uint b, uint d)
+    {
+        foreach (var (arg, v) in new[] { (0, a), (1, b), (2, d) })
+        {
+            var e = c.Memory.WriteStruct(c.Arg(arg), v);
+            if (e != Errno.None) return e;
+        }
+        return 0;
+    }
+
+    [Syscall(155, "getpgid", Support.Partial, "Only for the calling process (pid 0 or its own).")]
+    public static SyscallResult GetPgid(ISyscallContext c) => c.Int(0) == 0 || c.Int(0) == c.Task.Pid ? c.Task.Pgid : Errno.ESRCH;
+
+    [Syscall(156, "getsid", Support.Partial, "Only for the calling process (pid 0 or its own).")]
+    public static SyscallResult GetSid(ISyscallContext c) => c.Int(0) == 0 || c.Int(0) == c.Task.Pid ? c.Task.Sid : Errno.ESRCH;
+
+    [Syscall(166, "umask", Support.Full, "")]
+    public static SyscallResult Umask(ISyscallContext c)
+    {
+        var old = c.Task.Umask;
+        c.Task.Umask = c.Int(0) & 0o777;
+        return old;
+    }
+
+    [Syscall(260, "wait4", Support.Partial, "Waits for exited children; stopped and continued children (WUNTRACED, WCONTINUED) are not reported yet; rusage is zeroed.")]
+    public static SyscallResult Wait4(ISyscallContext c)
+    {
+        var rusage = c.Arg(3);
+        if (rusage != 0 && c.CopyOut(rusage, new byte[144]).Value != 0) return Errno.EFAULT;
+        return SyscallResult.Send(new WaitChild(c.Task, c.Int(0), c.Int(2), c.Arg(1)));
+    }
+
+    [Syscall(124, "sched_yield", Support.Full, "")]
+    public static SyscallResult SchedYield(ISyscallContext c) => 0;
+
+    [Syscall(123, "sched_getaffinity", Support.Partial, "Reports one CPU: a process's threads share one virtual CPU.")]
+    public static SyscallResult SchedGetAffinity(ISyscallContext c)
+    {
+        var size = c.Arg(1);
+        if (size < 8 || (size & 7) != 0) return Errno.EINVAL;
+        var mask = new byte[Math.Min(size, 128)];
+        mask[0] = 1;
+        return c.CopyOut(c.Arg(2), mask, mask.Length);
+    }
+
+    [Syscall(261, "prlimit64", Support.Partial, "Reads and sets the calling process's limits (pid 0 or its own); limits are recorded, RLIMIT_NOFILE is enforced.")]
+    public static SyscallResult Prlimit64(ISyscallContext c)
+    {
+        if (c.Int(0) != 0 && c.Int(0) != c.Task.Pid) return Errno.ESRCH;
+        var resource = c.Int(1);
+        if (resource is < 0 or >= Limits.Count) return Errno.EINVAL;
+        var limits = (ILimits)c.Task;
+        if (c.Arg(3) != 0)
+        {
+            var (cur, max) = limits.GetLimit(resource);
+            var e = c.CopyOut(c.Arg(3), Pair(cur, max));
+            if (e.Value != 0) return e;
+        }
+        if (c.Arg(2) != 0)
+        {
+            var buf = new byte[16];
+            if (c.Memory.Read(c.Arg(2), buf) != Errno.None) return Errno.EFAULT;
+            var cur = BitConverter.ToUInt64(buf);
+            var max = BitConverter.ToUInt64(buf, 8);
+            if (cur > max) return Errno.EINVAL;
+            var old = limits.GetLimit(resource);
+            if (max > old.Max && c.Task.Euid != 0) return Errno.EPERM;
+            limits.SetLimit(resource, cur, max);
+        }
+        return 0;
+    }
+
+    [Syscall(163, "getrlimit", Support.Full, "")]
+    public static SyscallResult GetRlimit(ISyscallContext c)
+    {
+        var resource = c.Int(0);
+        if (resource is < 0 or >= Limits.Count) return Errno.EINVAL;
+        var (cur, max) = ((ILimits)c.Task).GetLimit(resource);
+        return c.CopyOut(c.Arg(1), Pair(cur, max));
+    }
+
+    private static byte[] Pair(ulong a, ulong b)
+    {
+        var bytes = new byte[16];
+        BitConverter.TryWriteBytes(bytes, a);
+        BitConverter.TryWriteBytes(bytes.AsSpan(8), b);
+        return bytes;
+    }
+
+    [Syscall(98, "futex", Support.Partial, "FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_BITSET and FUTEX_WAKE_BITSET within a process, on the task's thread; other operations give ENOSYS.")]
+    public static SyscallResult Futex(ISyscallContext c)
+    {
+        const int Wait = 0, Wake = 1, WaitBitset = 9, WakeBitset = 10, CmdMask = 0x7f & ~0x80;
+        var op = c.Int(1) & 0x7f;
+        var address = c.Arg(0);
+        if ((address & 3) != 0) return Errno.EINVAL;
+        switch (op & CmdMask)
+        {
+            case Wait:
+            case WaitBitset:
+            {
+                var bitset = (op & CmdMask) == WaitBitset ? c.UInt(5) : uint.MaxValue;
+                if (bitset == 0) return Errno.EINVAL;
+                var buf = new byte[4];
+                if (c.Memory.Read(address, buf) != Errno.None) return Errno.EFAULT;
+                if (BitConverter.ToUInt32(buf) != c.UInt(2)) return Errno.EAGAIN;
+                TimeSpan? timeout = null;
+                if (c.Arg(3) != 0)
+                {
+                    var ts = new byte[16];
+                    if (c.Memory.Read(c.Arg(3), ts) != Errno.None) return Errno.EFAULT;
+                    var sec = BitConverter.ToInt64(ts);
+                    var nsec = BitConverter.ToInt64(ts, 8);
+                    if (sec < 0 || nsec is < 0 or >= 1_000_000_000) return Errno.EINVAL;
+                    var span = TimeSpan.FromSeconds(sec) + TimeSpan.FromTicks(nsec / 100);
+                    if ((op & CmdMask) == WaitBitset) span = Time.UntilAbsolute(c.Int(1), sec, nsec); // absolute for WAIT_BITSET
+                    timeout = span;
+                }
+                return c.Task.FutexWait(address, c.UInt(2), bitset, timeout);
+            }
+            case Wake:
+            case WakeBitset:
+            {
+                var bitset = (op & CmdMask) == WakeBitset ? c.UInt(5) : uint.MaxValue;
+                if (bitset == 0) return Errno.EINVAL;
+                return c.Task.FutexWake(address, Math.Max(c.Int(2), 0), bitset);
+            }
+            default:
+                return Errno.ENOSYS;
+        }
+    }
+}
+
+/// <summary>Resource limits (RLIMIT_*), kept per process.</summary>
+public interface ILimits
+{
+    (ulong Cur, ulong Max) GetLimit(int resource);
+    void SetLimit(int resource, ulong cur, ulong max);
+}
+
+public static class Limits
+{
+    public const int Count = 16;
+    public const int Stack = 3;
+    public const int NoFile = 7;
+    public const ulong Infinity = ulong.MaxValue;
+}

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using Kernel.Syscalls.Abi;
+using Kernel.Syscalls.Protocol;
+using Kernel.Syscalls.Table;
+
+namespace Kernel.Syscalls.Handlers;
+
+/// <summary>Clocks and sleeps. Reading a clock stays on the task's thread; a sleep is parked on a timer.</summary>
+public static partial class Time
+{
+    public const int ClockRealtime = 0, ClockMonotonic = 1, ClockProcessCputime = 2, ClockThreadCputime = 3,
+        ClockMonotonicRaw = 4, ClockRealtimeCoarse = 5, ClockMonotonicCoarse = 6, ClockBoottime = 7;
+
+    private static readonly long StartTimestamp = Stopwatch.GetTimestamp();
+
+    /// <summary>Nanoseconds on <paramref name="clock"/>, or null for an unknown clock (EINVAL).</summary>
+    public static long? Now(int clock) => clock switch
+    {
+        ClockRealtime or ClockRealtimeCoarse => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100,
+        ClockMonotonic or ClockMonotonicRaw or ClockMonotonicCoarse or ClockBoottime =>
+            (long)(Stopwatch.GetElapsedTime(StartTimestamp).Ticks * 100 + 1_000_000_000L * 1000),
+        ClockProcessCputime or ClockThreadCputime => (long)(Environment.CpuUsage.TotalTime.Ticks * 100),
+        _ => null,
+    };
+
+    private static byte[] Timespec(long ns)
+    {
+        var b = new byte[16];
+        BitConverter.TryWriteBytes(b, ns / 1_000_000_000);
+        BitConverter.TryWriteBytes(b.AsSpan(8), ns % 1_000_000_000);
+        return b;
+    }
+
+    [Syscall(113, "clock_gettime", Support.Partial, "REALTIME, MONOTONIC(_RAW/_COARSE), BOOTTIME; the CPU-time clocks report the kernel process's CPU time, not the task's.")]
+    public static SyscallResult ClockGettime(ISyscallContext c)
+    {
+        var ns = Now(c.Int(0));
+        return ns is null ? Errno.EINVAL : c.CopyOut(c.Arg(1), Timespec(ns.Value));
+    }
+
+    [Syscall(114, "clock_getres", Support.Full, "")]
+    public static SyscallResult ClockGetres(ISyscallContext c)
+    {
+        var clock = c.Int(0);
+        if (Now(clock) is null) return Errno.EINVAL;
+        if (c.Arg(1) == 0) return 0;
+        var res = clock is ClockRealtimeCoarse or ClockMonotonicCoarse ? 4_000_000 : 1;
+        return c.CopyOut(c.Arg(1), Timespec(res));
+    }
+
+    [Syscall(169, "gettimeofday", Support.Full, "")]
+    public static SyscallResult GetTimeOfDay(ISyscallContext c)
+    {
+        if (c.Arg(0) != 0)
+        {
+            var ns = Now(ClockRealtime)!.Value;
+            var b = new byte[16];
+            BitConverter.TryWriteBytes(b, ns / 1_000_000_000);
+            BitConverter.TryWriteBytes(b.AsSpan(8), ns % 1_000_000_000 / 1000);
+            var r = c.CopyOut(c.Arg(0), b);
+            if (r.Value != 0) return r;
+        }
+        return c.Arg(1) != 0 ? c.CopyOut(c.Arg(1), new byte[8]) : 0;
+    }
+
+    private static Errno ReadTimespec(ISyscallContext c, ulong address, out long sec, out long nsec)
+    {
+        sec = nsec = 0;
+        var ts = new byte[16];
+        if (c.Memory.Read(address, ts) != Errno.None) return Errno.EFAULT;
+        sec = BitConverter.ToInt64(ts);
+        nsec = BitConverter.ToInt64(ts, 8);
+        return sec < 0 || nsec is < 0 or >= 1_000_000_000 ? Errno.EINVAL : Errno.None;
+    }
+
+    /// <summary>Time from now until an absolute time on <paramref name="clockFlags"/>' clock (FUTEX_CLOCK_REALTIME = 256).</summary>
+    public static TimeSpan UntilAbsolute(int clockFlags, long sec, long nsec)
+    {
+        var clock = (clockFlags & 256) != 0 ? ClockRealtime : ClockMonotonic;
+        var delta = sec * 1_000_000_000 + nsec - Now(clock)!.Value;
+        return delta <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks(delta / 100);
+    }
+
+    [Syscall(101, "nanosleep", Support.Partial, "Parked on a timer; not yet interruptible by signals (no EINTR, remaining time not written).")]
+    public static SyscallResult Nanosleep(ISyscallContext c)
+    {
+        var e = ReadTimespec(c, c.Arg(0), out var sec, out var nsec);
+        if (e != Errno.None) return e;
+        return SyscallResult.Send(new Sleep(c.Task, TimeSpan.FromSeconds(sec) + TimeSpan.FromTicks(nsec / 100)));
+    }
+
+    [Syscall(115, "clock_nanosleep", Support.Partial, "Relative and TIMER_ABSTIME sleeps on every clock; not yet interruptible by signals.")]
+    public static SyscallResult ClockNanosleep(ISyscallContext c)
+    {
+        var clock = c.Int(0);
+        if (Now(clock) is null || clock is ClockThreadCputime) return Errno.EINVAL;
+        var e = ReadTimespec(c, c.Arg(2), out var sec, out var nsec);
+        if (e != Errno.None) return e;
+        var duration = (c.Int(1) & 1) != 0
+            ? TimeSpan.FromTicks(Math.Max(0, (sec * 1_000_000_000 + nsec - Now(clock)!.Value) / 100))
+            : TimeSpan.FromSeconds(sec) + TimeSpan.FromTicks(nsec / 100);
+        return SyscallResult.Send(new Sleep(c.Task, duration));
+    }
+}

@@ -1,0 +1,13 @@
+namespace Kernel.Syscalls.Protocol;
+
+/// <summary>A request for the Task actor: process lifetime, waiting, sleeping.</summary>
+public abstract record TaskRequest(IKernelTask Task) : KernelRequest
+{
+    public override Subsystem Subsystem => Subsystem.Task;
+}
+
+/// <summary>wait4: parked until a matching child changes state (or at once with WNOHANG).</summary>
+public sealed record WaitChild(IKernelTask Task, int Pid, int Options, ulong StatusAddress) : TaskRequest(Task);
+
+/// <summary>A sleep, parked on a timer (never a sleeping host thread).</summary>
+public sealed record Sleep(IKernelTask Task, TimeSpan Duration) : TaskRequest(Task);
