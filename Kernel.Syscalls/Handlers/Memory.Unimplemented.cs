@@ -1,0 +1,38 @@
+using Kernel.Syscalls.Abi;
+using Kernel.Syscalls.Table;
+
+namespace Kernel.Syscalls.Handlers;
+
+// Stubs for the address spaces: mmap, brk, protections, locking, NUMA policy, memfd.
+// When you implement a call in Memory.cs, delete its attribute line here (the table rejects a number declared twice).
+public static partial class Memory
+{
+    /// <summary>Calls not implemented yet (or absent from the Linux we model): ENOSYS, so callers take their fallback.</summary>
+    [Syscall(214, "brk", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(215, "munmap", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(216, "mremap", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(222, "mmap", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(226, "mprotect", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(227, "msync", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(228, "mlock", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(229, "munlock", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(230, "mlockall", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(231, "munlockall", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(232, "mincore", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(233, "madvise", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(234, "remap_file_pages", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(235, "mbind", Support.Unimplemented, "No NUMA policy yet; returns ENOSYS, as Linux built without NUMA does.")]
+    [Syscall(236, "get_mempolicy", Support.Unimplemented, "No NUMA policy yet; returns ENOSYS, as Linux built without NUMA does.")]
+    [Syscall(237, "set_mempolicy", Support.Unimplemented, "No NUMA policy yet; returns ENOSYS, as Linux built without NUMA does.")]
+    [Syscall(238, "migrate_pages", Support.Unimplemented, "No NUMA policy yet; returns ENOSYS, as Linux built without NUMA does.")]
+    [Syscall(239, "move_pages", Support.Unimplemented, "No NUMA policy yet; returns ENOSYS, as Linux built without NUMA does.")]
+    [Syscall(270, "process_vm_readv", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(271, "process_vm_writev", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(279, "memfd_create", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(283, "membarrier", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(284, "mlock2", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(288, "pkey_mprotect", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(289, "pkey_alloc", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(290, "pkey_free", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    public static SyscallResult NotImplemented(ISyscallContext ctx) => Errno.ENOSYS;
+}

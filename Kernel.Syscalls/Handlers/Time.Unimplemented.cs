@@ -1,0 +1,34 @@
+using Kernel.Syscalls.Abi;
+using Kernel.Syscalls.Table;
+
+namespace Kernel.Syscalls.Handlers;
+
+// Stubs for the clocks, sleeps, interval timers, POSIX timers and timerfd.
+// When you implement a call in Time.cs, delete its attribute line here (the table rejects a number declared twice).
+public static partial class Time
+{
+    /// <summary>Calls not implemented yet (or absent from the Linux we model): ENOSYS, so callers take their fallback.</summary>
+    [Syscall(85, "timerfd_create", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(86, "timerfd_settime", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(87, "timerfd_gettime", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(101, "nanosleep", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(102, "getitimer", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(103, "setitimer", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(107, "timer_create", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(108, "timer_gettime", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(109, "timer_getoverrun", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(110, "timer_settime", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(111, "timer_delete", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(113, "clock_gettime", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(114, "clock_getres", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(115, "clock_nanosleep", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(169, "gettimeofday", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(171, "adjtimex", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    [Syscall(266, "clock_adjtime", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
+    public static SyscallResult NotImplemented(ISyscallContext ctx) => Errno.ENOSYS;
+
+    /// <summary>Calls that need a privilege a guest is never granted: EPERM, as Linux answers an unprivileged caller.</summary>
+    [Syscall(112, "clock_settime", Support.Unimplemented, "Setting a clock needs CAP_SYS_TIME, which a guest never has; returns EPERM.")]
+    [Syscall(170, "settimeofday", Support.Unimplemented, "Setting the clock needs CAP_SYS_TIME, which a guest never has; returns EPERM.")]
+    public static SyscallResult NotPermitted(ISyscallContext ctx) => Errno.EPERM;
+}
