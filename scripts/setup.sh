@@ -90,7 +90,7 @@ flock 9
 # ---- host packages ----------------------------------------------------------
 missing=$(missing_host_packages)
 if [[ -n $missing ]]; then
-    log "installing host packages:" $missing
+    log "installing host packages: ${missing//$'\n'/ }"
     apt-get "${APT_OPTS[@]}" update >&2
     # shellcheck disable=SC2086
     apt-get "${APT_OPTS[@]}" install -y --no-install-recommends $missing >&2
@@ -118,6 +118,7 @@ apt-get "${APT_OPTS[@]}" -qq update >&2
 # wanders into amd64 packages through Multi-Arch: foreign dependencies.)
 APTWORK=$(mktemp -d "$CACHE/.apt.XXXXXX")
 STAGE=""
+# shellcheck disable=SC2317 # runs from the EXIT trap
 cleanup() { rm -rf "$APTWORK"; [[ -n $STAGE ]] && rm -rf "$STAGE"; return 0; }
 trap cleanup EXIT
 : >"$APTWORK/status"
@@ -197,9 +198,8 @@ EOF
 # debianutils' postinst registers the shells.
 printf '%s\n' '# /etc/shells: valid login shells' /bin/sh /usr/bin/sh /bin/bash /usr/bin/bash >"$STAGE/etc/shells"
 # base-files' postinst copies its defaults into place.
-for f in profile; do
-    [[ -f $STAGE/etc/$f || ! -f $STAGE/usr/share/base-files/$f ]] || install -m 0644 "$STAGE/usr/share/base-files/$f" "$STAGE/etc/$f"
-done
+[[ -f $STAGE/etc/profile || ! -f $STAGE/usr/share/base-files/profile ]] \
+    || install -m 0644 "$STAGE/usr/share/base-files/profile" "$STAGE/etc/profile"
 install -d -m 0700 "$STAGE/root"
 for f in bashrc profile; do
     [[ -f $STAGE/usr/share/base-files/dot.$f ]] && install -m 0644 "$STAGE/usr/share/base-files/dot.$f" "$STAGE/root/.$f"
