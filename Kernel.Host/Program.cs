@@ -1,1 +1,4 @@
-﻿Console.WriteLine("Hello, World!");
+using Kernel.Host;
+using Kernel.Host.Commands;
+
+return await Cli.Run(args);

@@ -88,7 +88,8 @@ public sealed class Sandbox : IAsyncDisposable
         var files = new FdTable();
         for (var fd = 0; fd < 3; fd++)
         {
-            files.Install(HostStdioFile.FromHostFd(fd), false, fd);
+            var access = fd == 0 ? OpenFlags.O_RDONLY : OpenFlags.O_WRONLY;
+            if (HostStdioFile.FromHostFd(fd, access, out var stdio) == 0) files.Install(stdio!, false, fd);
         }
         var pid = Interlocked.Increment(ref _nextPid);
         var mm = new AddressSpace(new UnicornCpu(), Options.AddressWindow);

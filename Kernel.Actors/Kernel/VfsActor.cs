@@ -99,11 +99,11 @@ public sealed class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
                     var file = P(r.Task).Files.GetFile(r.Fd);
                     if (file is null) return new Failed(Errno.EBADF);
                     if (file.Location is null) return new Failed(Errno.ENOSYS);
-                    e = vfs.StatFs(P(r.Task).Fs, file.Location, "", 0x1000, out st);
+                    e = vfs.StatFs(P(r.Task).Fs, file.Location, ".", out st);
                 }
                 else
                 {
-                    e = vfs.StatFs(P(r.Task).Fs, null, r.Path, 0, out st);
+                    e = vfs.StatFs(P(r.Task).Fs, null, r.Path, out st);
                 }
                 if (e < 0) return Result(e);
                 var buf = new byte[StatFsInfo.Arm64StatFsSize];

@@ -94,7 +94,7 @@ public static partial class Process
     public static SyscallResult Umask(ISyscallContext c)
     {
         var old = c.Task.Umask;
-        c.Task.Umask = c.Int(0) & 0o777;
+        c.Task.Umask = c.Int(0) & 0x1ff;
         return old;
     }
 
