@@ -8,18 +8,12 @@ namespace Kernel.Syscalls.Handlers;
 public static partial class Memory
 {
     /// <summary>Calls not implemented yet (or absent from the Linux we model): ENOSYS, so callers take their fallback.</summary>
-    [Syscall(214, "brk", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(215, "munmap", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(216, "mremap", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(222, "mmap", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(226, "mprotect", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(227, "msync", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(228, "mlock", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(229, "munlock", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(230, "mlockall", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(231, "munlockall", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(232, "mincore", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(233, "madvise", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(234, "remap_file_pages", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(235, "mbind", Support.Unimplemented, "No NUMA policy yet; returns ENOSYS, as Linux built without NUMA does.")]
     [Syscall(236, "get_mempolicy", Support.Unimplemented, "No NUMA policy yet; returns ENOSYS, as Linux built without NUMA does.")]

@@ -10,13 +10,7 @@ public static partial class Signals
     /// <summary>Calls not implemented yet (or absent from the Linux we model): ENOSYS, so callers take their fallback.</summary>
     [Syscall(74, "signalfd4", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(128, "restart_syscall", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(129, "kill", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(130, "tkill", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(131, "tgkill", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(132, "sigaltstack", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(133, "rt_sigsuspend", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(134, "rt_sigaction", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(135, "rt_sigprocmask", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(136, "rt_sigpending", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(137, "rt_sigtimedwait", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(138, "rt_sigqueueinfo", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]

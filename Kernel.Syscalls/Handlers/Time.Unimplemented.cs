@@ -11,7 +11,6 @@ public static partial class Time
     [Syscall(85, "timerfd_create", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(86, "timerfd_settime", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(87, "timerfd_gettime", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(101, "nanosleep", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(102, "getitimer", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(103, "setitimer", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(107, "timer_create", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
@@ -19,10 +18,6 @@ public static partial class Time
     [Syscall(109, "timer_getoverrun", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(110, "timer_settime", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(111, "timer_delete", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(113, "clock_gettime", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(114, "clock_getres", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(115, "clock_nanosleep", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(169, "gettimeofday", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(171, "adjtimex", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(266, "clock_adjtime", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     public static SyscallResult NotImplemented(ISyscallContext ctx) => Errno.ENOSYS;
