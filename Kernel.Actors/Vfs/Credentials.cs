@@ -1,0 +1,34 @@
+namespace Kernel.Actors.Vfs;
+
+/// <summary>The ids a task acts with. File access uses the effective ids (Linux's fsuid/fsgid follow them).</summary>
+public sealed record Credentials(uint Uid, uint Gid, uint Euid, uint Egid, IReadOnlyList<uint> Groups)
+{
+    public static Credentials Root { get; } = new(0, 0, 0, 0, Array.Empty<uint>());
+
+    /// <summary>Root bypasses read/write checks as CAP_DAC_OVERRIDE does.</summary>
+    public bool IsRoot => Euid == 0;
+
+    public bool InGroup(uint gid) => Egid == gid || Groups.Contains(gid);
+
+    /// <summary>The same ids with the real ones taking the place of the effective ones (access(2) without AT_EACCESS).</summary>
+    public Credentials WithRealAsEffective() => this with { Euid = Uid, Egid = Gid };
+}
+
+/// <summary>A task's filesystem context: root, cwd and umask (shared between tasks created with CLONE_FS).</summary>
+public sealed class FsContext
+{
+    public FsContext(Location root, Location cwd, Credentials creds)
+    {
+        Root = root;
+        Cwd = cwd;
+        Creds = creds;
+    }
+
+    public Location Root;
+    public Location Cwd;
+    public int Umask = 0x12 /* 0022 */;
+    public Credentials Creds;
+
+    /// <summary>A copy for a task created without CLONE_FS.</summary>
+    public FsContext Clone() => new(Root, Cwd, Creds) { Umask = Umask };
+}

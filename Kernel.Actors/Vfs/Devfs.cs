@@ -1,0 +1,87 @@
+using System.Security.Cryptography;
+using Kernel.Syscalls.Abi;
+
+namespace Kernel.Actors.Vfs;
+
+/// <summary>Builds /dev: a tmpfs-like tree holding the standard character devices and links.</summary>
+public static class Devfs
+{
+    /// <summary>A new devfs; <paramref name="controllingTerminal"/> serves /dev/tty (null result: ENXIO).</summary>
+    public static Tmpfs Create(Func<OpenFile?> controllingTerminal)
+    {
+        var fs = new Tmpfs("devtmpfs", 0x1ED /* 0755 */);
+        var root = (TmpDirectory)fs.Root;
+        root.AddDevice("null", 0x1B6 /* 0666 */, 1, 3, (loc, flags) => new NullDevice(loc, flags));
+        root.AddDevice("zero", 0x1B6 /* 0666 */, 1, 5, (loc, flags) => new ZeroDevice(loc, flags));
+        root.AddDevice("full", 0x1B6 /* 0666 */, 1, 7, (loc, flags) => new FullDevice(loc, flags));
+        root.AddDevice("random", 0x1B6 /* 0666 */, 1, 8, (loc, flags) => new RandomDevice(loc, flags));
+        root.AddDevice("urandom", 0x1B6 /* 0666 */, 1, 9, (loc, flags) => new RandomDevice(loc, flags));
+        root.AddDevice("tty", 0x1B6 /* 0666 */, 5, 0, (_, _) => controllingTerminal());
+        var creds = Credentials.Root;
+        root.CreateSymlink("stdin", "/proc/self/fd/0", creds);
+        root.CreateSymlink("stdout", "/proc/self/fd/1", creds);
+        root.CreateSymlink("stderr", "/proc/self/fd/2", creds);
+        root.CreateSymlink("fd", "/proc/self/fd", creds);
+        root.CreateDirectory("shm", 0x3FF /* 01777 */, creds);
+        root.CreateDirectory("pts", 0x1ED /* 0755 */, creds);
+        return fs;
+    }
+}
+
+/// <summary>A device file: no position of its own; pread/pwrite behave as read/write.</summary>
+public abstract class DeviceFile : OpenFile
+{
+    protected DeviceFile(Location? location, int flags) : base(location, flags) { }
+
+    protected abstract long DoRead(Span<byte> buffer);
+    protected abstract long DoWrite(ReadOnlySpan<byte> data);
+
+    public override long Read(Span<byte> buffer) => CanRead ? DoRead(buffer) : -(long)Errno.EBADF;
+    public override long Write(ReadOnlySpan<byte> data) => CanWrite ? DoWrite(data) : -(long)Errno.EBADF;
+    public override long PRead(Span<byte> buffer, long offset) => offset < 0 ? -(long)Errno.EINVAL : Read(buffer);
+    public override long PWrite(ReadOnlySpan<byte> data, long offset) => offset < 0 ? -(long)Errno.EINVAL : Write(data);
+    public override long Seek(long offset, int whence) => 0;
+}
+
+/// <summary>/dev/null: reads end at once, writes vanish.</summary>
+public sealed class NullDevice(Location? location, int flags) : DeviceFile(location, flags)
+{
+    protected override long DoRead(Span<byte> buffer) => 0;
+    protected override long DoWrite(ReadOnlySpan<byte> data) => data.Length;
+}
+
+/// <summary>/dev/zero: reads give zeros, writes vanish.</summary>
+public sealed class ZeroDevice(Location? location, int flags) : DeviceFile(location, flags)
+{
+    protected override long DoRead(Span<byte> buffer)
+    {
+        buffer.Clear();
+        return buffer.Length;
+    }
+
+    protected override long DoWrite(ReadOnlySpan<byte> data) => data.Length;
+}
+
+/// <summary>/dev/full: reads give zeros, writes fail with ENOSPC.</summary>
+public sealed class FullDevice(Location? location, int flags) : DeviceFile(location, flags)
+{
+    protected override long DoRead(Span<byte> buffer)
+    {
+        buffer.Clear();
+        return buffer.Length;
+    }
+
+    protected override long DoWrite(ReadOnlySpan<byte> data) => data.Length == 0 ? 0 : -(long)Errno.ENOSPC;
+}
+
+/// <summary>/dev/random and /dev/urandom: the host's cryptographic generator; writes are accepted and ignored.</summary>
+public sealed class RandomDevice(Location? location, int flags) : DeviceFile(location, flags)
+{
+    protected override long DoRead(Span<byte> buffer)
+    {
+        RandomNumberGenerator.Fill(buffer);
+        return buffer.Length;
+    }
+
+    protected override long DoWrite(ReadOnlySpan<byte> data) => data.Length;
+}

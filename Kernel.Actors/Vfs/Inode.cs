@@ -1,0 +1,125 @@
+using Kernel.Syscalls.Abi;
+using static Kernel.Syscalls.Abi.OpenFlags;
+
+namespace Kernel.Actors.Vfs;
+
+/// <summary>One directory entry as a filesystem lists it (without "." and "..").</summary>
+public readonly record struct DirEntry(string Name, ulong Ino, byte Type);
+
+/// <summary>A filesystem instance: its synthetic device number, its root, and the operations spanning directories.</summary>
+public abstract class Filesystem
+{
+    private static int _nextAnonDev = 16;
+
+    protected Filesystem()
+    {
+        // Anonymous devices (major 0) as Linux numbers them for virtual filesystems.
+        Dev = StatInfo.MakeDev(0, (uint)Interlocked.Increment(ref _nextAnonDev));
+    }
+
+    public ulong Dev { get; }
+    public abstract string Type { get; }
+    public virtual bool ReadOnly => false;
+    public abstract Inode Root { get; }
+    public abstract StatFsInfo StatFs();
+
+    /// <summary>Moves or exchanges entries within this filesystem; the VFS has already checked permissions and types.</summary>
+    public virtual long Rename(Inode oldDir, string oldName, Inode newDir, string newName, uint flags) => -(long)Errno.EROFS;
+}
+
+/// <summary>
+/// A file object of some filesystem. Directory operations take a single validated name component (never "/", "." or "..");
+/// the VFS does permission, read-only and existence checks first, so implementations only do the work.
+/// </summary>
+public abstract class Inode
+{
+    protected Inode(Filesystem fs, ulong ino)
+    {
+        Fs = fs;
+        Ino = ino;
+    }
+
+    public Filesystem Fs { get; }
+    public ulong Ino { get; }
+    /// <summary>File type and permission bits (st_mode).</summary>
+    public abstract uint Mode { get; }
+    public abstract uint Uid { get; }
+    public abstract uint Gid { get; }
+
+    public uint FileType => Mode & S_IFMT;
+    public bool IsDirectory => FileType == S_IFDIR;
+    public bool IsSymlink => FileType == S_IFLNK;
+    public bool IsRegular => FileType == S_IFREG;
+
+    /// <summary>For a directory: its parent directory in the same filesystem (null at the filesystem root or once removed).</summary>
+    public virtual Inode? DirParent => null;
+    /// <summary>For a directory: its name in <see cref="DirParent"/>.</summary>
+    public virtual string? DirName => null;
+
+    public abstract long Stat(out StatInfo st);
+
+    public virtual long Lookup(string name, out Inode? child)
+    {
+        child = null;
+        return -(long)Errno.ENOTDIR;
+    }
+
+    /// <summary>Entries of a directory, without "." and "..".</summary>
+    public virtual long ReadDir(out List<DirEntry> entries)
+    {
+        entries = [];
+        return -(long)Errno.ENOTDIR;
+    }
+
+    public virtual long ReadLink(out string target)
+    {
+        target = "";
+        return -(long)Errno.EINVAL;
+    }
+
+    /// <summary>Opens this (non-directory, already permission-checked) file; directories are opened by the VFS.</summary>
+    public virtual long Open(Location location, int flags, out OpenFile? file)
+    {
+        file = null;
+        return -(long)Errno.ENXIO;
+    }
+
+    public virtual long CreateFile(string name, uint mode, Credentials creds, out Inode? child)
+    {
+        child = null;
+        return -(long)Errno.EPERM;
+    }
+
+    public virtual long CreateDirectory(string name, uint mode, Credentials creds) => -(long)Errno.EPERM;
+    public virtual long CreateSymlink(string name, string target, Credentials creds) => -(long)Errno.EPERM;
+    /// <summary>mknod: fifos (and later sockets, devices).</summary>
+    public virtual long CreateNode(string name, uint mode, ulong rdev, Credentials creds) => -(long)Errno.EPERM;
+    public virtual long AddLink(string name, Inode target) => -(long)Errno.EPERM;
+    /// <summary>Removes the entry <paramref name="name"/> (a directory only when <paramref name="directory"/>; ENOTEMPTY if not empty).</summary>
+    public virtual long RemoveEntry(string name, bool directory) => -(long)Errno.EPERM;
+    /// <summary>O_TMPFILE: an unnamed regular file in this directory.</summary>
+    public virtual long CreateUnnamedFile(uint mode, Credentials creds, out Inode? file)
+    {
+        file = null;
+        return -(long)Errno.EOPNOTSUPP;
+    }
+
+    public virtual long SetMode(uint permissions) => -(long)Errno.EPERM;
+    public virtual long SetOwner(uint uid, uint gid) => -(long)Errno.EPERM;
+    /// <summary>Sets times (null leaves one unchanged); ctime becomes now.</summary>
+    public virtual long SetTimes(Timespec? atime, Timespec? mtime) => -(long)Errno.EPERM;
+    public virtual long Truncate(long length) => -(long)Errno.EINVAL;
+}
+
+/// <summary>A time as seconds and nanoseconds since the epoch.</summary>
+public readonly record struct Timespec(long Sec, long Nsec)
+{
+    public static Timespec Now
+    {
+        get
+        {
+            long ticks = DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks;
+            return new Timespec(ticks / TimeSpan.TicksPerSecond, ticks % TimeSpan.TicksPerSecond * 100);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using System.Text;
+using Kernel.Syscalls.Abi;
+using static Kernel.Syscalls.Abi.OpenFlags;
+
+namespace Kernel.Actors.Vfs;
+
+/// <summary>
+/// Linux path walking in guest space: components, "." and "..", mount crossings, symlinks (at most 40 per lookup,
+/// absolute targets starting at the task's root), search permission on every directory passed.
+/// </summary>
+public sealed class PathResolver
+{
+    public const int MaxLinks = 40;
+    private readonly VirtualFileSystem _vfs;
+
+    internal PathResolver(VirtualFileSystem vfs)
+    {
+        _vfs = vfs;
+    }
+
+    /// <summary>
+    /// Walks every component but the last. <paramref name="last"/> is the final name ("." for "/" itself),
+    /// <paramref name="trailingSlash"/> tells whether the path ended in "/" (the target must then be a directory).
+    /// </summary>
+    public long WalkToParent(FsContext ctx, Location start, string path, ref int links, out Location parent, out string last, out bool trailingSlash)
+    {
+        parent = start;
+        last = ".";
+        trailingSlash = false;
+        if (path.Length == 0) return -(long)Errno.ENOENT;
+        if (Encoding.UTF8.GetByteCount(path) >= PATH_MAX) return -(long)Errno.ENAMETOOLONG;
+        var cur = path[0] == '/' ? ctx.Root : start;
+        var comps = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (comps.Length == 0)
+        {
+            parent = cur;
+            trailingSlash = true;
+            return 0;
+        }
+        for (int i = 0; i < comps.Length - 1; i++)
+        {
+            long r = Step(ctx, cur, comps[i], true, ref links, out var next);
+            if (r < 0) return r;
+            if (!next.IsDirectory) return -(long)Errno.ENOTDIR;
+            cur = next;
+        }
+        parent = cur;
+        last = comps[^1];
+        trailingSlash = path[^1] == '/';
+        return 0;
+    }
+
+    /// <summary>Looks <paramref name="name"/> up in <paramref name="dir"/>, crossing mounts and optionally following a symlink.</summary>
+    public long Step(FsContext ctx, Location dir, string name, bool follow, ref int links, out Location next)
+    {
+        next = dir;
+        if (!dir.IsDirectory) return -(long)Errno.ENOTDIR;
+        long r = Permission.Check(dir.Inode, ctx.Creds, Permission.MayExec);
+        if (r < 0) return r;
+        if (name == ".") return 0;
+        if (name == "..")
+        {
+            next = Parent(ctx, dir);
+            return 0;
+        }
+        if (Encoding.UTF8.GetByteCount(name) > NAME_MAX) return -(long)Errno.ENAMETOOLONG;
+        var mount = _vfs.MountAt(dir, name);
+        if (mount is not null) next = mount.RootLocation;
+        else
+        {
+            r = dir.Inode.Lookup(name, out var child);
+            if (r < 0) return r;
+            next = new Location(dir.Mount, child!, dir, name);
+        }
+        if (follow && next.Inode.IsSymlink) return FollowLink(ctx, dir, next, ref links, out next);
+        return 0;
+    }
+
+    /// <summary>Resolves the symlink at <paramref name="link"/> (found in <paramref name="linkDir"/>) to what it names.</summary>
+    public long FollowLink(FsContext ctx, Location linkDir, Location link, ref int links, out Location target)
+    {
+        target = link;
+        if (++links > MaxLinks) return -(long)Errno.ELOOP;
+        long r = link.Inode.ReadLink(out var text);
+        if (r < 0) return r;
+        if (text.Length == 0) return -(long)Errno.ENOENT;
+        return Resolve(ctx, linkDir, text, true, ref links, out target);
+    }
+
+    /// <summary>Resolves a whole path; a trailing slash forces following and requires a directory.</summary>
+    public long Resolve(FsContext ctx, Location start, string path, bool followLast, ref int links, out Location loc)
+    {
+        loc = start;
+        long r = WalkToParent(ctx, start, path, ref links, out var parent, out var last, out bool trailing);
+        if (r < 0) return r;
+        r = Step(ctx, parent, last, followLast || trailing, ref links, out loc);
+        if (r < 0) return r;
+        if (trailing && !loc.IsDirectory) return -(long)Errno.ENOTDIR;
+        return 0;
+    }
+
+    /// <summary>"..": stays at the task's root and at the namespace root, leaves a mount for the directory holding its mount point.</summary>
+    public static Location Parent(FsContext ctx, Location dir)
+    {
+        if (dir.Equals(ctx.Root)) return dir;
+        if (dir.IsMountRoot) return dir.Mount.MountpointDir ?? dir;
+        var up = dir.Inode.DirParent;
+        return up is null ? dir : new Location(dir.Mount, up, null, up.DirName ?? "");
+    }
+}

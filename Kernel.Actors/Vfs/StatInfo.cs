@@ -1,0 +1,107 @@
+using System.Buffers.Binary;
+
+namespace Kernel.Actors.Vfs;
+
+/// <summary>File metadata, written out in the arm64 layouts.</summary>
+public readonly record struct StatInfo(ulong Dev, ulong Ino, uint Mode, uint Nlink, uint Uid, uint Gid, ulong Rdev, long Size,
+    int BlkSize, long Blocks, long AtimeSec, long AtimeNsec, long MtimeSec, long MtimeNsec, long CtimeSec, long CtimeNsec)
+{
+    public const int Arm64StatSize = 128;
+    public const int StatxSize = 256;
+
+    /// <summary>arm64 <c>struct stat</c> (asm-generic layout, 128 bytes).</summary>
+    public void WriteArm64Stat(Span<byte> dest128)
+    {
+        var d = dest128[..Arm64StatSize];
+        d.Clear();
+        BinaryPrimitives.WriteUInt64LittleEndian(d[0..], Dev);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[8..], Ino);
+        BinaryPrimitives.WriteUInt32LittleEndian(d[16..], Mode);
+        BinaryPrimitives.WriteUInt32LittleEndian(d[20..], Nlink);
+        BinaryPrimitives.WriteUInt32LittleEndian(d[24..], Uid);
+        BinaryPrimitives.WriteUInt32LittleEndian(d[28..], Gid);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[32..], Rdev);
+        // 40: __pad1
+        BinaryPrimitives.WriteInt64LittleEndian(d[48..], Size);
+        BinaryPrimitives.WriteInt32LittleEndian(d[56..], BlkSize);
+        // 60: __pad2
+        BinaryPrimitives.WriteInt64LittleEndian(d[64..], Blocks);
+        BinaryPrimitives.WriteInt64LittleEndian(d[72..], AtimeSec);
+        BinaryPrimitives.WriteInt64LittleEndian(d[80..], AtimeNsec);
+        BinaryPrimitives.WriteInt64LittleEndian(d[88..], MtimeSec);
+        BinaryPrimitives.WriteInt64LittleEndian(d[96..], MtimeNsec);
+        BinaryPrimitives.WriteInt64LittleEndian(d[104..], CtimeSec);
+        BinaryPrimitives.WriteInt64LittleEndian(d[112..], CtimeNsec);
+    }
+
+    /// <summary><c>struct statx</c> (256 bytes, same on every architecture) with the basic fields filled in.</summary>
+    public void WriteStatx(Span<byte> dest256)
+    {
+        const uint StatxBasicStats = 0x7FF;
+        var d = dest256[..StatxSize];
+        d.Clear();
+        BinaryPrimitives.WriteUInt32LittleEndian(d[0..], StatxBasicStats);
+        BinaryPrimitives.WriteUInt32LittleEndian(d[4..], (uint)BlkSize);
+        // 8: stx_attributes
+        BinaryPrimitives.WriteUInt32LittleEndian(d[16..], Nlink);
+        BinaryPrimitives.WriteUInt32LittleEndian(d[20..], Uid);
+        BinaryPrimitives.WriteUInt32LittleEndian(d[24..], Gid);
+        BinaryPrimitives.WriteUInt16LittleEndian(d[28..], (ushort)Mode);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[32..], Ino);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[40..], (ulong)Size);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[48..], (ulong)Blocks);
+        // 56: stx_attributes_mask
+        WriteTs(d[64..], AtimeSec, AtimeNsec);
+        // 80: stx_btime (not reported)
+        WriteTs(d[96..], CtimeSec, CtimeNsec);
+        WriteTs(d[112..], MtimeSec, MtimeNsec);
+        BinaryPrimitives.WriteUInt32LittleEndian(d[128..], Major(Rdev));
+        BinaryPrimitives.WriteUInt32LittleEndian(d[132..], Minor(Rdev));
+        BinaryPrimitives.WriteUInt32LittleEndian(d[136..], Major(Dev));
+        BinaryPrimitives.WriteUInt32LittleEndian(d[140..], Minor(Dev));
+    }
+
+    private static void WriteTs(Span<byte> d, long sec, long nsec)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(d, sec);
+        BinaryPrimitives.WriteUInt32LittleEndian(d[8..], (uint)nsec);
+    }
+
+    /// <summary>Linux's dev_t encoding (new_encode_dev / huge_encode_dev).</summary>
+    public static ulong MakeDev(uint major, uint minor) =>
+        (minor & 0xFFu) | ((ulong)(major & 0xFFFu) << 8) | ((ulong)(minor & ~0xFFu) << 12) | ((ulong)(major & ~0xFFFu) << 32);
+
+    public static uint Major(ulong dev) => (uint)(((dev >> 8) & 0xFFF) | ((dev >> 32) & ~0xFFFUL));
+    public static uint Minor(ulong dev) => (uint)((dev & 0xFF) | ((dev >> 12) & ~0xFFUL));
+}
+
+/// <summary>Filesystem statistics, written out as arm64 <c>struct statfs</c> (120 bytes).</summary>
+public readonly record struct StatFsInfo(long Type, long BlockSize, ulong Blocks, ulong BlocksFree, ulong BlocksAvailable,
+    ulong Files, ulong FilesFree, ulong FsId, long NameLen, long FragmentSize, long Flags)
+{
+    public const int Arm64StatFsSize = 120;
+
+    public const long TMPFS_MAGIC = 0x01021994;
+    public const long EXT4_SUPER_MAGIC = 0xEF53;
+    public const long ST_RDONLY = 1;
+    public const long ST_NOSUID = 2;
+    public const long ST_NODEV = 4;
+
+    public void WriteArm64StatFs(Span<byte> dest120)
+    {
+        var d = dest120[..Arm64StatFsSize];
+        d.Clear();
+        BinaryPrimitives.WriteInt64LittleEndian(d[0..], Type);
+        BinaryPrimitives.WriteInt64LittleEndian(d[8..], BlockSize);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[16..], Blocks);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[24..], BlocksFree);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[32..], BlocksAvailable);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[40..], Files);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[48..], FilesFree);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[56..], FsId);
+        BinaryPrimitives.WriteInt64LittleEndian(d[64..], NameLen);
+        BinaryPrimitives.WriteInt64LittleEndian(d[72..], FragmentSize);
+        BinaryPrimitives.WriteInt64LittleEndian(d[80..], Flags);
+        // 88..119: f_spare
+    }
+}

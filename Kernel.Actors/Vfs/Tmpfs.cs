@@ -1,0 +1,561 @@
+using Kernel.Syscalls.Abi;
+using static Kernel.Syscalls.Abi.OpenFlags;
+
+namespace Kernel.Actors.Vfs;
+
+/// <summary>An in-memory filesystem (tmpfs; devfs is one with device nodes in it).</summary>
+public sealed class Tmpfs : Filesystem
+{
+    private long _nextIno = 1;
+    private readonly string _type;
+
+    public Tmpfs(string type = "tmpfs", uint rootMode = 0x3FF /* 01777 */, uint uid = 0, uint gid = 0)
+    {
+        _type = type;
+        Root = new TmpDirectory(this, NextIno(), rootMode & 0xFFF /* 07777 */, uid, gid, null, null);
+    }
+
+    public override string Type => _type;
+    public override Inode Root { get; }
+    internal ulong NextIno() => (ulong)Interlocked.Increment(ref _nextIno);
+
+    public override StatFsInfo StatFs()
+    {
+        const long blockSize = 4096;
+        ulong blocks = 1UL << 20; // a nominal 4 GiB, as tmpfs sizes itself from RAM
+        return new StatFsInfo(StatFsInfo.TMPFS_MAGIC, blockSize, blocks, blocks, blocks, 1UL << 20, 1UL << 20, Dev, 255, blockSize,
+            StatFsInfo.ST_NOSUID | StatFsInfo.ST_NODEV);
+    }
+
+    public override long Rename(Inode oldDir, string oldName, Inode newDir, string newName, uint flags)
+    {
+        if (oldDir is not TmpDirectory od || newDir is not TmpDirectory nd) return -(long)Errno.EXDEV;
+        if (!od.Entries.TryGetValue(oldName, out var moving)) return -(long)Errno.ENOENT;
+        nd.Entries.TryGetValue(newName, out var existing);
+        var now = Timespec.Now;
+        if ((flags & RENAME_EXCHANGE) != 0)
+        {
+            if (existing is null) return -(long)Errno.ENOENT;
+            od.Entries[oldName] = existing;
+            nd.Entries[newName] = moving;
+            Reparent(existing, od, oldName);
+            Reparent(moving, nd, newName);
+            if (!ReferenceEquals(od, nd) && moving.IsDirectory != existing.IsDirectory)
+            {
+                // The ".." links move with the directories.
+                int delta = moving.IsDirectory ? 1 : -1;
+                nd.Nlink += (uint)delta;
+                od.Nlink -= (uint)delta;
+            }
+        }
+        else
+        {
+            if (existing is not null)
+            {
+                if (existing is TmpDirectory ed)
+                {
+                    if (ed.Entries.Count != 0) return -(long)Errno.ENOTEMPTY;
+                    ed.Nlink = 0;
+                    ed.Parent = null;
+                    nd.Nlink--;
+                }
+                else existing.Nlink--;
+                existing.Ctime = now;
+            }
+            od.Entries.Remove(oldName);
+            nd.Entries[newName] = moving;
+            Reparent(moving, nd, newName);
+            if (moving.IsDirectory && !ReferenceEquals(od, nd))
+            {
+                od.Nlink--;
+                nd.Nlink++;
+            }
+        }
+        moving.Ctime = now;
+        od.Mtime = od.Ctime = now;
+        nd.Mtime = nd.Ctime = now;
+        return 0;
+    }
+
+    private static void Reparent(TmpInode node, TmpDirectory dir, string name)
+    {
+        if (node is TmpDirectory d)
+        {
+            d.Parent = dir;
+            d.Name = name;
+        }
+    }
+}
+
+/// <summary>State common to tmpfs nodes.</summary>
+public abstract class TmpInode : Inode
+{
+    private uint _mode;
+
+    protected TmpInode(Tmpfs fs, ulong ino, uint mode, uint uid, uint gid) : base(fs, ino)
+    {
+        _mode = mode;
+        OwnerUid = uid;
+        OwnerGid = gid;
+        Atime = Mtime = Ctime = Timespec.Now;
+        Nlink = 1;
+    }
+
+    public override uint Mode => _mode;
+    public override uint Uid => OwnerUid;
+    public override uint Gid => OwnerGid;
+    internal uint OwnerUid;
+    internal uint OwnerGid;
+    internal uint Nlink;
+    internal Timespec Atime, Mtime, Ctime;
+    internal Tmpfs TmpFs => (Tmpfs)Fs;
+
+    protected virtual long Size => 0;
+    protected virtual ulong Rdev => 0;
+
+    public override long Stat(out StatInfo st)
+    {
+        long size = Size;
+        st = new StatInfo(Fs.Dev, Ino, _mode, Nlink, OwnerUid, OwnerGid, Rdev, size, 4096, BlockCount(),
+            Atime.Sec, Atime.Nsec, Mtime.Sec, Mtime.Nsec, Ctime.Sec, Ctime.Nsec);
+        return 0;
+    }
+
+    protected virtual long BlockCount() => 0;
+
+    public override long SetMode(uint permissions)
+    {
+        _mode = (_mode & S_IFMT) | (permissions & 0xFFF /* 07777 */);
+        Ctime = Timespec.Now;
+        return 0;
+    }
+
+    public override long SetOwner(uint uid, uint gid)
+    {
+        if (uid != uint.MaxValue) OwnerUid = uid;
+        if (gid != uint.MaxValue) OwnerGid = gid;
+        Ctime = Timespec.Now;
+        return 0;
+    }
+
+    public override long SetTimes(Timespec? atime, Timespec? mtime)
+    {
+        if (atime is { } a) Atime = a;
+        if (mtime is { } m) Mtime = m;
+        Ctime = Timespec.Now;
+        return 0;
+    }
+}
+
+public sealed class TmpDirectory : TmpInode
+{
+    internal readonly Dictionary<string, TmpInode> Entries = new(StringComparer.Ordinal);
+    internal TmpDirectory? Parent;
+    internal string? Name;
+
+    internal TmpDirectory(Tmpfs fs, ulong ino, uint perm, uint uid, uint gid, TmpDirectory? parent, string? name)
+        : base(fs, ino, S_IFDIR | perm, uid, gid)
+    {
+        Parent = parent;
+        Name = name;
+        Nlink = 2;
+    }
+
+    public override Inode? DirParent => Parent;
+    public override string? DirName => Name;
+    protected override long Size => 4096;
+    protected override long BlockCount() => 8;
+
+    public override long Lookup(string name, out Inode? child)
+    {
+        child = Entries.GetValueOrDefault(name);
+        return child is null ? -(long)Errno.ENOENT : 0;
+    }
+
+    public override long ReadDir(out List<DirEntry> entries)
+    {
+        entries = new List<DirEntry>(Entries.Count);
+        foreach (var (name, node) in Entries) entries.Add(new DirEntry(name, node.Ino, DirectoryFile.DirentType(node.Mode)));
+        Atime = Timespec.Now;
+        return 0;
+    }
+
+    private long Add(string name, TmpInode node)
+    {
+        if (Nlink == 0) return -(long)Errno.ENOENT; // a removed directory takes no new entries
+        if (Entries.ContainsKey(name)) return -(long)Errno.EEXIST;
+        Entries[name] = node;
+        Mtime = Ctime = Timespec.Now;
+        return 0;
+    }
+
+    public override long CreateFile(string name, uint mode, Credentials creds, out Inode? child)
+    {
+        var f = new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Euid, NewGid(creds));
+        child = f;
+        return Add(name, f);
+    }
+
+    public override long CreateDirectory(string name, uint mode, Credentials creds)
+    {
+        uint perm = mode & 0xFFF /* 07777 */;
+        if ((Mode & S_ISGID) != 0) perm |= S_ISGID; // setgid directories propagate
+        long r = Add(name, new TmpDirectory(TmpFs, TmpFs.NextIno(), perm, creds.Euid, NewGid(creds), this, name));
+        if (r == 0) Nlink++;
+        return r;
+    }
+
+    public override long CreateSymlink(string name, string target, Credentials creds) =>
+        Add(name, new TmpSymlink(TmpFs, TmpFs.NextIno(), target, creds.Euid, NewGid(creds)));
+
+    public override long CreateNode(string name, uint mode, ulong rdev, Credentials creds)
+    {
+        uint type = mode & S_IFMT;
+        TmpInode node = type switch
+        {
+            S_IFREG or 0 => new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Euid, NewGid(creds)),
+            S_IFIFO => new TmpFifo(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Euid, NewGid(creds)),
+            _ => null!,
+        };
+        if (node is null) return -(long)Errno.EPERM;
+        return Add(name, node);
+    }
+
+    /// <summary>Adds a device node whose opens are served by <paramref name="open"/> (devfs).</summary>
+    public long AddDevice(string name, uint perm, uint major, uint minor, Func<Location, int, OpenFile?> open) =>
+        Add(name, new TmpDevice(TmpFs, TmpFs.NextIno(), perm, StatInfo.MakeDev(major, minor), open));
+
+    public override long AddLink(string name, Inode target)
+    {
+        if (target is not TmpInode t || !ReferenceEquals(t.Fs, Fs)) return -(long)Errno.EXDEV;
+        if (t.Nlink == 0 && t is not TmpRegular { Linkable: true }) return -(long)Errno.ENOENT;
+        long r = Add(name, t);
+        if (r == 0)
+        {
+            t.Nlink++;
+            t.Ctime = Timespec.Now;
+        }
+        return r;
+    }
+
+    public override long RemoveEntry(string name, bool directory)
+    {
+        if (!Entries.TryGetValue(name, out var node)) return -(long)Errno.ENOENT;
+        if (directory)
+        {
+            if (node is not TmpDirectory d) return -(long)Errno.ENOTDIR;
+            if (d.Entries.Count != 0) return -(long)Errno.ENOTEMPTY;
+            d.Nlink = 0;
+            d.Parent = null;
+            Nlink--;
+        }
+        else
+        {
+            if (node.IsDirectory) return -(long)Errno.EISDIR;
+            node.Nlink--;
+        }
+        Entries.Remove(name);
+        var now = Timespec.Now;
+        node.Ctime = now;
+        Mtime = Ctime = now;
+        return 0;
+    }
+
+    public override long CreateUnnamedFile(uint mode, Credentials creds, out Inode? file)
+    {
+        var f = new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Euid, NewGid(creds)) { Nlink = 0, Linkable = true };
+        file = f;
+        return 0;
+    }
+
+    private uint NewGid(Credentials creds) => (Mode & S_ISGID) != 0 ? Gid : creds.Egid;
+}
+
+public sealed class TmpSymlink : TmpInode
+{
+    private readonly string _target;
+
+    internal TmpSymlink(Tmpfs fs, ulong ino, string target, uint uid, uint gid) : base(fs, ino, S_IFLNK | 0x1FF /* 0777 */, uid, gid)
+    {
+        _target = target;
+    }
+
+    protected override long Size => System.Text.Encoding.UTF8.GetByteCount(_target);
+
+    public override long ReadLink(out string target)
+    {
+        target = _target;
+        Atime = Timespec.Now;
+        return 0;
+    }
+}
+
+public sealed class TmpRegular : TmpInode
+{
+    internal readonly PagedData Data = new();
+    /// <summary>An O_TMPFILE file may get a name with linkat until it is opened O_EXCL (not modelled) or closed.</summary>
+    internal bool Linkable;
+
+    internal TmpRegular(Tmpfs fs, ulong ino, uint perm, uint uid, uint gid) : base(fs, ino, S_IFREG | perm, uid, gid) { }
+
+    protected override long Size => Data.Length;
+    protected override long BlockCount() => Data.PageCount * 8;
+
+    public override long Open(Location location, int flags, out OpenFile? file)
+    {
+        file = new TmpRegularFile(location, this, flags);
+        return 0;
+    }
+
+    public override long Truncate(long length)
+    {
+        long r = Data.SetLength(length);
+        if (r < 0) return r;
+        Mtime = Ctime = Timespec.Now;
+        return 0;
+    }
+
+    internal void Touch(bool modified)
+    {
+        var now = Timespec.Now;
+        if (modified) Mtime = Ctime = now;
+        else Atime = now;
+    }
+}
+
+/// <summary>A character device node (devfs): opening it asks a factory for the file object.</summary>
+public sealed class TmpDevice : TmpInode
+{
+    private readonly ulong _rdev;
+    private readonly Func<Location, int, OpenFile?> _open;
+
+    internal TmpDevice(Tmpfs fs, ulong ino, uint perm, ulong rdev, Func<Location, int, OpenFile?> open)
+        : base(fs, ino, S_IFCHR | perm, 0, 0)
+    {
+        _rdev = rdev;
+        _open = open;
+    }
+
+    protected override ulong Rdev => _rdev;
+
+    public override long Open(Location location, int flags, out OpenFile? file)
+    {
+        file = _open(location, flags);
+        return file is null ? -(long)Errno.ENXIO : 0;
+    }
+}
+
+/// <summary>A named pipe: every open shares one <see cref="Pipe"/>.</summary>
+public sealed class TmpFifo : TmpInode
+{
+    private Pipe? _pipe;
+
+    internal TmpFifo(Tmpfs fs, ulong ino, uint perm, uint uid, uint gid) : base(fs, ino, S_IFIFO | perm, uid, gid) { }
+
+    public override long Open(Location location, int flags, out OpenFile? file)
+    {
+        _pipe ??= new Pipe();
+        return _pipe.OpenEnd(location, flags, out file);
+    }
+}
+
+/// <summary>An open tmpfs regular file.</summary>
+public sealed class TmpRegularFile : OpenFile
+{
+    private readonly TmpRegular _node;
+    private readonly object _posLock = new();
+    private long _pos;
+
+    internal TmpRegularFile(Location location, TmpRegular node, int flags) : base(location, flags)
+    {
+        _node = node;
+    }
+
+    public override long Read(Span<byte> buffer)
+    {
+        if (!CanRead) return -(long)Errno.EBADF;
+        lock (_posLock)
+        {
+            long n = _node.Data.Read(_pos, buffer);
+            _pos += n;
+            _node.Touch(false);
+            return n;
+        }
+    }
+
+    public override long Write(ReadOnlySpan<byte> data)
+    {
+        if (!CanWrite) return -(long)Errno.EBADF;
+        lock (_posLock)
+        {
+            long n;
+            if ((StatusFlags & O_APPEND) != 0)
+            {
+                n = _node.Data.Append(data, out long end);
+                if (n < 0) return n;
+                _pos = end;
+            }
+            else
+            {
+                n = _node.Data.Write(_pos, data);
+                if (n < 0) return n;
+                _pos += n;
+            }
+            if (n > 0) _node.Touch(true);
+            return n;
+        }
+    }
+
+    public override long PRead(Span<byte> buffer, long offset)
+    {
+        if (!CanRead) return -(long)Errno.EBADF;
+        if (offset < 0) return -(long)Errno.EINVAL;
+        long n = _node.Data.Read(offset, buffer);
+        _node.Touch(false);
+        return n;
+    }
+
+    public override long PWrite(ReadOnlySpan<byte> data, long offset)
+    {
+        if (!CanWrite) return -(long)Errno.EBADF;
+        if (offset < 0) return -(long)Errno.EINVAL;
+        // Linux appends even for pwrite on an O_APPEND file.
+        long n = (StatusFlags & O_APPEND) != 0 ? _node.Data.Append(data, out _) : _node.Data.Write(offset, data);
+        if (n > 0) _node.Touch(true);
+        return n;
+    }
+
+    public override long Seek(long offset, int whence)
+    {
+        lock (_posLock)
+        {
+            long r = whence switch
+            {
+                SEEK_DATA => _node.Data.SeekData(offset),
+                SEEK_HOLE => _node.Data.SeekHole(offset),
+                _ => ComputeSeek(_pos, _node.Data.Length, offset, whence),
+            };
+            if (r >= 0) _pos = r;
+            return r;
+        }
+    }
+
+    public override long Truncate(long length)
+    {
+        if (!CanWrite) return -(long)Errno.EINVAL;
+        if (length < 0) return -(long)Errno.EINVAL;
+        return _node.Truncate(length);
+    }
+}
+
+/// <summary>Sparse file contents in 4 KiB pages (absent pages read as zeros), safe for concurrent readers and writers.</summary>
+public sealed class PagedData
+{
+    private const int PageSize = 4096;
+    /// <summary>Largest file size accepted (as a filesystem's s_maxbytes).</summary>
+    public const long MaxSize = 1L << 40;
+    private readonly Dictionary<long, byte[]> _pages = new();
+    private readonly object _lock = new();
+    private long _length;
+
+    public long Length { get { lock (_lock) return _length; } }
+    public long PageCount { get { lock (_lock) return _pages.Count; } }
+
+    public long Read(long offset, Span<byte> dest)
+    {
+        lock (_lock)
+        {
+            if (offset >= _length || dest.Length == 0) return 0;
+            int count = (int)Math.Min(dest.Length, _length - offset);
+            int done = 0;
+            while (done < count)
+            {
+                long pos = offset + done;
+                long page = pos / PageSize;
+                int inPage = (int)(pos % PageSize);
+                int chunk = Math.Min(count - done, PageSize - inPage);
+                if (_pages.TryGetValue(page, out var p)) p.AsSpan(inPage, chunk).CopyTo(dest.Slice(done, chunk));
+                else dest.Slice(done, chunk).Clear();
+                done += chunk;
+            }
+            return count;
+        }
+    }
+
+    public long Write(long offset, ReadOnlySpan<byte> src)
+    {
+        lock (_lock) return WriteLocked(offset, src);
+    }
+
+    /// <summary>Writes at the end; <paramref name="endOffset"/> is the offset just past the data.</summary>
+    public long Append(ReadOnlySpan<byte> src, out long endOffset)
+    {
+        lock (_lock)
+        {
+            long start = _length;
+            long n = WriteLocked(start, src);
+            endOffset = n < 0 ? start : start + n;
+            return n;
+        }
+    }
+
+    private long WriteLocked(long offset, ReadOnlySpan<byte> src)
+    {
+        if (src.Length == 0) return 0;
+        if (offset >= MaxSize) return -(long)Errno.EFBIG;
+        int count = (int)Math.Min(src.Length, MaxSize - offset);
+        int done = 0;
+        while (done < count)
+        {
+            long pos = offset + done;
+            long page = pos / PageSize;
+            int inPage = (int)(pos % PageSize);
+            int chunk = Math.Min(count - done, PageSize - inPage);
+            if (!_pages.TryGetValue(page, out var p)) _pages[page] = p = new byte[PageSize];
+            src.Slice(done, chunk).CopyTo(p.AsSpan(inPage, chunk));
+            done += chunk;
+        }
+        _length = Math.Max(_length, offset + count);
+        return count;
+    }
+
+    public long SetLength(long length)
+    {
+        if (length < 0) return -(long)Errno.EINVAL;
+        if (length > MaxSize) return -(long)Errno.EFBIG;
+        lock (_lock)
+        {
+            if (length < _length)
+            {
+                long firstDropped = (length + PageSize - 1) / PageSize;
+                foreach (var key in _pages.Keys.Where(k => k >= firstDropped).ToList()) _pages.Remove(key);
+                int tail = (int)(length % PageSize);
+                if (tail != 0 && _pages.TryGetValue(length / PageSize, out var last)) last.AsSpan(tail).Clear();
+            }
+            _length = length;
+            return 0;
+        }
+    }
+
+    public long SeekData(long offset)
+    {
+        lock (_lock)
+        {
+            if (offset < 0 || offset >= _length) return -(long)Errno.ENXIO;
+            for (long page = offset / PageSize; page * PageSize < _length; page++)
+                if (_pages.ContainsKey(page)) return Math.Max(offset, page * PageSize);
+            return -(long)Errno.ENXIO;
+        }
+    }
+
+    public long SeekHole(long offset)
+    {
+        lock (_lock)
+        {
+            if (offset < 0 || offset >= _length) return -(long)Errno.ENXIO;
+            for (long page = offset / PageSize; page * PageSize < _length; page++)
+                if (!_pages.ContainsKey(page)) return Math.Max(offset, page * PageSize);
+            return _length;
+        }
+    }
+}

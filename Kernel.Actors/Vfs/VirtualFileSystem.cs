@@ -1,0 +1,531 @@
+using Kernel.Syscalls.Abi;
+using static Kernel.Syscalls.Abi.AtFlags;
+using static Kernel.Syscalls.Abi.OpenFlags;
+
+namespace Kernel.Actors.Vfs;
+
+/// <summary>
+/// The guest's file tree: a mount table over filesystems and the path-based system calls with Linux semantics.
+/// Called from one thread at a time (the VFS actor); every fallible method returns a value >= 0 or a negative errno.
+/// A null <c>dirAt</c> means the task's current directory (AT_FDCWD).
+/// </summary>
+public sealed class VirtualFileSystem : IDisposable
+{
+    private readonly Dictionary<(Mount, Inode, string), Mount> _mounts = new();
+    private readonly List<Filesystem> _owned = new();
+
+    private VirtualFileSystem(Filesystem rootFs)
+    {
+        Resolver = new PathResolver(this);
+        RootMount = new Mount(this, rootFs, rootFs.ReadOnly, null, "");
+        _owned.Add(rootFs);
+    }
+
+    public Mount RootMount { get; }
+    public PathResolver Resolver { get; }
+    /// <summary>Serves opens of /dev/tty; null (or a null result) gives ENXIO: no controlling terminal.</summary>
+    public Func<OpenFile?>? ControllingTerminal { get; set; }
+
+    /// <summary>
+    /// A file tree whose "/" is the host directory <paramref name="hostRoot"/> (read only), with tmpfs at /tmp and /dev/shm,
+    /// devfs at /dev, and each bind's host directory mounted read only at its guest path.
+    /// </summary>
+    public static long Create(string hostRoot, IReadOnlyList<(string HostDir, string GuestPath)> readOnlyBinds, out VirtualFileSystem? vfs)
+    {
+        vfs = null;
+        long r = HostFilesystem.Open(hostRoot, out var rootFs);
+        if (r < 0) return r;
+        var v = new VirtualFileSystem(rootFs!);
+        v.AddMount("/tmp", new Tmpfs("tmpfs", 0x3FF /* 01777 */), false);
+        v.AddMount("/dev", Devfs.Create(() => v.ControllingTerminal?.Invoke()), false);
+        v.AddMount("/dev/shm", new Tmpfs("tmpfs", 0x3FF /* 01777 */), false);
+        foreach (var (hostDir, guestPath) in readOnlyBinds)
+        {
+            r = HostFilesystem.Open(hostDir, out var bindFs);
+            if (r >= 0) r = v.AddMount(guestPath, bindFs!, true);
+            if (r < 0)
+            {
+                v.Dispose();
+                return r;
+            }
+        }
+        vfs = v;
+        return 0;
+    }
+
+    /// <summary>Mounts <paramref name="fs"/> at the absolute guest path (its parent must exist; the name itself need not).</summary>
+    public long AddMount(string guestPath, Filesystem fs, bool readOnly)
+    {
+        var ctx = NewContext(Credentials.Root);
+        int links = 0;
+        long r = Resolver.WalkToParent(ctx, ctx.Root, guestPath, ref links, out var parent, out var last, out _);
+        if (r < 0) return r;
+        if (last is "." or "..") return -(long)Errno.EBUSY;
+        if (!parent.IsDirectory) return -(long)Errno.ENOTDIR;
+        r = Resolver.Step(ctx, parent, last, false, ref links, out var existing);
+        if (r == 0 && !existing.IsDirectory) return -(long)Errno.ENOTDIR;
+        if (r < 0 && r != -(long)Errno.ENOENT) return r;
+        _mounts[(parent.Mount, parent.Inode, last)] = new Mount(this, fs, readOnly, parent, last);
+        _owned.Add(fs);
+        return 0;
+    }
+
+    internal Mount? MountAt(Location dir, string name) => _mounts.GetValueOrDefault((dir.Mount, dir.Inode, name));
+
+    internal IEnumerable<Mount> MountsOn(Location dir)
+    {
+        foreach (var ((m, i, _), mount) in _mounts)
+            if (ReferenceEquals(m, dir.Mount) && ReferenceEquals(i, dir.Inode)) yield return mount;
+    }
+
+    private bool IsMountPoint(Location parent, string name) => MountAt(parent, name) is not null;
+
+    public FsContext NewContext(Credentials creds) => new(RootMount.RootLocation, RootMount.RootLocation, creds);
+
+    private static Location Start(FsContext ctx, Location? dirAt) => dirAt ?? ctx.Cwd;
+
+    /// <summary>Resolves a path for the *at calls (AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH).</summary>
+    public long Resolve(FsContext ctx, Location? dirAt, string path, int atFlags, out Location location)
+    {
+        location = Start(ctx, dirAt);
+        if (path.Length == 0) return (atFlags & AT_EMPTY_PATH) != 0 ? 0 : -(long)Errno.ENOENT;
+        int links = 0;
+        return Resolver.Resolve(ctx, location, path, (atFlags & AT_SYMLINK_NOFOLLOW) == 0, ref links, out location);
+    }
+
+    // ---- open ----
+
+    public long Open(FsContext ctx, Location? dirAt, string path, int flags, int mode, out OpenFile? file)
+    {
+        file = null;
+        if ((flags & __O_TMPFILE) != 0)
+        {
+            if ((flags & O_TMPFILE) != O_TMPFILE || (flags & O_CREAT) != 0) return -(long)Errno.EINVAL;
+            int acc = flags & O_ACCMODE;
+            if (acc != O_WRONLY && acc != O_RDWR) return -(long)Errno.EINVAL;
+        }
+        else if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY)) return -(long)Errno.EINVAL;
+        if ((flags & O_PATH) != 0) flags &= O_PATH | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW;
+        if (path.Length == 0) return -(long)Errno.ENOENT;
+        int links = 0;
+        return OpenAt(ctx, Start(ctx, dirAt), path, flags, mode, ref links, out file);
+    }
+
+    private long OpenAt(FsContext ctx, Location start, string path, int flags, int mode, ref int links, out OpenFile? file)
+    {
+        file = null;
+        if ((flags & __O_TMPFILE) != 0) return OpenTmpFile(ctx, start, path, flags, mode, ref links, out file);
+        long r = Resolver.WalkToParent(ctx, start, path, ref links, out var parent, out var last, out bool trailing);
+        if (r < 0) return r;
+        Location loc;
+        if ((flags & O_CREAT) != 0)
+        {
+            if (trailing || last is "." or "..") return -(long)Errno.EISDIR;
+            r = Resolver.Step(ctx, parent, last, false, ref links, out loc);
+            if (r == -(long)Errno.ENOENT) return CreateAndOpen(ctx, parent, last, flags, mode, out file);
+            if (r < 0) return r;
+            if ((flags & O_EXCL) != 0) return -(long)Errno.EEXIST;
+            if (loc.Inode.IsSymlink)
+            {
+                if ((flags & O_NOFOLLOW) != 0) return -(long)Errno.ELOOP;
+                // A dangling symlink is created through, as Linux does without O_EXCL.
+                if (++links > PathResolver.MaxLinks) return -(long)Errno.ELOOP;
+                r = loc.Inode.ReadLink(out var target);
+                if (r < 0) return r;
+                if (target.Length == 0) return -(long)Errno.ENOENT;
+                return OpenAt(ctx, parent, target, flags, mode, ref links, out file);
+            }
+        }
+        else
+        {
+            bool follow = (flags & O_NOFOLLOW) == 0 || trailing;
+            r = Resolver.Step(ctx, parent, last, follow, ref links, out loc);
+            if (r < 0) return r;
+            if (trailing && !loc.IsDirectory) return -(long)Errno.ENOTDIR;
+            if (loc.Inode.IsSymlink && (flags & O_PATH) == 0) return -(long)Errno.ELOOP;
+        }
+        return OpenLocation(ctx, loc, flags, false, out file);
+    }
+
+    private long CreateAndOpen(FsContext ctx, Location parent, string name, int flags, int mode, out OpenFile? file)
+    {
+        file = null;
+        if (parent.Mount.ReadOnly) return -(long)Errno.EROFS;
+        long r = Permission.Check(parent.Inode, ctx.Creds, Permission.MayWrite | Permission.MayExec);
+        if (r < 0) return r;
+        uint perm = (uint)mode & 0xFFF /* 07777 */ & ~(uint)ctx.Umask;
+        r = parent.Inode.CreateFile(name, perm, ctx.Creds, out var node);
+        if (r < 0) return r;
+        return OpenLocation(ctx, new Location(parent.Mount, node!, parent, name), flags, true, out file);
+    }
+
+    private long OpenTmpFile(FsContext ctx, Location start, string path, int flags, int mode, ref int links, out OpenFile? file)
+    {
+        file = null;
+        long r = Resolver.Resolve(ctx, start, path, true, ref links, out var dir);
+        if (r < 0) return r;
+        if (!dir.IsDirectory) return -(long)Errno.ENOTDIR;
+        if (dir.Mount.ReadOnly) return -(long)Errno.EROFS;
+        r = Permission.Check(dir.Inode, ctx.Creds, Permission.MayWrite | Permission.MayExec);
+        if (r < 0) return r;
+        uint perm = (uint)mode & 0xFFF /* 07777 */ & ~(uint)ctx.Umask;
+        r = dir.Inode.CreateUnnamedFile(perm, ctx.Creds, out var node);
+        if (r < 0) return r;
+        return OpenLocation(ctx, new Location(dir.Mount, node!, dir, "#" + node!.Ino), flags & ~__O_TMPFILE & ~O_DIRECTORY, true, out file);
+    }
+
+    /// <summary>Opens a resolved location: type checks, permissions, read-only mounts, O_TRUNC.</summary>
+    public long OpenLocation(FsContext ctx, Location loc, int flags, bool created, out OpenFile? file)
+    {
+        file = null;
+        var inode = loc.Inode;
+        if ((flags & O_PATH) != 0)
+        {
+            if ((flags & O_DIRECTORY) != 0 && !inode.IsDirectory) return -(long)Errno.ENOTDIR;
+            file = new PathFile(loc, flags);
+            return 0;
+        }
+        if ((flags & O_DIRECTORY) != 0 && !inode.IsDirectory) return -(long)Errno.ENOTDIR;
+        int acc = flags & O_ACCMODE;
+        if (inode.IsDirectory && (acc != O_RDONLY || (flags & O_CREAT) != 0)) return -(long)Errno.EISDIR;
+        if (inode.IsSymlink) return -(long)Errno.ELOOP;
+        int mask = acc switch
+        {
+            O_RDONLY => Permission.MayRead,
+            O_WRONLY => Permission.MayWrite,
+            _ => Permission.MayRead | Permission.MayWrite,
+        };
+        bool truncate = (flags & O_TRUNC) != 0 && inode.IsRegular;
+        if (truncate) mask |= Permission.MayWrite;
+        if (!created)
+        {
+            if ((mask & Permission.MayWrite) != 0 && loc.Mount.ReadOnly && IsReadOnlyAffected(inode)) return -(long)Errno.EROFS;
+            long r = Permission.Check(inode, ctx.Creds, mask);
+            if (r < 0) return r;
+            if (truncate)
+            {
+                r = inode.Truncate(0);
+                if (r < 0) return r;
+            }
+        }
+        if (inode.IsDirectory)
+        {
+            file = new DirectoryFile(loc, flags);
+            return 0;
+        }
+        return inode.Open(loc, flags, out file);
+    }
+
+    // Devices and fifos stay writable on a read-only mount, as in Linux.
+    private static bool IsReadOnlyAffected(Inode inode) => inode.IsRegular || inode.IsDirectory || inode.IsSymlink;
+
+    // ---- metadata ----
+
+    public long Stat(FsContext ctx, Location? dirAt, string path, int atFlags, out StatInfo st)
+    {
+        st = default;
+        if ((atFlags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE)) != 0) return -(long)Errno.EINVAL;
+        long r = Resolve(ctx, dirAt, path, atFlags, out var loc);
+        return r < 0 ? r : loc.Inode.Stat(out st);
+    }
+
+    public long ReadLink(FsContext ctx, Location? dirAt, string path, out string target)
+    {
+        target = "";
+        // An empty path names dirAt itself (an O_PATH descriptor of a symlink), as readlinkat allows.
+        long r = path.Length == 0 && dirAt is not null ? 0 : Resolve(ctx, dirAt, path, AT_SYMLINK_NOFOLLOW, out dirAt);
+        if (r < 0) return r;
+        if (!dirAt!.Inode.IsSymlink) return -(long)Errno.EINVAL;
+        return dirAt.Inode.ReadLink(out target);
+    }
+
+    public long Access(FsContext ctx, Location? dirAt, string path, int mode, int flags)
+    {
+        if ((mode & ~7) != 0) return -(long)Errno.EINVAL;
+        if ((flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0) return -(long)Errno.EINVAL;
+        // Without AT_EACCESS the whole lookup runs with the real ids, as faccessat does.
+        var actx = ctx;
+        if ((flags & AT_EACCESS) == 0)
+        {
+            actx = ctx.Clone();
+            actx.Creds = ctx.Creds.WithRealAsEffective();
+        }
+        long r = Resolve(actx, dirAt, path, flags & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH), out var loc);
+        if (r < 0) return r;
+        if ((mode & W_OK) != 0 && loc.Mount.ReadOnly && IsReadOnlyAffected(loc.Inode)) return -(long)Errno.EROFS;
+        return Permission.Check(loc.Inode, actx.Creds, mode);
+    }
+
+    public long ChangeDir(FsContext ctx, Location? dirAt, string path)
+    {
+        long r = Resolve(ctx, dirAt, path, 0, out var loc);
+        return r < 0 ? r : ChangeDirTo(ctx, loc);
+    }
+
+    /// <summary>fchdir.</summary>
+    public long ChangeDirTo(FsContext ctx, Location loc)
+    {
+        if (!loc.IsDirectory) return -(long)Errno.ENOTDIR;
+        long r = Permission.Check(loc.Inode, ctx.Creds, Permission.MayExec);
+        if (r < 0) return r;
+        ctx.Cwd = loc;
+        return 0;
+    }
+
+    /// <summary>chroot: needs root.</summary>
+    public long ChangeRoot(FsContext ctx, Location? dirAt, string path)
+    {
+        long r = Resolve(ctx, dirAt, path, 0, out var loc);
+        if (r < 0) return r;
+        if (!loc.IsDirectory) return -(long)Errno.ENOTDIR;
+        r = Permission.Check(loc.Inode, ctx.Creds, Permission.MayExec);
+        if (r < 0) return r;
+        if (!ctx.Creds.IsRoot) return -(long)Errno.EPERM;
+        ctx.Root = loc;
+        return 0;
+    }
+
+    public long StatFs(FsContext ctx, Location? dirAt, string path, out StatFsInfo st)
+    {
+        st = default;
+        long r = Resolve(ctx, dirAt, path, 0, out var loc);
+        if (r < 0) return r;
+        st = StatFsOf(loc);
+        return 0;
+    }
+
+    public static StatFsInfo StatFsOf(Location loc)
+    {
+        var st = loc.Mount.Fs.StatFs();
+        return loc.Mount.ReadOnly ? st with { Flags = st.Flags | StatFsInfo.ST_RDONLY } : st;
+    }
+
+    // ---- namespace changes ----
+
+    /// <summary>Common start of mkdir/symlink/mknod/link targets: the name must not exist; EEXIST wins over EROFS.</summary>
+    private long PrepareCreate(FsContext ctx, Location parent, string last, ref int links)
+    {
+        if (last is "." or "..") return -(long)Errno.EEXIST;
+        long r = Resolver.Step(ctx, parent, last, false, ref links, out _);
+        if (r == 0) return -(long)Errno.EEXIST;
+        if (r != -(long)Errno.ENOENT) return r;
+        if (parent.Mount.ReadOnly) return -(long)Errno.EROFS;
+        return Permission.Check(parent.Inode, ctx.Creds, Permission.MayWrite | Permission.MayExec);
+    }
+
+    public long MakeDir(FsContext ctx, Location? dirAt, string path, int mode)
+    {
+        int links = 0;
+        long r = Resolver.WalkToParent(ctx, Start(ctx, dirAt), path, ref links, out var parent, out var last, out _);
+        if (r < 0) return r;
+        r = PrepareCreate(ctx, parent, last, ref links);
+        if (r < 0) return r;
+        uint perm = (uint)mode & (0x1FF /* 0777 */ | S_ISVTX) & ~(uint)ctx.Umask;
+        return parent.Inode.CreateDirectory(last, perm, ctx.Creds);
+    }
+
+    /// <summary>mknod: regular files and fifos.</summary>
+    public long MakeNode(FsContext ctx, Location? dirAt, string path, int mode, ulong rdev)
+    {
+        uint type = (uint)mode & S_IFMT;
+        if (type is not (0 or S_IFREG or S_IFIFO or S_IFCHR or S_IFBLK or S_IFSOCK)) return -(long)Errno.EINVAL;
+        int links = 0;
+        long r = Resolver.WalkToParent(ctx, Start(ctx, dirAt), path, ref links, out var parent, out var last, out bool trailing);
+        if (r < 0) return r;
+        r = PrepareCreate(ctx, parent, last, ref links);
+        if (r < 0) return r;
+        if (trailing) return -(long)Errno.ENOENT;
+        if (type is S_IFCHR or S_IFBLK && !ctx.Creds.IsRoot) return -(long)Errno.EPERM;
+        uint perm = (uint)mode & 0xFFF /* 07777 */ & ~(uint)ctx.Umask;
+        return parent.Inode.CreateNode(last, (type == 0 ? S_IFREG : type) | perm, rdev, ctx.Creds);
+    }
+
+    public long Symlink(FsContext ctx, string target, Location? dirAt, string path)
+    {
+        if (target.Length == 0) return -(long)Errno.ENOENT;
+        if (System.Text.Encoding.UTF8.GetByteCount(target) >= PATH_MAX) return -(long)Errno.ENAMETOOLONG;
+        int links = 0;
+        long r = Resolver.WalkToParent(ctx, Start(ctx, dirAt), path, ref links, out var parent, out var last, out bool trailing);
+        if (r < 0) return r;
+        r = PrepareCreate(ctx, parent, last, ref links);
+        if (r < 0) return r;
+        if (trailing) return -(long)Errno.ENOENT;
+        return parent.Inode.CreateSymlink(last, target, ctx.Creds);
+    }
+
+    public long Link(FsContext ctx, Location? oldAt, string oldPath, Location? newAt, string newPath, int atFlags)
+    {
+        if ((atFlags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0) return -(long)Errno.EINVAL;
+        Location old;
+        long r;
+        if (oldPath.Length == 0)
+        {
+            if ((atFlags & AT_EMPTY_PATH) == 0) return -(long)Errno.ENOENT;
+            old = Start(ctx, oldAt);
+        }
+        else
+        {
+            r = Resolve(ctx, oldAt, oldPath, (atFlags & AT_SYMLINK_FOLLOW) != 0 ? 0 : AT_SYMLINK_NOFOLLOW, out old);
+            if (r < 0) return r;
+        }
+        int links = 0;
+        r = Resolver.WalkToParent(ctx, Start(ctx, newAt), newPath, ref links, out var parent, out var last, out bool trailing);
+        if (r < 0) return r;
+        r = PrepareCreate(ctx, parent, last, ref links);
+        if (r < 0) return r;
+        if (trailing) return -(long)Errno.ENOENT;
+        if (!ReferenceEquals(old.Mount, parent.Mount)) return -(long)Errno.EXDEV;
+        if (old.IsDirectory) return -(long)Errno.EPERM;
+        return parent.Inode.AddLink(last, old.Inode);
+    }
+
+    public long Unlink(FsContext ctx, Location? dirAt, string path, int atFlags)
+    {
+        if ((atFlags & ~AT_REMOVEDIR) != 0) return -(long)Errno.EINVAL;
+        bool rmdir = (atFlags & AT_REMOVEDIR) != 0;
+        int links = 0;
+        long r = Resolver.WalkToParent(ctx, Start(ctx, dirAt), path, ref links, out var parent, out var last, out bool trailing);
+        if (r < 0) return r;
+        if (rmdir && last == ".") return path.Trim('/').Length == 0 ? -(long)Errno.EBUSY : -(long)Errno.EINVAL;
+        if (rmdir && last == "..") return -(long)Errno.ENOTEMPTY;
+        if (!rmdir && last is "." or "..") return -(long)Errno.EISDIR;
+        if (parent.Mount.ReadOnly) return -(long)Errno.EROFS;
+        r = Resolver.Step(ctx, parent, last, false, ref links, out var victim);
+        if (r < 0) return r;
+        if (rmdir)
+        {
+            if (!victim.IsDirectory) return -(long)Errno.ENOTDIR;
+        }
+        else
+        {
+            if (victim.IsDirectory) return -(long)Errno.EISDIR;
+            if (trailing) return -(long)Errno.ENOTDIR;
+        }
+        r = Permission.Check(parent.Inode, ctx.Creds, Permission.MayWrite | Permission.MayExec);
+        if (r < 0) return r;
+        if (!Permission.MayDeleteInSticky(parent.Inode, victim.Inode, ctx.Creds)) return -(long)Errno.EPERM;
+        if (IsMountPoint(parent, last) || victim.Equals(ctx.Root)) return -(long)Errno.EBUSY;
+        return parent.Inode.RemoveEntry(last, rmdir);
+    }
+
+    public long Rename(FsContext ctx, Location? oldAt, string oldPath, Location? newAt, string newPath, uint flags)
+    {
+        if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) != 0) return -(long)Errno.EINVAL;
+        if ((flags & RENAME_EXCHANGE) != 0 && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)) != 0) return -(long)Errno.EINVAL;
+        if ((flags & RENAME_WHITEOUT) != 0) return -(long)Errno.EINVAL;
+        int links = 0;
+        long r = Resolver.WalkToParent(ctx, Start(ctx, oldAt), oldPath, ref links, out var oldDir, out var oldName, out bool oldTrailing);
+        if (r < 0) return r;
+        r = Resolver.WalkToParent(ctx, Start(ctx, newAt), newPath, ref links, out var newDir, out var newName, out bool newTrailing);
+        if (r < 0) return r;
+        if (oldName is "." or ".." || newName is "." or "..") return -(long)Errno.EBUSY;
+        if (!ReferenceEquals(oldDir.Mount, newDir.Mount)) return -(long)Errno.EXDEV;
+        if (oldDir.Mount.ReadOnly) return -(long)Errno.EROFS;
+        r = Resolver.Step(ctx, oldDir, oldName, false, ref links, out var source);
+        if (r < 0) return r;
+        r = Resolver.Step(ctx, newDir, newName, false, ref links, out var dest);
+        bool destExists = r == 0;
+        if (r < 0 && r != -(long)Errno.ENOENT) return r;
+        bool exchange = (flags & RENAME_EXCHANGE) != 0;
+        if (exchange && !destExists) return -(long)Errno.ENOENT;
+        if ((flags & RENAME_NOREPLACE) != 0 && destExists) return -(long)Errno.EEXIST;
+        if (!source.IsDirectory && (oldTrailing || (newTrailing && !exchange))) return -(long)Errno.ENOTDIR;
+        if (exchange && destExists && !dest.IsDirectory && newTrailing) return -(long)Errno.ENOTDIR;
+        r = Permission.Check(oldDir.Inode, ctx.Creds, Permission.MayWrite | Permission.MayExec);
+        if (r < 0) return r;
+        r = Permission.Check(newDir.Inode, ctx.Creds, Permission.MayWrite | Permission.MayExec);
+        if (r < 0) return r;
+        if (!Permission.MayDeleteInSticky(oldDir.Inode, source.Inode, ctx.Creds)) return -(long)Errno.EPERM;
+        if (destExists && !Permission.MayDeleteInSticky(newDir.Inode, dest.Inode, ctx.Creds)) return -(long)Errno.EPERM;
+        if (IsMountPoint(oldDir, oldName) || IsMountPoint(newDir, newName)) return -(long)Errno.EBUSY;
+        if (destExists && ReferenceEquals(source.Inode, dest.Inode)) return 0;
+        // A directory cannot move beneath itself (nor, when exchanging, the other one beneath it).
+        if (source.IsDirectory && IsAncestorOrSelf(source.Inode, newDir.Inode)) return -(long)Errno.EINVAL;
+        if (exchange && dest.IsDirectory && IsAncestorOrSelf(dest.Inode, oldDir.Inode)) return -(long)Errno.EINVAL;
+        if (destExists && !exchange)
+        {
+            if (source.IsDirectory && !dest.IsDirectory) return -(long)Errno.ENOTDIR;
+            if (!source.IsDirectory && dest.IsDirectory) return -(long)Errno.EISDIR;
+        }
+        return oldDir.Mount.Fs.Rename(oldDir.Inode, oldName, newDir.Inode, newName, flags);
+    }
+
+    private static bool IsAncestorOrSelf(Inode ancestor, Inode node)
+    {
+        for (Inode? n = node; n is not null; n = n.DirParent)
+            if (ReferenceEquals(n, ancestor)) return true;
+        return false;
+    }
+
+    // ---- attributes ----
+
+    /// <summary>chmod: the owner or root; a non-member of the file's group loses S_ISGID.</summary>
+    public long SetMode(FsContext ctx, Location loc, int mode)
+    {
+        if (loc.Mount.ReadOnly) return -(long)Errno.EROFS;
+        var c = ctx.Creds;
+        if (!c.IsRoot && c.Euid != loc.Inode.Uid) return -(long)Errno.EPERM;
+        uint perm = (uint)mode & 0xFFF /* 07777 */;
+        if (!c.IsRoot && !loc.IsDirectory && !c.InGroup(loc.Inode.Gid)) perm &= ~S_ISGID;
+        return loc.Inode.SetMode(perm);
+    }
+
+    /// <summary>chown: root may change anything; the owner may change the group to one of its groups. uint.MaxValue leaves an id.</summary>
+    public long SetOwner(FsContext ctx, Location loc, uint uid, uint gid)
+    {
+        if (loc.Mount.ReadOnly) return -(long)Errno.EROFS;
+        var c = ctx.Creds;
+        var inode = loc.Inode;
+        if (!c.IsRoot)
+        {
+            if (uid != uint.MaxValue && uid != inode.Uid) return -(long)Errno.EPERM;
+            if (gid != uint.MaxValue && gid != inode.Gid && (c.Euid != inode.Uid || !c.InGroup(gid))) return -(long)Errno.EPERM;
+            if (uid == uint.MaxValue && gid == uint.MaxValue) return 0;
+            if (c.Euid != inode.Uid) return -(long)Errno.EPERM;
+        }
+        long r = inode.SetOwner(uid, gid);
+        // A change of owner clears set-user-ID (and set-group-ID when group-executable) on non-directories.
+        if (r == 0 && !inode.IsDirectory && (uid != uint.MaxValue || gid != uint.MaxValue) && !inode.IsSymlink)
+        {
+            uint m = inode.Mode & 0xFFF;
+            uint cleared = m & ~S_ISUID;
+            if ((m & 0x8 /* 010 */) != 0) cleared &= ~S_ISGID;
+            if (cleared != m) inode.SetMode(cleared);
+        }
+        return r;
+    }
+
+    /// <summary>utimensat: explicit times need the owner or root; "now" also write permission.</summary>
+    public long SetTimes(FsContext ctx, Location loc, Timespec? atime, Timespec? mtime, bool explicitTimes)
+    {
+        if (loc.Mount.ReadOnly) return -(long)Errno.EROFS;
+        var c = ctx.Creds;
+        if (!c.IsRoot && c.Euid != loc.Inode.Uid)
+        {
+            if (explicitTimes) return -(long)Errno.EPERM;
+            long r = Permission.Check(loc.Inode, c, Permission.MayWrite);
+            if (r < 0) return r;
+        }
+        return loc.Inode.SetTimes(atime, mtime);
+    }
+
+    /// <summary>truncate(2) by path.</summary>
+    public long Truncate(FsContext ctx, Location? dirAt, string path, long length)
+    {
+        if (length < 0) return -(long)Errno.EINVAL;
+        long r = Resolve(ctx, dirAt, path, 0, out var loc);
+        if (r < 0) return r;
+        if (loc.IsDirectory) return -(long)Errno.EISDIR;
+        if (!loc.Inode.IsRegular) return -(long)Errno.EINVAL;
+        if (loc.Mount.ReadOnly) return -(long)Errno.EROFS;
+        r = Permission.Check(loc.Inode, ctx.Creds, Permission.MayWrite);
+        return r < 0 ? r : loc.Inode.Truncate(length);
+    }
+
+    public void Dispose()
+    {
+        foreach (var fs in _owned)
+            if (fs is IDisposable d) d.Dispose();
+        _owned.Clear();
+    }
+}
