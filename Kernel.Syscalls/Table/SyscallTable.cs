@@ -67,13 +67,18 @@ public sealed class SyscallTable
 
     /// <summary>Scans the public static methods of <paramref name="assemblies"/> for <see cref="SyscallAttribute"/>s.</summary>
     /// <exception cref="SyscallTableException">a number or name declared twice, or a method that cannot be a handler.</exception>
-    public static SyscallTable FromAssemblies(params Assembly[] assemblies)
+    public static SyscallTable FromAssemblies(params Assembly[] assemblies) =>
+        FromTypes(assemblies.Distinct().SelectMany(a => a.GetTypes()));
+
+    /// <summary>Like <see cref="FromAssemblies"/> but over the given types only (nested types are not included).</summary>
+    /// <exception cref="SyscallTableException">a number or name declared twice, or a method that cannot be a handler.</exception>
+    public static SyscallTable FromTypes(IEnumerable<Type> types)
     {
         var entries = new List<SyscallEntry>();
+        // Non-public and instance methods are scanned too, so a misdeclared handler fails loudly instead of vanishing.
         const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static |
                                  BindingFlags.Instance | BindingFlags.DeclaredOnly;
-        foreach (var assembly in assemblies.Distinct())
-        foreach (var type in assembly.GetTypes())
+        foreach (var type in types.Distinct())
         foreach (var method in type.GetMethods(all))
         {
             var attributes = method.GetCustomAttributes<SyscallAttribute>(inherit: false).ToArray();
