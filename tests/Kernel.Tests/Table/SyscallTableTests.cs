@@ -83,7 +83,14 @@ public class SyscallTableTests
     {
         // This test assembly holds the deliberately broken classes of BadDeclarations.cs.
         var ex = Assert.Throws<SyscallTableException>(() => SyscallTable.FromAssemblies(typeof(DuplicateNumber).Assembly));
-        Assert.NotEmpty(ex.Message);
+        Assert.Contains(ex.Problems, p => p.StartsWith("syscall number 63 is declared twice", StringComparison.Ordinal)
+                                          && p.Contains("DuplicateNumber.Second"));
+        Assert.Contains(ex.Problems, p => p.StartsWith("syscall name \"read\" is declared twice", StringComparison.Ordinal)
+                                          && p.Contains("DuplicateName.Handler"));
+        // Every problem is reported at once, not only the first.
+        Assert.Contains(ex.Problems, p => p.Contains("WrongSignature.NoContext"));
+        Assert.Contains(ex.Problems, p => p.Contains("512"));
+        Assert.All(ex.Problems, p => Assert.Contains(p, ex.Message));
     }
 
     [Fact]
