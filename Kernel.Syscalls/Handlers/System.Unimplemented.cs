@@ -5,6 +5,7 @@ namespace Kernel.Syscalls.Handlers;
 
 // Stubs for the system-wide calls: uname, sysinfo, randomness, modules, keys, and everything else.
 // When you implement a call in System.cs, delete its attribute line here (the table rejects a number declared twice).
+// Note: inside namespace Kernel.Syscalls.Handlers this class hides the System namespace; write global::System.X there.
 public static partial class System
 {
     /// <summary>Calls not implemented yet (or absent from the Linux we model): ENOSYS, so callers take their fallback.</summary>

@@ -9,8 +9,13 @@ public sealed record SyscallEntry(int Number, string Name, Support Support, stri
     public string DeclaredBy => $"{Handler.Method.DeclaringType?.FullName}.{Handler.Method.Name}";
 }
 
-/// <summary>A declaration that cannot be turned into a table (duplicate number or name, bad signature, bad number).</summary>
-public sealed class SyscallTableException(string message) : Exception(message);
+/// <summary>Declarations that cannot be turned into a table (duplicate number or name, bad signature, bad number).</summary>
+public sealed class SyscallTableException(IReadOnlyList<string> problems)
+    : Exception("invalid syscall table declarations:\n  " + string.Join("\n  ", problems))
+{
+    /// <summary>Every problem found, one sentence each, so all of them can be fixed in one go.</summary>
+    public IReadOnlyList<string> Problems { get; } = problems;
+}
 
 /// <summary>
 /// The arm64 syscall table, built by reflection from the <see cref="SyscallAttribute"/>s on handler methods,
@@ -41,22 +46,11 @@ public sealed class SyscallTable
     /// <summary>Rows marked Unimplemented.</summary>
     public int Unsupported => Count - Implemented;
 
-    private SyscallTable(List<SyscallEntry> entries)
+    private SyscallTable(SyscallEntry?[] byNumber, Dictionary<string, SyscallEntry> byName)
     {
-        _byNumber = new SyscallEntry?[Capacity];
-        _byName = new Dictionary<string, SyscallEntry>(StringComparer.Ordinal);
-        foreach (var e in entries)
-        {
-            if (_byNumber[e.Number] is { } prev)
-                throw new SyscallTableException(
-                    $"syscall number {e.Number} is declared twice: \"{prev.Name}\" by {prev.DeclaredBy} and \"{e.Name}\" by {e.DeclaredBy}");
-            if (_byName.TryGetValue(e.Name, out var same))
-                throw new SyscallTableException(
-                    $"syscall name \"{e.Name}\" is declared twice: number {same.Number} by {same.DeclaredBy} and number {e.Number} by {e.DeclaredBy}");
-            _byNumber[e.Number] = e;
-            _byName[e.Name] = e;
-        }
-        Entries = entries.OrderBy(e => e.Number).ToArray();
+        _byNumber = byNumber;
+        _byName = byName;
+        Entries = byNumber.OfType<SyscallEntry>().ToArray();
         Implemented = Entries.Count(e => e.Support != Support.Unimplemented);
     }
 
@@ -65,49 +59,79 @@ public sealed class SyscallTable
 
     public SyscallEntry? Lookup(string name) => _byName.GetValueOrDefault(name);
 
-    /// <summary>Scans the public static methods of <paramref name="assemblies"/> for <see cref="SyscallAttribute"/>s.</summary>
+    /// <summary>Scans the methods of <paramref name="assemblies"/> for <see cref="SyscallAttribute"/>s.</summary>
     /// <exception cref="SyscallTableException">a number or name declared twice, or a method that cannot be a handler.</exception>
-    public static SyscallTable FromAssemblies(params Assembly[] assemblies)
+    public static SyscallTable FromAssemblies(params Assembly[] assemblies) =>
+        FromTypes(assemblies.Distinct().SelectMany(a => a.GetTypes()));
+
+    /// <summary>Like <see cref="FromAssemblies"/> but over the given types only (nested types are not included).</summary>
+    /// <exception cref="SyscallTableException">a number or name declared twice, or a method that cannot be a handler.</exception>
+    public static SyscallTable FromTypes(IEnumerable<Type> types)
     {
-        var entries = new List<SyscallEntry>();
+        var problems = new List<string>();
+        var byNumber = new SyscallEntry?[Capacity];
+        var byName = new Dictionary<string, SyscallEntry>(StringComparer.Ordinal);
+        // Non-public and instance methods are scanned too, so a misdeclared handler fails loudly instead of vanishing.
         const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static |
                                  BindingFlags.Instance | BindingFlags.DeclaredOnly;
-        foreach (var assembly in assemblies.Distinct())
-        foreach (var type in assembly.GetTypes())
-        foreach (var method in type.GetMethods(all))
+        // Deterministic order, so the same source always reports the same problems in the same words.
+        foreach (var type in types.Distinct().OrderBy(t => t.FullName, StringComparer.Ordinal))
+        foreach (var method in type.GetMethods(all).OrderBy(m => m.MetadataToken))
         {
             var attributes = method.GetCustomAttributes<SyscallAttribute>(inherit: false).ToArray();
             if (attributes.Length == 0)
                 continue;
-            var handler = ToHandler(method);
+            var handler = ToHandler(method, problems);
+            if (handler is null)
+                continue;
             foreach (var a in attributes)
             {
                 if ((uint)a.Number >= Capacity)
-                    throw new SyscallTableException(
-                        $"{Describe(method)} declares syscall \"{a.Name}\" with number {a.Number}, outside 0..{Capacity - 1}");
+                {
+                    problems.Add($"{Describe(method)} declares syscall \"{a.Name}\" with number {a.Number}, outside 0..{Capacity - 1}");
+                    continue;
+                }
                 if (string.IsNullOrWhiteSpace(a.Name))
-                    throw new SyscallTableException($"{Describe(method)} declares syscall {a.Number} without a name");
-                entries.Add(new SyscallEntry(a.Number, a.Name, a.Support, a.Note, handler));
+                {
+                    problems.Add($"{Describe(method)} declares syscall {a.Number} without a name");
+                    continue;
+                }
+                var e = new SyscallEntry(a.Number, a.Name, a.Support, a.Note, handler);
+                if (byNumber[e.Number] is { } prev)
+                {
+                    problems.Add($"syscall number {e.Number} is declared twice: \"{prev.Name}\" by {prev.DeclaredBy} and \"{e.Name}\" by {e.DeclaredBy}");
+                    continue;
+                }
+                if (byName.TryGetValue(e.Name, out var same))
+                {
+                    problems.Add($"syscall name \"{e.Name}\" is declared twice: number {same.Number} by {same.DeclaredBy} and number {e.Number} by {e.DeclaredBy}");
+                    continue;
+                }
+                byNumber[e.Number] = e;
+                byName[e.Name] = e;
             }
         }
-        return new SyscallTable(entries);
+        if (problems.Count > 0)
+            throw new SyscallTableException(problems);
+        return new SyscallTable(byNumber, byName);
     }
 
-    private static SyscallHandler ToHandler(MethodInfo method)
+    private static SyscallHandler? ToHandler(MethodInfo method, List<string> problems)
     {
         var parameters = method.GetParameters();
         bool matches = method.IsStatic && method.IsPublic && IsVisible(method.DeclaringType) &&
                        !method.ContainsGenericParameters &&
                        method.ReturnType == typeof(SyscallResult) &&
                        parameters.Length == 1 && parameters[0].ParameterType == typeof(ISyscallContext);
-        if (!matches)
-            throw new SyscallTableException(
-                $"{Describe(method)} carries [Syscall] but is not a handler: it must be " +
-                $"'public static {nameof(SyscallResult)} {method.Name}({nameof(ISyscallContext)} ctx)' in a public type");
-        return method.CreateDelegate<SyscallHandler>();
+        if (matches)
+            return method.CreateDelegate<SyscallHandler>();
+        problems.Add($"{Describe(method)} carries [Syscall] but is not a handler: it must be " +
+                     $"'public static {nameof(SyscallResult)} {method.Name}({nameof(ISyscallContext)} ctx)' in a public type");
+        return null;
     }
 
-    private static bool IsVisible(Type? type) => type is not null && (type.IsPublic || (type.IsNestedPublic && IsVisible(type.DeclaringType)));
+    private static bool IsVisible(Type? type) =>
+        type is not null && (type.IsPublic || (type.IsNestedPublic && IsVisible(type.DeclaringType)));
 
     private static string Describe(MethodInfo method) => $"{method.DeclaringType?.FullName}.{method.Name}";
 }
