@@ -90,7 +90,7 @@ public static class ElfLoader
         ulong sp = stack.Write(target, target.StackTop, stackBottom, below, auxv, request.Random16);
 
         ulong brk = ElfImage.PageUp(main.Loads.Max(l => l.VAddr + l.MemSize) + bias);
-        return new LoadResult(entry, sp, brk, bias, interpBase, path, argv, space.Mappings)
+        return new LoadResult(entry, sp, brk, bias, interpBase, path, argv.ToArray(), space.Mappings)
         {
             ExecFn = request.Path,
             InterpreterPath = main.Interpreter,
@@ -102,7 +102,7 @@ public static class ElfLoader
             ArgEnd = stack.EnvStart,
             EnvStart = stack.EnvStart,
             EnvEnd = stack.EnvEnd,
-            Auxv = auxv,
+            Auxv = auxv.ToArray(),
         };
     }
 

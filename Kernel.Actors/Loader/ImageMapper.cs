@@ -13,7 +13,7 @@ internal sealed class ImageMapper(ILoadTarget target)
     private const ulong Page = ElfImage.PageSize;
     private readonly List<VmaInfo> _vmas = [];
 
-    public IReadOnlyList<VmaInfo> Mappings => _vmas.OrderBy(v => v.Start).ToList();
+    public IReadOnlyList<VmaInfo> Mappings => _vmas.OrderBy(v => v.Start).ToArray();
 
     public void MapAnonymous(ulong start, ulong end, Prot prot, string label)
     {
