@@ -42,6 +42,7 @@ public sealed class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
         if (length == 0 || length > mm.WindowSize) return -(long)Errno.ENOMEM;
         var prot = (Prot)r.Prot;
         var anonymous = (r.Flags & MapAnonymous) != 0;
+        if (anonymous && type == MapSharedValidate) return -(long)Errno.EINVAL; // as Linux: anonymous mappings have no VALIDATE
         Vfs.OpenFile? file = null;
         if (!anonymous)
         {

@@ -15,14 +15,14 @@ public static partial class FileIo
     [Syscall(63, "read", Support.Full, "Fast path on the calling task's thread; a read that must wait is parked in the VFS actor.")]
     public static SyscallResult Read(ISyscallContext c) => ReadCommon(c, c.Int(0), c.Arg(1), c.Arg(2), -1);
 
-    [Syscall(67, "pread64", Support.Full, "")]
+    [Syscall(67, "pread64", Support.Full, "Fully supported.")]
     public static SyscallResult PRead64(ISyscallContext c) =>
         c.Long(3) < 0 ? Errno.EINVAL : ReadCommon(c, c.Int(0), c.Arg(1), c.Arg(2), c.Long(3));
 
     [Syscall(64, "write", Support.Full, "Fast path on the calling task's thread; a write that must wait is parked in the VFS actor.")]
     public static SyscallResult Write(ISyscallContext c) => WriteCommon(c, c.Int(0), c.Arg(1), c.Arg(2), -1);
 
-    [Syscall(68, "pwrite64", Support.Full, "")]
+    [Syscall(68, "pwrite64", Support.Full, "Fully supported.")]
     public static SyscallResult PWrite64(ISyscallContext c) =>
         c.Long(3) < 0 ? Errno.EINVAL : WriteCommon(c, c.Int(0), c.Arg(1), c.Arg(2), c.Long(3));
 
@@ -58,16 +58,16 @@ public static partial class FileIo
         return r;
     }
 
-    [Syscall(65, "readv", Support.Full, "")]
+    [Syscall(65, "readv", Support.Full, "Fully supported.")]
     public static SyscallResult Readv(ISyscallContext c) => Vectored(c, c.Arg(1), c.Int(2), -1, write: false);
 
-    [Syscall(66, "writev", Support.Full, "")]
+    [Syscall(66, "writev", Support.Full, "Fully supported.")]
     public static SyscallResult Writev(ISyscallContext c) => Vectored(c, c.Arg(1), c.Int(2), -1, write: true);
 
-    [Syscall(69, "preadv", Support.Full, "")]
+    [Syscall(69, "preadv", Support.Full, "Fully supported.")]
     public static SyscallResult Preadv(ISyscallContext c) => c.Long(3) < 0 ? Errno.EINVAL : Vectored(c, c.Arg(1), c.Int(2), c.Long(3), write: false);
 
-    [Syscall(70, "pwritev", Support.Full, "")]
+    [Syscall(70, "pwritev", Support.Full, "Fully supported.")]
     public static SyscallResult Pwritev(ISyscallContext c) => c.Long(3) < 0 ? Errno.EINVAL : Vectored(c, c.Arg(1), c.Int(2), c.Long(3), write: true);
 
     /// <summary>readv/writev: each iovec in turn; a short transfer ends the call, as Linux does for pipes and sockets.</summary>
@@ -120,24 +120,24 @@ public static partial class FileIo
         return SyscallResult.Send(new OpenFileAt(c.Task, c.Int(0), path, c.Int(2), c.Int(3) & 0xfff));
     }
 
-    [Syscall(57, "close", Support.Full, "")]
+    [Syscall(57, "close", Support.Full, "Fully supported.")]
     public static SyscallResult Close(ISyscallContext c) => SyscallResult.Send(new CloseFile(c.Task, c.Int(0)));
 
-    [Syscall(62, "lseek", Support.Full, "")]
+    [Syscall(62, "lseek", Support.Full, "Fully supported.")]
     public static SyscallResult Lseek(ISyscallContext c) => SyscallResult.Send(new SeekFile(c.Task, c.Int(0), c.Long(1), c.Int(2)));
 
-    [Syscall(61, "getdents64", Support.Full, "")]
+    [Syscall(61, "getdents64", Support.Full, "Fully supported.")]
     public static SyscallResult GetDents64(ISyscallContext c) =>
         SyscallResult.Send(new ReadDirectory(c.Task, c.Int(0), c.Arg(1), (int)Math.Min(c.Arg(2), int.MaxValue)));
 
-    [Syscall(80, "fstat", Support.Full, "")]
+    [Syscall(80, "fstat", Support.Full, "Fully supported.")]
     public static SyscallResult Fstat(ISyscallContext c)
     {
         var address = c.Arg(1);
         return SyscallResult.Send(new StatFile(c.Task, c.Int(0), null, 0), reply => CopyBytes(c, address, reply));
     }
 
-    [Syscall(79, "newfstatat", Support.Full, "")]
+    [Syscall(79, "newfstatat", Support.Full, "Fully supported.")]
     public static SyscallResult NewFstatAt(ISyscallContext c)
     {
         var e = c.Path(1, out var path);
@@ -170,19 +170,19 @@ public static partial class FileIo
     [Syscall(25, "fcntl", Support.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL; record locks and the rest give EINVAL.")]
     public static SyscallResult Fcntl(ISyscallContext c) => SyscallResult.Send(new FcntlFile(c.Task, c.Int(0), c.Int(1), c.Arg(2)));
 
-    [Syscall(23, "dup", Support.Full, "")]
+    [Syscall(23, "dup", Support.Full, "Fully supported.")]
     public static SyscallResult Dup(ISyscallContext c) => SyscallResult.Send(new DuplicateFd(c.Task, c.Int(0), -1, 0));
 
-    [Syscall(24, "dup3", Support.Full, "")]
+    [Syscall(24, "dup3", Support.Full, "Fully supported.")]
     public static SyscallResult Dup3(ISyscallContext c) => SyscallResult.Send(new DuplicateFd(c.Task, c.Int(0), c.Int(1), c.Int(2)));
 
-    [Syscall(59, "pipe2", Support.Full, "")]
+    [Syscall(59, "pipe2", Support.Full, "Fully supported.")]
     public static SyscallResult Pipe2(ISyscallContext c) => SyscallResult.Send(new CreatePipe(c.Task, c.Arg(0), c.Int(1)));
 
-    [Syscall(46, "ftruncate", Support.Full, "")]
+    [Syscall(46, "ftruncate", Support.Full, "Fully supported.")]
     public static SyscallResult Ftruncate(ISyscallContext c) => SyscallResult.Send(new TruncateFile(c.Task, c.Int(0), null, c.Long(1)));
 
-    [Syscall(45, "truncate", Support.Full, "")]
+    [Syscall(45, "truncate", Support.Full, "Fully supported.")]
     public static SyscallResult Truncate(ISyscallContext c)
     {
         var e = c.Path(0, out var path);

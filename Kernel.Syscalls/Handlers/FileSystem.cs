@@ -14,7 +14,7 @@ public static partial class FileSystem
         return e != Errno.None ? e : next(path);
     }
 
-    [Syscall(78, "readlinkat", Support.Full, "")]
+    [Syscall(78, "readlinkat", Support.Full, "Fully supported.")]
     public static SyscallResult ReadLinkAt(ISyscallContext c)
     {
         var buffer = c.Arg(2);
@@ -34,15 +34,15 @@ public static partial class FileSystem
         return c.CopyOut(buffer, data.AsSpan(0, n), n);
     }
 
-    [Syscall(48, "faccessat", Support.Full, "")]
+    [Syscall(48, "faccessat", Support.Full, "Fully supported.")]
     public static SyscallResult FaccessAt(ISyscallContext c) =>
         WithPath(c, 1, path => SyscallResult.Send(new AccessAt(c.Task, c.Int(0), path, c.Int(2), 0)));
 
-    [Syscall(439, "faccessat2", Support.Full, "")]
+    [Syscall(439, "faccessat2", Support.Full, "Fully supported.")]
     public static SyscallResult FaccessAt2(ISyscallContext c) =>
         WithPath(c, 1, path => SyscallResult.Send(new AccessAt(c.Task, c.Int(0), path, c.Int(2), c.Int(3))));
 
-    [Syscall(17, "getcwd", Support.Full, "")]
+    [Syscall(17, "getcwd", Support.Full, "Fully supported.")]
     public static SyscallResult GetCwd(ISyscallContext c)
     {
         var buffer = c.Arg(0);
@@ -56,11 +56,11 @@ public static partial class FileSystem
         });
     }
 
-    [Syscall(49, "chdir", Support.Full, "")]
+    [Syscall(49, "chdir", Support.Full, "Fully supported.")]
     public static SyscallResult Chdir(ISyscallContext c) =>
         WithPath(c, 0, path => SyscallResult.Send(new ChangeDirectory(c.Task, Args.AtFdCwd, path)));
 
-    [Syscall(50, "fchdir", Support.Full, "")]
+    [Syscall(50, "fchdir", Support.Full, "Fully supported.")]
     public static SyscallResult Fchdir(ISyscallContext c) => SyscallResult.Send(new ChangeDirectory(c.Task, c.Int(0), null));
 
     [Syscall(34, "mkdirat", Support.Full, "Writable filesystems only (tmpfs); the host root is read-only (EROFS).")]
@@ -90,14 +90,14 @@ public static partial class FileSystem
         WithPath(c, 1, oldPath => WithPath(c, 3, newPath =>
             SyscallResult.Send(new RenameAt(c.Task, c.Int(0), oldPath, c.Int(2), newPath, c.UInt(4)))));
 
-    [Syscall(43, "statfs", Support.Full, "")]
+    [Syscall(43, "statfs", Support.Full, "Fully supported.")]
     public static SyscallResult StatFs(ISyscallContext c)
     {
         var address = c.Arg(1);
         return WithPath(c, 0, path => SyscallResult.Send(new StatFileSystem(c.Task, -1, path), r => FileIo.CopyBytes(c, address, r)));
     }
 
-    [Syscall(44, "fstatfs", Support.Full, "")]
+    [Syscall(44, "fstatfs", Support.Full, "Fully supported.")]
     public static SyscallResult FstatFs(ISyscallContext c)
     {
         var address = c.Arg(1);

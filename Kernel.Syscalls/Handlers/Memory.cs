@@ -11,13 +11,13 @@ public static partial class Memory
     public static SyscallResult Mmap(ISyscallContext c) =>
         SyscallResult.Send(new MapMemory(c.Task, c.Arg(0), c.Arg(1), c.Int(2), c.Int(3), c.Int(4), c.Long(5)));
 
-    [Syscall(215, "munmap", Support.Full, "")]
+    [Syscall(215, "munmap", Support.Full, "Fully supported.")]
     public static SyscallResult Munmap(ISyscallContext c) => SyscallResult.Send(new UnmapMemory(c.Task, c.Arg(0), c.Arg(1)));
 
-    [Syscall(226, "mprotect", Support.Full, "")]
+    [Syscall(226, "mprotect", Support.Full, "Fully supported.")]
     public static SyscallResult Mprotect(ISyscallContext c) => SyscallResult.Send(new ProtectMemory(c.Task, c.Arg(0), c.Arg(1), c.Int(2)));
 
-    [Syscall(214, "brk", Support.Full, "")]
+    [Syscall(214, "brk", Support.Full, "Fully supported.")]
     public static SyscallResult Brk(ISyscallContext c) => SyscallResult.Send(new SetBreak(c.Task, c.Arg(0)));
 
     [Syscall(233, "madvise", Support.Partial, "MADV_DONTNEED and MADV_FREE discard anonymous pages; other advice is accepted without effect.")]

@@ -7,21 +7,21 @@ namespace Kernel.Syscalls.Handlers;
 /// <summary>Process and thread identity, lifetime and limits.</summary>
 public static partial class Process
 {
-    [Syscall(93, "exit", Support.Full, "")]
+    [Syscall(93, "exit", Support.Full, "Fully supported.")]
     public static SyscallResult Exit(ISyscallContext c)
     {
         c.Task.ExitThread(c.Int(0));
         return SyscallResult.Unchanged;
     }
 
-    [Syscall(94, "exit_group", Support.Full, "")]
+    [Syscall(94, "exit_group", Support.Full, "Fully supported.")]
     public static SyscallResult ExitGroup(ISyscallContext c)
     {
         c.Task.ExitGroup(c.Int(0));
         return SyscallResult.Unchanged;
     }
 
-    [Syscall(96, "set_tid_address", Support.Full, "")]
+    [Syscall(96, "set_tid_address", Support.Full, "Fully supported.")]
     public static SyscallResult SetTidAddress(ISyscallContext c)
     {
         c.Task.ClearChildTid = c.Arg(0);
@@ -47,31 +47,31 @@ public static partial class Process
         return e != Errno.None ? e : 0;
     }
 
-    [Syscall(172, "getpid", Support.Full, "")]
+    [Syscall(172, "getpid", Support.Full, "Fully supported.")]
     public static SyscallResult GetPid(ISyscallContext c) => c.Task.Pid;
 
-    [Syscall(173, "getppid", Support.Full, "")]
+    [Syscall(173, "getppid", Support.Full, "Fully supported.")]
     public static SyscallResult GetPpid(ISyscallContext c) => c.Task.Ppid;
 
-    [Syscall(178, "gettid", Support.Full, "")]
+    [Syscall(178, "gettid", Support.Full, "Fully supported.")]
     public static SyscallResult GetTid(ISyscallContext c) => c.Task.Tid;
 
-    [Syscall(174, "getuid", Support.Full, "")]
+    [Syscall(174, "getuid", Support.Full, "Fully supported.")]
     public static SyscallResult GetUid(ISyscallContext c) => c.Task.Uid;
 
-    [Syscall(175, "geteuid", Support.Full, "")]
+    [Syscall(175, "geteuid", Support.Full, "Fully supported.")]
     public static SyscallResult GetEuid(ISyscallContext c) => c.Task.Euid;
 
-    [Syscall(176, "getgid", Support.Full, "")]
+    [Syscall(176, "getgid", Support.Full, "Fully supported.")]
     public static SyscallResult GetGid(ISyscallContext c) => c.Task.Gid;
 
-    [Syscall(177, "getegid", Support.Full, "")]
+    [Syscall(177, "getegid", Support.Full, "Fully supported.")]
     public static SyscallResult GetEgid(ISyscallContext c) => c.Task.Egid;
 
-    [Syscall(148, "getresuid", Support.Full, "")]
+    [Syscall(148, "getresuid", Support.Full, "Fully supported.")]
     public static SyscallResult GetResUid(ISyscallContext c) => WriteTriple(c, c.Task.Uid, c.Task.Euid, c.Task.Euid);
 
-    [Syscall(150, "getresgid", Support.Full, "")]
+    [Syscall(150, "getresgid", Support.Full, "Fully supported.")]
     public static SyscallResult GetResGid(ISyscallContext c) => WriteTriple(c, c.Task.Gid, c.Task.Egid, c.Task.Egid);
 
     private static SyscallResult WriteTriple(ISyscallContext c, uint a, uint b, uint d)
@@ -90,7 +90,7 @@ public static partial class Process
     [Syscall(156, "getsid", Support.Partial, "Only for the calling process (pid 0 or its own).")]
     public static SyscallResult GetSid(ISyscallContext c) => c.Int(0) == 0 || c.Int(0) == c.Task.Pid ? c.Task.Sid : Errno.ESRCH;
 
-    [Syscall(166, "umask", Support.Full, "")]
+    [Syscall(166, "umask", Support.Full, "Fully supported.")]
     public static SyscallResult Umask(ISyscallContext c)
     {
         var old = c.Task.Umask;
@@ -106,7 +106,7 @@ public static partial class Process
         return SyscallResult.Send(new WaitChild(c.Task, c.Int(0), c.Int(2), c.Arg(1)));
     }
 
-    [Syscall(124, "sched_yield", Support.Full, "")]
+    [Syscall(124, "sched_yield", Support.Full, "Fully supported.")]
     public static SyscallResult SchedYield(ISyscallContext c) => 0;
 
     [Syscall(123, "sched_getaffinity", Support.Partial, "Reports one CPU: a process's threads share one virtual CPU.")]
@@ -146,7 +146,7 @@ public static partial class Process
         return 0;
     }
 
-    [Syscall(163, "getrlimit", Support.Full, "")]
+    [Syscall(163, "getrlimit", Support.Full, "Fully supported.")]
     public static SyscallResult GetRlimit(ISyscallContext c)
     {
         var resource = c.Int(0);

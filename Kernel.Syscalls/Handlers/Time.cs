@@ -38,7 +38,7 @@ public static partial class Time
         return ns is null ? Errno.EINVAL : c.CopyOut(c.Arg(1), Timespec(ns.Value));
     }
 
-    [Syscall(114, "clock_getres", Support.Full, "")]
+    [Syscall(114, "clock_getres", Support.Full, "Fully supported.")]
     public static SyscallResult ClockGetres(ISyscallContext c)
     {
         var clock = c.Int(0);
@@ -48,7 +48,7 @@ public static partial class Time
         return c.CopyOut(c.Arg(1), Timespec(res));
     }
 
-    [Syscall(169, "gettimeofday", Support.Full, "")]
+    [Syscall(169, "gettimeofday", Support.Full, "Fully supported.")]
     public static SyscallResult GetTimeOfDay(ISyscallContext c)
     {
         if (c.Arg(0) != 0)
