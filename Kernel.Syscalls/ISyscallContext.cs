@@ -44,6 +44,14 @@ public interface IFastFile
     long PWrite(ReadOnlySpan<byte> data, long offset);
 }
 
+public static class FastFileExtensions
+{
+    /// <summary>One read or write, at the file offset (<paramref name="offset"/> &lt; 0) or at an explicit one.</summary>
+    public static long Transfer(this IFastFile file, Span<byte> span, long offset, bool write) => write
+        ? (offset < 0 ? file.Write(span) : file.PWrite(span, offset))
+        : (offset < 0 ? file.Read(span) : file.PRead(span, offset));
+}
+
 /// <summary>What handlers may touch of the calling task without a round trip to an actor.</summary>
 public interface IKernelTask
 {

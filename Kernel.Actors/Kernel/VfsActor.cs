@@ -342,9 +342,7 @@ public sealed class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
         var file = process.Files.GetFile(fd);
         if (file is null) return new Failed(Errno.EBADF);
         if (process.Mm.GetSpan(buffer, count, !write, out var span) != Errno.None) return new Failed(Errno.EFAULT);
-        var result = write
-            ? (offset < 0 ? file.Write(span) : file.PWrite(span, offset))
-            : (offset < 0 ? file.Read(span) : file.PRead(span, offset));
+        var result = file.Transfer(span, offset, write);
         if (result != -(long)Errno.EAGAIN) return Result(result);
         if (file is not PipeEnd pipeEnd) return Result(result);
         if (firstAttempt || !State.Parked.Any(p => p.Request == request))

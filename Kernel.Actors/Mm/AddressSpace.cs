@@ -191,21 +191,30 @@ public sealed class AddressSpace : IGuestMemory, IDisposable
     public void Protect(ulong address, ulong length, Prot prot)
     {
         var end = address + length;
+        if (HasExec(address, end)) Cpu.InvalidateCode(address, length);
+        Rewrite(address, end, v => v with { Prot = prot });
+        SyncCpu(address, end);
+    }
+
+    /// <summary>
+    /// Splits the VMAs that straddle [start, end) at its edges and replaces each piece inside it with
+    /// <paramref name="inside"/>'s result (null drops it); the pieces outside keep their VMA's other fields.
+    /// </summary>
+    private void Rewrite(ulong start, ulong end, Func<Vma, Vma?> inside)
+    {
         var list = new List<Vma>();
         foreach (var v in _vmas)
         {
-            if (v.End <= address || v.Start >= end)
+            if (v.End <= start || v.Start >= end)
             {
                 list.Add(v);
                 continue;
             }
-            if (v.Start < address) list.Add(v with { End = address });
-            list.Add(v with { Start = Math.Max(v.Start, address), End = Math.Min(v.End, end), Prot = prot });
+            if (v.Start < start) list.Add(v with { End = start });
+            if (inside(v with { Start = Math.Max(v.Start, start), End = Math.Min(v.End, end) }) is { } kept) list.Add(kept);
             if (v.End > end) list.Add(v with { Start = end });
         }
-        if (HasExec(address, end)) Cpu.InvalidateCode(address, length);
         _vmas = list.ToArray();
-        SyncCpu(address, end);
     }
 
     private bool HasExec(ulong start, ulong end) =>
@@ -215,18 +224,7 @@ public sealed class AddressSpace : IGuestMemory, IDisposable
     {
         var end = address + length;
         if (HasExec(address, end)) Cpu.InvalidateCode(address, length);
-        var list = new List<Vma>();
-        foreach (var v in _vmas)
-        {
-            if (v.End <= address || v.Start >= end)
-            {
-                list.Add(v);
-                continue;
-            }
-            if (v.Start < address) list.Add(v with { End = address });
-            if (v.End > end) list.Add(v with { Start = end });
-        }
-        _vmas = list.ToArray();
+        Rewrite(address, end, _ => null);
         Host.Discard(address, length);
     }
 

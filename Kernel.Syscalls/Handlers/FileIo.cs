@@ -13,50 +13,18 @@ public static partial class FileIo
     private static int Clamp(ulong count) => count > MaxIo ? MaxIo : (int)count;
 
     [Syscall(63, "read", Support.Full, "Fast path on the calling task's thread; a read that must wait is parked in the VFS actor.")]
-    public static SyscallResult Read(ISyscallContext c) => ReadCommon(c, c.Int(0), c.Arg(1), c.Arg(2), -1);
+    public static SyscallResult Read(ISyscallContext c) => Transfer(c, c.Arg(1), c.Arg(2), -1, write: false);
 
     [Syscall(67, "pread64", Support.Full, "Fully supported.")]
     public static SyscallResult PRead64(ISyscallContext c) =>
-        c.Long(3) < 0 ? Errno.EINVAL : ReadCommon(c, c.Int(0), c.Arg(1), c.Arg(2), c.Long(3));
+        c.Long(3) < 0 ? Errno.EINVAL : Transfer(c, c.Arg(1), c.Arg(2), c.Long(3), write: false);
 
     [Syscall(64, "write", Support.Full, "Fast path on the calling task's thread; a write that must wait is parked in the VFS actor.")]
-    public static SyscallResult Write(ISyscallContext c) => WriteCommon(c, c.Int(0), c.Arg(1), c.Arg(2), -1);
+    public static SyscallResult Write(ISyscallContext c) => Transfer(c, c.Arg(1), c.Arg(2), -1, write: true);
 
     [Syscall(68, "pwrite64", Support.Full, "Fully supported.")]
     public static SyscallResult PWrite64(ISyscallContext c) =>
-        c.Long(3) < 0 ? Errno.EINVAL : WriteCommon(c, c.Int(0), c.Arg(1), c.Arg(2), c.Long(3));
-
-    private static SyscallResult ReadCommon(ISyscallContext c, int fd, ulong buffer, ulong count, long offset)
-    {
-        var file = c.Task.File(fd);
-        if (file is null) return Errno.EBADF;
-        if (count == 0) return 0;
-        var n = c.Memory.AccessibleLength(buffer, Clamp(count), write: true);
-        if (n == 0) return Errno.EFAULT;
-        c.Memory.GetSpan(buffer, n, true, out var span);
-        var r = offset < 0 ? file.Read(span) : file.PRead(span, offset);
-        if (r == -(long)Errno.EAGAIN && (file.StatusFlags & ONonblock) == 0)
-        {
-            return SyscallResult.Send(new ReadFile(c.Task, fd, buffer, n, offset));
-        }
-        return r;
-    }
-
-    private static SyscallResult WriteCommon(ISyscallContext c, int fd, ulong buffer, ulong count, long offset)
-    {
-        var file = c.Task.File(fd);
-        if (file is null) return Errno.EBADF;
-        if (count == 0) return 0;
-        var n = c.Memory.AccessibleLength(buffer, Clamp(count), write: false);
-        if (n == 0) return Errno.EFAULT;
-        c.Memory.GetSpan(buffer, n, false, out var span);
-        var r = offset < 0 ? file.Write(span) : file.PWrite(span, offset);
-        if (r == -(long)Errno.EAGAIN && (file.StatusFlags & ONonblock) == 0)
-        {
-            return SyscallResult.Send(new WriteFile(c.Task, fd, buffer, n, offset));
-        }
-        return r;
-    }
+        c.Long(3) < 0 ? Errno.EINVAL : Transfer(c, c.Arg(1), c.Arg(2), c.Long(3), write: true);
 
     [Syscall(65, "readv", Support.Full, "Fully supported.")]
     public static SyscallResult Readv(ISyscallContext c) => Vectored(c, c.Arg(1), c.Int(2), -1, write: false);
@@ -70,15 +38,36 @@ public static partial class FileIo
     [Syscall(70, "pwritev", Support.Full, "Fully supported.")]
     public static SyscallResult Pwritev(ISyscallContext c) => c.Long(3) < 0 ? Errno.EINVAL : Vectored(c, c.Arg(1), c.Int(2), c.Long(3), write: true);
 
+    /// <summary>read/write/pread64/pwrite64 on the descriptor in x0.</summary>
+    private static SyscallResult Transfer(ISyscallContext c, ulong buffer, ulong count, long offset, bool write)
+    {
+        var file = c.Task.File(c.Int(0));
+        if (file is null) return Errno.EBADF;
+        return count == 0 ? 0 : TryTransfer(c, file, buffer, count, offset, write);
+    }
+
+    /// <summary>
+    /// One transfer between the file and guest memory, done now on the task's thread. When a blocking file has
+    /// nothing ready, the call is parked in the VFS actor instead (zero-copy both ways: guest memory is the buffer).
+    /// </summary>
+    private static SyscallResult TryTransfer(ISyscallContext c, IFastFile file, ulong buffer, ulong count, long offset, bool write)
+    {
+        var n = c.Memory.AccessibleLength(buffer, Clamp(count), write: !write);
+        if (n == 0) return Errno.EFAULT;
+        c.Memory.GetSpan(buffer, n, !write, out var span);
+        var r = file.Transfer(span, offset, write);
+        if (r != -(long)Errno.EAGAIN || (file.StatusFlags & ONonblock) != 0) return r;
+        var fd = c.Int(0);
+        return SyscallResult.Send(write ? new WriteFile(c.Task, fd, buffer, n, offset) : new ReadFile(c.Task, fd, buffer, n, offset));
+    }
+
     /// <summary>readv/writev: each iovec in turn; a short transfer ends the call, as Linux does for pipes and sockets.</summary>
     private static SyscallResult Vectored(ISyscallContext c, ulong iov, int count, long offset, bool write)
     {
-        var fd = c.Int(0);
-        var file = c.Task.File(fd);
+        var file = c.Task.File(c.Int(0));
         if (file is null) return Errno.EBADF;
         if (count < 0 || count > 1024) return Errno.EINVAL;
         Span<byte> raw = stackalloc byte[16];
-        long total = 0;
         var vecs = new (ulong Base, ulong Len)[count];
         for (var i = 0; i < count; i++)
         {
@@ -86,28 +75,16 @@ public static partial class FileIo
             vecs[i] = (BitConverter.ToUInt64(raw), BitConverter.ToUInt64(raw[8..]));
             if ((long)vecs[i].Len < 0) return Errno.EINVAL;
         }
+        long total = 0;
         foreach (var (b, len) in vecs)
         {
             if (len == 0) continue;
-            var want = Clamp(len);
-            var n = c.Memory.AccessibleLength(b, want, write: !write);
-            if (n == 0) return total > 0 ? total : Errno.EFAULT;
-            c.Memory.GetSpan(b, n, !write, out var span);
-            var at = offset < 0 ? -1 : offset + total;
-            var r = write
-                ? (at < 0 ? file.Write(span) : file.PWrite(span, at))
-                : (at < 0 ? file.Read(span) : file.PRead(span, at));
-            if (r < 0)
-            {
-                if (total > 0) return total;
-                if (r == -(long)Errno.EAGAIN && (file.StatusFlags & ONonblock) == 0)
-                {
-                    return SyscallResult.Send(write ? new WriteFile(c.Task, fd, b, n, at) : new ReadFile(c.Task, fd, b, n, at));
-                }
-                return r;
-            }
-            total += r;
-            if (r < n) break;
+            var r = TryTransfer(c, file, b, len, offset < 0 ? -1 : offset + total, write);
+            // Something already moved: report it rather than an error or a wait, as Linux does.
+            if (total > 0 && (r.IsPending || r.Value < 0)) return total;
+            if (r.IsPending || r.Value < 0) return r;
+            total += r.Value;
+            if ((ulong)r.Value < Math.Min(len, MaxIo)) break;
         }
         return total;
     }

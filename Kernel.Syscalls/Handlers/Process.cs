@@ -166,41 +166,32 @@ public static partial class Process
     [Syscall(98, "futex", Support.Partial, "FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_BITSET and FUTEX_WAKE_BITSET within a process, on the task's thread; other operations give ENOSYS.")]
     public static SyscallResult Futex(ISyscallContext c)
     {
-        const int Wait = 0, Wake = 1, WaitBitset = 9, WakeBitset = 10, CmdMask = 0x7f & ~0x80;
-        var op = c.Int(1) & 0x7f;
+        const int Wait = 0, Wake = 1, WaitBitset = 9, WakeBitset = 10, ClockRealtimeFlag = 256;
+        var op = c.Int(1) & 0x7f; // without FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME
         var address = c.Arg(0);
         if ((address & 3) != 0) return Errno.EINVAL;
-        switch (op & CmdMask)
+        var bitset = op is WaitBitset or WakeBitset ? c.UInt(5) : uint.MaxValue;
+        if (bitset == 0) return Errno.EINVAL;
+        switch (op)
         {
-            case Wait:
-            case WaitBitset:
+            case Wait or WaitBitset:
             {
-                var bitset = (op & CmdMask) == WaitBitset ? c.UInt(5) : uint.MaxValue;
-                if (bitset == 0) return Errno.EINVAL;
                 var buf = new byte[4];
                 if (c.Memory.Read(address, buf) != Errno.None) return Errno.EFAULT;
                 if (BitConverter.ToUInt32(buf) != c.UInt(2)) return Errno.EAGAIN;
                 TimeSpan? timeout = null;
                 if (c.Arg(3) != 0)
                 {
-                    var ts = new byte[16];
-                    if (c.Memory.Read(c.Arg(3), ts) != Errno.None) return Errno.EFAULT;
-                    var sec = BitConverter.ToInt64(ts);
-                    var nsec = BitConverter.ToInt64(ts, 8);
-                    if (sec < 0 || nsec is < 0 or >= 1_000_000_000) return Errno.EINVAL;
-                    var span = TimeSpan.FromSeconds(sec) + TimeSpan.FromTicks(nsec / 100);
-                    if ((op & CmdMask) == WaitBitset) span = Time.UntilAbsolute(c.Int(1), sec, nsec); // absolute for WAIT_BITSET
-                    timeout = span;
+                    var e = Time.ReadTimespec(c, c.Arg(3), out var sec, out var nsec);
+                    if (e != Errno.None) return e;
+                    // FUTEX_WAIT's timeout is relative; FUTEX_WAIT_BITSET's is absolute on its clock.
+                    var clock = (c.Int(1) & ClockRealtimeFlag) != 0 ? Time.ClockRealtime : Time.ClockMonotonic;
+                    timeout = op == WaitBitset ? Time.UntilAbsolute(clock, sec, nsec) : Time.Relative(sec, nsec);
                 }
                 return c.Task.FutexWait(address, c.UInt(2), bitset, timeout);
             }
-            case Wake:
-            case WakeBitset:
-            {
-                var bitset = (op & CmdMask) == WakeBitset ? c.UInt(5) : uint.MaxValue;
-                if (bitset == 0) return Errno.EINVAL;
+            case Wake or WakeBitset:
                 return c.Task.FutexWake(address, Math.Max(c.Int(2), 0), bitset);
-            }
             default:
                 return Errno.ENOSYS;
         }

@@ -63,7 +63,8 @@ public static partial class Time
         return c.Arg(1) != 0 ? c.CopyOut(c.Arg(1), new byte[8]) : 0;
     }
 
-    private static Errno ReadTimespec(ISyscallContext c, ulong address, out long sec, out long nsec)
+    /// <summary>Copies in a struct timespec: EFAULT for a bad pointer, EINVAL for a negative or unnormalised value.</summary>
+    internal static Errno ReadTimespec(ISyscallContext c, ulong address, out long sec, out long nsec)
     {
         sec = nsec = 0;
         var ts = new byte[16];
@@ -73,10 +74,11 @@ public static partial class Time
         return sec < 0 || nsec is < 0 or >= 1_000_000_000 ? Errno.EINVAL : Errno.None;
     }
 
-    /// <summary>Time from now until an absolute time on <paramref name="clockFlags"/>' clock (FUTEX_CLOCK_REALTIME = 256).</summary>
-    public static TimeSpan UntilAbsolute(int clockFlags, long sec, long nsec)
+    internal static TimeSpan Relative(long sec, long nsec) => TimeSpan.FromSeconds(sec) + TimeSpan.FromTicks(nsec / 100);
+
+    /// <summary>Time from now until an absolute time on <paramref name="clock"/> (zero if it has passed).</summary>
+    internal static TimeSpan UntilAbsolute(int clock, long sec, long nsec)
     {
-        var clock = (clockFlags & 256) != 0 ? ClockRealtime : ClockMonotonic;
         var delta = sec * 1_000_000_000 + nsec - Now(clock)!.Value;
         return delta <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks(delta / 100);
     }
@@ -86,7 +88,7 @@ public static partial class Time
     {
         var e = ReadTimespec(c, c.Arg(0), out var sec, out var nsec);
         if (e != Errno.None) return e;
-        return SyscallResult.Send(new Sleep(c.Task, TimeSpan.FromSeconds(sec) + TimeSpan.FromTicks(nsec / 100)));
+        return SyscallResult.Send(new Sleep(c.Task, Relative(sec, nsec)));
     }
 
     [Syscall(115, "clock_nanosleep", Support.Partial, "Relative and TIMER_ABSTIME sleeps on every clock; not yet interruptible by signals.")]
@@ -96,9 +98,7 @@ public static partial class Time
         if (Now(clock) is null || clock is ClockThreadCputime) return Errno.EINVAL;
         var e = ReadTimespec(c, c.Arg(2), out var sec, out var nsec);
         if (e != Errno.None) return e;
-        var duration = (c.Int(1) & 1) != 0
-            ? TimeSpan.FromTicks(Math.Max(0, (sec * 1_000_000_000 + nsec - Now(clock)!.Value) / 100))
-            : TimeSpan.FromSeconds(sec) + TimeSpan.FromTicks(nsec / 100);
+        var duration = (c.Int(1) & 1) != 0 ? UntilAbsolute(clock, sec, nsec) : Relative(sec, nsec);
         return SyscallResult.Send(new Sleep(c.Task, duration));
     }
 }
