@@ -51,7 +51,7 @@ public class MarkdownTests
     [Fact]
     public void Markdown_rows_match_the_reference_numbers_and_names()
     {
-        var reference = RepoPaths.ReferenceRows().ToDictionary(r => r.Number, r => r.Name);
+        var reference = Reference.Rows().ToDictionary(r => r.Number, r => r.Name);
         var lines = TableFormatter.ToMarkdown(Table).TrimEnd('\n').Split('\n').Skip(5);
         var ours = lines.Select(l => RowPattern.Match(l)).ToDictionary(m => int.Parse(m.Groups[1].Value), m => m.Groups[2].Value);
         foreach (var (number, name) in reference)
@@ -72,7 +72,7 @@ public class MarkdownTests
     [Fact]
     public void Docs_syscalls_md_is_up_to_date()
     {
-        string path = Path.Combine(RepoPaths.RepoRoot, "docs", "syscalls.md");
+        string path = Path.Combine(Kernel.Tests.Infrastructure.RepoPaths.Root, "docs", "syscalls.md");
         string fresh = TableFormatter.ToMarkdown(Table);
         if (Environment.GetEnvironmentVariable("UPDATE_SYSCALLS_DOC") == "1")
         {

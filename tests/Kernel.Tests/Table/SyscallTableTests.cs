@@ -12,7 +12,7 @@ public class SyscallTableTests
     [Fact]
     public void Every_reference_syscall_is_declared_with_the_same_name()
     {
-        var reference = RepoPaths.ReferenceRows();
+        var reference = Reference.Rows();
         Assert.Equal(293, reference.Count);
         var missing = new List<string>();
         foreach (var (number, name) in reference)
