@@ -88,7 +88,13 @@ public sealed class KernelSupervisor : UntypedActor
         _dispatcher = Context.ActorOf(Props.Create(() => new Dispatcher(routes)), "dispatcher");
     }
 
-    protected override SupervisorStrategy SupervisorStrategy() =>
+    protected override SupervisorStrategy SupervisorStrategy() => Strategy();
+
+    /// <summary>
+    /// Restart only the subsystem that failed, every time: its state object survives, and a subsystem that
+    /// stopped for good would leave later requests unanswered.
+    /// </summary>
+    public static SupervisorStrategy Strategy() =>
         new OneForOneStrategy(maxNrOfRetries: -1, withinTimeRange: Timeout.InfiniteTimeSpan, localOnlyDecider: _ => Directive.Restart);
 
     protected override void OnReceive(object message)

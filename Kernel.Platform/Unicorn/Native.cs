@@ -2,11 +2,14 @@ using System.Runtime.InteropServices;
 
 namespace Kernel.Platform.Unicorn;
 
-/// <summary>P/Invoke declarations for Debian's libunicorn.so.2 (Unicorn 2.0.1) and our native hook library.</summary>
+/// <summary>
+/// P/Invoke declarations for libkshim.so: Unicorn 2.0.1's API (Debian's libunicorn.a, linked in statically so that
+/// its TLB fill can be wrapped) and our native hooks.
+/// </summary>
 internal static unsafe partial class Native
 {
-    private const string Lib = "libunicorn.so.2";
-    private const string Shim = "kshim";
+    private const string Lib = "kshim";
+    private const string Shim = Lib;
 
     public const int ArchArm64 = 2;
     public const int ModeArm = 0;
@@ -60,6 +63,9 @@ internal static unsafe partial class Native
     [LibraryImport(Shim)] public static partial int kshim_attach(nint uc, ShimState* state);
     [LibraryImport(Shim)] public static partial int kshim_set_cpu_model(nint uc, int model);
     [LibraryImport(Shim)] public static partial int kshim_remove_cache(nint uc, ulong begin, ulong end);
+    [LibraryImport(Shim)] public static partial int kshim_emu_start(nint uc, ShimState* state, ulong begin, ulong until);
+    [LibraryImport(Shim)] public static partial int kshim_set_exec(ShimState* state, ulong start, ulong end, int exec);
+    [LibraryImport(Shim)] public static partial void kshim_detach(ShimState* state);
 
     public static string Describe(int err) => Marshal.PtrToStringUTF8(uc_strerror(err)) ?? $"unicorn error {err}";
 
@@ -82,6 +88,9 @@ internal struct ShimState
     public int MemType;
     public ulong MemAddress;
     public long MemSize;
+    private nint _exec;          // native-private from here on
+    private int _execCount, _execCapacity;
+    private nint _cpu;
 }
 
 /// <summary>The CPU backend failed in a way that is the host's problem, not the guest's.</summary>

@@ -53,7 +53,7 @@ public sealed unsafe class UnicornCpu : ICpu
             EnterUserStub.CopyTo(new Span<uint>(page, EnterUserStub.Length));
             Native.Check(Native.uc_mem_map_ptr(_uc, StubAddress, 4096, (uint)(Prot.Read | Prot.Exec), (nint)page), "map stub");
             _state->Reason = 0;
-            Native.Check(Native.uc_emu_start(_uc, StubAddress, UntilNever, 0, 0), "enter EL0");
+            Native.Check(Native.kshim_emu_start(_uc, _state, StubAddress, UntilNever), "enter EL0");
             if (_state->Reason != 1 || _state->IntNo != 2)
             {
                 throw new CpuException("the EL0 entry stub did not reach its svc");
@@ -77,14 +77,28 @@ public sealed unsafe class UnicornCpu : ICpu
         }
     }
 
-    public void Map(ulong address, ulong length, Prot prot, nint host) =>
+    // The native side keeps stores to non-executable pages on the fast path (see native/kshim.c), so it must
+    // know which pages are executable.
+    public void Map(ulong address, ulong length, Prot prot, nint host)
+    {
         Native.Check(Native.uc_mem_map_ptr(_uc, address, (nuint)length, (uint)prot, host), $"map {address:x}+{length:x}");
+        SetExec(address, length, prot);
+    }
 
-    public void Unmap(ulong address, ulong length) =>
+    public void Unmap(ulong address, ulong length)
+    {
         Native.Check(Native.uc_mem_unmap(_uc, address, (nuint)length), $"unmap {address:x}+{length:x}");
+        SetExec(address, length, Prot.None);
+    }
 
-    public void Protect(ulong address, ulong length, Prot prot) =>
+    public void Protect(ulong address, ulong length, Prot prot)
+    {
         Native.Check(Native.uc_mem_protect(_uc, address, (nuint)length, (uint)prot), $"protect {address:x}+{length:x}");
+        SetExec(address, length, prot);
+    }
+
+    private void SetExec(ulong address, ulong length, Prot prot) =>
+        Native.Check(Native.kshim_set_exec(_state, address, address + length, (prot & Prot.Exec) != 0 ? 1 : 0), "track executable pages");
 
     public void InvalidateCode(ulong address, ulong length) =>
         Native.kshim_remove_cache(_uc, address, address + length);
@@ -152,7 +166,7 @@ public sealed unsafe class UnicornCpu : ICpu
         EnsureLoaded(ctx);
         var pc = ctx.Pc;
         _state->Reason = 0;
-        var err = Native.uc_emu_start(_uc, pc, UntilNever, 0, 0);
+        var err = Native.kshim_emu_start(_uc, _state, pc, UntilNever);
         var stopRequested = Interlocked.Exchange(ref _state->StopRequest, 0) != 0;
         pc = ctx.Pc;
         switch (_state->Reason)
@@ -197,6 +211,7 @@ public sealed unsafe class UnicornCpu : ICpu
             }
             Native.uc_close(_uc);
             _uc = 0;
+            Native.kshim_detach(_state);
             NativeMemory.Free(_state);
         }
     }

@@ -1,10 +1,28 @@
-// Native hooks for the Unicorn CPU backend. They run on every translated block or trap, so they stay in C:
-// a managed callback per block would cost more than the guest code it watches (see docs/architecture.md).
+// The native half of the Unicorn CPU backend, linked with Debian's static libunicorn.a into one library.
+// Hooks run on every translated block or trap, so they stay in C: a managed callback per block would cost
+// more than the guest code it watches (see docs/architecture.md).
+//
+// Fast stores: Unicorn 2.0.1 leaves TLB_NOTDIRTY set on every writable TLB entry (its dirty-memory bitmap
+// is stubbed out), so every guest store takes the slow path through notdirty_write, which allocates and
+// frees a page collection to look for translated code to invalidate: stores cost ~50x a load. We wrap the
+// TLB fill (link-time --wrap of the call from the arm64 target) and clear NOTDIRTY again for pages the guest
+// cannot execute; pages in an executable mapping keep it, so self-modifying and JIT code still invalidates
+// its stale translations. Unicorn 2.1 fixed this upstream the same way (by region permissions).
 #include <unicorn/unicorn.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 
-// Shared with Kernel.Platform.Unicorn.ShimState (layout must match).
+#if UC_API_MAJOR != 2 || UC_API_MINOR > 1
+#error "kshim wraps Unicorn 2.0/2.1 internals (tlb_set_page_with_attrs, tlb_set_dirty); check them for this version"
+#endif
+
+typedef struct {
+    uint64_t start, end;
+} kshim_range;
+
+// Shared with Kernel.Platform.Unicorn.ShimState (layout must match up to `reserved`).
 typedef struct {
     volatile int32_t stop_request; // set by any thread; honoured at the next block boundary
     int32_t reason;                // 0 none, 1 interrupt (intno), 2 invalid memory access
@@ -12,7 +30,14 @@ typedef struct {
     int32_t mem_type;
     uint64_t mem_address;
     int64_t mem_size;
+    // Private to this file: executable ranges (sorted, disjoint, not adjacent) and the engine's CPU.
+    kshim_range *exec;
+    int32_t exec_count, exec_capacity;
+    void *cpu;
 } kshim_state;
+
+// The state of the engine this thread is running (an engine runs on one thread at a time).
+static __thread kshim_state *current;
 
 static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
     kshim_state *s = (kshim_state *)user;
@@ -46,6 +71,12 @@ int kshim_attach(uc_engine *uc, kshim_state *state) {
     return uc_hook_add(uc, &h, UC_HOOK_MEM_INVALID, (void *)on_invalid_memory, state, 1, 0);
 }
 
+void kshim_detach(kshim_state *state) {
+    free(state->exec);
+    state->exec = NULL;
+    state->exec_count = state->exec_capacity = 0;
+}
+
 // uc_ctl is variadic; calling it through these fixed-signature wrappers keeps P/Invoke well defined.
 int kshim_set_cpu_model(uc_engine *uc, int model) {
     return uc_ctl_set_cpu_model(uc, model);
@@ -53,4 +84,93 @@ int kshim_set_cpu_model(uc_engine *uc, int model) {
 
 int kshim_remove_cache(uc_engine *uc, uint64_t begin, uint64_t end) {
     return uc_ctl_remove_cache(uc, begin, end);
+}
+
+int kshim_emu_start(uc_engine *uc, kshim_state *state, uint64_t begin, uint64_t until) {
+    kshim_state *saved = current;
+    current = state;
+    int e = uc_emu_start(uc, begin, until, 0, 0);
+    current = saved;
+    return e;
+}
+
+static bool is_exec(const kshim_state *s, uint64_t page) {
+    int lo = 0, hi = s->exec_count;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (page >= s->exec[mid].end) lo = mid + 1;
+        else if (page < s->exec[mid].start) hi = mid;
+        else return true;
+    }
+    return false;
+}
+
+void tlb_flush_aarch64(void *cpu);
+
+// Marks [start, end) executable or not. Entries filled before the change may carry the old decision, so the
+// engine's TLB is flushed when a page becomes executable (its stores must take the invalidating slow path).
+int kshim_set_exec(kshim_state *s, uint64_t start, uint64_t end, int exec) {
+    if (start >= end) return 0;
+    // At most one range is split in two, plus the new one.
+    if (s->exec_count + 2 > s->exec_capacity) {
+        int capacity = s->exec_capacity ? s->exec_capacity * 2 : 16;
+        kshim_range *grown = realloc(s->exec, (size_t)capacity * sizeof(kshim_range));
+        if (!grown) return UC_ERR_NOMEM;
+        s->exec = grown;
+        s->exec_capacity = capacity;
+    }
+    kshim_range *out = malloc((size_t)(s->exec_count + 2) * sizeof(kshim_range));
+    if (!out) return UC_ERR_NOMEM;
+    int n = 0;
+    bool placed = !exec;
+    for (int i = 0; i < s->exec_count; i++) {
+        kshim_range r = s->exec[i];
+        if (r.end <= start || r.start >= end) {
+            if (!placed && r.start >= end) {
+                out[n++] = (kshim_range){start, end};
+                placed = true;
+            }
+            out[n++] = r;
+            continue;
+        }
+        if (r.start < start) out[n++] = (kshim_range){r.start, start};
+        if (!placed) {
+            out[n++] = (kshim_range){start, end};
+            placed = true;
+        }
+        if (r.end > end) out[n++] = (kshim_range){end, r.end};
+    }
+    if (!placed) out[n++] = (kshim_range){start, end};
+    // Merge touching neighbours so lookups stay short.
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        if (m > 0 && out[m - 1].end >= out[i].start) {
+            if (out[i].end > out[m - 1].end) out[m - 1].end = out[i].end;
+        } else {
+            out[m++] = out[i];
+        }
+    }
+    memcpy(s->exec, out, (size_t)m * sizeof(kshim_range));
+    s->exec_count = m;
+    free(out);
+    if (exec && s->cpu) tlb_flush_aarch64(s->cpu);
+    return 0;
+}
+
+// MemTxAttrs of QEMU 5.0 (Unicorn 2.0.1): a 32-bit bitfield passed by value.
+typedef struct {
+    uint32_t bits;
+} kshim_memtxattrs;
+
+void __real_tlb_set_page_with_attrs_aarch64(void *cpu, uint64_t vaddr, uint64_t paddr, kshim_memtxattrs attrs,
+                                            int prot, int mmu_idx, uint64_t size);
+void tlb_set_dirty_aarch64(void *cpu, uint64_t vaddr);
+
+void __wrap_tlb_set_page_with_attrs_aarch64(void *cpu, uint64_t vaddr, uint64_t paddr, kshim_memtxattrs attrs,
+                                            int prot, int mmu_idx, uint64_t size) {
+    __real_tlb_set_page_with_attrs_aarch64(cpu, vaddr, paddr, attrs, prot, mmu_idx, size);
+    kshim_state *s = current;
+    if (s == NULL) return; // not one of our runs: keep Unicorn's safe default
+    s->cpu = cpu;
+    if (!is_exec(s, vaddr & ~(uint64_t)0xfff)) tlb_set_dirty_aarch64(cpu, vaddr);
 }
