@@ -12,7 +12,7 @@ namespace Kernel.Actors;
 /// The VFS subsystem: path calls, descriptor management, and I/O that must wait. A read or write that cannot
 /// complete is parked here (in state that survives a restart) and retried when its pipe changes.
 /// </summary>
-public sealed class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
+public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
 {
     private sealed record Retry;
 
@@ -208,7 +208,7 @@ public sealed class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
             case ReadFile or WriteFile:
                 return TryIo(request, sender, firstAttempt: true);
             default:
-                return new Failed(Errno.ENOSYS);
+                return HandleFamily(request, sender);
         }
     }
 

@@ -1,0 +1,15 @@
+using Akka.Actor;
+using Kernel.Syscalls.Abi;
+using Kernel.Syscalls.Protocol;
+
+namespace Kernel.Actors;
+
+// The VFS actor's requests come in families, each with its own request base record (Kernel.Syscalls/Protocol)
+// and its own partial file here (VfsActor.<Family>.cs), so that families grow without touching each other.
+public sealed partial class VfsActor
+{
+    private KernelReply? HandleFamily(KernelRequest request, IActorRef sender) => request switch
+    {
+        _ => new Failed(Errno.ENOSYS),
+    };
+}
