@@ -141,6 +141,7 @@ public sealed class Sandbox : IAsyncDisposable
 
     internal void OnProcessExited(KernelProcess process)
     {
+        VfsState.Locks.ReleaseProcess(process.Files);
         foreach (var (_, entry) in process.Files.All().ToList())
         {
             entry.File.DropReference();

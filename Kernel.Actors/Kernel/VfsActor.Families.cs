@@ -10,6 +10,7 @@ public sealed partial class VfsActor
 {
     private KernelReply? HandleFamily(KernelRequest request, IActorRef sender) => request switch
     {
+        FdIoRequest r => HandleFdIo(r, sender),
         _ => new Failed(Errno.ENOSYS),
     };
 }

@@ -56,6 +56,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
             {
                 var entry = P(r.Task).Files.Remove(r.Fd);
                 if (entry is null) return new Failed(Errno.EBADF);
+                ClosedByProcess(r.Task, entry.File);
                 entry.File.DropReference();
                 return new Done(0);
             }
@@ -171,7 +172,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
             case IoctlFile r:
                 return Ioctl(r);
             case FcntlFile r:
-                return Fcntl(r);
+                return IsLockCommand(r.Command) ? FcntlLock(r, sender) : Fcntl(r);
             case DuplicateFd r:
                 return Duplicate(r);
             case CreatePipe r:
@@ -303,11 +304,11 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
             case FSetPipeSz:
                 return entry.File is PipeEnd q ? Result(q.Pipe.SetCapacity((int)Math.Min(r.Argument, int.MaxValue))) : new Failed(Errno.EBADF);
             default:
-                return new Failed(Errno.EINVAL);
+                return FcntlMore(r, entry.File);
         }
     }
 
-    private static KernelReply Duplicate(DuplicateFd r)
+    private KernelReply Duplicate(DuplicateFd r)
     {
         var files = P(r.Task).Files;
         var entry = files.Get(r.OldFd);
@@ -324,6 +325,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         if (r.NewFd >= files.Limit) return new Failed(Errno.EBADF);
         entry.File.AddReference();
         var old = files.Replace(r.NewFd, new FdEntry(entry.File, (r.Flags & OCloexec) != 0));
+        if (old is not null) ClosedByProcess(r.Task, old.File);
         old?.File.DropReference();
         return new Done(r.NewFd);
     }
@@ -348,11 +350,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         if (firstAttempt || !State.Parked.Any(p => p.Request == request))
         {
             State.Parked.Add(new ParkedIo(request, sender));
-            if (State.Watched.Add(pipeEnd.Pipe))
-            {
-                var self = Self;
-                pipeEnd.Pipe.Changed += () => self.Tell(new Retry());
-            }
+            Watch(pipeEnd.Pipe);
         }
         return null;
     }
@@ -366,7 +364,9 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         }
         foreach (var parked in State.Parked.ToArray())
         {
-            var reply = TryIo(parked.Request, parked.Sender, firstAttempt: false);
+            var reply = parked.Request is FdIoRequest io
+                ? TryFdIo(io, parked.Sender, firstAttempt: false)
+                : TryIo(parked.Request, parked.Sender, firstAttempt: false);
             if (reply is null) continue;
             State.Parked.Remove(parked);
             parked.Sender.Tell(reply);
@@ -377,7 +377,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
 public sealed record ParkedIo(KernelRequest Request, IActorRef Sender);
 
 /// <summary>The VFS actor's state, owned by the sandbox so that it survives a restart of the actor.</summary>
-public sealed class VfsState
+public sealed partial class VfsState
 {
     public List<ParkedIo> Parked { get; } = [];
     public HashSet<Pipe> Watched { get; } = [];

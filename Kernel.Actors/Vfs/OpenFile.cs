@@ -9,7 +9,7 @@ namespace Kernel.Actors.Vfs;
 /// An open file description, shared by dup'd descriptors; the fd table calls <see cref="Release"/> on the last close.
 /// Read/Write/PRead/PWrite may be called from several task threads at once; the rest from one thread at a time.
 /// </summary>
-public abstract class OpenFile : Kernel.Syscalls.IFastFile
+public abstract partial class OpenFile : Kernel.Syscalls.IFastFile
 {
     private int _references = 1;
 
@@ -19,7 +19,9 @@ public abstract class OpenFile : Kernel.Syscalls.IFastFile
     /// <summary>A descriptor was closed; the last close releases the file.</summary>
     public void DropReference()
     {
-        if (Interlocked.Decrement(ref _references) == 0) Release();
+        if (Interlocked.Decrement(ref _references) != 0) return;
+        OnLastClose();
+        Release();
     }
 
     protected OpenFile(Location? location, int flags)

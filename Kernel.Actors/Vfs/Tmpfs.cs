@@ -290,7 +290,7 @@ public sealed class TmpSymlink : TmpInode
     }
 }
 
-public sealed class TmpRegular : TmpInode
+public sealed partial class TmpRegular : TmpInode
 {
     internal readonly PagedData Data = new();
     /// <summary>An O_TMPFILE file may get a name with linkat until it is opened O_EXCL (not modelled) or closed.</summary>
@@ -309,7 +309,9 @@ public sealed class TmpRegular : TmpInode
 
     public override long Truncate(long length)
     {
-        long r = Data.SetLength(length);
+        long r = CheckResize(length);
+        if (r < 0) return r;
+        r = Data.SetLength(length);
         if (r < 0) return r;
         Mtime = Ctime = Timespec.Now;
         return 0;
@@ -360,7 +362,7 @@ public sealed class TmpFifo : TmpInode
 }
 
 /// <summary>An open tmpfs regular file.</summary>
-public sealed class TmpRegularFile : OpenFile
+public sealed partial class TmpRegularFile : OpenFile
 {
     private readonly TmpRegular _node;
     private readonly object _posLock = new();
@@ -388,7 +390,9 @@ public sealed class TmpRegularFile : OpenFile
         if (!CanWrite) return -(long)Errno.EBADF;
         lock (_posLock)
         {
-            long n;
+            long n = _node.SealedWriteLength((StatusFlags & O_APPEND) != 0 ? _node.Data.Length : _pos, data.Length);
+            if (n < 0) return n;
+            data = data[..(int)n];
             if ((StatusFlags & O_APPEND) != 0)
             {
                 n = _node.Data.Append(data, out long end);
@@ -420,7 +424,11 @@ public sealed class TmpRegularFile : OpenFile
         if (!CanWrite) return -(long)Errno.EBADF;
         if (offset < 0) return -(long)Errno.EINVAL;
         // Linux appends even for pwrite on an O_APPEND file.
-        long n = (StatusFlags & O_APPEND) != 0 ? _node.Data.Append(data, out _) : _node.Data.Write(offset, data);
+        bool append = (StatusFlags & O_APPEND) != 0;
+        long n = _node.SealedWriteLength(append ? _node.Data.Length : offset, data.Length);
+        if (n < 0) return n;
+        data = data[..(int)n];
+        n = append ? _node.Data.Append(data, out _) : _node.Data.Write(offset, data);
         if (n > 0) _node.Touch(true);
         return n;
     }
@@ -449,7 +457,7 @@ public sealed class TmpRegularFile : OpenFile
 }
 
 /// <summary>Sparse file contents in 4 KiB pages (absent pages read as zeros), safe for concurrent readers and writers.</summary>
-public sealed class PagedData
+public sealed partial class PagedData
 {
     private const int PageSize = 4096;
     /// <summary>Largest file size accepted (as a filesystem's s_maxbytes).</summary>
@@ -459,7 +467,7 @@ public sealed class PagedData
     private long _length;
 
     public long Length { get { lock (_lock) return _length; } }
-    public long PageCount { get { lock (_lock) return _pages.Count; } }
+    public long PageCount { get { lock (_lock) return _pages.Count + _reserved.Count; } }
 
     public long Read(long offset, Span<byte> dest)
     {
@@ -511,7 +519,11 @@ public sealed class PagedData
             long page = pos / PageSize;
             int inPage = (int)(pos % PageSize);
             int chunk = Math.Min(count - done, PageSize - inPage);
-            if (!_pages.TryGetValue(page, out var p)) _pages[page] = p = new byte[PageSize];
+            if (!_pages.TryGetValue(page, out var p))
+            {
+                _pages[page] = p = new byte[PageSize];
+                _reserved.Remove(page);
+            }
             src.Slice(done, chunk).CopyTo(p.AsSpan(inPage, chunk));
             done += chunk;
         }
@@ -529,6 +541,7 @@ public sealed class PagedData
             {
                 long firstDropped = (length + PageSize - 1) / PageSize;
                 foreach (var key in _pages.Keys.Where(k => k >= firstDropped).ToList()) _pages.Remove(key);
+                _reserved.RemoveWhere(k => k >= firstDropped);
                 int tail = (int)(length % PageSize);
                 if (tail != 0 && _pages.TryGetValue(length / PageSize, out var last)) last.AsSpan(tail).Clear();
             }

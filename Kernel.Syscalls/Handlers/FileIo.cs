@@ -62,7 +62,7 @@ public static partial class FileIo
     }
 
     /// <summary>readv/writev: each iovec in turn; a short transfer ends the call, as Linux does for pipes and sockets.</summary>
-    private static SyscallResult Vectored(ISyscallContext c, ulong iov, int count, long offset, bool write)
+    internal static SyscallResult Vectored(ISyscallContext c, ulong iov, int count, long offset, bool write)
     {
         var file = c.Task.File(c.Int(0));
         if (file is null) return Errno.EBADF;
@@ -144,7 +144,7 @@ public static partial class FileIo
     [Syscall(29, "ioctl", Support.Partial, "Terminal ioctls (TCGETS, TCSETS*, TIOCGWINSZ, TIOCGPGRP), FIONBIO, FIOCLEX/FIONCLEX; others give ENOTTY.")]
     public static SyscallResult Ioctl(ISyscallContext c) => SyscallResult.Send(new IoctlFile(c.Task, c.Int(0), c.UInt(1), c.Arg(2)));
 
-    [Syscall(25, "fcntl", Support.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL; record locks and the rest give EINVAL.")]
+    [Syscall(25, "fcntl", Support.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, record locks (F_GETLK/SETLK/SETLKW and the OFD ones, waits parked in the VFS actor, EDEADLK detection), F_GETOWN/SETOWN(_EX) and F_GETSIG/SETSIG (recorded; SIGIO is not sent yet), F_ADD_SEALS/GET_SEALS, F_GETPIPE_SZ/SETPIPE_SZ; leases, F_NOTIFY and the rest give EINVAL.")]
     public static SyscallResult Fcntl(ISyscallContext c) => SyscallResult.Send(new FcntlFile(c.Task, c.Int(0), c.Int(1), c.Arg(2)));
 
     [Syscall(23, "dup", Support.Full, "Fully supported.")]
@@ -165,8 +165,4 @@ public static partial class FileIo
         var e = c.Path(0, out var path);
         return e != Errno.None ? e : SyscallResult.Send(new TruncateFile(c.Task, Args.AtFdCwd, path, c.Long(1)));
     }
-
-    [Syscall(223, "fadvise64", Support.Full, "Advice is accepted and has no effect, which Linux permits.")]
-    public static SyscallResult Fadvise64(ISyscallContext c) =>
-        c.Task.File(c.Int(0)) is null ? Errno.EBADF : c.Int(3) is < 0 or > 5 ? Errno.EINVAL : 0;
 }
