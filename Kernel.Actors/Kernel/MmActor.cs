@@ -11,7 +11,7 @@ namespace Kernel.Actors;
 /// The MM subsystem: mmap, munmap, mprotect, brk, madvise, mremap. The requesting process runs nothing while
 /// its request is here, so the address space and its CPU mappings change without racing its threads.
 /// </summary>
-public sealed class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
+public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
 {
     private const int MapShared = 1, MapPrivate = 2, MapSharedValidate = 3, MapFixed = 0x10, MapAnonymous = 0x20,
         MapFixedNoReplace = 0x100000;
@@ -68,6 +68,7 @@ public sealed class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
             if (address == 0) return -(long)Errno.ENOMEM;
         }
         var name = file?.Location?.GuestPath ?? "";
+        if (file is Vfs.TmpRegularFile tmpfs && type != MapPrivate) return MapSharedFile(mm, tmpfs, address, length, prot, r.Offset, name);
         mm.MapFixed(address, length, prot, type != MapPrivate, name);
         if (file is not null)
         {
@@ -136,6 +137,7 @@ public sealed class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
             if (newLen < oldLen) mm.Unmap(r.OldAddress + newLen, oldLen - newLen);
             return (long)r.OldAddress;
         }
+        if (vma.Backing is not null) return RemapSharedFile(mm, r, vma, oldLen, newLen);
         if (r.OldAddress + newLen <= mm.WindowSize && mm.IsFree(r.OldAddress + oldLen, newLen - oldLen))
         {
             mm.MapFixed(r.OldAddress + oldLen, newLen - oldLen, vma.Prot, vma.Shared, vma.Name);

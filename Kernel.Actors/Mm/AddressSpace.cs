@@ -10,7 +10,7 @@ namespace Kernel.Actors.Mm;
 /// process is paused, or the loader before it starts); reads of the VMA list are lock-free snapshots, so
 /// copy-in/copy-out from any thread is safe.
 /// </summary>
-public sealed class AddressSpace : IGuestMemory, IDisposable
+public sealed partial class AddressSpace : IGuestMemory, IDisposable
 {
     public const ulong PageSize = 4096;
     public const ulong MinAddress = 0x10000; // Linux's default vm.mmap_min_addr
@@ -170,16 +170,21 @@ public sealed class AddressSpace : IGuestMemory, IDisposable
         return true;
     }
 
-    /// <summary>Maps zero-filled memory at exactly [address, address+length), replacing what was there.</summary>
-    public void MapFixed(ulong address, ulong length, Prot prot, bool shared, string name)
+    /// <summary>
+    /// Maps zero-filled memory at exactly [address, address+length), replacing what was there; or, with
+    /// <paramref name="backing"/>, the pages of that file (host fd <paramref name="hostFd"/>). False if the host refused the file.
+    /// </summary>
+    public bool MapFixed(ulong address, ulong length, Prot prot, bool shared, string name, MappedFile? backing = null, int hostFd = -1)
     {
         RemoveRange(address, length);
+        if (backing is not null && !Host.MapFile(address, length, hostFd, backing.OffsetAt(address))) backing = null;
         var list = _vmas.ToList();
-        list.Add(new Vma(address, address + length, prot, shared, name));
+        list.Add(new Vma(address, address + length, prot, shared, name, backing));
         list.Sort((a, b) => a.Start.CompareTo(b.Start));
         _vmas = list.ToArray();
         SyncCpu(address, address + length);
         if ((prot & Prot.Exec) != 0) Cpu.InvalidateCode(address, length);
+        return backing is not null || hostFd < 0;
     }
 
     public void Unmap(ulong address, ulong length)
@@ -224,6 +229,7 @@ public sealed class AddressSpace : IGuestMemory, IDisposable
     {
         var end = address + length;
         if (HasExec(address, end)) Cpu.InvalidateCode(address, length);
+        UnshareFiles(address, end);
         Rewrite(address, end, _ => null);
         Host.Discard(address, length);
     }

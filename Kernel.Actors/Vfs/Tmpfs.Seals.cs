@@ -120,6 +120,13 @@ public sealed partial class PagedData
     {
         lock (_lock)
         {
+            if (_host is not null)
+            {
+                long e = _host.Reserve(offset, length);
+                if (e < 0) return e;
+                if (!keepSize && offset + length > _length) _length = offset + length;
+                return 0;
+            }
             long first = offset / PageSize, last = (offset + length - 1) / PageSize;
             long missing = 0;
             for (long page = first; page <= last && missing <= MaxReservedPages; page++)
@@ -138,6 +145,7 @@ public sealed partial class PagedData
         lock (_lock)
         {
             long end = length > long.MaxValue - offset ? long.MaxValue : offset + length;
+            if (_host is not null) return _host.Punch(offset, end - offset);
             foreach (var page in _pages.Keys.Concat(_reserved).Where(p => p * PageSize < end && (p + 1) * PageSize > offset).ToList())
             {
                 long pageStart = page * PageSize;

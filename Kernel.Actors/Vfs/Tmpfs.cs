@@ -467,7 +467,7 @@ public sealed partial class PagedData
     private long _length;
 
     public long Length { get { lock (_lock) return _length; } }
-    public long PageCount { get { lock (_lock) return _pages.Count + _reserved.Count; } }
+    public long PageCount { get { lock (_lock) return _host?.Pages ?? _pages.Count + _reserved.Count; } }
 
     public long Read(long offset, Span<byte> dest)
     {
@@ -475,6 +475,7 @@ public sealed partial class PagedData
         {
             if (offset >= _length || dest.Length == 0) return 0;
             int count = (int)Math.Min(dest.Length, _length - offset);
+            if (_host is not null) return _host.Read(offset, dest[..count]);
             int done = 0;
             while (done < count)
             {
@@ -512,6 +513,7 @@ public sealed partial class PagedData
         if (src.Length == 0) return 0;
         if (offset >= MaxSize) return -(long)Errno.EFBIG;
         int count = (int)Math.Min(src.Length, MaxSize - offset);
+        if (_host is not null) return HostWriteLocked(offset, src[..count]);
         int done = 0;
         while (done < count)
         {
@@ -537,6 +539,7 @@ public sealed partial class PagedData
         if (length > MaxSize) return -(long)Errno.EFBIG;
         lock (_lock)
         {
+            if (_host is not null) return HostResizeLocked(length);
             if (length < _length)
             {
                 long firstDropped = (length + PageSize - 1) / PageSize;
@@ -555,6 +558,7 @@ public sealed partial class PagedData
         lock (_lock)
         {
             if (offset < 0 || offset >= _length) return -(long)Errno.ENXIO;
+            if (_host is not null) return _host.SeekDataBefore(offset, _length);
             for (long page = offset / PageSize; page * PageSize < _length; page++)
                 if (_pages.ContainsKey(page)) return Math.Max(offset, page * PageSize);
             return -(long)Errno.ENXIO;
@@ -566,6 +570,7 @@ public sealed partial class PagedData
         lock (_lock)
         {
             if (offset < 0 || offset >= _length) return -(long)Errno.ENXIO;
+            if (_host is not null) return _host.SeekHoleBefore(offset, _length);
             for (long page = offset / PageSize; page * PageSize < _length; page++)
                 if (!_pages.ContainsKey(page)) return Math.Max(offset, page * PageSize);
             return _length;

@@ -207,7 +207,45 @@ static void shared_mappings(void)
 	char *c = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
 	EXPECT_TRUE("data outlives the mappings", c != MAP_FAILED && memcmp(c, "via-map", 7) == 0);
 	munmap(c, 4096);
+	/* The range a shared mapping left holds fresh zero pages again. */
+	char *anon = mmap(c, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	EXPECT_TRUE("anonymous memory where a shared mapping was", anon == c && anon[0] == 0 && anon[4095] == 0);
+	munmap(anon, 4096);
+
+	/* mremap keeps a shared mapping shared, moved or grown. */
+	char *g = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	char *g2 = mremap(g, 4096, 8192, MREMAP_MAYMOVE);
+	EXPECT_TRUE("mremap grown mapping shows the file", g2 != MAP_FAILED && memcmp(g2, "via-map", 7) == 0 && memcmp(g2 + 4096, "via-write", 9) == 0);
+	g2[4097] = 'R';
+	EXPECT_EQ("pread sees store through remapped page", pread(fd, buf, 1, 4097), 1);
+	EXPECT_TRUE("stored byte", buf[0] == 'R');
+	munmap(g2, 8192);
+
+	/* Truncation drops what lay past the new end, also for mappings. */
+	char *t = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	t[100] = 'T';
+	EXPECT_EQ("ftruncate 50", ftruncate(fd, 50), 0);
+	EXPECT_EQ("ftruncate 8192 again", ftruncate(fd, 8192), 0);
+	EXPECT_TRUE("mapping sees zeros past the old end", t[100] == 0 && t[0] == 'v');
+	EXPECT_EQ("pread past the old end", pread(fd, buf, 1, 100), 1);
+	EXPECT_TRUE("zero", buf[0] == 0);
+	munmap(t, 8192);
 	close(fd);
+
+	/* A named tmpfs file shares its pages the same way. */
+	fd = open("/dev/shm/conf-memfd-map", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	EXPECT_EQ("write named", write(fd, "named", 5), 5);
+	char *n = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	EXPECT_TRUE("named mapping has data", n != MAP_FAILED && memcmp(n, "named", 5) == 0);
+	n[0] = 'N';
+	EXPECT_EQ("pread named", pread(fd, buf, 5, 0), 5);
+	EXPECT_TRUE("named store seen", memcmp(buf, "Named", 5) == 0);
+	EXPECT_EQ("pwrite named", pwrite(fd, "X", 1, 1), 1);
+	EXPECT_TRUE("named mapping sees pwrite", n[1] == 'X');
+	EXPECT_EQ("size unchanged by stores", size_of(fd), 5);
+	munmap(n, 4096);
+	close(fd);
+	unlink("/dev/shm/conf-memfd-map");
 }
 
 int main(void)

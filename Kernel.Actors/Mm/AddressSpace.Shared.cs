@@ -1,0 +1,16 @@
+namespace Kernel.Actors.Mm;
+
+// MAP_SHARED mappings of tmpfs files: their host pages are the file's, so they must be swapped back for private zero
+// pages when the mapping goes (a discard would leave the file there).
+public sealed partial class AddressSpace
+{
+    private void UnshareFiles(ulong start, ulong end)
+    {
+        foreach (var v in _vmas)
+        {
+            if (v.Backing is null || v.End <= start || v.Start >= end) continue;
+            var s = Math.Max(v.Start, start);
+            Host.Unshare(s, Math.Min(v.End, end) - s);
+        }
+    }
+}
