@@ -53,6 +53,8 @@ public sealed class PipeTests
         // As in Linux, a larger write goes into new slots only: there are none.
         Assert.Equal(Err(Errno.EAGAIN), w.Write(new byte[5000]));
         Assert.True(pipe.WriteWouldBlock);
+        // Small writes still fill the last page.
+        Assert.Equal(100, w.Write(new byte[100]));
         Assert.Equal(Err(Errno.EAGAIN), w.Write(new byte[1]));
         Assert.Equal(4096, r.Read(new byte[4096]));
         Assert.False(pipe.WriteWouldBlock);
