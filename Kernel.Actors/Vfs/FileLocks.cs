@@ -142,6 +142,15 @@ public sealed class FileLocks
         }
     }
 
+    /// <summary>
+    /// Drops the parked request whose reply would go to <paramref name="sender"/> (a signal interrupts the wait, and the
+    /// caller answers EINTR itself); false if that request is not waiting here.
+    /// </summary>
+    public bool CancelWait(IActorRef sender)
+    {
+        lock (_gate) return _waiters.RemoveAll(w => w.Sender.Equals(sender)) > 0;
+    }
+
     /// <summary>A process ended: its POSIX locks and its parked requests go.</summary>
     public void ReleaseProcess(object process)
     {
