@@ -21,7 +21,8 @@ public sealed partial class VfsActor
         node.MemfdName = r.Name;
         // A parentless location: its guest path is "/memfd:NAME (deleted)", what Linux shows in /proc/PID/fd and maps.
         var location = new Location(mount, node, null, "memfd:" + r.Name + " (deleted)");
-        node.Open(location, O_RDWR | O_LARGEFILE, out var file);
+        // No O_LARGEFILE in F_GETFL: the kernel's other opens leave it out too (as qemu-user shows Linux's).
+        node.Open(location, O_RDWR, out var file);
         var fd = process.Files.Install(file!, (r.Flags & MfdCloexec) != 0);
         if (fd < 0) file!.DropReference();
         return Result(fd);
