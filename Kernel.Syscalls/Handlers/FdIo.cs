@@ -39,7 +39,7 @@ public static partial class FdIo
         return SyscallResult.Send(new VectoredIo(c.Task, c.Int(0), c.Arg(1), c.Long(2), offset, flags, write));
     }
 
-    [Syscall(47, "fallocate", Support.Full, "tmpfs: mode 0, FALLOC_FL_KEEP_SIZE and PUNCH_HOLE|KEEP_SIZE, as Linux's tmpfs (other modes give EOPNOTSUPP there too); seals enforced.")]
+    [Syscall(47, "fallocate", Support.Full, "tmpfs: mode 0, FALLOC_FL_KEEP_SIZE and PUNCH_HOLE with KEEP_SIZE, as Linux's tmpfs (other modes give EOPNOTSUPP there too); seals enforced.")]
     public static SyscallResult Fallocate(ISyscallContext c) =>
         SyscallResult.Send(new AllocateFile(c.Task, c.Int(0), c.Int(1), c.Long(2), c.Long(3)));
 

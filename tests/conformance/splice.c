@@ -346,6 +346,34 @@ static void copy_ranges(void)
 	close(dst);
 }
 
+/* A file of the read-only host directory (this very program) as the source. */
+static void host_files(void)
+{
+	int bin = open("/conformance/splice", O_RDONLY);
+	int dst = open(dst_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	int p[2];
+	char buf[8] = { 0 };
+	pipe(p);
+	off_t off = 0;
+	EXPECT_EQ("sendfile host file->pipe", sendfile(p[1], bin, &off, 4), 4);
+	EXPECT_EQ("read it", read(p[0], buf, 4), 4);
+	EXPECT_TRUE("ELF magic", memcmp(buf, "\177ELF", 4) == 0);
+	loff_t lo = 1;
+	EXPECT_EQ("splice host file->pipe", splice(bin, &lo, p[1], NULL, 3, 0), 3);
+	EXPECT_EQ("read it", read(p[0], buf, 3), 3);
+	EXPECT_TRUE("ELF", memcmp(buf, "ELF", 3) == 0);
+	EXPECT_EQ("splice host file position", splice(bin, NULL, p[1], NULL, 2, 0), 2);
+	EXPECT_EQ("host file position moved", lseek(bin, 0, SEEK_CUR), 2);
+	off = 0;
+	EXPECT_EQ("sendfile host file->tmpfs file", sendfile(dst, bin, &off, 4), 4);
+	EXPECT_ERR("copy_file_range host file->tmpfs", copy_file_range(bin, NULL, dst, NULL, 4, 0), EXDEV);
+	EXPECT_ERR("splice pipe->host file (read-only)", splice(p[0], NULL, bin, NULL, 2, 0), EBADF);
+	close(p[0]);
+	close(p[1]);
+	close(dst);
+	close(bin);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -355,6 +383,7 @@ int main(void)
 	tees();
 	vmsplices();
 	copy_ranges();
+	host_files();
 	unlink(src_path);
 	unlink(dst_path);
 	return conf_exit();
