@@ -73,6 +73,7 @@ public sealed class KernelSupervisor : UntypedActor
     public sealed record GetDispatcher;
 
     private readonly IActorRef _dispatcher;
+    private readonly IActorRef _task;
 
     public KernelSupervisor(Sandbox sandbox)
     {
@@ -85,6 +86,7 @@ public sealed class KernelSupervisor : UntypedActor
             [Subsystem.Ipc] = Context.ActorOf(Props.Create(() => new EmptySubsystemActor(sandbox.Log)), "ipc"),
             [Subsystem.Net] = Context.ActorOf(Props.Create(() => new EmptySubsystemActor(sandbox.Log)), "net"),
         };
+        _task = routes[Subsystem.Task];
         _dispatcher = Context.ActorOf(Props.Create(() => new Dispatcher(routes)), "dispatcher");
     }
 
@@ -100,6 +102,7 @@ public sealed class KernelSupervisor : UntypedActor
     protected override void OnReceive(object message)
     {
         if (message is GetDispatcher) Sender.Tell(_dispatcher);
+        else if (message is TaskActor.ProcessExited) _task.Forward(message); // wakes wait4 callers
         else Unhandled(message);
     }
 }

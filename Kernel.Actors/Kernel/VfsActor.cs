@@ -29,7 +29,8 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
     private static long DirAt(IKernelTask task, int dirFd, string? path, out Location? at)
     {
         at = null;
-        if (dirFd == Args.AtFdCwd || (path is not null && path.StartsWith('/'))) return 0;
+        // An empty path (AT_EMPTY_PATH) names the fd itself, which need not be a directory; callers check the flag.
+        if (dirFd == Args.AtFdCwd || (path is not null && path.StartsWith('/')) || path?.Length == 0) return 0;
         var file = P(task).Files.GetFile(dirFd);
         if (file is null) return -(long)Errno.EBADF;
         at = file.Location;

@@ -16,7 +16,7 @@ public enum TaskState
 /// <summary>A guest thread: a register context on its process's CPU plus per-thread kernel state.</summary>
 public sealed class KernelTask(int tid, KernelProcess process, ICpuContext context) : IKernelTask, ILimits, IUtsView
 {
-    public int Tid { get; } = tid;
+    public int Tid { get; internal set; } = tid;
     public int Pid => Process.Pid;
     public KernelProcess Process { get; } = process;
     public ICpuContext Context { get; internal set; } = context;
@@ -50,11 +50,19 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
     /// <summary>The futex word this task waits on, if any.</summary>
     internal (ulong Address, uint Bitset)? FutexWaitingOn { get; set; }
 
+    /// <summary>Counts this task's futex waits, so a timer can tell whether its wait is still the current one.</summary>
+    internal long FutexWaitCount { get; set; }
+
     public IFastFile? File(int fd) => Process.Files.GetFile(fd);
 
     public void ExitThread(int code) => Process.Runner!.ExitThread(this, code);
 
     public void ExitGroup(int code) => Process.BeginExit(ProcessExit.Exited(code));
+
+    public long Clone(in CloneArgs args) => Process.Sandbox.Clone(this, args);
+
+    public long Exec(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp) =>
+        Process.Sandbox.ExecInto(this, path, argv, envp);
 
     public SyscallResult FutexWait(ulong address, uint expected, uint bitset, TimeSpan? timeout) =>
         Process.Runner!.FutexWait(this, address, bitset, timeout);

@@ -46,8 +46,6 @@ public static partial class Process
     [Syscall(165, "getrusage", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(167, "prctl", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(168, "getcpu", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(220, "clone", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(221, "execve", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(268, "setns", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(272, "kcmp", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(274, "sched_setattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
@@ -56,6 +54,5 @@ public static partial class Process
     [Syscall(281, "execveat", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(293, "rseq", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(434, "pidfd_open", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(435, "clone3", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     public static SyscallResult NotImplemented(ISyscallContext ctx) => Errno.ENOSYS;
 }
