@@ -33,6 +33,7 @@ public sealed class Sandbox : IAsyncDisposable
     private readonly ConcurrentDictionary<int, KernelProcess> _processes = new();
     private int _nextPid;
     private readonly IActorRef _dispatcher;
+    private readonly IReadOnlyDictionary<Subsystem, IActorRef> _routes;
 
     public SandboxOptions Options { get; }
     public ILogger Log { get; }
@@ -55,6 +56,7 @@ public sealed class Sandbox : IAsyncDisposable
         System = ActorSystem.Create("kernel", config);
         Supervisor = System.ActorOf(Props.Create(() => new KernelSupervisor(this)), "kernel");
         _dispatcher = Supervisor.Ask<IActorRef>(new KernelSupervisor.GetDispatcher()).GetAwaiter().GetResult();
+        _routes = Supervisor.Ask<IReadOnlyDictionary<Subsystem, IActorRef>>(new KernelSupervisor.GetRoutes()).GetAwaiter().GetResult();
     }
 
     /// <summary>Creates a sandbox; a bad root filesystem is reported as an errno before anything starts.</summary>
@@ -68,6 +70,22 @@ public sealed class Sandbox : IAsyncDisposable
     }
 
     public Task<KernelReply> Send(KernelRequest request) => _dispatcher.Ask<KernelReply>(request, Timeout.InfiniteTimeSpan);
+
+    private long _replySinks;
+
+    /// <summary>
+    /// Sends a vCPU's request straight to its subsystem's actor (the routes the dispatcher uses, looked up once)
+    /// and runs <paramref name="onReply"/> on the replying actor's thread: the fewest thread hand-offs for a
+    /// blocking syscall.
+    /// </summary>
+    public void Send(KernelRequest request, Action<KernelReply> onReply)
+    {
+        var provider = ((ExtendedActorSystem)System).Provider;
+        var path = provider.TempPath().Parent / $"reply-{Interlocked.Increment(ref _replySinks)}";
+        var sink = new ReplySink(provider, path, onReply);
+        var target = _routes.TryGetValue(request.Subsystem, out var actor) ? actor : _dispatcher;
+        target.Tell(request, sink);
+    }
 
     public KernelProcess? FindProcess(int pid) => _processes.TryGetValue(pid, out var p) ? p : null;
     public KernelProcess? FindThread(int tid) => _processes.Values.FirstOrDefault(p => p.Threads.Any(t => t.Tid == tid));

@@ -163,9 +163,8 @@ public sealed class Runner
         var exclusive = result.Request!.Subsystem == Subsystem.Mm;
         if (exclusive) _exclusive++;
         var then = result.Then!;
-        _sandbox.Send(result.Request!).ContinueWith(t =>
+        _sandbox.Send(result.Request!, reply =>
         {
-            var reply = t.IsCompletedSuccessfully ? t.Result : new Failed(Errno.EIO);
             Post(() =>
             {
                 if (exclusive) _exclusive--;
@@ -185,7 +184,7 @@ public sealed class Runner
                 }
                 Complete(task, call, next, started);
             });
-        }, TaskScheduler.Default);
+        });
     }
 
     private readonly List<KernelTask> _futexWaiters = [];
