@@ -232,8 +232,47 @@ public sealed class Sandbox : IAsyncDisposable
         {
             if (p.SignalActions[sig].Handler != SignalAction.Ignore) p.SignalActions[sig] = SignalAction.DefaultAction;
         }
+        p.HasExeced = true;
         p.VforkRelease.TrySetResult();
         return 0;
+    }
+
+    // ---- process groups and sessions (Linux's rules from kernel/sys.c) ----
+
+    private KernelProcess? Target(KernelTask caller, int pid) => pid == 0 ? caller.Process : FindProcess(pid);
+
+    internal long GetProcessGroup(KernelTask caller, int pid) =>
+        pid < 0 ? -(long)Errno.ESRCH : Target(caller, pid) is { } p ? p.Pgid : -(long)Errno.ESRCH;
+
+    internal long GetSession(KernelTask caller, int pid) =>
+        pid < 0 ? -(long)Errno.ESRCH : Target(caller, pid) is { } p ? p.Sid : -(long)Errno.ESRCH;
+
+    internal long SetProcessGroup(KernelTask caller, int pid, int pgid)
+    {
+        if (pgid < 0) return -(long)Errno.EINVAL;
+        var self = caller.Process;
+        var target = pid == 0 ? self : FindProcess(pid);
+        if (target is null) return -(long)Errno.ESRCH;
+        if (target != self)
+        {
+            if (target.Ppid != self.Pid) return -(long)Errno.ESRCH;
+            if (target.HasExeced) return -(long)Errno.EACCES;
+            if (target.Sid != self.Sid) return -(long)Errno.EPERM;
+        }
+        if (target.Sid == target.Pid) return -(long)Errno.EPERM; // a session leader keeps its group
+        if (pgid == 0) pgid = target.Pid;
+        if (pgid != target.Pid && !_processes.Values.Any(p => p.Pgid == pgid && p.Sid == self.Sid)) return -(long)Errno.EPERM;
+        target.Pgid = pgid;
+        return 0;
+    }
+
+    internal long NewSession(KernelTask caller)
+    {
+        var p = caller.Process;
+        if (_processes.Values.Any(q => q.Pgid == p.Pid)) return -(long)Errno.EPERM; // already a group leader
+        p.Sid = p.Pid;
+        p.Pgid = p.Pid;
+        return p.Pid;
     }
 
     /// <summary>Loads an executable into <paramref name="mm"/> and returns the initial register context.</summary>

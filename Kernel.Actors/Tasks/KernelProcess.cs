@@ -48,6 +48,8 @@ public sealed class KernelProcess
     /// <summary>The signal the parent gets when this process ends (clone's exit signal; SIGCHLD for fork).</summary>
     public int ExitSignal { get; init; } = Kernel.Syscalls.Abi.Sig.SIGCHLD;
     /// <summary>Completes when a vfork child has exec'd or exited, which lets its parent run again.</summary>
+    /// <summary>Set by execve: a parent may no longer change the child's process group (EACCES).</summary>
+    public bool HasExeced { get; internal set; }
     public TaskCompletionSource VforkRelease { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<int, (ulong Cur, ulong Max)> _limits = new();
 

@@ -59,6 +59,31 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
 
     public void ExitGroup(int code) => Process.BeginExit(ProcessExit.Exited(code));
 
+    public IdSet Ids
+    {
+        get
+        {
+            var c = Process.Creds;
+            return new IdSet(c.Uid, c.Euid, c.Suid, c.Fsuid, c.Gid, c.Egid, c.Sgid, c.Fsgid);
+        }
+        set => Process.Fs.Creds = Process.Creds with
+        {
+            Uid = value.Uid, Euid = value.Euid, Suid = value.Suid, Fsuid = value.Fsuid,
+            Gid = value.Gid, Egid = value.Egid, Sgid = value.Sgid, Fsgid = value.Fsgid,
+        };
+    }
+
+    public IReadOnlyList<uint> Groups
+    {
+        get => Process.Creds.Groups;
+        set => Process.Fs.Creds = Process.Creds with { Groups = value.ToArray() };
+    }
+
+    public long GetProcessGroup(int pid) => Process.Sandbox.GetProcessGroup(this, pid);
+    public long SetProcessGroup(int pid, int pgid) => Process.Sandbox.SetProcessGroup(this, pid, pgid);
+    public long GetSession(int pid) => Process.Sandbox.GetSession(this, pid);
+    public long NewSession() => Process.Sandbox.NewSession(this);
+
     public long Clone(in CloneArgs args) => Process.Sandbox.Clone(this, args);
 
     public long Exec(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp) =>
