@@ -80,6 +80,26 @@ public sealed unsafe partial class HostMemory : IDisposable
         }
     }
 
+    /// <summary>How many bytes of [guest, guest+length) are resident on the host.</summary>
+    public ulong ResidentBytes(ulong guest, ulong length)
+    {
+        const ulong page = 4096, chunk = 1UL << 30;
+        if (Base == 0) return 0;
+        ulong total = 0;
+        var vector = new byte[(int)(Math.Min(length, chunk) / page) + 1];
+        for (ulong done = 0; done < length; done += chunk)
+        {
+            var n = Math.Min(chunk, length - done);
+            fixed (byte* v = vector)
+            {
+                if (mincore(Base + (nint)(guest + done), (nuint)n, v) != 0) continue;
+            }
+            var pages = (int)((n + page - 1) / page);
+            for (var i = 0; i < pages; i++) total += (ulong)(vector[i] & 1) * page;
+        }
+        return total;
+    }
+
     public void Dispose()
     {
         if (Base != 0)

@@ -86,6 +86,15 @@ public interface IKernelTask
     IdSet Ids { get; set; }
     IReadOnlyList<uint> Groups { get; set; }
 
+    TaskSettings Settings { get; }
+
+    /// <summary>The thread's name as /proc and PR_GET_NAME show it (at most 15 bytes).</summary>
+    string Comm { get; }
+    ProcessSettings ProcessSettings { get; }
+
+    /// <summary>getrusage: 0 self, -1 children (reaped), 1 this thread.</summary>
+    Usage GetUsage(int who);
+
     /// <summary>Process groups and sessions: each returns the value or -errno, with Linux's rules.</summary>
     long GetProcessGroup(int pid);
     long SetProcessGroup(int pid, int pgid);

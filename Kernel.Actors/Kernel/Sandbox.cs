@@ -146,7 +146,7 @@ public sealed class Sandbox : IAsyncDisposable
         {
             var ctx = p.Mm.Cpu.CloneContext(parent.Context);
             SetUpChild(ctx, a);
-            var thread = new KernelTask(tid, p, ctx) { SignalMask = parent.SignalMask };
+            var thread = new KernelTask(tid, p, ctx) { SignalMask = parent.SignalMask, Settings = parent.Settings.Copy() };
             if (!FinishClone(parent, thread, p.Mm, a)) return -(long)Errno.EFAULT;
             p.AddThread(thread);
             p.Runner!.AddRunnable(thread);
@@ -169,7 +169,8 @@ public sealed class Sandbox : IAsyncDisposable
         var ppid = (a.Flags & CloneFlags.Parent) != 0 ? p.Ppid : p.Pid;
         var child = new KernelProcess(this, tid, ppid, mm, files, fs) { Pgid = p.Pgid, Sid = p.Sid, ExitSignal = a.ExitSignal };
         child.InheritFrom(p);
-        var task = new KernelTask(tid, child, context) { SignalMask = parent.SignalMask };
+        child.Settings = p.Settings.Copy();
+        var task = new KernelTask(tid, child, context) { SignalMask = parent.SignalMask, Settings = parent.Settings.Copy() };
         if (!FinishClone(parent, task, mm, a))
         {
             if ((a.Flags & CloneFlags.Files) == 0) foreach (var (_, entry) in files.All()) entry.File.DropReference();
@@ -221,6 +222,7 @@ public sealed class Sandbox : IAsyncDisposable
         task.ClearChildTid = 0;
         task.RobustList = 0;
         task.AltStack = (0, 2 /* SS_DISABLE */, 0);
+        task.Settings.Name = null; // comm becomes the new program's name
         oldContext.Dispose();
         old.Dispose();
         var files = p.Files;

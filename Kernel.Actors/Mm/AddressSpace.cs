@@ -313,6 +313,14 @@ public sealed class AddressSpace : IGuestMemory, IDisposable
         return Brk;
     }
 
+    /// <summary>Bytes of guest memory resident on the host (what ru_maxrss and /proc report as RSS).</summary>
+    public ulong ResidentBytes()
+    {
+        ulong total = 0;
+        foreach (var v in _vmas) total += Host.ResidentBytes(v.Start, v.End - v.Start);
+        return total;
+    }
+
     /// <summary>
     /// fork: a new address space on <paramref name="cpu"/> with the same mappings and a copy of every page this
     /// one has touched (an eager copy; copy-on-write is later work). Shared mappings are copied too, so they are

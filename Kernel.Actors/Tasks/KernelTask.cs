@@ -59,6 +59,33 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
 
     public void ExitGroup(int code) => Process.BeginExit(ProcessExit.Exited(code));
 
+    public TaskSettings Settings { get; internal set; } = new();
+
+    public string Comm
+    {
+        get
+        {
+            var name = Settings.Name ?? Process.Comm;
+            return name.Length > 15 ? name[..15] : name;
+        }
+    }
+    public ProcessSettings ProcessSettings => Process.Settings;
+
+    /// <summary>Time this thread spent running guest code and in syscalls, in Stopwatch ticks.</summary>
+    internal long UserTicks;
+    internal long SystemTicks;
+    internal long VoluntarySwitches;
+    internal long InvoluntarySwitches;
+
+    public Usage GetUsage(int who) => who switch
+    {
+        1 => new Usage(Micros(UserTicks), Micros(SystemTicks), Process.ResidentKb(), 0, VoluntarySwitches, InvoluntarySwitches),
+        -1 => Process.ChildrenUsage,
+        _ => Process.SelfUsage(),
+    };
+
+    internal static long Micros(long ticks) => (long)(ticks * 1_000_000.0 / System.Diagnostics.Stopwatch.Frequency);
+
     public IdSet Ids
     {
         get

@@ -86,13 +86,8 @@ public static partial class Process
         return old;
     }
 
-    [Syscall(260, "wait4", Support.Partial, "Waits for exited children; stopped and continued children (WUNTRACED, WCONTINUED) are not reported yet; rusage is zeroed.")]
-    public static SyscallResult Wait4(ISyscallContext c)
-    {
-        var rusage = c.Arg(3);
-        if (rusage != 0 && c.CopyOut(rusage, new byte[144]).Value != 0) return Errno.EFAULT;
-        return SyscallResult.Send(new WaitChild(c.Task, c.Int(0), c.Int(2), c.Arg(1)));
-    }
+    [Syscall(260, "wait4", Support.Partial, "Waits for exited children, with status and rusage; stopped and continued children (WUNTRACED, WCONTINUED) are not reported yet.")]
+    public static SyscallResult Wait4(ISyscallContext c) => SyscallResult.Send(new WaitChild(c.Task, c.Int(0), c.Int(2), c.Arg(1), c.Arg(3)));
 
     [Syscall(124, "sched_yield", Support.Full, "Fully supported.")]
     public static SyscallResult SchedYield(ISyscallContext c) => 0;
