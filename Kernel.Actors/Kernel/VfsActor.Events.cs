@@ -1,0 +1,145 @@
+using Akka.Actor;
+using Kernel.Actors.Vfs;
+using Kernel.Syscalls;
+using Kernel.Syscalls.Abi;
+using Kernel.Syscalls.Protocol;
+
+namespace Kernel.Actors;
+
+// The readiness family: eventfd, epoll, poll/select, timerfd, inotify. Waits go through the parking of VfsActor.Parking.cs.
+public sealed partial class VfsActor
+{
+    private const uint InMaskAdd = 0x20000000, InMaskCreate = 0x10000000, InOnlyDir = 0x01000000, InDontFollow = 0x02000000;
+
+    private KernelReply? HandleEvents(EventsRequest request, IActorRef sender)
+    {
+        switch (request)
+        {
+            case CreateEventFd r:
+                return Install(r.Task, new EventFdFile(r.Initial, r.Flags), r.Flags);
+            case CreateEpoll r:
+                return Install(r.Task, new EpollFile(r.Flags), r.Flags);
+            case ControlEpoll r:
+                return ControlEpoll(r);
+            case CreateTimerFd r:
+            {
+                var scheduler = Context.System.Scheduler;
+                // Long delays are cut to a day: the timer re-arms itself when woken early.
+                ScheduleOnce schedule = (delay, action) =>
+                    scheduler.Advanced.ScheduleOnceCancelable(delay < TimeSpan.FromDays(1) ? delay : TimeSpan.FromDays(1), action).Cancel;
+                return Install(r.Task, new TimerFdFile(r.Clock, r.Flags, schedule), r.Flags);
+            }
+            case SetTimerFd r:
+            {
+                if (P(r.Task).Files.GetFile(r.Fd) is not { } file || file.IsPathOnly) return new Failed(Errno.EBADF);
+                if (file is not TimerFdFile timer) return new Failed(Errno.EINVAL);
+                var (value, interval) = timer.Set(r.Flags, r.Value, r.Interval);
+                return new TimerSetting(value, interval);
+            }
+            case GetTimerFd r:
+            {
+                if (P(r.Task).Files.GetFile(r.Fd) is not { } file || file.IsPathOnly) return new Failed(Errno.EBADF);
+                if (file is not TimerFdFile timer) return new Failed(Errno.EINVAL);
+                var (value, interval) = timer.Get();
+                return new TimerSetting(value, interval);
+            }
+            case CreateInotify r:
+                return Install(r.Task, new InotifyFile(sandbox.Vfs.Notify, r.Flags), r.Flags);
+            case AddInotifyWatch r:
+                return AddInotifyWatch(r);
+            case RemoveInotifyWatch r:
+            {
+                if (P(r.Task).Files.GetFile(r.Fd) is not { } file || file.IsPathOnly) return new Failed(Errno.EBADF);
+                if (file is not InotifyFile inotify || !inotify.RemoveWatch(r.Wd)) return new Failed(Errno.EINVAL);
+                return new Done(0);
+            }
+            case WaitEpoll or PollFiles or SelectFiles:
+                return Start(new ParkedCall(request, sender, Self, Timeout(request)));
+            default:
+                return new Failed(Errno.ENOSYS);
+        }
+    }
+
+    private static TimeSpan? Timeout(EventsRequest request) => request switch
+    {
+        WaitEpoll w => w.Timeout,
+        PollFiles p => p.Timeout,
+        SelectFiles s => s.Timeout,
+        _ => null,
+    };
+
+    /// <summary>Installs a new file at the lowest free descriptor (O_CLOEXEC in <paramref name="flags"/> sets close-on-exec).</summary>
+    private static KernelReply Install(IKernelTask task, OpenFile file, int flags)
+    {
+        var fd = P(task).Files.Install(file, (flags & OCloexec) != 0);
+        if (fd < 0) file.DropReference();
+        return Result(fd);
+    }
+
+    private static KernelReply ControlEpoll(ControlEpoll r)
+    {
+        var files = P(r.Task).Files;
+        if (files.GetFile(r.Epfd) is not { IsPathOnly: false } epFile) return new Failed(Errno.EBADF);
+        if (files.GetFile(r.Fd) is not { IsPathOnly: false } target) return new Failed(Errno.EBADF);
+        if (!target.Pollable) return new Failed(Errno.EPERM);
+        if (ReferenceEquals(epFile, target) || epFile is not EpollFile ep) return new Failed(Errno.EINVAL);
+        return Result(ep.Control(r.Op, target, r.Fd, r.Events, r.Data));
+    }
+
+    private KernelReply AddInotifyWatch(AddInotifyWatch r)
+    {
+        var process = P(r.Task);
+        if (process.Files.GetFile(r.Fd) is not { IsPathOnly: false } file) return new Failed(Errno.EBADF);
+        if ((r.Mask & InMaskAdd) != 0 && (r.Mask & InMaskCreate) != 0) return new Failed(Errno.EINVAL);
+        if (file is not InotifyFile inotify) return new Failed(Errno.EINVAL);
+        if (r.Path is null) return new Failed(r.PathError);
+        var e = sandbox.Vfs.Resolve(process.Fs, null, r.Path, (r.Mask & InDontFollow) != 0 ? AtFlags.AT_SYMLINK_NOFOLLOW : 0, out var loc);
+        if (e < 0) return Result(e);
+        if ((r.Mask & InOnlyDir) != 0 && !loc.IsDirectory) return new Failed(Errno.ENOTDIR);
+        e = Permission.Check(loc.Inode, process.Fs.Creds, Permission.MayRead);
+        return e < 0 ? Result(e) : Result(inotify.AddWatch(loc.Inode, r.Mask));
+    }
+
+    /// <summary>An attempt of a waiting call of this family (epoll_wait, poll, select).</summary>
+    private KernelReply? TryEvents(ParkedCall call) => call.Request switch
+    {
+        WaitEpoll r => TryEpollWait(call, r),
+        PollFiles r => TryPoll(call, r),
+        SelectFiles r => TrySelect(call, r),
+        _ => throw new ArgumentException($"{call.Request.GetType().Name} cannot wait"),
+    };
+
+    private static KernelReply? TryEpollWait(ParkedCall call, WaitEpoll r)
+    {
+        var process = P(r.Task);
+        if (process.IsExiting) return new Failed(Errno.EINTR);
+        // The instance is looked up once: closing the descriptor does not end the wait (Linux holds the file).
+        if (call.Context is not EpollFile ep)
+        {
+            var file = process.Files.GetFile(r.Epfd);
+            if (file is null || file.IsPathOnly) return new Failed(Errno.EBADF);
+            if (file is not EpollFile e) return new Failed(Errno.EINVAL);
+            call.Context = ep = e;
+        }
+        var reply = Harvest(ep, r, process.Mm);
+        if (reply is not null || !call.MayWait) return reply ?? new Done(0);
+        return call.Watch(ep.Callers, Poll.In) ? Harvest(ep, r, process.Mm) : null;
+    }
+
+    /// <summary>Copies ready events out: Done(n), Failed(EFAULT) when not even one could be stored, null when none is ready.</summary>
+    private static KernelReply? Harvest(EpollFile ep, WaitEpoll r, Mm.AddressSpace mm)
+    {
+        int index = 0;
+        var n = ep.Harvest(r.MaxEvents, (events, data) =>
+        {
+            // Only the fields are written: the padding of struct epoll_event is left as it was.
+            var at = r.EventsAddress + (ulong)(16 * index);
+            if (mm.Write(at, BitConverter.GetBytes(events)) != Errno.None || mm.Write(at + 8, BitConverter.GetBytes(data)) != Errno.None)
+                return false;
+            index++;
+            return true;
+        }, out var faulted);
+        if (n > 0) return new Done(n);
+        return faulted ? new Failed(Errno.EFAULT) : null;
+    }
+}
