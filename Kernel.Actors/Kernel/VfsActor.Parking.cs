@@ -132,7 +132,8 @@ public sealed class ParkedCall(KernelRequest request, IActorRef sender, IActorRe
         if (Interlocked.Exchange(ref _wakeQueued, 1) == 0) actor.Tell(new WakeMessage(this));
     }
 
-    internal void ClearWake() => Volatile.Write(ref _wakeQueued, 0);
+    /// <summary>The actor is about to attempt the call: the next notification asks again.</summary>
+    public void ClearWake() => Volatile.Write(ref _wakeQueued, 0);
 
     /// <summary>Drops every subscription and the timer.</summary>
     public void Dispose()
@@ -143,5 +144,6 @@ public sealed class ParkedCall(KernelRequest request, IActorRef sender, IActorRe
         Timer = null;
     }
 
-    internal sealed record WakeMessage(ParkedCall Call);
+    /// <summary>Tells the VFS actor to attempt the call again.</summary>
+    public sealed record WakeMessage(ParkedCall Call);
 }
