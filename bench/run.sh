@@ -16,7 +16,7 @@ KERNEL="${KERNEL:-$REPO/kernel}"
 ROOTFS="${KERNEL_ROOTFS:-/var/cache/kernel/rootfs-bookworm-arm64}"
 
 DEFAULT_BENCHES="getppid write_null cpu"
-EXTRA_BENCHES="pipe_pingpong futex_pingpong"
+EXTRA_BENCHES="pipe_pingpong futex_pingpong epoll_wait poll_pipe"
 
 # Per-benchmark iteration counts: "small large" (normal) and quick variants.
 # The small run measures start-up; large - small isolates the loop.
@@ -26,6 +26,8 @@ declare -A N_NORMAL=(
     [cpu]="50 4000"
     [pipe_pingpong]="1000 50000"
     [futex_pingpong]="1000 50000"
+    [epoll_wait]="1000 100000"
+    [poll_pipe]="1000 100000"
 )
 declare -A N_QUICK=(
     [getppid]="1000 100000"
@@ -33,6 +35,8 @@ declare -A N_QUICK=(
     [cpu]="5 1000"
     [pipe_pingpong]="100 2000"
     [futex_pingpong]="100 2000"
+    [epoll_wait]="100 10000"
+    [poll_pipe]="100 10000"
 )
 
 RUNS=3
@@ -50,7 +54,7 @@ usage: bench/run.sh [options]
   --markdown       print the result tables as markdown (for docs/performance.md)
   --qemu-only      run only the qemu-aarch64 side (no kernel needed)
   --bench LIST     comma-separated benchmarks (default: ${DEFAULT_BENCHES// /,})
-  --all            default set plus ${EXTRA_BENCHES// /,} (need fork/threads)
+  --all            default set plus ${EXTRA_BENCHES// /,} (the ping-pongs need fork/threads)
   --kernel PATH    kernel launcher (default \$KERNEL or <repo>/kernel)
   --timeout SEC    per-process time limit (default $TIMEOUT)
 Environment: CC, QEMU, KERNEL, KERNEL_ROOTFS.

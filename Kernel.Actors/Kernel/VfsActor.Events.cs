@@ -129,17 +129,7 @@ public sealed partial class VfsActor
     /// <summary>Copies ready events out: Done(n), Failed(EFAULT) when not even one could be stored, null when none is ready.</summary>
     private static KernelReply? Harvest(EpollFile ep, WaitEpoll r, Mm.AddressSpace mm)
     {
-        int index = 0;
-        var n = ep.Harvest(r.MaxEvents, (events, data) =>
-        {
-            // Only the fields are written: the padding of struct epoll_event is left as it was.
-            var at = r.EventsAddress + (ulong)(16 * index);
-            if (mm.Write(at, BitConverter.GetBytes(events)) != Errno.None || mm.Write(at + 8, BitConverter.GetBytes(data)) != Errno.None)
-                return false;
-            index++;
-            return true;
-        }, out var faulted);
-        if (n > 0) return new Done(n);
-        return faulted ? new Failed(Errno.EFAULT) : null;
+        var n = Readiness.Harvest(ep, mm, r.EventsAddress, r.MaxEvents);
+        return n == 0 ? null : Result(n);
     }
 }

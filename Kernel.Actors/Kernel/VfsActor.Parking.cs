@@ -16,7 +16,16 @@ public sealed partial class VfsActor
     /// <summary>Attempts the call now; parks it (null) when it must wait.</summary>
     private KernelReply? Start(ParkedCall call)
     {
-        var reply = Attempt(call);
+        KernelReply? reply;
+        try
+        {
+            reply = Attempt(call);
+        }
+        catch
+        {
+            call.Dispose(); // the base answers EIO; the subscriptions must not outlive the call
+            throw;
+        }
         if (reply is not null)
         {
             call.Dispose();

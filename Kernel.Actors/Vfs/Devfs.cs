@@ -36,8 +36,8 @@ public abstract class DeviceFile : OpenFile
     protected abstract long DoRead(Span<byte> buffer);
     protected abstract long DoWrite(ReadOnlySpan<byte> data);
 
-    public override long Read(Span<byte> buffer) => CanRead ? DoRead(buffer) : -(long)Errno.EBADF;
-    public override long Write(ReadOnlySpan<byte> data) => CanWrite ? DoWrite(data) : -(long)Errno.EBADF;
+    public override long Read(Span<byte> buffer) => CanRead ? Transferred(DoRead(buffer), false) : -(long)Errno.EBADF;
+    public override long Write(ReadOnlySpan<byte> data) => CanWrite ? Transferred(DoWrite(data), true) : -(long)Errno.EBADF;
     public override long PRead(Span<byte> buffer, long offset) => offset < 0 ? -(long)Errno.EINVAL : Read(buffer);
     public override long PWrite(ReadOnlySpan<byte> data, long offset) => offset < 0 ? -(long)Errno.EINVAL : Write(data);
     public override long Seek(long offset, int whence) => 0;

@@ -9,7 +9,7 @@ namespace Kernel.Actors.Vfs;
 /// it, and keeps level-triggered items ready. The ready list is guarded by a lock because notifications come from
 /// any thread; the registrations themselves are changed by the VFS actor only.
 /// </summary>
-public sealed class EpollFile : AnonymousFile
+public sealed class EpollFile : AnonymousFile, Kernel.Syscalls.IEpollInstance
 {
     /// <summary>Deepest chain of epoll instances inside each other (EP_MAX_NESTS).</summary>
     public const int MaxNests = 4;

@@ -73,13 +73,23 @@ public sealed class HostStdioFile : OpenFile
     {
         if (!CanRead) return -(long)Errno.EBADF;
         // Never wait on the host: with nothing to read, a blocking read parks (and is woken by the host watcher).
-        if (buffer.Length > 0 && (HostPoll.Now(_fd, Poll.In) & (Poll.In | Poll.Hup | Poll.Err | Poll.Nval)) == 0)
+        // A terminal in non-canonical mode with VMIN 0 does not wait for data: its read is passed on.
+        if (buffer.Length > 0 && (HostPoll.Now(_fd, Poll.In) & (Poll.In | Poll.Hup | Poll.Err | Poll.Nval)) == 0 && !ReadsWithoutWaiting())
         {
             if (HostReadiness.HasWaiters) HostPollWatcher.Instance.Arm(this, Poll.In);
             return -(long)Errno.EAGAIN;
         }
         return HostNative.Read(_fd, buffer);
     }
+    private bool ReadsWithoutWaiting()
+    {
+        const int IcanonFlag = 0x2, LflagOffset = 12, VminOffset = 17 + 6;
+        if (!IsTerminal) return false;
+        Span<byte> t = stackalloc byte[64];
+        if (HostNative.Ioctl(_fd, TCGETS, t) < 0) return false;
+        return (BinaryPrimitives.ReadUInt32LittleEndian(t[LflagOffset..]) & IcanonFlag) == 0 && t[VminOffset] == 0;
+    }
+
     public override long Write(ReadOnlySpan<byte> data) => CanWrite ? HostNative.Write(_fd, data) : -(long)Errno.EBADF;
 
     public override long PRead(Span<byte> buffer, long offset)

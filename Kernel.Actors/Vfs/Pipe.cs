@@ -219,8 +219,8 @@ public sealed class PipeEnd : OpenFile
     public override int PollEvents() => Pipe.PollEvents(IsReader, IsWriter, HupAfterWriterOpens);
     public override WaitQueue? Readiness => Pipe.Waiters;
 
-    public override long Read(Span<byte> buffer) => CanRead ? Pipe.Read(buffer) : -(long)Errno.EBADF;
-    public override long Write(ReadOnlySpan<byte> data) => CanWrite ? Pipe.Write(data) : -(long)Errno.EBADF;
+    public override long Read(Span<byte> buffer) => CanRead ? Transferred(Pipe.Read(buffer), false) : -(long)Errno.EBADF;
+    public override long Write(ReadOnlySpan<byte> data) => CanWrite ? Transferred(Pipe.Write(data), true) : -(long)Errno.EBADF;
     public override long PRead(Span<byte> buffer, long offset) => -(long)Errno.ESPIPE;
     public override long PWrite(ReadOnlySpan<byte> data, long offset) => -(long)Errno.ESPIPE;
     public override long Seek(long offset, int whence) => -(long)Errno.ESPIPE;

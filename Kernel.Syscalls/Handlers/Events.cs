@@ -80,6 +80,12 @@ public static partial class Events
         var max = c.Int(2);
         if (max <= 0 || max > EpollMaxEvents) return Errno.EINVAL;
         if (!UserRange(c.Arg(1), (ulong)max * 16)) return Errno.EFAULT;
+        // Events ready (or no wait wanted): answered on the task's thread; otherwise the VFS actor parks the call.
+        if (c.Task.File(c.Int(0)) is IEpollInstance ep)
+        {
+            var n = Readiness.Harvest(ep, c.Memory, c.Arg(1), max);
+            if (n != 0 || timeout == TimeSpan.Zero) return n;
+        }
         return SyscallResult.Send(new WaitEpoll(c.Task, c.Int(0), c.Arg(1), max, timeout));
     }
 
