@@ -31,16 +31,14 @@ public sealed partial class VfsActor
             }
             case SetTimerFd r:
             {
-                if (P(r.Task).Files.GetFile(r.Fd) is not { } file || file.IsPathOnly) return new Failed(Errno.EBADF);
-                if (file is not TimerFdFile timer) return new Failed(Errno.EINVAL);
-                var (value, interval) = timer.Set(r.Flags, r.Value, r.Interval);
+                if (FileOf<TimerFdFile>(r.Task, r.Fd, out var timer) is { } error) return error;
+                var (value, interval) = timer!.Set(r.Flags, r.Value, r.Interval);
                 return new TimerSetting(value, interval);
             }
             case GetTimerFd r:
             {
-                if (P(r.Task).Files.GetFile(r.Fd) is not { } file || file.IsPathOnly) return new Failed(Errno.EBADF);
-                if (file is not TimerFdFile timer) return new Failed(Errno.EINVAL);
-                var (value, interval) = timer.Get();
+                if (FileOf<TimerFdFile>(r.Task, r.Fd, out var timer) is { } error) return error;
+                var (value, interval) = timer!.Get();
                 return new TimerSetting(value, interval);
             }
             case CreateInotify r:
@@ -49,15 +47,23 @@ public sealed partial class VfsActor
                 return AddInotifyWatch(r);
             case RemoveInotifyWatch r:
             {
-                if (P(r.Task).Files.GetFile(r.Fd) is not { } file || file.IsPathOnly) return new Failed(Errno.EBADF);
-                if (file is not InotifyFile inotify || !inotify.RemoveWatch(r.Wd)) return new Failed(Errno.EINVAL);
-                return new Done(0);
+                if (FileOf<InotifyFile>(r.Task, r.Fd, out var inotify) is { } error) return error;
+                return inotify!.RemoveWatch(r.Wd) ? new Done(0) : new Failed(Errno.EINVAL);
             }
             case WaitEpoll or PollFiles or SelectFiles:
                 return Start(new ParkedCall(request, sender, Self, Timeout(request)));
             default:
                 return new Failed(Errno.ENOSYS);
         }
+    }
+
+    /// <summary>The descriptor's file if it is a <typeparamref name="T"/>: else EBADF (not open, or O_PATH) or EINVAL (another kind).</summary>
+    private static Failed? FileOf<T>(IKernelTask task, int fd, out T? file) where T : OpenFile
+    {
+        var f = P(task).Files.GetFile(fd);
+        file = f as T;
+        if (f is null || f.IsPathOnly) return new Failed(Errno.EBADF);
+        return file is null ? new Failed(Errno.EINVAL) : null;
     }
 
     private static TimeSpan? Timeout(EventsRequest request) => request switch
@@ -116,10 +122,8 @@ public sealed partial class VfsActor
         // The instance is looked up once: closing the descriptor does not end the wait (Linux holds the file).
         if (call.Context is not EpollFile ep)
         {
-            var file = process.Files.GetFile(r.Epfd);
-            if (file is null || file.IsPathOnly) return new Failed(Errno.EBADF);
-            if (file is not EpollFile e) return new Failed(Errno.EINVAL);
-            call.Context = ep = e;
+            if (FileOf<EpollFile>(r.Task, r.Epfd, out var found) is { } error) return error;
+            call.Context = ep = found!;
         }
         var reply = Harvest(ep, r, process.Mm);
         if (reply is not null || !call.MayWait) return reply ?? new Done(0);
