@@ -47,7 +47,9 @@ public sealed partial class VfsActor
     private void ScheduleExpiry(ParkedCall call)
     {
         call.Timer?.Cancel();
-        call.Timer = Context.System.Scheduler.ScheduleTellOnceCancelable(call.Remaining, Self, new ExpireParked(call), Self);
+        // At most a day at a time: a longer wait is rescheduled when the message comes early.
+        var delay = call.Remaining < TimeSpan.FromDays(1) ? call.Remaining : TimeSpan.FromDays(1);
+        call.Timer = Context.System.Scheduler.ScheduleTellOnceCancelable(delay, Self, new ExpireParked(call), Self);
     }
 
     protected override void OnOther(object message)
@@ -111,7 +113,7 @@ public sealed class ParkedCall(KernelRequest request, IActorRef sender, IActorRe
     public KernelRequest Request { get; } = request;
     public IActorRef Sender { get; } = sender;
     /// <summary>Stopwatch timestamp after which the call stops waiting; null waits for ever.</summary>
-    public long? Deadline { get; } = timeout is { } t ? Stopwatch.GetTimestamp() + Math.Min(t.Ticks, long.MaxValue / 4) * Stopwatch.Frequency / TimeSpan.TicksPerSecond : null;
+    public long? Deadline { get; } = timeout is { } t ? Stopwatch.GetTimestamp() + (long)(Math.Min(t.TotalSeconds, 1e9) * Stopwatch.Frequency) : null;
     /// <summary>The deadline passed while the call was parked.</summary>
     public bool TimedOut { get; set; }
     internal ICancelable? Timer { get; set; }

@@ -110,6 +110,18 @@ public sealed class ReadinessTests : TestKit
     }
 
     [Fact]
+    public void ParkedCallDeadlinesHandleZeroAndVeryLongTimeouts()
+    {
+        Assert.False(new ParkedCall(new Nothing(), TestActor, TestActor, TimeSpan.Zero).MayWait);
+        var forever = new ParkedCall(new Nothing(), TestActor, TestActor, null);
+        Assert.True(forever.MayWait);
+        Assert.Null(forever.Deadline);
+        var twentyYears = new ParkedCall(new Nothing(), TestActor, TestActor, TimeSpan.FromDays(365 * 20));
+        Assert.True(twentyYears.MayWait);
+        Assert.InRange(twentyYears.Remaining, TimeSpan.FromDays(365 * 20 - 1), TimeSpan.FromDays(365 * 20));
+    }
+
+    [Fact]
     public void ParkedCallsIgnoreEventsTheyDoNotWaitFor()
     {
         var (r, w) = Pipe.Create(0);
