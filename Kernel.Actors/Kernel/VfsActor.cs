@@ -27,7 +27,8 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
     private static long DirAt(IKernelTask task, int dirFd, string? path, out Location? at)
     {
         at = null;
-        if (dirFd == Args.AtFdCwd || (path is not null && path.StartsWith('/'))) return 0;
+        // An empty path (AT_EMPTY_PATH) names the fd itself, which need not be a directory; callers check the flag.
+        if (dirFd == Args.AtFdCwd || (path is not null && path.StartsWith('/')) || path?.Length == 0) return 0;
         var file = P(task).Files.GetFile(dirFd);
         if (file is null) return -(long)Errno.EBADF;
         at = file.Location;
@@ -69,7 +70,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                 }
                 else
                 {
-                    e = StatDirAt(r.Task, r.DirFd, r.Path, r.AtFlags, out var at);
+                    e = DirAt(r.Task, r.DirFd, r.Path, out var at);
                     if (e < 0) return Result(e);
                     e = StatAt(r.Task, r.DirFd, at, r.Path, r.AtFlags, out st);
                 }
@@ -80,7 +81,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
             }
             case StatxFile r:
             {
-                var e = StatDirAt(r.Task, r.DirFd, r.Path, r.AtFlags, out var at);
+                var e = DirAt(r.Task, r.DirFd, r.Path, out var at);
                 if (e < 0) return Result(e);
                 e = StatAt(r.Task, r.DirFd, at, r.Path, r.AtFlags, out var st);
                 if (e < 0) return Result(e);
@@ -208,13 +209,6 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
             default:
                 return HandleFamily(request, sender);
         }
-    }
-
-    /// <summary>DirAt for the stat calls: with AT_EMPTY_PATH and "" the descriptor itself is the subject, which may be a pipe or an eventfd.</summary>
-    private static long StatDirAt(IKernelTask task, int dirFd, string path, int atFlags, out Location? at)
-    {
-        at = null;
-        return path.Length == 0 && (atFlags & 0x1000) != 0 ? 0 : DirAt(task, dirFd, path, out at);
     }
 
     private long StatAt(IKernelTask task, int dirFd, Location? at, string path, int atFlags, out StatInfo st)
