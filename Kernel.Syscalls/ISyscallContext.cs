@@ -42,6 +42,8 @@ public interface IFastFile
     long Write(ReadOnlySpan<byte> data);
     long PRead(Span<byte> buffer, long offset);
     long PWrite(ReadOnlySpan<byte> data, long offset);
+    /// <summary>The readiness now (poll bits), so that poll/select/epoll_wait that need not wait stay on the task's thread.</summary>
+    int PollEvents() => Abi.Poll.DefaultMask;
 }
 
 public static class FastFileExtensions

@@ -16,7 +16,7 @@ KERNEL="${KERNEL:-$REPO/kernel}"
 ROOTFS="${KERNEL_ROOTFS:-/var/cache/kernel/rootfs-bookworm-arm64}"
 
 DEFAULT_BENCHES="getppid write_null cpu"
-EXTRA_BENCHES="pipe_pingpong pipe4k futex_pingpong tmpfs_read open_close fork_wait thread_join mmap_touch"
+EXTRA_BENCHES="pipe_pingpong pipe4k futex_pingpong tmpfs_read open_close fork_wait thread_join mmap_touch epoll_wait poll_pipe"
 
 # Per-benchmark iteration counts: "small large" (normal) and quick variants.
 # The small run measures start-up; large - small isolates the loop.
@@ -32,6 +32,8 @@ declare -A N_NORMAL=(
     [fork_wait]="50 1000"
     [thread_join]="100 3000"
     [mmap_touch]="100 3000"
+    [epoll_wait]="1000 100000"
+    [poll_pipe]="1000 100000"
 )
 declare -A N_QUICK=(
     [getppid]="1000 100000"
@@ -45,6 +47,8 @@ declare -A N_QUICK=(
     [fork_wait]="10 100"
     [thread_join]="10 200"
     [mmap_touch]="10 200"
+    [epoll_wait]="100 10000"
+    [poll_pipe]="100 10000"
 )
 
 RUNS=3
@@ -62,7 +66,7 @@ usage: bench/run.sh [options]
   --markdown       print the result tables as markdown (for docs/performance.md)
   --qemu-only      run only the qemu-aarch64 side (no kernel needed)
   --bench LIST     comma-separated benchmarks (default: ${DEFAULT_BENCHES// /,})
-  --all            default set plus ${EXTRA_BENCHES// /,}
+EXTRA_BENCHES="pipe_pingpong pipe4k futex_pingpong tmpfs_read open_close fork_wait thread_join mmap_touch epoll_wait poll_pipe"
   --kernel PATH    kernel launcher (default \$KERNEL or <repo>/kernel)
   --timeout SEC    per-process time limit (default $TIMEOUT)
 Environment: CC, QEMU, KERNEL, KERNEL_ROOTFS.

@@ -11,6 +11,7 @@ public sealed partial class VfsActor
     private KernelReply? HandleFamily(KernelRequest request, IActorRef sender) => request switch
     {
         AttributeRequest r => HandleAttributes(r),
+        EventsRequest r => HandleEvents(r, sender),
         _ => new Failed(Errno.ENOSYS),
     };
 }

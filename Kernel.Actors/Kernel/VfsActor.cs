@@ -10,12 +10,10 @@ namespace Kernel.Actors;
 
 /// <summary>
 /// The VFS subsystem: path calls, descriptor management, and I/O that must wait. A read or write that cannot
-/// complete is parked here (in state that survives a restart) and retried when its pipe changes.
+/// complete is parked here (in state that survives a restart) and retried when the file's readiness changes.
 /// </summary>
 public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
 {
-    private sealed record Retry;
-
     private const int FDupFd = 0, FGetFd = 1, FSetFd = 2, FGetFl = 3, FSetFl = 4, FDupFdCloexec = 1030,
         FGetPipeSz = 1032, FSetPipeSz = 1031;
     private const int FdCloexec = 1;
@@ -207,7 +205,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                 return new Done(0);
             }
             case ReadFile or WriteFile:
-                return TryIo(request, sender, firstAttempt: true);
+                return Start(new ParkedCall(request, sender, Self, null));
             default:
                 return HandleFamily(request, sender);
         }
@@ -329,10 +327,10 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         return new Done(r.NewFd);
     }
 
-    /// <summary>Attempts a parked read or write; parks it (null) when it still cannot complete.</summary>
-    private KernelReply? TryIo(KernelRequest request, IActorRef sender, bool firstAttempt)
+    /// <summary>A read or write that must wait: attempted now, parked on the file's readiness until it completes.</summary>
+    private KernelReply? TryIo(ParkedCall call)
     {
-        var (task, fd, buffer, count, offset, write) = request switch
+        var (task, fd, buffer, count, offset, write) = call.Request switch
         {
             ReadFile r => (r.Task, r.Fd, r.Buffer, r.Count, r.Offset, false),
             WriteFile w => (w.Task, w.Fd, w.Buffer, w.Count, w.Offset, true),
@@ -343,42 +341,21 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         var file = process.Files.GetFile(fd);
         if (file is null) return new Failed(Errno.EBADF);
         if (process.Mm.GetSpan(buffer, count, !write, out var span) != Errno.None) return new Failed(Errno.EFAULT);
-        // Watch the pipe before trying, so that a change between a failed attempt and the parking still
-        // brings a retry (otherwise the first wait on a pipe could miss its only wake-up).
-        if (file is PipeEnd watched && State.Watched.Add(watched.Pipe))
-        {
-            var self = Self;
-            watched.Pipe.Changed += () => self.Tell(new Retry());
-        }
         var result = file.Transfer(span, offset, write);
-        if (result != -(long)Errno.EAGAIN) return Result(result);
-        if (file is not PipeEnd) return Result(result);
-        if (firstAttempt || !State.Parked.Any(p => p.Request == request)) State.Parked.Add(new ParkedIo(request, sender));
+        if (result != -(long)Errno.EAGAIN || file.Readiness is not { } queue) return Result(result);
+        // Subscribed just now: try once more, so that a change between the attempt and the subscription is not lost.
+        if (call.Watch(queue, write ? Poll.WriteWait : Poll.ReadWait))
+        {
+            result = file.Transfer(span, offset, write);
+            if (result != -(long)Errno.EAGAIN) return Result(result);
+        }
         return null;
     }
-
-    protected override void OnOther(object message)
-    {
-        if (message is not Retry)
-        {
-            Unhandled(message);
-            return;
-        }
-        foreach (var parked in State.Parked.ToArray())
-        {
-            var reply = TryIo(parked.Request, parked.Sender, firstAttempt: false);
-            if (reply is null) continue;
-            State.Parked.Remove(parked);
-            parked.Sender.Tell(reply);
-        }
-    }
 }
-
-public sealed record ParkedIo(KernelRequest Request, IActorRef Sender);
 
 /// <summary>The VFS actor's state, owned by the sandbox so that it survives a restart of the actor.</summary>
 public sealed class VfsState
 {
-    public List<ParkedIo> Parked { get; } = [];
-    public HashSet<Pipe> Watched { get; } = [];
+    /// <summary>Calls waiting for readiness or a timeout (reads, writes, poll, select, epoll_wait).</summary>
+    public HashSet<ParkedCall> Parked { get; } = [];
 }

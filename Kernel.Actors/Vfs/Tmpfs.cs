@@ -379,7 +379,7 @@ public sealed class TmpRegularFile : OpenFile
             long n = _node.Data.Read(_pos, buffer);
             _pos += n;
             _node.Touch(false);
-            return n;
+            return Transferred(n, false);
         }
     }
 
@@ -402,7 +402,7 @@ public sealed class TmpRegularFile : OpenFile
                 _pos += n;
             }
             if (n > 0) _node.Touch(true);
-            return n;
+            return Transferred(n, true);
         }
     }
 
@@ -412,7 +412,7 @@ public sealed class TmpRegularFile : OpenFile
         if (offset < 0) return -(long)Errno.EINVAL;
         long n = _node.Data.Read(offset, buffer);
         _node.Touch(false);
-        return n;
+        return Transferred(n, false);
     }
 
     public override long PWrite(ReadOnlySpan<byte> data, long offset)
@@ -422,7 +422,7 @@ public sealed class TmpRegularFile : OpenFile
         // Linux appends even for pwrite on an O_APPEND file.
         long n = (StatusFlags & O_APPEND) != 0 ? _node.Data.Append(data, out _) : _node.Data.Write(offset, data);
         if (n > 0) _node.Touch(true);
-        return n;
+        return Transferred(n, true);
     }
 
     public override long Seek(long offset, int whence)
@@ -444,7 +444,9 @@ public sealed class TmpRegularFile : OpenFile
     {
         if (!CanWrite) return -(long)Errno.EINVAL;
         if (length < 0) return -(long)Errno.EINVAL;
-        return _node.Truncate(length);
+        long r = _node.Truncate(length);
+        if (r == 0) Location!.Mount.Vfs.Notify.Changed(Location, FsNotify.Modify);
+        return r;
     }
 }
 
