@@ -11,6 +11,8 @@ public sealed partial class VfsActor
     private KernelReply? HandleFamily(KernelRequest request, IActorRef sender) => request switch
     {
         FdIoRequest r => HandleFdIo(r, sender),
+        AttributeRequest r => HandleAttributes(r),
+        EventsRequest r => HandleEvents(r, sender),
         _ => new Failed(Errno.ENOSYS),
     };
 }

@@ -24,7 +24,7 @@ public sealed partial class VfsActor
         SyncFile r => Result(Sync(r)),
         CopyFileRange r => Result(CopyRange(r)),
         CreateMemfd r => CreateMemfd(r),
-        _ => TryFdIo(request, sender, firstAttempt: true),
+        _ => Start(new ParkedCall(request, sender, Self, null)),
     };
 
     /// <summary>Linux's fdget: the open file at <paramref name="fd"/>, or null (EBADF) also for an O_PATH descriptor.</summary>
@@ -37,14 +37,28 @@ public sealed partial class VfsActor
     private static bool HasOffsets(OpenFile file) => file is not PipeEnd && !file.IsTerminal;
 
     /// <summary>
-    /// The calls that may wait on pipes (sendfile, splice, tee, vmsplice, preadv2/pwritev2): one attempt; when it must
-    /// wait, the request is parked (null) and tried again whenever a pipe it waits on changes.
+    /// One attempt of a call that may wait on pipes (sendfile, splice, tee, vmsplice, preadv2/pwritev2); null parks it
+    /// (Start and Resume keep it in VfsState) on the wait queues of the pipes it waits for.
     /// </summary>
-    private KernelReply? TryFdIo(FdIoRequest request, IActorRef sender, bool firstAttempt)
+    private KernelReply? TryFdIo(ParkedCall call)
     {
+        var request = (FdIoRequest)call.Request;
         if (P(request.Task).IsExiting) return new Failed(Errno.EINTR);
-        Pipe[] waitOn = [];
-        long result = request switch
+        long result = AttemptFdIo(request, out var waitOn);
+        if (result != -(long)Errno.EAGAIN || waitOn.Length == 0) return Result(result);
+        bool subscribed = false;
+        foreach (var pipe in waitOn) subscribed |= call.Watch(pipe.Waiters, Poll.ReadWait | Poll.WriteWait);
+        // Subscribed just now: try once more, so that a change between the attempt and the subscription is not lost.
+        if (!subscribed) return null;
+        result = AttemptFdIo(request, out waitOn);
+        return result != -(long)Errno.EAGAIN || waitOn.Length == 0 ? Result(result) : null;
+    }
+
+    /// <summary>-EAGAIN with pipes in <paramref name="waitOn"/>: the call must wait for one of them to change.</summary>
+    private long AttemptFdIo(FdIoRequest request, out Pipe[] waitOn)
+    {
+        waitOn = [];
+        return request switch
         {
             VectoredIo r => Vectored(r, ref waitOn),
             SendFile r => SendFile(r, ref waitOn),
@@ -53,18 +67,6 @@ public sealed partial class VfsActor
             VmSplice r => VmSplice(r, ref waitOn),
             _ => -(long)Errno.ENOSYS,
         };
-        if (result != -(long)Errno.EAGAIN || waitOn.Length == 0) return Result(result);
-        if (firstAttempt || !State.Parked.Any(p => p.Request == request)) State.Parked.Add(new ParkedIo(request, sender));
-        foreach (var pipe in waitOn) Watch(pipe);
-        return null;
-    }
-
-    /// <summary>Retries the parked requests whenever <paramref name="pipe"/> changes.</summary>
-    private void Watch(Pipe pipe)
-    {
-        if (!State.Watched.Add(pipe)) return;
-        var self = Self;
-        pipe.Changed += () => self.Tell(new Retry());
     }
 
     /// <summary>Reads an iovec array: EINVAL for too many entries or a negative length, EFAULT for a bad array.</summary>

@@ -10,12 +10,10 @@ namespace Kernel.Actors;
 
 /// <summary>
 /// The VFS subsystem: path calls, descriptor management, and I/O that must wait. A read or write that cannot
-/// complete is parked here (in state that survives a restart) and retried when its pipe changes.
+/// complete is parked here (in state that survives a restart) and retried when the file's readiness changes.
 /// </summary>
 public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
 {
-    private sealed record Retry;
-
     private const int FDupFd = 0, FGetFd = 1, FSetFd = 2, FGetFl = 3, FSetFl = 4, FDupFdCloexec = 1030,
         FGetPipeSz = 1032, FSetPipeSz = 1031;
     private const int FdCloexec = 1;
@@ -29,7 +27,8 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
     private static long DirAt(IKernelTask task, int dirFd, string? path, out Location? at)
     {
         at = null;
-        if (dirFd == Args.AtFdCwd || (path is not null && path.StartsWith('/'))) return 0;
+        // An empty path (AT_EMPTY_PATH) names the fd itself, which need not be a directory; callers check the flag.
+        if (dirFd == Args.AtFdCwd || (path is not null && path.StartsWith('/')) || path?.Length == 0) return 0;
         var file = P(task).Files.GetFile(dirFd);
         if (file is null) return -(long)Errno.EBADF;
         at = file.Location;
@@ -207,7 +206,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                 return new Done(0);
             }
             case ReadFile or WriteFile:
-                return TryIo(request, sender, firstAttempt: true);
+                return Start(new ParkedCall(request, sender, Self, null));
             default:
                 return HandleFamily(request, sender);
         }
@@ -330,10 +329,10 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         return new Done(r.NewFd);
     }
 
-    /// <summary>Attempts a parked read or write; parks it (null) when it still cannot complete.</summary>
-    private KernelReply? TryIo(KernelRequest request, IActorRef sender, bool firstAttempt)
+    /// <summary>A read or write that must wait: attempted now, parked on the file's readiness until it completes.</summary>
+    private KernelReply? TryIo(ParkedCall call)
     {
-        var (task, fd, buffer, count, offset, write) = request switch
+        var (task, fd, buffer, count, offset, write) = call.Request switch
         {
             ReadFile r => (r.Task, r.Fd, r.Buffer, r.Count, r.Offset, false),
             WriteFile w => (w.Task, w.Fd, w.Buffer, w.Count, w.Offset, true),
@@ -345,40 +344,20 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         if (file is null) return new Failed(Errno.EBADF);
         if (process.Mm.GetSpan(buffer, count, !write, out var span) != Errno.None) return new Failed(Errno.EFAULT);
         var result = file.Transfer(span, offset, write);
-        if (result != -(long)Errno.EAGAIN) return Result(result);
-        if (file is not PipeEnd pipeEnd) return Result(result);
-        if (firstAttempt || !State.Parked.Any(p => p.Request == request))
+        if (result != -(long)Errno.EAGAIN || file.Readiness is not { } queue) return Result(result);
+        // Subscribed just now: try once more, so that a change between the attempt and the subscription is not lost.
+        if (call.Watch(queue, write ? Poll.WriteWait : Poll.ReadWait))
         {
-            State.Parked.Add(new ParkedIo(request, sender));
-            Watch(pipeEnd.Pipe);
+            result = file.Transfer(span, offset, write);
+            if (result != -(long)Errno.EAGAIN) return Result(result);
         }
         return null;
     }
-
-    protected override void OnOther(object message)
-    {
-        if (message is not Retry)
-        {
-            Unhandled(message);
-            return;
-        }
-        foreach (var parked in State.Parked.ToArray())
-        {
-            var reply = parked.Request is FdIoRequest io
-                ? TryFdIo(io, parked.Sender, firstAttempt: false)
-                : TryIo(parked.Request, parked.Sender, firstAttempt: false);
-            if (reply is null) continue;
-            State.Parked.Remove(parked);
-            parked.Sender.Tell(reply);
-        }
-    }
 }
-
-public sealed record ParkedIo(KernelRequest Request, IActorRef Sender);
 
 /// <summary>The VFS actor's state, owned by the sandbox so that it survives a restart of the actor.</summary>
 public sealed partial class VfsState
 {
-    public List<ParkedIo> Parked { get; } = [];
-    public HashSet<Pipe> Watched { get; } = [];
+    /// <summary>Calls waiting for readiness or a timeout (reads, writes, poll, select, epoll_wait).</summary>
+    public HashSet<ParkedCall> Parked { get; } = [];
 }

@@ -319,6 +319,42 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
         return Brk;
     }
 
+    /// <summary>Bytes of guest memory resident on the host (what ru_maxrss and /proc report as RSS).</summary>
+    public ulong ResidentBytes()
+    {
+        ulong total = 0;
+        foreach (var v in _vmas) total += Host.ResidentBytes(v.Start, v.End - v.Start);
+        return total;
+    }
+
+    /// <summary>
+    /// fork: a new address space on <paramref name="cpu"/> with the same mappings and a copy of every page this
+    /// one has touched (an eager copy; copy-on-write is later work). Shared mappings of tmpfs files stay shared (the
+    /// child maps the file's pages); other shared mappings are copied, so they are no longer shared afterwards.
+    /// </summary>
+    public AddressSpace Fork(ICpu cpu)
+    {
+        var child = new AddressSpace(cpu, WindowSize);
+        try
+        {
+            child._vmas = _vmas;
+            child.BrkStart = BrkStart;
+            child.Brk = Brk;
+            foreach (var v in _vmas)
+            {
+                if (v.Backing is not null) child.ShareFileMapping(v);
+                else child.Host.CopyResidentFrom(Host, v.Start, v.End - v.Start);
+            }
+            child.SyncCpu(0, WindowSize);
+            return child;
+        }
+        catch
+        {
+            child.Dispose();
+            throw;
+        }
+    }
+
     public void Dispose()
     {
         Cpu.Dispose();

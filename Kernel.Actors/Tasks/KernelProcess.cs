@@ -45,7 +45,65 @@ public sealed class KernelProcess
     public string Comm { get; set; } = "";
     public SignalAction[] SignalActions { get; } = Enumerable.Repeat(SignalAction.DefaultAction, 65).ToArray();
     public Runner? Runner { get; internal set; }
+    /// <summary>The signal the parent gets when this process ends (clone's exit signal; SIGCHLD for fork).</summary>
+    public int ExitSignal { get; init; } = Kernel.Syscalls.Abi.Sig.SIGCHLD;
+    /// <summary>Completes when a vfork child has exec'd or exited, which lets its parent run again.</summary>
+    public Kernel.Syscalls.ProcessSettings Settings { get; internal set; } = new();
+
+    /// <summary>Usage of reaped children (and theirs), added when wait4/waitid reaps them.</summary>
+    public Kernel.Syscalls.Usage ChildrenUsage { get; internal set; }
+
+    /// <summary>The process's own usage when it ended (for the parent that reaps it).</summary>
+    public Kernel.Syscalls.Usage FinalUsage { get; internal set; }
+
+    /// <summary>CPU time of threads that have ended, and the peak resident size seen at exit.</summary>
+    internal long EndedUserTicks, EndedSystemTicks;
+    private long _peakRssKb;
+
+    public long ResidentKb()
+    {
+        try
+        {
+            var kb = (long)(Mm.ResidentBytes() / 1024);
+            if (kb > _peakRssKb) _peakRssKb = kb;
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        return _peakRssKb;
+    }
+
+    public Kernel.Syscalls.Usage SelfUsage()
+    {
+        long user = EndedUserTicks, system = EndedSystemTicks, vol = 0, invol = 0;
+        foreach (var t in Threads)
+        {
+            user += t.UserTicks;
+            system += t.SystemTicks;
+            vol += t.VoluntarySwitches;
+            invol += t.InvoluntarySwitches;
+        }
+        return new Kernel.Syscalls.Usage(KernelTask.Micros(user), KernelTask.Micros(system), ResidentKb(), 0, vol, invol);
+    }
+
+    /// <summary>Set by execve: a parent may no longer change the child's process group (EACCES).</summary>
+    public bool HasExeced { get; internal set; }
+    public TaskCompletionSource VforkRelease { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<int, (ulong Cur, ulong Max)> _limits = new();
+
+    /// <summary>fork: the child starts with the parent's limits and signal dispositions.</summary>
+    internal void InheritFrom(KernelProcess parent)
+    {
+        lock (parent._limits)
+        {
+            foreach (var (k, v) in parent._limits) _limits[k] = v;
+        }
+        Array.Copy(parent.SignalActions, SignalActions, SignalActions.Length);
+        ExecutablePath = parent.ExecutablePath;
+        Argv = parent.Argv;
+        Envp = parent.Envp;
+        Comm = parent.Comm;
+    }
 
     public (ulong Cur, ulong Max) GetLimit(int resource)
     {
@@ -105,7 +163,11 @@ public sealed class KernelProcess
         }
     }
 
-    internal void CompleteExit() => _exited.TrySetResult(ExitStatus ?? ProcessExit.Exited(0));
+    internal void CompleteExit()
+    {
+        _exited.TrySetResult(ExitStatus ?? ProcessExit.Exited(0));
+        VforkRelease.TrySetResult();
+    }
 
     public override string ToString() => $"process {Pid} ({Comm})";
 }

@@ -180,7 +180,7 @@ public sealed class HostRegularFile : OpenFile
         {
             long n = HostNative.PRead(_fd, buffer, _pos);
             if (n > 0) _pos += n;
-            return n;
+            return Transferred(n, false);
         }
     }
 
@@ -188,7 +188,7 @@ public sealed class HostRegularFile : OpenFile
     {
         if (!CanRead) return -(long)Errno.EBADF;
         if (offset < 0) return -(long)Errno.EINVAL;
-        return HostNative.PRead(_fd, buffer, offset);
+        return Transferred(HostNative.PRead(_fd, buffer, offset), false);
     }
 
     public override long Write(ReadOnlySpan<byte> data) => -(long)Errno.EBADF;

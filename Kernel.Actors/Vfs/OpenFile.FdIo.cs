@@ -3,8 +3,18 @@ namespace Kernel.Actors.Vfs;
 // What the descriptor calls (fdio: locks, F_SETOWN, splice and friends) keep on an open file description.
 public abstract partial class OpenFile
 {
-    /// <summary>Set once the description holds OFD or flock locks: its last close releases them there.</summary>
-    internal FileLocks? LockTable { get; set; }
+    private FileLocks? _lockTable;
+
+    /// <summary>Set once the description holds OFD or flock locks: its last close (<see cref="Closed"/>) releases them there.</summary>
+    internal FileLocks? LockTable
+    {
+        get => _lockTable;
+        set
+        {
+            if (_lockTable is null && value is not null) Closed += value.ReleaseDescription;
+            _lockTable = value;
+        }
+    }
 
     /// <summary>
     /// What locks are keyed by: the inode (every open of a file shares its locks), the pipe of an anonymous pipe,
@@ -17,9 +27,4 @@ public abstract partial class OpenFile
 
     /// <summary>F_SETSIG: the signal sent instead of SIGIO (0: SIGIO).</summary>
     internal int IoSignal { get; set; }
-
-    /// <summary>Called by <see cref="DropReference"/> on the last close, before <see cref="Release"/>.</summary>
-    partial void OnLastClose();
-
-    partial void OnLastClose() => LockTable?.ReleaseDescription(this);
 }

@@ -16,13 +16,17 @@ public abstract partial class OpenFile : Kernel.Syscalls.IFastFile
     /// <summary>Another descriptor (dup, fork) now refers to this description.</summary>
     public void AddReference() => Interlocked.Increment(ref _references);
 
-    /// <summary>A descriptor was closed; the last close releases the file.</summary>
+    /// <summary>A descriptor was closed; the last close reports the close (inotify, epoll) and releases the file.</summary>
     public void DropReference()
     {
         if (Interlocked.Decrement(ref _references) != 0) return;
-        OnLastClose();
+        Location?.Mount.Vfs.Notify.Closed(this);
+        Closed?.Invoke(this);
         Release();
     }
+
+    /// <summary>Raised once, when the last descriptor referring to this description is closed.</summary>
+    public event Action<OpenFile>? Closed;
 
     protected OpenFile(Location? location, int flags)
     {
@@ -66,8 +70,32 @@ public abstract partial class OpenFile : Kernel.Syscalls.IFastFile
 
     public virtual bool IsTerminal => false;
 
+    // ---- Readiness: poll, select, epoll and the parking of blocking reads and writes use these three members. ----
+
+    /// <summary>
+    /// Whether the file has a poll operation. Files without one (regular files, directories, /dev/null...) are always
+    /// ready for poll and select (<see cref="Poll.DefaultMask"/>), and epoll_ctl refuses them with EPERM.
+    /// </summary>
+    public virtual bool Pollable => false;
+
+    /// <summary>The readiness now (<see cref="Poll"/> bits), as Linux's poll reports it for this kind of file. Never blocks.</summary>
+    public virtual int PollEvents() => Poll.DefaultMask;
+
+    /// <summary>
+    /// Notified (with the events that may have become ready) whenever <see cref="PollEvents"/> may change; null for
+    /// files whose readiness never changes. A read or write that returned EAGAIN waits on it.
+    /// </summary>
+    public virtual WaitQueue? Readiness => null;
+
     /// <summary>The last descriptor referring to this description was closed.</summary>
     public virtual void Release() { }
+
+    /// <summary>Reports a read (IN_ACCESS) or write (IN_MODIFY) of <paramref name="count"/> bytes to inotify.</summary>
+    protected long Transferred(long count, bool written)
+    {
+        if (count > 0) Location?.Mount.Vfs.Notify.Transferred(this, written);
+        return count;
+    }
 
     /// <summary>Shared lseek arithmetic for files with a size; returns the new offset or -errno.</summary>
     protected static long ComputeSeek(long current, long size, long offset, int whence)
@@ -155,6 +183,7 @@ public sealed class DirectoryFile : OpenFile
                 if (r < 0) return r;
             }
             var list = _snapshot!;
+            var loc = Location!;
             int written = 0;
             while (_pos < list.Count)
             {
@@ -176,6 +205,7 @@ public sealed class DirectoryFile : OpenFile
                 written += reclen;
                 _pos++;
             }
+            loc.Mount.Vfs.Notify.Transferred(this, false);
             return written;
         }
     }
@@ -235,7 +265,7 @@ public static class Permission
             return 0;
         }
         uint bits;
-        if (creds.Euid == inode.Uid) bits = (mode >> 6) & 7;
+        if (creds.Fsuid == inode.Uid) bits = (mode >> 6) & 7;
         else if (creds.InGroup(inode.Gid)) bits = (mode >> 3) & 7;
         else bits = mode & 7;
         return (bits & (uint)mask) == (uint)mask ? 0 : -(long)Errno.EACCES;
@@ -243,5 +273,5 @@ public static class Permission
 
     /// <summary>Sticky directories: only the owner of the entry or of the directory (or root) may remove or rename it.</summary>
     public static bool MayDeleteInSticky(Inode dir, Inode victim, Credentials creds) =>
-        (dir.Mode & S_ISVTX) == 0 || creds.IsRoot || creds.Euid == victim.Uid || creds.Euid == dir.Uid;
+        (dir.Mode & S_ISVTX) == 0 || creds.IsRoot || creds.Fsuid == victim.Uid || creds.Fsuid == dir.Uid;
 }

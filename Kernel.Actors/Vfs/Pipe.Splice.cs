@@ -9,7 +9,7 @@ public delegate long SpanSource(Span<byte> buffer);
 public delegate long SpanSink(ReadOnlySpan<byte> data);
 
 // The pipe side of splice, sendfile, tee and vmsplice. Like reads and writes, nothing waits: -EAGAIN tells the caller to
-// park until Changed fires. Data brought in this way fills fresh slots that later writes cannot merge into, as in Linux.
+// park until Waiters is notified. Data brought in this way fills fresh slots that later writes cannot merge into, as in Linux.
 public sealed partial class Pipe
 {
     /// <summary>
@@ -32,7 +32,7 @@ public sealed partial class Pipe
             if (n <= 0) return n;
             AppendSlotsLocked(buffer.AsSpan(0, (int)n), firstChunk, packet: false);
         }
-        RaiseChanged();
+        RaiseChanged(Poll.Readable);
         return n;
     }
 
@@ -59,7 +59,7 @@ public sealed partial class Pipe
             if (n <= 0) return n;
             ConsumeLocked((int)n);
         }
-        RaiseChanged();
+        RaiseChanged(Poll.Writable);
         return n;
     }
 
@@ -89,7 +89,7 @@ public sealed partial class Pipe
                 n += length;
             }
         }
-        RaiseChanged();
+        RaiseChanged(Poll.Readable);
         return n;
     }
 
@@ -129,8 +129,8 @@ public sealed partial class Pipe
                 }
             }
         }
-        to.RaiseChanged();
-        if (!copy) from.RaiseChanged();
+        to.RaiseChanged(Poll.Readable);
+        if (!copy) from.RaiseChanged(Poll.Writable);
         return moved;
     }
 

@@ -7,7 +7,7 @@ namespace Kernel.Actors.Vfs;
 /// A pipe buffer, kept as Linux keeps it: a ring of page-sized slots (16 by default). Small writes merge into the
 /// last slot while it has room; O_DIRECT writers make packets, one slot each, of which a read returns at most one.
 /// Nothing here blocks: an operation that would block returns -EAGAIN, and the owner parks the caller
-/// until <see cref="Changed"/> fires (after data is written or read, or an end is closed) and retries.
+/// until <see cref="Waiters"/> is notified (after data is written or read, or an end is opened or closed) and retries.
 /// </summary>
 public sealed partial class Pipe
 {
@@ -34,6 +34,7 @@ public sealed partial class Pipe
     private int _count;  // bytes buffered
     private int _readers;
     private int _writers;
+    private int _writerOpens; // Linux's w_counter: a FIFO reader that opened before any writer sees no POLLHUP until one came
     private readonly Timespec _created = Timespec.Now;
 
     internal Pipe()
@@ -43,8 +44,8 @@ public sealed partial class Pipe
 
     public ulong Ino { get; }
 
-    /// <summary>Raised outside the pipe's lock after any change of state.</summary>
-    public event Action? Changed;
+    /// <summary>Notified outside the pipe's lock after any change of state, keyed as Linux wakes pipe waiters.</summary>
+    public WaitQueue Waiters { get; } = new();
 
     /// <summary>An anonymous pipe (pipe2): flags may hold O_NONBLOCK, O_CLOEXEC (the caller's business), O_DIRECT.</summary>
     public static (OpenFile ReadEnd, OpenFile WriteEnd) Create(int flags)
@@ -55,6 +56,7 @@ public sealed partial class Pipe
         {
             p._readers = 1;
             p._writers = 1;
+            p._writerOpens = 1;
         }
         return (new PipeEnd(p, null, O_RDONLY | status), new PipeEnd(p, null, O_WRONLY | status));
     }
@@ -91,7 +93,7 @@ public sealed partial class Pipe
             _slots = ring;
             _tail = 0;
         }
-        RaiseChanged();
+        RaiseChanged(0);
         return cap;
     }
 
@@ -123,7 +125,7 @@ public sealed partial class Pipe
                 if (done == wanted) break;
             }
         }
-        RaiseChanged();
+        RaiseChanged(Poll.Writable);
         return done;
     }
 
@@ -159,7 +161,7 @@ public sealed partial class Pipe
             }
             if (done == 0) return -(long)Errno.EAGAIN;
         }
-        RaiseChanged();
+        RaiseChanged(Poll.Readable);
         return done;
     }
 
@@ -195,15 +197,21 @@ public sealed partial class Pipe
     {
         file = null;
         int acc = flags & O_ACCMODE;
+        int hupAfter;
         lock (_lock)
         {
             // A non-blocking writer with no reader gets ENXIO; blocking opens are not held back (not modelled).
             if (acc == O_WRONLY && (flags & O_NONBLOCK) != 0 && _readers == 0) return -(long)Errno.ENXIO;
             if (acc == O_RDONLY || acc == O_RDWR) _readers++;
-            if (acc == O_WRONLY || acc == O_RDWR) _writers++;
+            if (acc == O_WRONLY || acc == O_RDWR)
+            {
+                _writers++;
+                _writerOpens++;
+            }
+            hupAfter = _writers == 0 ? _writerOpens : -1;
         }
-        file = new PipeEnd(this, location, flags);
-        RaiseChanged();
+        file = new PipeEnd(this, location, flags) { HupAfterWriterOpens = hupAfter };
+        RaiseChanged(0);
         return 0;
     }
 
@@ -214,7 +222,7 @@ public sealed partial class Pipe
             if (reader) _readers--;
             if (writer) _writers--;
         }
-        RaiseChanged();
+        RaiseChanged(Poll.Readable | Poll.Writable | Poll.Err | Poll.Hup);
     }
 
     internal void StatInto(out StatInfo st, uint uid, uint gid)
@@ -227,7 +235,27 @@ public sealed partial class Pipe
 
     private static readonly ulong PipeFsDev = StatInfo.MakeDev(0, 12);
 
-    private void RaiseChanged() => Changed?.Invoke();
+    /// <summary>pipe_poll: readable with data, POLLHUP without writers; writable with a slot free, POLLERR without readers.</summary>
+    internal int PollEvents(bool reader, bool writer, int hupAfterWriterOpens)
+    {
+        lock (_lock)
+        {
+            int mask = 0;
+            if (reader)
+            {
+                if (_count > 0) mask |= Poll.Readable;
+                if (_writers == 0 && _writerOpens != hupAfterWriterOpens) mask |= Poll.Hup;
+            }
+            if (writer)
+            {
+                if (_used < _slots.Length) mask |= Poll.Writable; // a free slot, as pipe_poll checks
+                if (_readers == 0) mask |= Poll.Err;
+            }
+            return mask;
+        }
+    }
+
+    private void RaiseChanged(int events) => Waiters.Notify(events);
 }
 
 /// <summary>One end of a pipe (or an open of a FIFO).</summary>
@@ -242,9 +270,19 @@ public sealed class PipeEnd : OpenFile
     }
 
     public Pipe Pipe { get; }
+    /// <summary>For a FIFO reader opened while no writer existed: POLLHUP stays off until a writer has opened.</summary>
+    internal int HupAfterWriterOpens { get; init; } = -1;
 
-    public override long Read(Span<byte> buffer) => CanRead ? Pipe.Read(buffer) : -(long)Errno.EBADF;
-    public override long Write(ReadOnlySpan<byte> data) => CanWrite ? Pipe.Write(data, packet: (StatusFlags & O_DIRECT) != 0) : -(long)Errno.EBADF;
+    private bool IsReader => !IsPathOnly && AccessMode is O_RDONLY or O_RDWR;
+    private bool IsWriter => !IsPathOnly && AccessMode is O_WRONLY or O_RDWR;
+
+    public override bool Pollable => true;
+    public override int PollEvents() => Pipe.PollEvents(IsReader, IsWriter, HupAfterWriterOpens);
+    public override WaitQueue? Readiness => Pipe.Waiters;
+
+    public override long Read(Span<byte> buffer) => CanRead ? Transferred(Pipe.Read(buffer), false) : -(long)Errno.EBADF;
+    public override long Write(ReadOnlySpan<byte> data) =>
+        CanWrite ? Transferred(Pipe.Write(data, packet: (StatusFlags & O_DIRECT) != 0), true) : -(long)Errno.EBADF;
     public override long PRead(Span<byte> buffer, long offset) => -(long)Errno.ESPIPE;
     public override long PWrite(ReadOnlySpan<byte> data, long offset) => -(long)Errno.ESPIPE;
     public override long Seek(long offset, int whence) => -(long)Errno.ESPIPE;

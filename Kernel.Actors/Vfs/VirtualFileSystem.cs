@@ -23,6 +23,8 @@ public sealed class VirtualFileSystem : IDisposable
 
     public Mount RootMount { get; }
     public PathResolver Resolver { get; }
+    /// <summary>Filesystem events for inotify: the operations below report what they changed.</summary>
+    public FsNotify Notify { get; } = new();
     /// <summary>Serves opens of /dev/tty; null (or a null result) gives ENXIO: no controlling terminal.</summary>
     public Func<OpenFile?>? ControllingTerminal { get; set; }
 
@@ -156,6 +158,7 @@ public sealed class VirtualFileSystem : IDisposable
         uint perm = (uint)mode & 0xFFF /* 07777 */ & ~(uint)ctx.Umask;
         r = parent.Inode.CreateFile(name, perm, ctx.Creds, out var node);
         if (r < 0) return r;
+        Notify.Created(parent, name, false);
         return OpenLocation(ctx, new Location(parent.Mount, node!, parent, name), flags, true, out file);
     }
 
@@ -208,12 +211,12 @@ public sealed class VirtualFileSystem : IDisposable
                 if (r < 0) return r;
             }
         }
-        if (inode.IsDirectory)
-        {
-            file = new DirectoryFile(loc, flags);
-            return 0;
-        }
-        return inode.Open(loc, flags, out file);
+        if (inode.IsDirectory) file = new DirectoryFile(loc, flags);
+        else if (inode.Open(loc, flags, out file) is var e && e < 0) return e;
+        Notify.Opened(file!);
+        // Linux reports the truncation after the open.
+        if (truncate && !created) Notify.Changed(loc, FsNotify.Modify);
+        return 0;
     }
 
     // Devices and fifos stay writable on a read-only mount, as in Linux.
@@ -321,7 +324,7 @@ public sealed class VirtualFileSystem : IDisposable
         r = PrepareCreate(ctx, parent, last, ref links);
         if (r < 0) return r;
         uint perm = (uint)mode & (0x1FF /* 0777 */ | S_ISVTX) & ~(uint)ctx.Umask;
-        return parent.Inode.CreateDirectory(last, perm, ctx.Creds);
+        return Created(parent, last, true, parent.Inode.CreateDirectory(last, perm, ctx.Creds));
     }
 
     /// <summary>mknod: regular files and fifos.</summary>
@@ -337,7 +340,7 @@ public sealed class VirtualFileSystem : IDisposable
         if (trailing) return -(long)Errno.ENOENT;
         if (type is S_IFCHR or S_IFBLK && !ctx.Creds.IsRoot) return -(long)Errno.EPERM;
         uint perm = (uint)mode & 0xFFF /* 07777 */ & ~(uint)ctx.Umask;
-        return parent.Inode.CreateNode(last, (type == 0 ? S_IFREG : type) | perm, rdev, ctx.Creds);
+        return Created(parent, last, false, parent.Inode.CreateNode(last, (type == 0 ? S_IFREG : type) | perm, rdev, ctx.Creds));
     }
 
     public long Symlink(FsContext ctx, string target, Location? dirAt, string path)
@@ -350,7 +353,7 @@ public sealed class VirtualFileSystem : IDisposable
         r = PrepareCreate(ctx, parent, last, ref links);
         if (r < 0) return r;
         if (trailing) return -(long)Errno.ENOENT;
-        return parent.Inode.CreateSymlink(last, target, ctx.Creds);
+        return Created(parent, last, false, parent.Inode.CreateSymlink(last, target, ctx.Creds));
     }
 
     public long Link(FsContext ctx, Location? oldAt, string oldPath, Location? newAt, string newPath, int atFlags)
@@ -376,7 +379,9 @@ public sealed class VirtualFileSystem : IDisposable
         if (trailing) return -(long)Errno.ENOENT;
         if (!ReferenceEquals(old.Mount, parent.Mount)) return -(long)Errno.EXDEV;
         if (old.IsDirectory) return -(long)Errno.EPERM;
-        return parent.Inode.AddLink(last, old.Inode);
+        r = parent.Inode.AddLink(last, old.Inode);
+        if (r == 0) Notify.Linked(old.Inode, parent, last);
+        return r;
     }
 
     public long Unlink(FsContext ctx, Location? dirAt, string path, int atFlags)
@@ -405,7 +410,9 @@ public sealed class VirtualFileSystem : IDisposable
         if (r < 0) return r;
         if (!Permission.MayDeleteInSticky(parent.Inode, victim.Inode, ctx.Creds)) return -(long)Errno.EPERM;
         if (IsMountPoint(parent, last) || victim.Equals(ctx.Root)) return -(long)Errno.EBUSY;
-        return parent.Inode.RemoveEntry(last, rmdir);
+        r = parent.Inode.RemoveEntry(last, rmdir);
+        if (r == 0) Notify.Removed(parent, last, victim.Inode);
+        return r;
     }
 
     public long Rename(FsContext ctx, Location? oldAt, string oldPath, Location? newAt, string newPath, uint flags)
@@ -447,7 +454,10 @@ public sealed class VirtualFileSystem : IDisposable
             if (source.IsDirectory && !dest.IsDirectory) return -(long)Errno.ENOTDIR;
             if (!source.IsDirectory && dest.IsDirectory) return -(long)Errno.EISDIR;
         }
-        return oldDir.Mount.Fs.Rename(oldDir.Inode, oldName, newDir.Inode, newName, flags);
+        r = oldDir.Mount.Fs.Rename(oldDir.Inode, oldName, newDir.Inode, newName, flags);
+        if (r == 0) Notify.Moved(oldDir, oldName, newDir, newName, source.Inode, exchange ? null : destExists ? dest.Inode : null);
+        if (r == 0 && exchange) Notify.Moved(newDir, newName, oldDir, oldName, dest.Inode, null);
+        return r;
     }
 
     private static bool IsAncestorOrSelf(Inode ancestor, Inode node)
@@ -464,10 +474,10 @@ public sealed class VirtualFileSystem : IDisposable
     {
         if (loc.Mount.ReadOnly) return -(long)Errno.EROFS;
         var c = ctx.Creds;
-        if (!c.IsRoot && c.Euid != loc.Inode.Uid) return -(long)Errno.EPERM;
+        if (!c.IsRoot && c.Fsuid != loc.Inode.Uid) return -(long)Errno.EPERM;
         uint perm = (uint)mode & 0xFFF /* 07777 */;
         if (!c.IsRoot && !loc.IsDirectory && !c.InGroup(loc.Inode.Gid)) perm &= ~S_ISGID;
-        return loc.Inode.SetMode(perm);
+        return Changed(loc, FsNotify.Attrib, loc.Inode.SetMode(perm));
     }
 
     /// <summary>chown: root may change anything; the owner may change the group to one of its groups. uint.MaxValue leaves an id.</summary>
@@ -479,9 +489,9 @@ public sealed class VirtualFileSystem : IDisposable
         if (!c.IsRoot)
         {
             if (uid != uint.MaxValue && uid != inode.Uid) return -(long)Errno.EPERM;
-            if (gid != uint.MaxValue && gid != inode.Gid && (c.Euid != inode.Uid || !c.InGroup(gid))) return -(long)Errno.EPERM;
+            if (gid != uint.MaxValue && gid != inode.Gid && (c.Fsuid != inode.Uid || !c.InGroup(gid))) return -(long)Errno.EPERM;
             if (uid == uint.MaxValue && gid == uint.MaxValue) return 0;
-            if (c.Euid != inode.Uid) return -(long)Errno.EPERM;
+            if (c.Fsuid != inode.Uid) return -(long)Errno.EPERM;
         }
         long r = inode.SetOwner(uid, gid);
         // A change of owner clears set-user-ID (and set-group-ID when group-executable) on non-directories.
@@ -492,7 +502,7 @@ public sealed class VirtualFileSystem : IDisposable
             if ((m & 0x8 /* 010 */) != 0) cleared &= ~S_ISGID;
             if (cleared != m) inode.SetMode(cleared);
         }
-        return r;
+        return uid == uint.MaxValue && gid == uint.MaxValue ? r : Changed(loc, FsNotify.Attrib, r);
     }
 
     /// <summary>utimensat: explicit times need the owner or root; "now" also write permission.</summary>
@@ -500,13 +510,15 @@ public sealed class VirtualFileSystem : IDisposable
     {
         if (loc.Mount.ReadOnly) return -(long)Errno.EROFS;
         var c = ctx.Creds;
-        if (!c.IsRoot && c.Euid != loc.Inode.Uid)
+        if (!c.IsRoot && c.Fsuid != loc.Inode.Uid)
         {
             if (explicitTimes) return -(long)Errno.EPERM;
             long r = Permission.Check(loc.Inode, c, Permission.MayWrite);
             if (r < 0) return r;
         }
-        return loc.Inode.SetTimes(atime, mtime);
+        // Both times is a utimes (IN_ATTRIB); only one reads as an access or a modification, as fsnotify_change has it.
+        var mask = atime is null ? FsNotify.Modify : mtime is null ? FsNotify.Access : FsNotify.Attrib;
+        return atime is null && mtime is null ? loc.Inode.SetTimes(atime, mtime) : Changed(loc, mask, loc.Inode.SetTimes(atime, mtime));
     }
 
     /// <summary>truncate(2) by path.</summary>
@@ -519,7 +531,19 @@ public sealed class VirtualFileSystem : IDisposable
         if (!loc.Inode.IsRegular) return -(long)Errno.EINVAL;
         if (loc.Mount.ReadOnly) return -(long)Errno.EROFS;
         r = Permission.Check(loc.Inode, ctx.Creds, Permission.MayWrite);
-        return r < 0 ? r : loc.Inode.Truncate(length);
+        return r < 0 ? r : Changed(loc, FsNotify.Modify, loc.Inode.Truncate(length));
+    }
+
+    private long Created(Location parent, string name, bool isDir, long result)
+    {
+        if (result == 0) Notify.Created(parent, name, isDir);
+        return result;
+    }
+
+    private long Changed(Location loc, uint mask, long result)
+    {
+        if (result == 0) Notify.Changed(loc, mask);
+        return result;
     }
 
     public void Dispose()

@@ -13,16 +13,9 @@ public static partial class Events
     [Syscall(2, "io_submit", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(3, "io_cancel", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(4, "io_getevents", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(19, "eventfd2", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(20, "epoll_create1", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(21, "epoll_ctl", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(22, "epoll_pwait", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(72, "pselect6", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(73, "ppoll", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(292, "io_pgetevents", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(425, "io_uring_setup", Support.Unimplemented, "Not implemented yet; returns ENOSYS, as Linux built without io_uring does, so programs fall back to other calls.")]
     [Syscall(426, "io_uring_enter", Support.Unimplemented, "Not implemented yet; returns ENOSYS, as Linux built without io_uring does, so programs fall back to other calls.")]
     [Syscall(427, "io_uring_register", Support.Unimplemented, "Not implemented yet; returns ENOSYS, as Linux built without io_uring does, so programs fall back to other calls.")]
-    [Syscall(441, "epoll_pwait2", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     public static SyscallResult NotImplemented(ISyscallContext ctx) => Errno.ENOSYS;
 }

@@ -120,16 +120,19 @@ public sealed class PipeTests
     }
 
     [Fact]
-    public void ChangedFiresOnWritesReadsAndCloses()
+    public void WaitersAreNotifiedOnWritesReadsAndCloses()
     {
         var (r, w) = Pipe.Create(0);
         var pipe = ((PipeEnd)r).Pipe;
         int count = 0;
-        pipe.Changed += () => count++;
+        var keys = new List<int>();
+        pipe.Waiters.Subscribe(~0, key => { count++; keys.Add(key); return true; });
         w.Write("a"u8);
         Assert.Equal(1, count);
         r.Read(new byte[1]);
         Assert.Equal(2, count);
+        // Writes wake readers, reads wake writers (the keys filter epoll's and parked calls' interest).
+        Assert.Equal([Poll.Readable, Poll.Writable], keys);
         Assert.Equal(Err(Errno.EAGAIN), r.Read(new byte[1]));
         Assert.Equal(2, count); // nothing changed
         w.Release();
