@@ -10,6 +10,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/file.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *path = "/tmp/conf-locks";
@@ -302,6 +304,104 @@ static void owner(void)
 	close(fd);
 }
 
+static void pause_ms(int ms)
+{
+	struct timespec ts = { 0, ms * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* Child-side results travel back through a pipe as one byte each; the child ends with _exit. */
+static char result_code(long r, int err)
+{
+	return r == 0 ? '0' : err == EDEADLK ? 'D' : err == EAGAIN ? 'A' : '?';
+}
+
+/* Waits between processes: F_SETLKW and a blocking flock park until the holder lets go; a cycle is EDEADLK. */
+static void two_processes(void)
+{
+	int fd = open(path, O_RDWR);
+	int up[2];
+	pipe(up);
+	char c;
+	fflush(stdout);
+
+	/* The child meets the parent's lock, sees who holds it, then waits for it. */
+	EXPECT_EQ("parent WR [0,10)", lk(fd, F_SETLK, F_WRLCK, SEEK_SET, 0, 10), 0);
+	pid_t child = fork();
+	if (child == 0) {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 5, .l_len = 1 };
+		char out[4];
+		out[0] = result_code(fcntl(fd, F_SETLK, &fl), errno);
+		fcntl(fd, F_GETLK, &fl);
+		out[1] = fl.l_type == F_WRLCK && fl.l_pid == getppid() && fl.l_start == 0 && fl.l_len == 10 ? 'y' : 'n';
+		write(up[1], out, 2);
+		fl.l_type = F_WRLCK;
+		out[2] = result_code(fcntl(fd, F_SETLKW, &fl), errno);
+		write(up[1], out + 2, 1);
+		_exit(0);
+	}
+	char got[4] = { 0 };
+	EXPECT_EQ("child reports", read(up[0], got, 2), 2);
+	EXPECT_TRUE("child F_SETLK EAGAIN", got[0] == 'A');
+	EXPECT_TRUE("child F_GETLK sees the parent's lock and pid", got[1] == 'y');
+	pause_ms(200);
+	EXPECT_EQ("parent unlocks", lk(fd, F_SETLK, F_UNLCK, SEEK_SET, 0, 0), 0);
+	EXPECT_EQ("child's F_SETLKW returns", read(up[0], got + 2, 1), 1);
+	EXPECT_TRUE("child F_SETLKW granted", got[2] == '0');
+	waitpid(child, NULL, 0);
+
+	/* A cycle: each holds one byte and waits for the other's. Exactly one of the two waits gets EDEADLK. */
+	EXPECT_EQ("parent WR [0,1)", lk(fd, F_SETLK, F_WRLCK, SEEK_SET, 0, 1), 0);
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1 };
+		fcntl(fd, F_SETLK, &fl);
+		write(up[1], "h", 1);
+		fl.l_start = 0;
+		char r = result_code(fcntl(fd, F_SETLKW, &fl), errno);
+		write(up[1], &r, 1);
+		_exit(0);
+	}
+	EXPECT_EQ("child holds [1,2)", read(up[0], &c, 1), 1);
+	pause_ms(200);
+	errno = 0;
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1 };
+	char mine = result_code(fcntl(fd, F_SETLKW, &fl), errno);
+	if (mine == 'D')
+		lk(fd, F_SETLK, F_UNLCK, SEEK_SET, 0, 0); /* let the child have its byte */
+	char theirs = 0;
+	read(up[0], &theirs, 1);
+	waitpid(child, NULL, 0);
+	EXPECT_TRUE("exactly one waiter got EDEADLK", (mine == 'D') != (theirs == 'D'));
+	EXPECT_TRUE("the other was granted", mine == '0' || theirs == '0');
+	lk(fd, F_SETLK, F_UNLCK, SEEK_SET, 0, 0);
+
+	/* flock: the child's own description waits for the parent's exclusive lock. */
+	EXPECT_EQ("parent flock EX", flock(fd, LOCK_EX), 0);
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		int own = open(path, O_RDONLY);
+		char r[2];
+		r[0] = result_code(flock(own, LOCK_SH | LOCK_NB), errno);
+		write(up[1], r, 1);
+		r[1] = result_code(flock(own, LOCK_SH), errno);
+		write(up[1], r + 1, 1);
+		_exit(0);
+	}
+	EXPECT_EQ("child tried", read(up[0], got, 1), 1);
+	EXPECT_TRUE("child LOCK_NB EWOULDBLOCK", got[0] == 'A');
+	pause_ms(200);
+	EXPECT_EQ("parent flock UN", flock(fd, LOCK_UN), 0);
+	EXPECT_EQ("child's flock returns", read(up[0], got + 1, 1), 1);
+	EXPECT_TRUE("child flock granted", got[1] == '0');
+	waitpid(child, NULL, 0);
+	close(up[0]);
+	close(up[1]);
+	close(fd);
+}
+
 int main(void)
 {
 	getlk_basics();
@@ -310,6 +410,7 @@ int main(void)
 	release_on_close();
 	flocks();
 	owner();
+	two_processes();
 	unlink(path);
 	return conf_exit();
 }

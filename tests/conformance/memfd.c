@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef MFD_NOEXEC_SEAL
@@ -230,6 +231,26 @@ static void shared_mappings(void)
 	EXPECT_EQ("pread past the old end", pread(fd, buf, 1, 100), 1);
 	EXPECT_TRUE("zero", buf[0] == 0);
 	munmap(t, 8192);
+	close(fd);
+
+	/* A shared mapping stays shared with a forked child; a private one does not. */
+	fd = memfd_create("fork", 0);
+	EXPECT_EQ("ftruncate", ftruncate(fd, 4096), 0);
+	char *f = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	char *fp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	fp[0] = 'p'; /* the parent's own copy of that page from now on */
+	fflush(stdout);
+	pid_t child = fork();
+	if (child == 0) {
+		f[0] = 'C';
+		fp[0] = 'P';
+		_exit(0);
+	}
+	waitpid(child, NULL, 0);
+	EXPECT_TRUE("parent sees the child's store to the shared mapping", f[0] == 'C');
+	EXPECT_TRUE("but not to its private one", fp[0] == 'p');
+	munmap(f, 4096);
+	munmap(fp, 4096);
 	close(fd);
 
 	/* A named tmpfs file shares its pages the same way. */

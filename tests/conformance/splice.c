@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *src_path = "/dev/shm/conf-splice-src";
@@ -374,6 +376,71 @@ static void host_files(void)
 	close(bin);
 }
 
+/* A child that sleeps a little, then writes to (or drains) a pipe and exits: what the parent's blocked call waits for. */
+static pid_t later(int fd, const char *data, int drain)
+{
+	fflush(stdout);
+	pid_t child = fork();
+	if (child == 0) {
+		struct timespec ts = { 0, 200 * 1000000L };
+		nanosleep(&ts, NULL);
+		if (drain) {
+			char buf[4096];
+			read(fd, buf, drain);
+		} else
+			write(fd, data, strlen(data));
+		_exit(0);
+	}
+	return child;
+}
+
+/* Blocking calls wait until another process writes or drains the pipe. */
+static void waits(void)
+{
+	int p[2], q[2];
+	pipe(p);
+	pipe(q);
+	int dst = open(dst_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	pid_t child = later(p[1], "late", 0);
+	EXPECT_EQ("splice from an empty pipe waits for data", splice(p[0], NULL, dst, NULL, 100, 0), 4);
+	waitpid(child, NULL, 0);
+
+	child = later(p[1], "tee!", 0);
+	EXPECT_EQ("tee from an empty pipe waits for data", tee(p[0], q[1], 100, 0), 4);
+	waitpid(child, NULL, 0);
+	EXPECT_EQ("splice pipe->pipe moves it", splice(p[0], NULL, q[1], NULL, 100, 0), 4);
+	show_read("both copies", q[0], 20);
+
+	char buf[16] = { 0 };
+	struct iovec iov = { buf, sizeof buf };
+	child = later(p[1], "vm", 0);
+	EXPECT_EQ("vmsplice from an empty pipe waits", vmsplice(p[0], &iov, 1, 0), 2);
+	waitpid(child, NULL, 0);
+
+	/* A full pipe: sendfile and splice wait for the reader to make room. */
+	int src = make_src();
+	fcntl(p[1], F_SETFL, O_NONBLOCK);
+	char fill[4096];
+	memset(fill, 'f', sizeof fill);
+	while (write(p[1], fill, sizeof fill) > 0)
+		;
+	fcntl(p[1], F_SETFL, 0);
+	child = later(p[0], NULL, 4096);
+	off_t off = 0;
+	EXPECT_EQ("sendfile into a full pipe waits for room", sendfile(p[1], src, &off, 5), 5);
+	waitpid(child, NULL, 0);
+	child = later(p[0], NULL, 4096);
+	loff_t lo = 0;
+	EXPECT_EQ("splice into a full pipe waits for room", splice(src, &lo, p[1], NULL, 3, 0), 3);
+	waitpid(child, NULL, 0);
+	close(src);
+	close(dst);
+	close(p[0]);
+	close(p[1]);
+	close(q[0]);
+	close(q[1]);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -384,6 +451,7 @@ int main(void)
 	vmsplices();
 	copy_ranges();
 	host_files();
+	waits();
 	unlink(src_path);
 	unlink(dst_path);
 	return conf_exit();

@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef RWF_NOAPPEND
@@ -102,6 +104,20 @@ int main(void)
 	EXPECT_EQ("preadv2 RWF_HIPRI pipe", pv2(SYS_preadv2, p[0], rv, 1, -1, RWF_HIPRI), 1);
 	close(p[0]);
 	EXPECT_ERR("pwritev2 pipe without reader", pv2(SYS_pwritev2, p[1], w, 1, -1, 0), EPIPE);
+	close(p[1]);
+	/* With flags the fast path leaves to the kernel's actor, a read of an empty pipe still waits for a writer. */
+	EXPECT_EQ("pipe2 blocking", pipe2(p, 0), 0);
+	fflush(stdout);
+	pid_t child = fork();
+	if (child == 0) {
+		struct timespec ts = { 0, 200 * 1000000L };
+		nanosleep(&ts, NULL);
+		write(p[1], "late", 4);
+		_exit(0);
+	}
+	EXPECT_EQ("preadv2 RWF_APPEND on an empty pipe waits", pv2(SYS_preadv2, p[0], rv, 2, -1, RWF_APPEND), 4);
+	waitpid(child, NULL, 0);
+	close(p[0]);
 	close(p[1]);
 	int zero = open("/dev/zero", O_RDWR);
 	EXPECT_EQ("preadv2 RWF_NOWAIT /dev/zero", pv2(SYS_preadv2, zero, rv, 1, -1, RWF_NOWAIT), 3);
