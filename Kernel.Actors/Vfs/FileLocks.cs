@@ -38,6 +38,7 @@ public sealed class FileLocks
     private readonly Dictionary<object, List<RecordLock>> _records = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<object, List<(OpenFile File, short Type)>> _flocks = new(ReferenceEqualityComparer.Instance);
     private readonly List<Waiter> _waiters = [];
+    private readonly List<IActorRef> _granted = [];
 
     /// <summary>A parked request: a record lock or a flock (<paramref name="FlockFile"/> set), and who waits for it.</summary>
     private sealed record Waiter(object Key, RecordLock? Record, OpenFile? FlockFile, short FlockType, object Process, IActorRef Sender);
@@ -71,7 +72,7 @@ public sealed class FileLocks
     /// </summary>
     public long SetRecord(object key, RecordLock request, Waiting? wait)
     {
-        lock (_gate)
+        return Run(() =>
         {
             if (request.Type != RecordLock.Unlock && FirstConflict(key, request) is { } blocker)
             {
@@ -83,13 +84,13 @@ public sealed class FileLocks
             Apply(key, request);
             WakeLocked(key);
             return 0;
-        }
+        });
     }
 
     /// <summary>flock(2) on <paramref name="file"/>'s description: a conversion drops the old lock first, as Linux does.</summary>
     public long Flock(object key, OpenFile file, short type, Waiting? wait)
     {
-        lock (_gate)
+        return Run(() =>
         {
             var list = _flocks.TryGetValue(key, out var l) ? l : _flocks[key] = [];
             int mine = list.FindIndex(f => ReferenceEquals(f.File, file));
@@ -116,30 +117,32 @@ public sealed class FileLocks
             }
             if (changed) WakeLocked(key);
             return result;
-        }
+        });
     }
 
     /// <summary>A process closed a descriptor of the file: its POSIX locks on that file go, whichever descriptor took them.</summary>
     public void ReleasePosix(object key, object process)
     {
-        lock (_gate)
+        Run(() =>
         {
             if (_records.TryGetValue(key, out var list) && list.RemoveAll(x => !x.Ofd && ReferenceEquals(x.Owner, process)) > 0)
                 WakeLocked(key);
-        }
+            return 0L;
+        });
     }
 
     /// <summary>The last descriptor of an open file description closed: its OFD and flock locks go.</summary>
     public void ReleaseDescription(OpenFile file)
     {
         var key = file.LockKey;
-        lock (_gate)
+        Run(() =>
         {
             int removed = 0;
             if (_records.TryGetValue(key, out var list)) removed += list.RemoveAll(x => x.Ofd && ReferenceEquals(x.Owner, file));
             if (_flocks.TryGetValue(key, out var fl)) removed += fl.RemoveAll(x => ReferenceEquals(x.File, file));
             if (removed > 0) WakeLocked(key);
-        }
+            return 0L;
+        });
     }
 
     /// <summary>
@@ -154,12 +157,31 @@ public sealed class FileLocks
     /// <summary>A process ended: its POSIX locks and its parked requests go.</summary>
     public void ReleaseProcess(object process)
     {
-        lock (_gate)
+        Run(() =>
         {
             _waiters.RemoveAll(w => ReferenceEquals(w.Process, process));
             foreach (var (key, list) in _records.ToList())
                 if (list.RemoveAll(x => !x.Ofd && ReferenceEquals(x.Owner, process)) > 0) WakeLocked(key);
+            return 0L;
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> under the table's lock, then answers the requests it granted: a reply may run the
+    /// task's continuation right away (a reply sink), which must not happen while the lock is held.
+    /// </summary>
+    private T Run<T>(Func<T> body)
+    {
+        T result;
+        IActorRef[] granted;
+        lock (_gate)
+        {
+            result = body();
+            granted = [.. _granted];
+            _granted.Clear();
         }
+        foreach (var sender in granted) sender.Tell(new Done(0));
+        return result;
     }
 
     private RecordLock? FirstConflict(object key, RecordLock request)
@@ -254,7 +276,7 @@ public sealed class FileLocks
                 w.FlockFile!.LockTable = this;
             }
             _waiters.RemoveAt(i--);
-            w.Sender.Tell(new Done(0));
+            _granted.Add(w.Sender);
         }
     }
 }
