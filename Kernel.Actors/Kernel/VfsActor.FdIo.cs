@@ -90,7 +90,11 @@ public sealed partial class VfsActor
     private KernelReply CloseRange(CloseRange r)
     {
         if ((r.Flags & ~(CloseRangeUnshare | CloseRangeCloexec)) != 0 || r.First > r.Last) return new Failed(Errno.EINVAL);
-        var files = P(r.Task).Files;
+        var process = P(r.Task);
+        // CLOSE_RANGE_UNSHARE: a table shared with another process (CLONE_FILES) is copied first, so only ours changes.
+        if ((r.Flags & CloseRangeUnshare) != 0 && sandbox.AllProcesses().Any(p => p != process && ReferenceEquals(p.Files, process.Files)))
+            process.Files = process.Files.Clone();
+        var files = process.Files;
         foreach (var (fd, _) in files.All().Where(e => (uint)e.Fd >= r.First && (uint)e.Fd <= r.Last).ToList())
         {
             if ((r.Flags & CloseRangeCloexec) != 0) files.SetCloseOnExec(fd, true);

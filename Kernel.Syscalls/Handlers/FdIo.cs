@@ -16,7 +16,7 @@ public static partial class FdIo
     [Syscall(32, "flock", Support.Full, "Per open file description; LOCK_NB gives EWOULDBLOCK, a blocking request waits in the VFS actor; LOCK_MAND is ignored, as Linux does.")]
     public static SyscallResult Flock(ISyscallContext c) => SyscallResult.Send(new FlockFile(c.Task, c.Int(0), c.Int(1)));
 
-    [Syscall(436, "close_range", Support.Full, "CLOSE_RANGE_CLOEXEC; CLOSE_RANGE_UNSHARE has nothing to unshare (an fd table is never shared by another process yet).")]
+    [Syscall(436, "close_range", Support.Full, "CLOSE_RANGE_CLOEXEC; CLOSE_RANGE_UNSHARE copies a table shared with another process (CLONE_FILES); threads of one process keep sharing theirs.")]
     public static SyscallResult CloseRange(ISyscallContext c) => SyscallResult.Send(new CloseRange(c.Task, c.UInt(0), c.UInt(1), c.UInt(2)));
 
     [Syscall(286, "preadv2", Support.Full, "Offset -1 reads at the file position; RWF_HIPRI/DSYNC/SYNC accepted; RWF_NOWAIT where Linux allows it (pipes, devices, host files; tmpfs gives EOPNOTSUPP as Linux's does).")]
