@@ -40,6 +40,27 @@ public sealed unsafe partial class HostMemory : IDisposable
         }
     }
 
+    /// <summary>How many bytes of [guest, guest+length) are resident in host memory (mincore), for RSS figures.</summary>
+    public ulong ResidentBytes(ulong guest, ulong length)
+    {
+        const int Page = 4096;
+        var b = Base;
+        if (b == 0 || length == 0 || guest + length > Size) return 0;
+        ulong resident = 0;
+        var vector = new byte[Math.Min((length + Page - 1) / Page, 1 << 16)];
+        for (ulong at = guest & ~(ulong)(Page - 1), end = guest + length; at < end;)
+        {
+            var pages = (int)Math.Min((ulong)vector.Length, (end - at + Page - 1) / Page);
+            fixed (byte* v = vector)
+            {
+                if (mincore(b + (nint)at, (nuint)pages * Page, v) != 0) return resident;
+            }
+            for (var i = 0; i < pages; i++) resident += (ulong)(vector[i] & 1) * Page;
+            at += (ulong)pages * Page;
+        }
+        return resident;
+    }
+
     public void Dispose()
     {
         if (Base != 0)
@@ -54,6 +75,9 @@ public sealed unsafe partial class HostMemory : IDisposable
 
     [LibraryImport("libc")]
     private static partial int munmap(nint addr, nuint length);
+
+    [LibraryImport("libc")]
+    private static partial int mincore(nint addr, nuint length, byte* vector);
 
     [LibraryImport("libc")]
     private static partial int madvise(nint addr, nuint length, int advice);

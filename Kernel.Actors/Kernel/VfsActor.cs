@@ -71,8 +71,9 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                 }
                 else
                 {
+                    // fstatat(fd, "", AT_EMPTY_PATH) stats fd itself, which need not have a path (a pipe, the host's stdio).
                     e = DirAt(r.Task, r.DirFd, r.Path, out var at);
-                    if (e < 0) return Result(e);
+                    if (e < 0 && !IsEmptyPathAt(r.Path, r.AtFlags)) return Result(e);
                     e = StatAt(r.Task, r.DirFd, at, r.Path, r.AtFlags, out st);
                 }
                 if (e < 0) return Result(e);
@@ -83,7 +84,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
             case StatxFile r:
             {
                 var e = DirAt(r.Task, r.DirFd, r.Path, out var at);
-                if (e < 0) return Result(e);
+                if (e < 0 && !IsEmptyPathAt(r.Path, r.AtFlags)) return Result(e);
                 e = StatAt(r.Task, r.DirFd, at, r.Path, r.AtFlags, out var st);
                 if (e < 0) return Result(e);
                 var buf = new byte[StatInfo.StatxSize];
@@ -212,10 +213,12 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         }
     }
 
+    private static bool IsEmptyPathAt(string path, int atFlags) => path.Length == 0 && (atFlags & 0x1000) != 0;
+
     private long StatAt(IKernelTask task, int dirFd, Location? at, string path, int atFlags, out StatInfo st)
     {
         st = default;
-        if (path.Length == 0 && (atFlags & 0x1000) != 0 && dirFd != Args.AtFdCwd)
+        if (IsEmptyPathAt(path, atFlags) && dirFd != Args.AtFdCwd)
         {
             var file = P(task).Files.GetFile(dirFd);
             return file is null ? -(long)Errno.EBADF : file.Stat(out st);

@@ -43,6 +43,13 @@ public sealed class KernelProcess
     public IReadOnlyList<string> Argv { get; set; } = [];
     public IReadOnlyList<string> Envp { get; set; } = [];
     public string Comm { get; set; } = "";
+    /// <summary>The executable the process runs (/proc/[pid]/exe), and what loading it mapped (cmdline, environ, auxv, stat).</summary>
+    public Location? Executable { get; set; }
+    public Loader.LoadResult? Image { get; set; }
+    /// <summary>CLOCK_BOOTTIME at creation, in nanoseconds (/proc/[pid]/stat starttime).</summary>
+    public long StartTime { get; } = Kernel.Syscalls.Handlers.Time.Now(Kernel.Syscalls.Handlers.Time.ClockBoottime)!.Value;
+    /// <summary>/proc/[pid]/oom_score_adj (-1000..1000).</summary>
+    public int OomScoreAdj { get; set; }
     public SignalAction[] SignalActions { get; } = Enumerable.Repeat(SignalAction.DefaultAction, 65).ToArray();
     public Runner? Runner { get; internal set; }
     private readonly Dictionary<int, (ulong Cur, ulong Max)> _limits = new();

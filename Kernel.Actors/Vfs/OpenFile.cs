@@ -64,6 +64,19 @@ public abstract class OpenFile : Kernel.Syscalls.IFastFile
 
     public virtual bool IsTerminal => false;
 
+    /// <summary>What /proc/[pid]/fd/N reads for a file without a Location, as Linux names it ("pipe:[N]", "socket:[N]", "anon_inode:[eventfd]").</summary>
+    public virtual string AnonymousName => "anon_inode:[file]";
+
+    /// <summary>
+    /// An open of /proc/[pid]/fd/N for a file without a Location: a new description of the same object with
+    /// <paramref name="flags"/>. ENXIO when it has none, as for Linux's anonymous inodes.
+    /// </summary>
+    public virtual long Reopen(int flags, out OpenFile? file)
+    {
+        file = null;
+        return -(long)Errno.ENXIO;
+    }
+
     /// <summary>The last descriptor referring to this description was closed.</summary>
     public virtual void Release() { }
 
