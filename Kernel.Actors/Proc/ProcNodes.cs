@@ -5,6 +5,17 @@ using static Kernel.Syscalls.Abi.OpenFlags;
 
 namespace Kernel.Actors.Proc;
 
+/// <summary>The permission bits of /proc's nodes.</summary>
+internal static class ProcModes
+{
+    public const uint Dir = 0x16D;        // 0555
+    public const uint OwnerDir = 0x140;   // 0500
+    public const uint ReadOnly = 0x124;   // 0444
+    public const uint OwnerRead = 0x100;  // 0400
+    public const uint ReadWrite = 0x1A4;  // 0644
+    public const uint AnyLink = 0x1FF;    // 0777
+}
+
 /// <summary>A node of /proc: mode as Linux gives it, owned by its process's effective ids (root for system-wide files).</summary>
 public abstract class ProcNode : Inode
 {
@@ -139,7 +150,7 @@ public sealed class ProcLink : ProcNode
     private readonly Func<string?> _target;
 
     public ProcLink(Procfs fs, ProcDir parent, string name, Func<string?> target)
-        : base(fs, ProcDir.ChildKey(parent, name), S_IFLNK | 0x1FF /* 0777 */, null)
+        : base(fs, ProcDir.ChildKey(parent, name), S_IFLNK | ProcModes.AnyLink, null)
     {
         _target = target;
     }
@@ -266,4 +277,7 @@ internal sealed class AnonFileInode : Inode
     }
 
     public override long Open(Location location, int flags, out OpenFile? file) => _file.Reopen(flags, out file);
+
+    /// <summary>O_TRUNC through the link (a shell's "> /dev/stdout") leaves a host file the guest does not own alone.</summary>
+    public override long Truncate(long length) => 0;
 }

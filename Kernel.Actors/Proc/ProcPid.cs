@@ -3,18 +3,13 @@ using System.Text;
 using Kernel.Actors.Tasks;
 using Kernel.Actors.Vfs;
 using Kernel.Syscalls.Abi;
+using static Kernel.Actors.Proc.ProcModes;
 
 namespace Kernel.Actors.Proc;
 
 /// <summary>/proc/[pid] and /proc/[pid]/task/[tid]: one directory per process (and per thread) of the sandbox.</summary>
 internal static class ProcPid
 {
-    private const uint Dir = 0x16D;        // 0555
-    private const uint OwnerDir = 0x140;   // 0500
-    private const uint ReadOnly = 0x124;   // 0444
-    private const uint OwnerRead = 0x100;  // 0400
-    private const uint ReadWrite = 0x1A4;  // 0644
-    private const uint AnyLink = 0x1FF;    // 0777
     private const int TaskCommLength = 16;
 
     private static readonly string[] TaskEntries =
@@ -99,6 +94,7 @@ internal static class ProcPid
     /// <summary>A path as a link names it: a file whose last name was removed shows " (deleted)", as Linux's d_path.</summary>
     internal static string Describe(Location loc)
     {
+        if (loc.Mount.Fs is AnonFs) return loc.Name; // an O_PATH open of a pipe's link: "pipe:[N]", not a path
         var path = loc.GuestPath;
         if (!loc.IsDirectory && loc.Inode.Stat(out var st) >= 0 && st.Nlink == 0) path += " (deleted)";
         return path;

@@ -3,15 +3,13 @@ using System.Text;
 using Kernel.Actors.Tasks;
 using Kernel.Syscalls.Handlers;
 using Kernel.Syscalls.Abi;
+using static Kernel.Actors.Proc.ProcModes;
 
 namespace Kernel.Actors.Proc;
 
 /// <summary>The top of /proc: the process directories, self and thread-self, and the sandbox-wide files.</summary>
 internal static class ProcRoot
 {
-    private const uint Dir = 0x16D;      // 0555
-    private const uint ReadOnly = 0x124; // 0444
-    private const uint ReadWrite = 0x1A4; // 0644
 
     private static readonly string[] Fixed =
         ["cpuinfo", "filesystems", "loadavg", "meminfo", "mounts", "self", "stat", "swaps", "sys", "thread-self", "uptime", "version"];

@@ -1,6 +1,5 @@
 using Kernel.Actors.Vfs;
 using Kernel.Syscalls.Abi;
-using static Kernel.Syscalls.Abi.OpenFlags;
 
 namespace Kernel.Actors.Proc;
 
@@ -71,13 +70,8 @@ public sealed class ProcSeqFile : OpenFile
     {
         lock (_lock)
         {
-            long target = whence switch
-            {
-                SEEK_SET => offset,
-                SEEK_CUR => _pos + offset,
-                _ => -1,
-            };
-            if (target < 0) return -(long)Errno.EINVAL;
+            long target = SeekSetOrCurrent(_pos, offset, whence);
+            if (target < 0) return target;
             if (target == 0 && CanRead) _data = _generate();
             _pos = target;
             return target;

@@ -80,6 +80,18 @@ public abstract class OpenFile : Kernel.Syscalls.IFastFile
     /// <summary>The last descriptor referring to this description was closed.</summary>
     public virtual void Release() { }
 
+    /// <summary>lseek for files that know only SEEK_SET and SEEK_CUR (directories, /proc files); the new offset or -EINVAL.</summary>
+    protected static long SeekSetOrCurrent(long current, long offset, int whence)
+    {
+        long target = whence switch
+        {
+            SEEK_SET => offset,
+            SEEK_CUR => current + offset,
+            _ => -1,
+        };
+        return target < 0 ? -(long)Errno.EINVAL : target;
+    }
+
     /// <summary>Shared lseek arithmetic for files with a size; returns the new offset or -errno.</summary>
     protected static long ComputeSeek(long current, long size, long offset, int whence)
     {
@@ -143,13 +155,8 @@ public sealed class DirectoryFile : OpenFile
     {
         lock (_lock)
         {
-            long target = whence switch
-            {
-                SEEK_SET => offset,
-                SEEK_CUR => _pos + offset,
-                _ => -1,
-            };
-            if (target < 0) return -(long)Errno.EINVAL;
+            long target = SeekSetOrCurrent(_pos, offset, whence);
+            if (target < 0) return target;
             _pos = target;
             if (target == 0) _snapshot = null;
             return target;

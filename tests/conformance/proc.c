@@ -3,7 +3,7 @@
  * task directories, and the errors /proc gives. Under qemu-aarch64 most of these are the host's files for
  * the qemu process (maps, stat, cmdline, auxv and exe are qemu's emulation), so only their shape and their
  * relations to what the program itself knows (getpid, getrlimit, fstat...) are printed. */
-#include "conformance.h"
+#include "procfs.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -18,47 +18,6 @@
 #include <unistd.h>
 
 extern char **environ;
-static char buf[1 << 17];
-
-/* Reads a whole file into buf (NUL-terminated); the length, or -1. */
-static long slurp(const char *path)
-{
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	long n = 0, r;
-	while (n < (long)sizeof buf - 1 && (r = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
-		n += r;
-	close(fd);
-	buf[n] = 0;
-	return n;
-}
-
-/* The text after "label" at the start of a line of buf, up to the end of the line (static copy), or NULL. */
-static const char *line_value(const char *label)
-{
-	static char value[4096];
-	size_t len = strlen(label);
-	for (const char *p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-		if (strncmp(p, label, len) == 0) {
-			const char *end = strchrnul(p + len, '\n');
-			snprintf(value, sizeof value, "%.*s", (int)(end - p - len), p + len);
-			return value;
-		}
-	}
-	return NULL;
-}
-
-static int link_is(const char *path, const char *want)
-{
-	char target[4096];
-	ssize_t n = readlink(path, target, sizeof target - 1);
-	if (n < 0)
-		return 0;
-	target[n] = 0;
-	return strcmp(target, want) == 0;
-}
-
 static int link_ends_with(const char *path, const char *suffix)
 {
 	char target[4096];

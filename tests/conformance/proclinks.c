@@ -1,7 +1,7 @@
 /* The magic links of /proc (/proc/self/cwd, root, exe, fd/N): following one jumps to the file itself, not
  * to its path, so it reaches deleted files, unnamed O_TMPFILE files and pipes, and ".." walks from the place
  * it leads to. Attempts to climb out of the root through them stay at the root. */
-#include "conformance.h"
+#include "procfs.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -16,26 +16,10 @@ static int same_file(const char *a, const char *b)
 	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
 }
 
-static int link_is(const char *p, const char *want)
-{
-	char target[512];
-	ssize_t n = readlink(p, target, sizeof target - 1);
-	if (n < 0)
-		return 0;
-	target[n] = 0;
-	return strcmp(target, want) == 0;
-}
-
-/* The contents of a file (static copy), or "" when it cannot be read. */
+/* The contents of a file, or "" when it cannot be read. */
 static const char *contents(const char *p)
 {
-	static char data[8192];
-	int fd = open(p, O_RDONLY);
-	long n = fd < 0 ? 0 : read(fd, data, sizeof data - 1);
-	if (fd >= 0)
-		close(fd);
-	data[n > 0 ? n : 0] = 0;
-	return data;
+	return slurp(p) < 0 ? "" : buf;
 }
 
 static void root_and_cwd(void)

@@ -1,7 +1,7 @@
 /* The system-wide files of /proc: meminfo, cpuinfo, stat, uptime, loadavg, filesystems, version and
  * /proc/sys. Their values are the machine's (under qemu-aarch64, the host's), so the program prints their
  * shape and their relations to what other calls report (sysinfo, uname, clock_gettime, sysconf). */
-#include "conformance.h"
+#include "procfs.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -11,35 +11,6 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
-
-static char buf[1 << 16];
-
-static long slurp(const char *path)
-{
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	long n = 0, r;
-	while (n < (long)sizeof buf - 1 && (r = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
-		n += r;
-	close(fd);
-	buf[n] = 0;
-	return n;
-}
-
-static const char *line_value(const char *label)
-{
-	static char value[4096];
-	size_t len = strlen(label);
-	for (const char *p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-		if (strncmp(p, label, len) == 0) {
-			const char *end = strchrnul(p + len, '\n');
-			snprintf(value, sizeof value, "%.*s", (int)(end - p - len), p + len);
-			return value;
-		}
-	}
-	return NULL;
-}
 
 /* The first line of a file, without its newline (static copy). */
 static const char *first_line(const char *path)

@@ -67,6 +67,16 @@ public sealed partial class EndToEndTests
     }
 
     [Fact]
+    public void Shell_writes_to_dev_stdout_and_dev_stderr()
+    {
+        // /dev/stdout is a link to /proc/self/fd/1: the shell's open follows it to the file of fd 1 and reopens it.
+        var r = RunInRootfs("/bin/busybox", "sh", "-c", "echo out > /dev/stdout; echo err > /dev/stderr; read x < /dev/stdin; echo \"[$x]\"");
+        AssertExit(0, r);
+        Assert.Equal("out\n[]\n", r.Stdout);
+        Assert.Equal("err\n", r.Stderr);
+    }
+
+    [Fact]
     public void Cpuinfo_features_are_the_hwcap_the_loader_reports()
     {
         var r = RunInRootfs("/usr/bin/python3", "-c",
