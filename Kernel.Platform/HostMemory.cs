@@ -43,22 +43,56 @@ public sealed unsafe partial class HostMemory : IDisposable
     /// <summary>How many bytes of [guest, guest+length) are resident in host memory (mincore), for RSS figures.</summary>
     public ulong ResidentBytes(ulong guest, ulong length)
     {
-        const int Page = 4096;
-        var b = Base;
-        if (b == 0 || length == 0 || guest + length > Size) return 0;
         ulong resident = 0;
-        var vector = new byte[Math.Min((length + Page - 1) / Page, 1 << 16)];
-        for (ulong at = guest & ~(ulong)(Page - 1), end = guest + length; at < end;)
+        if (Base != 0 && guest + length <= Size) ForEachResidentRun(guest, length, (_, bytes) => resident += bytes);
+        return resident;
+    }
+
+    /// <summary>
+    /// Copies the pages of [guest, guest+length) that the source has touched (resident on the host) into this
+    /// range at the same guest address: a fork copies what the parent uses, not the whole reservation.
+    /// </summary>
+    public void CopyResidentFrom(HostMemory source, ulong guest, ulong length) =>
+        source.ForEachResidentRun(guest, length, (from, bytes) =>
+            Buffer.MemoryCopy((void*)(source.Base + (nint)from), (void*)(Base + (nint)from), bytes, bytes));
+
+    /// <summary>
+    /// Calls <paramref name="run"/> with each run of resident pages in [guest, guest+length) (clipped to the range).
+    /// A chunk mincore cannot inspect (it should not happen for our own reservation) counts as resident as a whole.
+    /// </summary>
+    private void ForEachResidentRun(ulong guest, ulong length, Action<ulong, ulong> run)
+    {
+        const ulong page = 4096;
+        const ulong chunk = 1UL << 30; // mincore's vector for 1 GiB is 256 KiB
+        var b = Base;
+        var vector = new byte[(int)(Math.Min(length, chunk) / page) + 1];
+        for (ulong done = 0; done < length; done += chunk)
         {
-            var pages = (int)Math.Min((ulong)vector.Length, (end - at + Page - 1) / Page);
+            var n = Math.Min(chunk, length - done);
+            var start = guest + done;
             fixed (byte* v = vector)
             {
-                if (mincore(b + (nint)at, (nuint)pages * Page, v) != 0) return resident;
+                if (mincore(b + (nint)start, (nuint)n, v) != 0)
+                {
+                    run(start, n);
+                    continue;
+                }
             }
-            for (var i = 0; i < pages; i++) resident += (ulong)(vector[i] & 1) * Page;
-            at += (ulong)pages * Page;
+            var pages = (int)((n + page - 1) / page);
+            for (var i = 0; i < pages;)
+            {
+                if ((vector[i] & 1) == 0)
+                {
+                    i++;
+                    continue;
+                }
+                var end = i;
+                while (end < pages && (vector[end] & 1) != 0) end++;
+                var from = start + (ulong)i * page;
+                run(from, Math.Min((ulong)(end - i) * page, guest + length - from));
+                i = end;
+            }
         }
-        return resident;
     }
 
     public void Dispose()

@@ -137,8 +137,8 @@ internal static class ProcPidFiles
         Line(string.Create(Inv, $"Pid:\t{thread?.Tid ?? p.Pid}"));
         Line(string.Create(Inv, $"PPid:\t{p.Ppid}"));
         Line("TracerPid:\t0");
-        Line(string.Create(Inv, $"Uid:\t{c.Uid}\t{c.Euid}\t{c.Euid}\t{c.Euid}"));
-        Line(string.Create(Inv, $"Gid:\t{c.Gid}\t{c.Egid}\t{c.Egid}\t{c.Egid}"));
+        Line(string.Create(Inv, $"Uid:\t{c.Uid}\t{c.Euid}\t{c.Suid}\t{c.Fsuid}"));
+        Line(string.Create(Inv, $"Gid:\t{c.Gid}\t{c.Egid}\t{c.Sgid}\t{c.Fsgid}"));
         Line(string.Create(Inv, $"FDSize:\t{FdSize(p.Files)}"));
         Line($"Groups:\t{string.Join(' ', c.Groups.Select(g => g.ToString(Inv)))} ");
         Line(string.Create(Inv, $"NStgid:\t{p.Pid}"));
@@ -168,7 +168,7 @@ internal static class ProcPidFiles
             Line("THP_enabled:\t1");
         }
         var (ignored, caught) = SignalSets(p);
-        var caps = c.IsRoot ? FullCapabilities : 0;
+        var caps = c.Euid == 0 ? FullCapabilities : 0;
         Line(string.Create(Inv, $"Threads:\t{p.Threads.Count}"));
         var sigLimit = p.GetLimit(RlimitSigPending).Cur;
         Line(string.Create(Inv, $"SigQ:\t0/{sigLimit}"));

@@ -74,14 +74,16 @@ public sealed class Procfs : Filesystem
 
     /// <summary>
     /// Whether <paramref name="caller"/> may look at <paramref name="target"/>'s links and private files, as Linux's
-    /// ptrace_may_access in read mode: root, or a caller whose ids are all the target's.
+    /// ptrace_may_access(PTRACE_MODE_READ_FSCREDS): effective root (CAP_SYS_PTRACE), or a caller whose filesystem ids
+    /// are the target's real, effective and saved ids.
     /// </summary>
     internal static bool MayAccess(Credentials? caller, KernelProcess target)
     {
         if (caller is null) return false;
-        if (caller.IsRoot) return true;
+        if (caller.Euid == 0) return true;
         var t = target.Creds;
-        return caller.Euid == t.Uid && caller.Euid == t.Euid && caller.Egid == t.Gid && caller.Egid == t.Egid;
+        return caller.Fsuid == t.Uid && caller.Fsuid == t.Euid && caller.Fsuid == t.Suid
+            && caller.Fsgid == t.Gid && caller.Fsgid == t.Egid && caller.Fsgid == t.Sgid;
     }
 
     /// <summary>The credentials of the task being served (readlink has no FsContext of its own).</summary>

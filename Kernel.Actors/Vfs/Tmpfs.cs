@@ -191,7 +191,7 @@ public sealed class TmpDirectory : TmpInode
 
     public override long CreateFile(string name, uint mode, Credentials creds, out Inode? child)
     {
-        var f = new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Euid, NewGid(creds));
+        var f = new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Fsuid, NewGid(creds));
         child = f;
         return Add(name, f);
     }
@@ -200,21 +200,21 @@ public sealed class TmpDirectory : TmpInode
     {
         uint perm = mode & 0xFFF /* 07777 */;
         if ((Mode & S_ISGID) != 0) perm |= S_ISGID; // setgid directories propagate
-        long r = Add(name, new TmpDirectory(TmpFs, TmpFs.NextIno(), perm, creds.Euid, NewGid(creds), this, name));
+        long r = Add(name, new TmpDirectory(TmpFs, TmpFs.NextIno(), perm, creds.Fsuid, NewGid(creds), this, name));
         if (r == 0) Nlink++;
         return r;
     }
 
     public override long CreateSymlink(string name, string target, Credentials creds) =>
-        Add(name, new TmpSymlink(TmpFs, TmpFs.NextIno(), target, creds.Euid, NewGid(creds)));
+        Add(name, new TmpSymlink(TmpFs, TmpFs.NextIno(), target, creds.Fsuid, NewGid(creds)));
 
     public override long CreateNode(string name, uint mode, ulong rdev, Credentials creds)
     {
         uint type = mode & S_IFMT;
         TmpInode node = type switch
         {
-            S_IFREG or 0 => new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Euid, NewGid(creds)),
-            S_IFIFO => new TmpFifo(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Euid, NewGid(creds)),
+            S_IFREG or 0 => new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Fsuid, NewGid(creds)),
+            S_IFIFO => new TmpFifo(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Fsuid, NewGid(creds)),
             _ => null!,
         };
         if (node is null) return -(long)Errno.EPERM;
@@ -263,12 +263,12 @@ public sealed class TmpDirectory : TmpInode
 
     public override long CreateUnnamedFile(uint mode, Credentials creds, out Inode? file)
     {
-        var f = new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Euid, NewGid(creds)) { Nlink = 0, Linkable = true };
+        var f = new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Fsuid, NewGid(creds)) { Nlink = 0, Linkable = true };
         file = f;
         return 0;
     }
 
-    private uint NewGid(Credentials creds) => (Mode & S_ISGID) != 0 ? Gid : creds.Egid;
+    private uint NewGid(Credentials creds) => (Mode & S_ISGID) != 0 ? Gid : creds.Fsgid;
 }
 
 public sealed class TmpSymlink : TmpInode
