@@ -17,6 +17,41 @@ public sealed partial class EndToEndTests
     }
 
     [Fact]
+    public void Busybox_ps_and_proc_show_a_shells_children()
+    {
+        var r = RunInRootfs("/bin/busybox", "sh", "-c",
+            "/bin/busybox sleep 2 & /bin/busybox ps -o pid,ppid,comm,args; readlink /proc/$!/exe; tr '\\0' ' ' < /proc/$!/cmdline; echo; " +
+            "ls /proc/$!/task");
+        AssertExit(0, r);
+        var lines = r.Stdout.Split('\n');
+        Assert.Matches(@"^\s*1\s+0\s+busybox\s+/bin/busybox sh -c", lines[1]);
+        Assert.Matches(@"^\s*2\s+1\s+busybox\s+/bin/busybox sleep 2$", lines[2]);
+        Assert.Matches(@"^\s*3\s+1\s+busybox\s+/bin/busybox ps -o pid,ppid,comm,args$", lines[3]);
+        Assert.Equal(["/usr/bin/busybox", "/bin/busybox sleep 2 ", "2"], lines[4..7]);
+    }
+
+    [Fact]
+    public void Python_threads_are_listed_in_task_and_see_their_thread_self()
+    {
+        var r = RunInRootfs("/usr/bin/python3", "-c", """
+            import threading, os
+            ev, out = threading.Event(), []
+            def f():
+                out.append((threading.get_native_id(), os.readlink('/proc/thread-self'), open('/proc/thread-self/status').read().split('\n')[5]))
+                ev.wait()
+            t = threading.Thread(target=f)
+            t.start()
+            while not out: pass
+            print(sorted(os.listdir('/proc/self/task')), out[0])
+            print([l for l in open('/proc/self/status') if l.startswith('Threads')])
+            ev.set()
+            t.join()
+            """);
+        AssertExit(0, r);
+        Assert.Equal("['1', '2'] (2, '1/task/2', 'Pid:\\t2')\n['Threads:\\t2\\n']\n", r.Stdout);
+    }
+
+    [Fact]
     public void Coreutils_cat_prints_its_maps_in_linux_layout()
     {
         var r = RunInRootfs("/bin/cat", "/proc/self/maps");
