@@ -71,6 +71,7 @@ public sealed class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
         mm.MapFixed(address, length, prot, type != MapPrivate, name);
         if (file is not null)
         {
+            if (file.Stat(out var st) >= 0) mm.Label(address, address + length, name, (ulong)r.Offset, st.Dev, st.Ino);
             // A private copy of the file's pages; bytes past the end of the file stay zero.
             var done = 0L;
             while ((ulong)done < length)

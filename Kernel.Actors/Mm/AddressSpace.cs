@@ -182,6 +182,10 @@ public sealed class AddressSpace : IGuestMemory, IDisposable
         if ((prot & Prot.Exec) != 0) Cpu.InvalidateCode(address, length);
     }
 
+    /// <summary>Names what is mapped in [start, end) as <paramref name="name"/> (a file at <paramref name="offset"/> when <paramref name="ino"/> is set), for /proc/[pid]/maps.</summary>
+    public void Label(ulong start, ulong end, string name, ulong offset = 0, ulong dev = 0, ulong ino = 0) =>
+        Rewrite(start, end, v => v with { Name = name, Offset = ino == 0 ? 0 : offset + (v.Start - start), Dev = dev, Ino = ino });
+
     public void Unmap(ulong address, ulong length)
     {
         RemoveRange(address, length);
@@ -210,9 +214,9 @@ public sealed class AddressSpace : IGuestMemory, IDisposable
                 list.Add(v);
                 continue;
             }
-            if (v.Start < start) list.Add(v with { End = start });
-            if (inside(v with { Start = Math.Max(v.Start, start), End = Math.Min(v.End, end) }) is { } kept) list.Add(kept);
-            if (v.End > end) list.Add(v with { Start = end });
+            if (v.Start < start) list.Add(v.Slice(v.Start, start));
+            if (inside(v.Slice(Math.Max(v.Start, start), Math.Min(v.End, end))) is { } kept) list.Add(kept);
+            if (v.End > end) list.Add(v.Slice(end, v.End));
         }
         _vmas = list.ToArray();
     }

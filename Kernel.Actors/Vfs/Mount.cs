@@ -3,6 +3,8 @@ namespace Kernel.Actors.Vfs;
 /// <summary>A filesystem attached at a name in a directory of a parent mount (the top mount has no parent).</summary>
 public sealed class Mount
 {
+    private static int _nextId;
+
     internal Mount(VirtualFileSystem vfs, Filesystem fs, bool readOnly, Location? mountpointDir, string name)
     {
         Vfs = vfs;
@@ -10,7 +12,11 @@ public sealed class Mount
         ReadOnly = readOnly || fs.ReadOnly;
         MountpointDir = mountpointDir;
         Name = name;
+        Id = Interlocked.Increment(ref _nextId);
     }
+
+    /// <summary>The mount ID of /proc/[pid]/mountinfo and fdinfo's mnt_id.</summary>
+    public int Id { get; }
 
     public VirtualFileSystem Vfs { get; }
     public Filesystem Fs { get; }

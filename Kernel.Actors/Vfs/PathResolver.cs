@@ -81,6 +81,7 @@ public sealed class PathResolver
     {
         target = link;
         if (++links > MaxLinks) return -(long)Errno.ELOOP;
+        if (link.Inode is IMagicLink magic) return magic.Jump(ctx, out target);
         long r = link.Inode.ReadLink(out var text);
         if (r < 0) return r;
         if (text.Length == 0) return -(long)Errno.ENOENT;

@@ -72,6 +72,9 @@ public sealed class VirtualFileSystem : IDisposable
         return 0;
     }
 
+    /// <summary>Every mount, the top one first, in the order they were made (/proc/[pid]/mountinfo).</summary>
+    public IEnumerable<Mount> Mounts => _mounts.Values.Prepend(RootMount);
+
     internal Mount? MountAt(Location dir, string name) => _mounts.GetValueOrDefault((dir.Mount, dir.Inode, name));
 
     internal IEnumerable<Mount> MountsOn(Location dir)
@@ -130,6 +133,11 @@ public sealed class VirtualFileSystem : IDisposable
             if (loc.Inode.IsSymlink)
             {
                 if ((flags & O_NOFOLLOW) != 0) return -(long)Errno.ELOOP;
+                if (loc.Inode is IMagicLink)
+                {
+                    r = Resolver.FollowLink(ctx, parent, loc, ref links, out loc);
+                    return r < 0 ? r : OpenLocation(ctx, loc, flags, false, out file);
+                }
                 // A dangling symlink is created through, as Linux does without O_EXCL.
                 if (++links > PathResolver.MaxLinks) return -(long)Errno.ELOOP;
                 r = loc.Inode.ReadLink(out var target);
