@@ -60,8 +60,10 @@ public sealed class Sandbox : IAsyncDisposable
     public static long Create(SandboxOptions options, ILogger log, Config config, out Sandbox? sandbox)
     {
         sandbox = null;
-        var e = VirtualFileSystem.Create(options.RootFs, options.Mounts, out var vfs);
+        var e = VirtualFileSystem.Create(options.RootFs, options.Mounts, out var vfs,
+            options.RootFsWritable ? RootFsMode.Writable : RootFsMode.Overlay);
         if (e < 0) return e;
+        vfs!.FilesystemTypes.MemoryBytes = options.MemoryBytes;
         sandbox = new Sandbox(options, log, vfs!, config);
         return 0;
     }

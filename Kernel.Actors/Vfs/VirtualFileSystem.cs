@@ -9,31 +9,34 @@ namespace Kernel.Actors.Vfs;
 /// Called from one thread at a time (the VFS actor); every fallible method returns a value >= 0 or a negative errno.
 /// A null <c>dirAt</c> means the task's current directory (AT_FDCWD).
 /// </summary>
-public sealed class VirtualFileSystem : IDisposable
+public sealed partial class VirtualFileSystem : IDisposable
 {
-    private readonly Dictionary<(Mount, Inode, string), Mount> _mounts = new();
     private readonly List<Filesystem> _owned = new();
 
     private VirtualFileSystem(Filesystem rootFs)
     {
         Resolver = new PathResolver(this);
-        RootMount = new Mount(this, rootFs, rootFs.ReadOnly, null, "");
+        Namespace = new MountNamespace(new Mount(this, rootFs, rootFs.Root, MountFlags.RelAtime, null, "", RootSource(rootFs)));
         _owned.Add(rootFs);
     }
 
-    public Mount RootMount { get; }
+    /// <summary>The mount table (one mount namespace per sandbox for now).</summary>
+    public MountNamespace Namespace { get; }
+    public Mount RootMount => Namespace.Root;
     public PathResolver Resolver { get; }
     /// <summary>Serves opens of /dev/tty; null (or a null result) gives ENXIO: no controlling terminal.</summary>
     public Func<OpenFile?>? ControllingTerminal { get; set; }
 
     /// <summary>
-    /// A file tree whose "/" is the host directory <paramref name="hostRoot"/> (read only), with tmpfs at /tmp and /dev/shm,
-    /// devfs at /dev, and each bind's host directory mounted read only at its guest path.
+    /// A file tree whose "/" is the host directory <paramref name="hostRoot"/> (by default under an in-memory overlay that
+    /// takes every change; see <see cref="RootFsMode"/>), with tmpfs at /tmp and /dev/shm, devfs at /dev, and each
+    /// bind's host directory mounted read only at its guest path.
     /// </summary>
-    public static long Create(string hostRoot, IReadOnlyList<(string HostDir, string GuestPath)> readOnlyBinds, out VirtualFileSystem? vfs)
+    public static long Create(string hostRoot, IReadOnlyList<(string HostDir, string GuestPath)> readOnlyBinds, out VirtualFileSystem? vfs,
+        RootFsMode mode = RootFsMode.Overlay)
     {
         vfs = null;
-        long r = HostFilesystem.Open(hostRoot, out var rootFs);
+        long r = OpenRootFs(hostRoot, mode, out var rootFs);
         if (r < 0) return r;
         var v = new VirtualFileSystem(rootFs!);
         v.AddMount("/tmp", new Tmpfs("tmpfs", 0x3FF /* 01777 */), false);
@@ -65,18 +68,15 @@ public sealed class VirtualFileSystem : IDisposable
         r = Resolver.Step(ctx, parent, last, false, ref links, out var existing);
         if (r == 0 && !existing.IsDirectory) return -(long)Errno.ENOTDIR;
         if (r < 0 && r != -(long)Errno.ENOENT) return r;
-        _mounts[(parent.Mount, parent.Inode, last)] = new Mount(this, fs, readOnly, parent, last);
+        var flags = MountFlags.RelAtime | (readOnly ? MountFlags.ReadOnly : MountFlags.None);
+        Namespace.Attach(new Mount(this, fs, fs.Root, flags, parent, last, fs is HostFilesystem h ? h.HostDirectory : fs.Type), parent, last);
         _owned.Add(fs);
         return 0;
     }
 
-    internal Mount? MountAt(Location dir, string name) => _mounts.GetValueOrDefault((dir.Mount, dir.Inode, name));
+    internal Mount? MountAt(Location dir, string name) => Namespace.MountAt(dir, name);
 
-    internal IEnumerable<Mount> MountsOn(Location dir)
-    {
-        foreach (var ((m, i, _), mount) in _mounts)
-            if (ReferenceEquals(m, dir.Mount) && ReferenceEquals(i, dir.Inode)) yield return mount;
-    }
+    internal IEnumerable<Mount> MountsOn(Location dir) => Namespace.MountsOn(dir);
 
     private bool IsMountPoint(Location parent, string name) => MountAt(parent, name) is not null;
 
@@ -129,6 +129,8 @@ public sealed class VirtualFileSystem : IDisposable
             {
                 if ((flags & O_NOFOLLOW) != 0) return -(long)Errno.ELOOP;
                 // A dangling symlink is created through, as Linux does without O_EXCL.
+                r = PathResolver.MayFollow(ctx, loc);
+                if (r < 0) return r;
                 if (++links > PathResolver.MaxLinks) return -(long)Errno.ELOOP;
                 r = loc.Inode.ReadLink(out var target);
                 if (r < 0) return r;
@@ -189,6 +191,7 @@ public sealed class VirtualFileSystem : IDisposable
         int acc = flags & O_ACCMODE;
         if (inode.IsDirectory && (acc != O_RDONLY || (flags & O_CREAT) != 0)) return -(long)Errno.EISDIR;
         if (inode.IsSymlink) return -(long)Errno.ELOOP;
+        if (inode.FileType is S_IFCHR or S_IFBLK && loc.Mount.NoDev) return -(long)Errno.EACCES;
         int mask = acc switch
         {
             O_RDONLY => Permission.MayRead,
@@ -253,7 +256,10 @@ public sealed class VirtualFileSystem : IDisposable
         long r = Resolve(actx, dirAt, path, flags & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH), out var loc);
         if (r < 0) return r;
         if ((mode & W_OK) != 0 && loc.Mount.ReadOnly && IsReadOnlyAffected(loc.Inode)) return -(long)Errno.EROFS;
-        return Permission.Check(loc.Inode, actx.Creds, mode);
+        r = Permission.Check(loc.Inode, actx.Creds, mode);
+        // A noexec mount refuses execution of its regular files (and so exec).
+        if (r == 0 && (mode & X_OK) != 0 && loc.Inode.IsRegular && loc.Mount.NoExec) return -(long)Errno.EACCES;
+        return r;
     }
 
     public long ChangeDir(FsContext ctx, Location? dirAt, string path)

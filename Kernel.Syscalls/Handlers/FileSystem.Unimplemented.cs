@@ -8,21 +8,11 @@ namespace Kernel.Syscalls.Handlers;
 public static partial class FileSystem
 {
     /// <summary>Calls not implemented yet (or absent from the Linux we model): ENOSYS, so callers take their fallback.</summary>
-    [Syscall(5, "setxattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(6, "lsetxattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(7, "fsetxattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(14, "removexattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(15, "lremovexattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(16, "fremovexattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(18, "lookup_dcookie", Support.Unimplemented, "Obsolete (only oprofile used it); returns ENOSYS.")]
     [Syscall(26, "inotify_init1", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(27, "inotify_add_watch", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(28, "inotify_rm_watch", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(33, "mknodat", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(39, "umount2", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(40, "mount", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(41, "pivot_root", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(51, "chroot", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(52, "fchmod", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(53, "fchmodat", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(54, "fchownat", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
