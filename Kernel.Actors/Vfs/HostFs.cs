@@ -95,6 +95,7 @@ public sealed class HostInode : Inode
     private bool _gone; // unlinked, or replaced by a rename: no path names it any more
     private uint _mode, _uid, _gid;
     private readonly Dictionary<string, HostInode> _children = new(StringComparer.Ordinal);
+    private Pipe? _pipe;
 
     internal HostInode(HostFilesystem fs, HostInode? parent, string? name, ulong ino, uint mode, uint uid, uint gid)
         : base(fs, ino)
@@ -236,6 +237,10 @@ public sealed class HostInode : Inode
                 return 0;
             case S_IFCHR or S_IFBLK:
                 return -(long)Errno.EACCES; // device nodes of a host tree are not served (as on a nodev mount)
+            case S_IFIFO:
+                // A named pipe of the host tree is a rendezvous between guest tasks only.
+                lock (_children) _pipe ??= new Pipe();
+                return _pipe.OpenEnd(location, flags, out file);
             default:
                 return -(long)Errno.ENXIO;
         }
