@@ -75,6 +75,8 @@ public sealed partial class VfsActor
                     ? WithOpenFile(r.Task, r.DirFd, loc => vfs.SetOwner(p.Fs, loc, r.Uid, r.Gid))
                     : WithDir(r.Task, r.DirFd, r.Path, at => vfs.Resolve(p.Fs, at, r.Path, r.Flags, out var loc) is var e && e < 0
                         ? e : vfs.SetOwner(p.Fs, loc, r.Uid, r.Gid));
+            case MakeNodeAt r:
+                return WithDir(r.Task, r.DirFd, r.Path, at => vfs.MakeNode(p.Fs, at, r.Path, r.Mode, r.Dev));
             case SetTimesAt r:
                 return r.Path is null
                     ? WithOpenFile(r.Task, r.DirFd, loc => SetTimes(p.Fs, loc, r.Times))

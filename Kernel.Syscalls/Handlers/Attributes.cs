@@ -4,7 +4,7 @@ using Kernel.Syscalls.Table;
 
 namespace Kernel.Syscalls.Handlers;
 
-/// <summary>chmod, chown and utimes by path or fd (on the overlay root they copy the file up first).</summary>
+/// <summary>chmod, chown and utimes by path or fd (on the overlay root they copy the file up first), and mknod.</summary>
 public static partial class Attributes
 {
     public const long UtimeNow = (1L << 30) - 1;
@@ -53,6 +53,21 @@ public static partial class Attributes
         }
         if ((flags & ~(AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH)) != 0) return Errno.EINVAL;
         return FileSystem.WithPath(c, 1, path => SyscallResult.Send(new SetTimesAt(c.Task, dirFd, path, times, flags)));
+    }
+
+    [Syscall(33, "mknodat", Support.Full, "Regular files, fifos, sockets and device nodes (root only; a device node opens with ENXIO, as one without a driver, and is never made in a host directory: EPERM).")]
+    public static SyscallResult MknodAt(ISyscallContext c)
+    {
+        int mode = c.Int(2);
+        // may_mknod, before the path is looked at.
+        switch ((uint)mode & OpenFlags.S_IFMT)
+        {
+            case 0 or OpenFlags.S_IFREG or OpenFlags.S_IFCHR or OpenFlags.S_IFBLK or OpenFlags.S_IFIFO or OpenFlags.S_IFSOCK: break;
+            case OpenFlags.S_IFDIR: return Errno.EPERM;
+            default: return Errno.EINVAL;
+        }
+        // The 32-bit dev_t argument has the same encoding as the low half of ours.
+        return FileSystem.WithPath(c, 1, path => SyscallResult.Send(new MakeNodeAt(c.Task, c.Int(0), path, mode, c.UInt(3))));
     }
 
     private static bool NsecValid(long nsec) => nsec is UtimeNow or UtimeOmit || (nsec >= 0 && nsec <= 999_999_999);

@@ -12,7 +12,6 @@ public static partial class FileSystem
     [Syscall(26, "inotify_init1", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(27, "inotify_add_watch", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(28, "inotify_rm_watch", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(33, "mknodat", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(60, "quotactl", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(262, "fanotify_init", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(263, "fanotify_mark", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]

@@ -6,8 +6,8 @@ namespace Kernel.Syscalls.Handlers;
 
 /// <summary>
 /// Extended attributes: user.* and trusted.* on tmpfs, the overlay root (copy-up on change) and writable host
-/// directories. Arguments are checked in Linux's order: the fd (EBADF), the name (ERANGE when empty or longer than
-/// 255 bytes), flags and size (EINVAL, E2BIG), then the path.
+/// directories. Arguments are checked in Linux's order: flags (EINVAL), the name (ERANGE when empty or longer than
+/// 255 bytes), the size (E2BIG) and value, then the fd (EBADF) or the path.
 /// </summary>
 public static partial class Xattrs
 {
@@ -23,7 +23,7 @@ public static partial class Xattrs
     public static SyscallResult LSetXattr(ISyscallContext c) => Set(c, follow: false);
 
     [Syscall(7, "fsetxattr", Support.Full, Note)]
-    public static SyscallResult FSetXattr(ISyscallContext c) => c.Task.File(c.Int(0)) is null ? Errno.EBADF : Set(c, follow: false, fd: true);
+    public static SyscallResult FSetXattr(ISyscallContext c) => Set(c, follow: false, fd: true);
 
     [Syscall(8, "getxattr", Support.Full, Note)]
     public static SyscallResult GetXattr(ISyscallContext c) => Get(c, follow: true);
@@ -32,7 +32,7 @@ public static partial class Xattrs
     public static SyscallResult LGetXattr(ISyscallContext c) => Get(c, follow: false);
 
     [Syscall(10, "fgetxattr", Support.Full, Note)]
-    public static SyscallResult FGetXattr(ISyscallContext c) => c.Task.File(c.Int(0)) is null ? Errno.EBADF : Get(c, follow: false, fd: true);
+    public static SyscallResult FGetXattr(ISyscallContext c) => Get(c, follow: false, fd: true);
 
     [Syscall(11, "listxattr", Support.Full, Note)]
     public static SyscallResult ListXattr(ISyscallContext c) => List(c, follow: true);
@@ -41,7 +41,7 @@ public static partial class Xattrs
     public static SyscallResult LListXattr(ISyscallContext c) => List(c, follow: false);
 
     [Syscall(13, "flistxattr", Support.Full, Note)]
-    public static SyscallResult FListXattr(ISyscallContext c) => c.Task.File(c.Int(0)) is null ? Errno.EBADF : List(c, follow: false, fd: true);
+    public static SyscallResult FListXattr(ISyscallContext c) => List(c, follow: false, fd: true);
 
     [Syscall(14, "removexattr", Support.Full, Note)]
     public static SyscallResult RemoveXattr(ISyscallContext c) => Remove(c, follow: true);
@@ -50,7 +50,7 @@ public static partial class Xattrs
     public static SyscallResult LRemoveXattr(ISyscallContext c) => Remove(c, follow: false);
 
     [Syscall(16, "fremovexattr", Support.Full, Note)]
-    public static SyscallResult FRemoveXattr(ISyscallContext c) => c.Task.File(c.Int(0)) is null ? Errno.EBADF : Remove(c, follow: false, fd: true);
+    public static SyscallResult FRemoveXattr(ISyscallContext c) => Remove(c, follow: false, fd: true);
 
     /// <summary>import_xattr_name: an empty name or one of 256 bytes or more is ERANGE.</summary>
     private static Errno Name(ISyscallContext c, int arg, out string name)
@@ -60,10 +60,10 @@ public static partial class Xattrs
         return e;
     }
 
-    /// <summary>The file named by argument 0: a path (copied in last, as Linux looks it up last) or an fd.</summary>
+    /// <summary>The file named by argument 0, a path or an fd, checked after the name and value as Linux does.</summary>
     private static SyscallResult WithTarget(ISyscallContext c, bool follow, bool fd, Func<XattrTarget, SyscallResult> next)
     {
-        if (fd) return next(new XattrTarget(c.Int(0), null, false));
+        if (fd) return c.Task.File(c.Int(0)) is null ? Errno.EBADF : next(new XattrTarget(c.Int(0), null, false));
         var e = c.Path(0, out var path);
         return e != Errno.None ? e : next(new XattrTarget(-1, path, follow));
     }

@@ -29,3 +29,5 @@ public sealed record ChownAt(IKernelTask Task, int DirFd, string? Path, uint Uid
 /// or UTIME_OMIT keeps its meaning; null sets both to now.
 /// </summary>
 public sealed record SetTimesAt(IKernelTask Task, int DirFd, string? Path, long[]? Times, int Flags) : RootFsRequest(Task);
+/// <summary>mknodat(2): regular files, fifos, sockets and (for root) device nodes.</summary>
+public sealed record MakeNodeAt(IKernelTask Task, int DirFd, string Path, int Mode, ulong Dev) : RootFsRequest(Task);
