@@ -53,7 +53,7 @@ public sealed class HostFilesystem : Filesystem, IDisposable
     public override StatFsInfo StatFs()
     {
         HostNative.FStatFs(_rootFd, out var st);
-        return st with { FsId = Dev, Flags = Writable ? st.Flags & ~StatFsInfo.ST_RDONLY : st.Flags | StatFsInfo.ST_RDONLY };
+        return st with { FsId = Dev, Flags = 0 }; // the mount supplies f_flags
     }
 
     internal long OpenNode(string rel, int hostFlags, out int fd) => HostNative.OpenBeneath(_rootFd, rel, hostFlags, out fd);

@@ -24,7 +24,7 @@ public sealed class Tmpfs : Filesystem
 
     // size= and nr_inodes= (0: unlimited); pages are counted as they are first written, nodes as they are created.
     private readonly object _spaceLock = new();
-    private long _maxPages, _maxInodes, _usedPages, _usedInodes;
+    private long _maxPages, _maxInodes, _usedPages, _usedInodes = 1; // the root directory counts, as on Linux
 
     public long MaxPages => _maxPages;
     public long MaxInodes => _maxInodes;
@@ -117,8 +117,7 @@ public sealed class Tmpfs : Filesystem
             ulong files = _maxInodes != 0 ? (ulong)_maxInodes : nominal;
             ulong freeBlocks = blocks - Math.Min(blocks, (ulong)_usedPages);
             ulong freeFiles = files - Math.Min(files, (ulong)_usedInodes);
-            return new StatFsInfo(StatFsInfo.TMPFS_MAGIC, blockSize, blocks, freeBlocks, freeBlocks, files, freeFiles, Dev, 255, blockSize,
-                StatFsInfo.ST_NOSUID | StatFsInfo.ST_NODEV);
+            return new StatFsInfo(StatFsInfo.TMPFS_MAGIC, blockSize, blocks, freeBlocks, freeBlocks, files, freeFiles, Dev, 255, blockSize, 0);
         }
     }
 

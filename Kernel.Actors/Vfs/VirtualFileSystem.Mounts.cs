@@ -100,6 +100,17 @@ public sealed partial class VirtualFileSystem
         return 0;
     }
 
+    /// <summary>statfs f_flags (ST_*) of a mount: its read-only state and its per-mount flags.</summary>
+    private static long StatFsFlags(Mount m)
+    {
+        const long stRelAtime = 4096, stNoSymFollow = 0x2000;
+        const MountFlags same = MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec | MountFlags.NoAtime | MountFlags.NoDirAtime;
+        long f = (long)(m.Flags & same) | (m.ReadOnly ? StatFsInfo.ST_RDONLY : 0);
+        if ((m.Flags & MountFlags.RelAtime) != 0) f |= stRelAtime;
+        if ((m.Flags & MountFlags.NoSymFollow) != 0) f |= stNoSymFollow;
+        return f;
+    }
+
     private static MountFlags MountFlagsOf(ulong flags)
     {
         var m = MountFlags.None;

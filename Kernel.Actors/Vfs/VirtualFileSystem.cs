@@ -39,9 +39,9 @@ public sealed partial class VirtualFileSystem : IDisposable
         long r = OpenRootFs(hostRoot, mode, out var rootFs);
         if (r < 0) return r;
         var v = new VirtualFileSystem(rootFs!);
-        v.AddMount("/tmp", new Tmpfs("tmpfs", 0x3FF /* 01777 */), false);
-        v.AddMount("/dev", Devfs.Create(() => v.ControllingTerminal?.Invoke()), false);
-        v.AddMount("/dev/shm", new Tmpfs("tmpfs", 0x3FF /* 01777 */), false);
+        v.AddMount("/tmp", new Tmpfs("tmpfs", 0x3FF /* 01777 */), false, MountFlags.NoSuid | MountFlags.NoDev);
+        v.AddMount("/dev", Devfs.Create(() => v.ControllingTerminal?.Invoke()), false, MountFlags.NoSuid);
+        v.AddMount("/dev/shm", new Tmpfs("tmpfs", 0x3FF /* 01777 */), false, MountFlags.NoSuid | MountFlags.NoDev);
         foreach (var (hostDir, guestPath) in readOnlyBinds)
         {
             r = HostFilesystem.Open(hostDir, out var bindFs);
@@ -57,7 +57,7 @@ public sealed partial class VirtualFileSystem : IDisposable
     }
 
     /// <summary>Mounts <paramref name="fs"/> at the absolute guest path (its parent must exist; the name itself need not).</summary>
-    public long AddMount(string guestPath, Filesystem fs, bool readOnly)
+    public long AddMount(string guestPath, Filesystem fs, bool readOnly, MountFlags flags = MountFlags.None)
     {
         var ctx = NewContext(Credentials.Root);
         int links = 0;
@@ -68,7 +68,7 @@ public sealed partial class VirtualFileSystem : IDisposable
         r = Resolver.Step(ctx, parent, last, false, ref links, out var existing);
         if (r == 0 && !existing.IsDirectory) return -(long)Errno.ENOTDIR;
         if (r < 0 && r != -(long)Errno.ENOENT) return r;
-        var flags = MountFlags.RelAtime | (readOnly ? MountFlags.ReadOnly : MountFlags.None);
+        flags |= MountFlags.RelAtime | (readOnly ? MountFlags.ReadOnly : MountFlags.None);
         Namespace.Attach(new Mount(this, fs, fs.Root, flags, parent, last, fs is HostFilesystem h ? h.HostDirectory : fs.Type), parent, last);
         _owned.Add(fs);
         return 0;
@@ -300,11 +300,8 @@ public sealed partial class VirtualFileSystem : IDisposable
         return 0;
     }
 
-    public static StatFsInfo StatFsOf(Location loc)
-    {
-        var st = loc.Mount.Fs.StatFs();
-        return loc.Mount.ReadOnly ? st with { Flags = st.Flags | StatFsInfo.ST_RDONLY } : st;
-    }
+    /// <summary>statfs: the filesystem's figures with the mount's flags (f_flags shows ro, nosuid, nodev, noexec... of the mount).</summary>
+    public static StatFsInfo StatFsOf(Location loc) => loc.Mount.Fs.StatFs() with { Flags = StatFsFlags(loc.Mount) };
 
     // ---- namespace changes ----
 
