@@ -63,24 +63,24 @@ public static partial class FileSystem
     [Syscall(50, "fchdir", Support.Full, "Fully supported.")]
     public static SyscallResult Fchdir(ISyscallContext c) => SyscallResult.Send(new ChangeDirectory(c.Task, c.Int(0), null));
 
-    [Syscall(34, "mkdirat", Support.Full, "Writable filesystems only (tmpfs); the host root is read-only (EROFS).")]
+    [Syscall(34, "mkdirat", Support.Full, "Fully supported (on the overlay root, changes go to its in-memory upper layer).")]
     public static SyscallResult MkdirAt(ISyscallContext c) =>
         WithPath(c, 1, path => SyscallResult.Send(new MakeDirectoryAt(c.Task, c.Int(0), path, c.Int(2))));
 
-    [Syscall(35, "unlinkat", Support.Full, "Writable filesystems only (tmpfs); the host root is read-only (EROFS).")]
+    [Syscall(35, "unlinkat", Support.Full, "Fully supported (on the overlay root, changes go to its in-memory upper layer).")]
     public static SyscallResult UnlinkAt(ISyscallContext c) =>
         WithPath(c, 1, path => SyscallResult.Send(new UnlinkAt(c.Task, c.Int(0), path, c.Int(2))));
 
-    [Syscall(36, "symlinkat", Support.Full, "Writable filesystems only (tmpfs).")]
+    [Syscall(36, "symlinkat", Support.Full, "Fully supported.")]
     public static SyscallResult SymlinkAt(ISyscallContext c) =>
         WithPath(c, 0, target => WithPath(c, 2, path => SyscallResult.Send(new SymlinkAt(c.Task, target, c.Int(1), path))));
 
-    [Syscall(37, "linkat", Support.Full, "Writable filesystems only (tmpfs).")]
+    [Syscall(37, "linkat", Support.Full, "Fully supported (a lower-layer file of the overlay root is copied up first).")]
     public static SyscallResult LinkAt(ISyscallContext c) =>
         WithPath(c, 1, oldPath => WithPath(c, 3, newPath =>
             SyscallResult.Send(new LinkAt(c.Task, c.Int(0), oldPath, c.Int(2), newPath, c.Int(4)))));
 
-    [Syscall(38, "renameat", Support.Full, "Writable filesystems only (tmpfs).")]
+    [Syscall(38, "renameat", Support.Full, "Fully supported; on the overlay root a directory with lower-layer contents gives EXDEV, as Linux overlayfs without redirect_dir.")]
     public static SyscallResult RenameAt(ISyscallContext c) =>
         WithPath(c, 1, oldPath => WithPath(c, 3, newPath =>
             SyscallResult.Send(new RenameAt(c.Task, c.Int(0), oldPath, c.Int(2), newPath, 0))));
