@@ -40,6 +40,46 @@ public sealed unsafe partial class HostMemory : IDisposable
         }
     }
 
+    /// <summary>
+    /// Copies the pages of [guest, guest+length) that the source has touched (resident on the host) into this
+    /// range at the same guest address: a fork copies what the parent uses, not the whole reservation.
+    /// </summary>
+    public void CopyResidentFrom(HostMemory source, ulong guest, ulong length)
+    {
+        const ulong page = 4096;
+        const ulong chunk = 1UL << 30; // mincore's vector for 1 GiB is 256 KiB
+        var vector = new byte[(int)(Math.Min(length, chunk) / page) + 1];
+        for (ulong done = 0; done < length; done += chunk)
+        {
+            var n = Math.Min(chunk, length - done);
+            var start = guest + done;
+            fixed (byte* v = vector)
+            {
+                if (mincore(source.Base + (nint)start, (nuint)n, v) != 0)
+                {
+                    // Should not happen for our own reservation; copying everything is still correct.
+                    Buffer.MemoryCopy((void*)(source.Base + (nint)start), (void*)(Base + (nint)start), n, n);
+                    continue;
+                }
+            }
+            var pages = (int)((n + page - 1) / page);
+            for (var i = 0; i < pages;)
+            {
+                if ((vector[i] & 1) == 0)
+                {
+                    i++;
+                    continue;
+                }
+                var run = i;
+                while (run < pages && (vector[run] & 1) != 0) run++;
+                var from = start + (ulong)i * page;
+                var bytes = Math.Min((ulong)(run - i) * page, guest + length - from);
+                Buffer.MemoryCopy((void*)(source.Base + (nint)from), (void*)(Base + (nint)from), bytes, bytes);
+                i = run;
+            }
+        }
+    }
+
     public void Dispose()
     {
         if (Base != 0)
@@ -54,6 +94,9 @@ public sealed unsafe partial class HostMemory : IDisposable
 
     [LibraryImport("libc")]
     private static partial int munmap(nint addr, nuint length);
+
+    [LibraryImport("libc")]
+    private static partial int mincore(nint addr, nuint length, byte* vector);
 
     [LibraryImport("libc")]
     private static partial int madvise(nint addr, nuint length, int advice);

@@ -82,7 +82,43 @@ public interface IKernelTask
     /// <summary>Ends the whole thread group (exit_group).</summary>
     void ExitGroup(int code);
 
+    /// <summary>The task's user and group ids; setting them replaces the credentials (the handler checks permission).</summary>
+    IdSet Ids { get; set; }
+    IReadOnlyList<uint> Groups { get; set; }
+
+    /// <summary>Process groups and sessions: each returns the value or -errno, with Linux's rules.</summary>
+    long GetProcessGroup(int pid);
+    long SetProcessGroup(int pid, int pgid);
+    long GetSession(int pid);
+    long NewSession();
+
+    /// <summary>clone/clone3 after argument checks: creates the thread or process; its tid, or -errno.</summary>
+    long Clone(in CloneArgs args);
+
+    /// <summary>
+    /// execve: replaces the calling process's image. On success the task's registers are the new program's
+    /// (return <see cref="SyscallResult.Unchanged"/>); on failure the old image is untouched and -errno comes back.
+    /// </summary>
+    long Exec(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp);
+
     /// <summary>Parks the task on a futex word; a later <see cref="FutexWake"/> or the timeout wakes it.</summary>
     SyscallResult FutexWait(ulong address, uint expected, uint bitset, TimeSpan? timeout);
     int FutexWake(ulong address, int count, uint bitset);
 }
+
+/// <summary>clone/clone3's arguments, decoded. <see cref="Stack"/> is the new stack pointer (0: the caller's).</summary>
+public readonly record struct CloneArgs(ulong Flags, int ExitSignal, ulong Stack, ulong ParentTid, ulong ChildTid, ulong Tls);
+
+/// <summary>clone flags (include/uapi/linux/sched.h).</summary>
+public static class CloneFlags
+{
+    public const ulong Vm = 0x100, Fs = 0x200, Files = 0x400, Sighand = 0x800, Pidfd = 0x1000, Ptrace = 0x2000,
+        Vfork = 0x4000, Parent = 0x8000, Thread = 0x10000, NewNs = 0x20000, SysvSem = 0x40000, SetTls = 0x80000,
+        ParentSetTid = 0x100000, ChildClearTid = 0x200000, Detached = 0x400000, Untraced = 0x800000,
+        ChildSetTid = 0x1000000, NewCgroup = 0x2000000, NewUts = 0x4000000, NewIpc = 0x8000000, NewUser = 0x10000000,
+        NewPid = 0x20000000, NewNet = 0x40000000, Io = 0x80000000, ClearSighand = 0x100000000, IntoCgroup = 0x200000000,
+        NewTime = 0x80;
+}
+
+/// <summary>A task's real, effective, saved and filesystem ids.</summary>
+public readonly record struct IdSet(uint Uid, uint Euid, uint Suid, uint Fsuid, uint Gid, uint Egid, uint Sgid, uint Fsgid);

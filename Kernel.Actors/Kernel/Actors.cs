@@ -71,8 +71,11 @@ public sealed class EmptySubsystemActor(ILogger log) : SubsystemActor(log)
 public sealed class KernelSupervisor : UntypedActor
 {
     public sealed record GetDispatcher;
+    public sealed record GetRoutes;
 
     private readonly IActorRef _dispatcher;
+    private readonly IActorRef _task;
+    private readonly Dictionary<Subsystem, IActorRef> _routes;
 
     public KernelSupervisor(Sandbox sandbox)
     {
@@ -85,6 +88,8 @@ public sealed class KernelSupervisor : UntypedActor
             [Subsystem.Ipc] = Context.ActorOf(Props.Create(() => new EmptySubsystemActor(sandbox.Log)), "ipc"),
             [Subsystem.Net] = Context.ActorOf(Props.Create(() => new EmptySubsystemActor(sandbox.Log)), "net"),
         };
+        _task = routes[Subsystem.Task];
+        _routes = routes;
         _dispatcher = Context.ActorOf(Props.Create(() => new Dispatcher(routes)), "dispatcher");
     }
 
@@ -100,6 +105,8 @@ public sealed class KernelSupervisor : UntypedActor
     protected override void OnReceive(object message)
     {
         if (message is GetDispatcher) Sender.Tell(_dispatcher);
+        else if (message is GetRoutes) Sender.Tell((IReadOnlyDictionary<Subsystem, IActorRef>)_routes);
+        else if (message is TaskActor.ProcessExited) _task.Forward(message); // wakes wait4 callers
         else Unhandled(message);
     }
 }

@@ -9,6 +9,7 @@ using Kernel.Actors.Tasks;
 using Kernel.Actors.Vfs;
 using Kernel.Platform;
 using Kernel.Platform.Unicorn;
+using Kernel.Syscalls;
 using Kernel.Syscalls.Abi;
 using Kernel.Syscalls.Protocol;
 using Kernel.Syscalls.Table;
@@ -32,6 +33,7 @@ public sealed class Sandbox : IAsyncDisposable
     private readonly ConcurrentDictionary<int, KernelProcess> _processes = new();
     private int _nextPid;
     private readonly IActorRef _dispatcher;
+    private readonly IReadOnlyDictionary<Subsystem, IActorRef> _routes;
 
     public SandboxOptions Options { get; }
     public ILogger Log { get; }
@@ -54,6 +56,7 @@ public sealed class Sandbox : IAsyncDisposable
         System = ActorSystem.Create("kernel", config);
         Supervisor = System.ActorOf(Props.Create(() => new KernelSupervisor(this)), "kernel");
         _dispatcher = Supervisor.Ask<IActorRef>(new KernelSupervisor.GetDispatcher()).GetAwaiter().GetResult();
+        _routes = Supervisor.Ask<IReadOnlyDictionary<Subsystem, IActorRef>>(new KernelSupervisor.GetRoutes()).GetAwaiter().GetResult();
     }
 
     /// <summary>Creates a sandbox; a bad root filesystem is reported as an errno before anything starts.</summary>
@@ -69,6 +72,22 @@ public sealed class Sandbox : IAsyncDisposable
     }
 
     public Task<KernelReply> Send(KernelRequest request) => _dispatcher.Ask<KernelReply>(request, Timeout.InfiniteTimeSpan);
+
+    private long _replySinks;
+
+    /// <summary>
+    /// Sends a vCPU's request straight to its subsystem's actor (the routes the dispatcher uses, looked up once)
+    /// and runs <paramref name="onReply"/> on the replying actor's thread: the fewest thread hand-offs for a
+    /// blocking syscall.
+    /// </summary>
+    public void Send(KernelRequest request, Action<KernelReply> onReply)
+    {
+        var provider = ((ExtendedActorSystem)System).Provider;
+        var path = provider.TempPath().Parent / $"reply-{Interlocked.Increment(ref _replySinks)}";
+        var sink = new ReplySink(provider, path, onReply);
+        var target = _routes.TryGetValue(request.Subsystem, out var actor) ? actor : _dispatcher;
+        target.Tell(request, sink);
+    }
 
     public KernelProcess? FindProcess(int pid) => _processes.TryGetValue(pid, out var p) ? p : null;
     public KernelProcess? FindThread(int tid) => _processes.Values.FirstOrDefault(p => p.Threads.Any(t => t.Tid == tid));
@@ -96,24 +115,170 @@ public sealed class Sandbox : IAsyncDisposable
         var pid = Interlocked.Increment(ref _nextPid);
         var mm = new AddressSpace(new UnicornCpu(), Options.AddressWindow);
         var p = new KernelProcess(this, pid, 0, mm, files, fs);
-        var e = Exec(p, path, argv, envp, out var context);
+        var e = Load(p, mm, path, argv, envp, out var context);
         if (e < 0)
         {
             mm.Dispose();
             return e;
         }
-        var task = new KernelTask(pid, p, context!);
-        p.AddThread(task);
-        _processes[pid] = p;
-        p.Runner = new Runner(this, p);
-        p.Runner.AddRunnable(task);
-        p.Runner.Start();
+        StartProcess(p, new KernelTask(pid, p, context!));
         process = p;
         return 0;
     }
 
-    /// <summary>Loads an executable into a fresh address space and returns the initial register context.</summary>
-    private long Exec(KernelProcess p, string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, out ICpuContext? context)
+    private void StartProcess(KernelProcess p, KernelTask first)
+    {
+        p.AddThread(first);
+        _processes[p.Pid] = p;
+        p.Runner = new Runner(this, p);
+        p.Runner.AddRunnable(first);
+        p.Runner.Start();
+    }
+
+    /// <summary>
+    /// clone: a thread of the caller's process (CLONE_THREAD), or a new process with a copy of the caller's
+    /// address space. Runs on the caller's vCPU thread, so none of the caller's threads runs meanwhile.
+    /// </summary>
+    internal long Clone(KernelTask parent, in CloneArgs a)
+    {
+        var p = parent.Process;
+        if (p.IsExiting) return -(long)Errno.EAGAIN;
+        var tid = Interlocked.Increment(ref _nextPid);
+        if ((a.Flags & CloneFlags.Thread) != 0)
+        {
+            var ctx = p.Mm.Cpu.CloneContext(parent.Context);
+            SetUpChild(ctx, a);
+            var thread = new KernelTask(tid, p, ctx) { SignalMask = parent.SignalMask };
+            if (!FinishClone(parent, thread, p.Mm, a)) return -(long)Errno.EFAULT;
+            p.AddThread(thread);
+            p.Runner!.AddRunnable(thread);
+            return tid;
+        }
+        AddressSpace mm;
+        try
+        {
+            mm = p.Mm.Fork(new UnicornCpu());
+        }
+        catch (OutOfMemoryException)
+        {
+            return -(long)Errno.ENOMEM;
+        }
+        var context = mm.Cpu.NewContext();
+        context.Load(parent.Context.Capture());
+        SetUpChild(context, a);
+        var files = (a.Flags & CloneFlags.Files) != 0 ? p.Files : p.Files.Clone();
+        var fs = (a.Flags & CloneFlags.Fs) != 0 ? p.Fs : p.Fs.Clone();
+        var ppid = (a.Flags & CloneFlags.Parent) != 0 ? p.Ppid : p.Pid;
+        var child = new KernelProcess(this, tid, ppid, mm, files, fs) { Pgid = p.Pgid, Sid = p.Sid, ExitSignal = a.ExitSignal };
+        child.InheritFrom(p);
+        var task = new KernelTask(tid, child, context) { SignalMask = parent.SignalMask };
+        if (!FinishClone(parent, task, mm, a))
+        {
+            if ((a.Flags & CloneFlags.Files) == 0) foreach (var (_, entry) in files.All()) entry.File.DropReference();
+            mm.Dispose();
+            return -(long)Errno.EFAULT;
+        }
+        StartProcess(child, task);
+        return tid;
+    }
+
+    private static void SetUpChild(ICpuContext ctx, in CloneArgs a)
+    {
+        ctx.SetX(0, 0); // the child sees clone return 0
+        if (a.Stack != 0) ctx.Sp = a.Stack;
+        if ((a.Flags & CloneFlags.SetTls) != 0) ctx.Tpidr = a.Tls;
+    }
+
+    /// <summary>The tid stores clone promises: the parent's copy, the child's copy, and the exit-time clear.</summary>
+    private static bool FinishClone(KernelTask parent, KernelTask child, AddressSpace childMm, in CloneArgs a)
+    {
+        var tid = BitConverter.GetBytes(child.Tid);
+        if ((a.Flags & CloneFlags.ParentSetTid) != 0 && parent.Process.Mm.Write(a.ParentTid, tid) != Errno.None) return false;
+        if ((a.Flags & CloneFlags.ChildSetTid) != 0 && childMm.Write(a.ChildTid, tid) != Errno.None) return false;
+        if ((a.Flags & CloneFlags.ChildClearTid) != 0) child.ClearChildTid = a.ChildTid;
+        return true;
+    }
+
+    /// <summary>
+    /// execve for <paramref name="task"/>: loads the program into a fresh address space first, so a failure
+    /// leaves the caller untouched; then the other threads end, the old address space goes, close-on-exec
+    /// descriptors close and handled signals return to their default.
+    /// </summary>
+    internal long ExecInto(KernelTask task, string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
+    {
+        var p = task.Process;
+        var mm = new AddressSpace(new UnicornCpu(), Options.AddressWindow);
+        var e = Load(p, mm, path, argv, envp, out var context);
+        if (e < 0)
+        {
+            mm.Dispose();
+            return e;
+        }
+        p.Runner!.RemoveOtherThreads(task);
+        var old = p.Mm;
+        var oldContext = task.Context;
+        p.Mm = mm;
+        task.Context = context!;
+        task.Tid = p.Pid;
+        task.ClearChildTid = 0;
+        task.RobustList = 0;
+        task.AltStack = (0, 2 /* SS_DISABLE */, 0);
+        oldContext.Dispose();
+        old.Dispose();
+        var files = p.Files;
+        foreach (var (fd, entry) in files.All().ToList())
+        {
+            if (entry.CloseOnExec) files.Remove(fd)?.File.DropReference();
+        }
+        for (var sig = 1; sig < p.SignalActions.Length; sig++)
+        {
+            if (p.SignalActions[sig].Handler != SignalAction.Ignore) p.SignalActions[sig] = SignalAction.DefaultAction;
+        }
+        p.HasExeced = true;
+        p.VforkRelease.TrySetResult();
+        return 0;
+    }
+
+    // ---- process groups and sessions (Linux's rules from kernel/sys.c) ----
+
+    private KernelProcess? Target(KernelTask caller, int pid) => pid == 0 ? caller.Process : FindProcess(pid);
+
+    internal long GetProcessGroup(KernelTask caller, int pid) =>
+        pid < 0 ? -(long)Errno.ESRCH : Target(caller, pid) is { } p ? p.Pgid : -(long)Errno.ESRCH;
+
+    internal long GetSession(KernelTask caller, int pid) =>
+        pid < 0 ? -(long)Errno.ESRCH : Target(caller, pid) is { } p ? p.Sid : -(long)Errno.ESRCH;
+
+    internal long SetProcessGroup(KernelTask caller, int pid, int pgid)
+    {
+        if (pgid < 0) return -(long)Errno.EINVAL;
+        var self = caller.Process;
+        var target = pid == 0 ? self : FindProcess(pid);
+        if (target is null) return -(long)Errno.ESRCH;
+        if (target != self)
+        {
+            if (target.Ppid != self.Pid) return -(long)Errno.ESRCH;
+            if (target.HasExeced) return -(long)Errno.EACCES;
+            if (target.Sid != self.Sid) return -(long)Errno.EPERM;
+        }
+        if (target.Sid == target.Pid) return -(long)Errno.EPERM; // a session leader keeps its group
+        if (pgid == 0) pgid = target.Pid;
+        if (pgid != target.Pid && !_processes.Values.Any(p => p.Pgid == pgid && p.Sid == self.Sid)) return -(long)Errno.EPERM;
+        target.Pgid = pgid;
+        return 0;
+    }
+
+    internal long NewSession(KernelTask caller)
+    {
+        var p = caller.Process;
+        if (_processes.Values.Any(q => q.Pgid == p.Pid)) return -(long)Errno.EPERM; // already a group leader
+        p.Sid = p.Pid;
+        p.Pgid = p.Pid;
+        return p.Pid;
+    }
+
+    /// <summary>Loads an executable into <paramref name="mm"/> and returns the initial register context.</summary>
+    private long Load(KernelProcess p, AddressSpace mm, string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, out ICpuContext? context)
     {
         context = null;
         var creds = p.Creds;
@@ -122,19 +287,19 @@ public sealed class Sandbox : IAsyncDisposable
         try
         {
             loaded = ElfLoader.Load(new ExecRequest(path, argv, envp, creds.Uid, creds.Euid, creds.Gid, creds.Egid, false, Hwcap, Hwcap2, random),
-                new VfsExecutableSource(Vfs, p.Fs), new LoadTarget(p.Mm));
+                new VfsExecutableSource(Vfs, p.Fs), new LoadTarget(mm));
         }
         catch (LoadException ex)
         {
             Log.Debug("exec {Path}: {Message}", path, ex.Message);
             return -(long)ex.Errno;
         }
-        p.Mm.InitBrk(loaded.BrkStart);
+        mm.InitBrk(loaded.BrkStart);
         p.ExecutablePath = loaded.ExecutablePath;
         p.Argv = loaded.Argv;
         p.Envp = envp;
         p.Comm = Path.GetFileName(loaded.ExecutablePath);
-        var ctx = p.Mm.Cpu.NewContext();
+        var ctx = mm.Cpu.NewContext();
         ctx.Pc = loaded.Entry;
         ctx.Sp = loaded.StackPointer;
         context = ctx;

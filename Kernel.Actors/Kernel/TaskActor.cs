@@ -25,6 +25,14 @@ public sealed class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
                 return null;
             case WaitChild r:
                 return TryWait(r, sender, park: true);
+            case WaitVforkChild r:
+            {
+                var child = sandbox.FindProcess(r.ChildPid);
+                if (child is null || child.VforkRelease.Task.IsCompleted) return new Done(0);
+                // Parked on the child's release (exec or exit), which outlives a restart of this actor.
+                child.VforkRelease.Task.ContinueWith(_ => sender.Tell(new Done(0)), TaskScheduler.Default);
+                return null;
+            }
             default:
                 return new Failed(Errno.ENOSYS);
         }

@@ -11,6 +11,7 @@ public sealed partial class VfsActor
     private KernelReply? HandleFamily(KernelRequest request, IActorRef sender) => request switch
     {
         RootFsRequest r => HandleRootFs(r),
+        AttributeRequest r => HandleAttributes(r),
         _ => new Failed(Errno.ENOSYS),
     };
 }

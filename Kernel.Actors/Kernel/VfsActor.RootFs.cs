@@ -67,43 +67,10 @@ public sealed partial class VfsActor
             case OpenHow r:
                 return OpenWithHow(r);
             case ChmodAt r:
-                return r.Path is null
-                    ? WithOpenFile(r.Task, r.DirFd, loc => vfs.SetMode(p.Fs, loc, r.Mode))
-                    : WithDir(r.Task, r.DirFd, r.Path, at => vfs.ChmodAt(p.Fs, at, r.Path, r.Mode, r.Flags));
-            case ChownAt r:
-                return r.Path is null
-                    ? WithOpenFile(r.Task, r.DirFd, loc => vfs.SetOwner(p.Fs, loc, r.Uid, r.Gid))
-                    : WithDir(r.Task, r.DirFd, r.Path, at => vfs.Resolve(p.Fs, at, r.Path, r.Flags, out var loc) is var e && e < 0
-                        ? e : vfs.SetOwner(p.Fs, loc, r.Uid, r.Gid));
-            case MakeNodeAt r:
-                return WithDir(r.Task, r.DirFd, r.Path, at => vfs.MakeNode(p.Fs, at, r.Path, r.Mode, r.Dev));
-            case SetTimesAt r:
-                return r.Path is null
-                    ? WithOpenFile(r.Task, r.DirFd, loc => SetTimes(p.Fs, loc, r.Times))
-                    : WithDir(r.Task, r.DirFd, r.Path, at => vfs.Resolve(p.Fs, at, r.Path, r.Flags, out var loc) is var e && e < 0
-                        ? e : SetTimes(p.Fs, loc, r.Times));
+                return WithDir(r.Task, r.DirFd, r.Path, at => vfs.ChmodAt(p.Fs, at, r.Path, r.Mode, r.Flags));
             default:
                 return new Failed(Errno.ENOSYS);
         }
-    }
-
-    /// <summary>fchmod, fchown, futimens: the file of an fd (EBADF for O_PATH). Anonymous files (pipes) keep no attributes.</summary>
-    private static KernelReply WithOpenFile(IKernelTask task, int fd, Func<Location, long> op)
-    {
-        var file = P(task).Files.GetFile(fd);
-        if (file is null || file.IsPathOnly) return new Failed(Errno.EBADF);
-        return Result(file.Location is null ? 0 : op(file.Location));
-    }
-
-    /// <summary>utimensat's times: null or UTIME_NOW is now, UTIME_OMIT leaves a time; explicit times need the owner.</summary>
-    private long SetTimes(FsContext ctx, Location loc, long[]? times)
-    {
-        const long now = (1L << 30) - 1, omit = (1L << 30) - 2;
-        var current = Timespec.Now;
-        Timespec? Pick(long sec, long nsec) => nsec == omit ? null : nsec == now ? current : new Timespec(sec, nsec);
-        if (times is null) return sandbox.Vfs.SetTimes(ctx, loc, current, current, false);
-        bool explicitTimes = times[1] is not (now or omit) || times[3] is not (now or omit);
-        return sandbox.Vfs.SetTimes(ctx, loc, Pick(times[0], times[1]), Pick(times[2], times[3]), explicitTimes);
     }
 
     /// <summary>The file an xattr call names: fgetxattr & co. refuse O_PATH descriptors (EBADF); pipes and sockets have none.</summary>

@@ -29,7 +29,8 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
     private static long DirAt(IKernelTask task, int dirFd, string? path, out Location? at)
     {
         at = null;
-        if (dirFd == Args.AtFdCwd || (path is not null && path.StartsWith('/'))) return 0;
+        // An empty path (AT_EMPTY_PATH) names the fd itself, which need not be a directory; callers check the flag.
+        if (dirFd == Args.AtFdCwd || (path is not null && path.StartsWith('/')) || path?.Length == 0) return 0;
         var file = P(task).Files.GetFile(dirFd);
         if (file is null) return -(long)Errno.EBADF;
         at = file.Location;
@@ -342,18 +343,17 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         var file = process.Files.GetFile(fd);
         if (file is null) return new Failed(Errno.EBADF);
         if (process.Mm.GetSpan(buffer, count, !write, out var span) != Errno.None) return new Failed(Errno.EFAULT);
+        // Watch the pipe before trying, so that a change between a failed attempt and the parking still
+        // brings a retry (otherwise the first wait on a pipe could miss its only wake-up).
+        if (file is PipeEnd watched && State.Watched.Add(watched.Pipe))
+        {
+            var self = Self;
+            watched.Pipe.Changed += () => self.Tell(new Retry());
+        }
         var result = file.Transfer(span, offset, write);
         if (result != -(long)Errno.EAGAIN) return Result(result);
-        if (file is not PipeEnd pipeEnd) return Result(result);
-        if (firstAttempt || !State.Parked.Any(p => p.Request == request))
-        {
-            State.Parked.Add(new ParkedIo(request, sender));
-            if (State.Watched.Add(pipeEnd.Pipe))
-            {
-                var self = Self;
-                pipeEnd.Pipe.Changed += () => self.Tell(new Retry());
-            }
-        }
+        if (file is not PipeEnd) return Result(result);
+        if (firstAttempt || !State.Parked.Any(p => p.Request == request)) State.Parked.Add(new ParkedIo(request, sender));
         return null;
     }
 

@@ -313,6 +313,30 @@ public sealed class AddressSpace : IGuestMemory, IDisposable
         return Brk;
     }
 
+    /// <summary>
+    /// fork: a new address space on <paramref name="cpu"/> with the same mappings and a copy of every page this
+    /// one has touched (an eager copy; copy-on-write is later work). Shared mappings are copied too, so they are
+    /// no longer shared with the parent afterwards.
+    /// </summary>
+    public AddressSpace Fork(ICpu cpu)
+    {
+        var child = new AddressSpace(cpu, WindowSize);
+        try
+        {
+            child._vmas = _vmas;
+            child.BrkStart = BrkStart;
+            child.Brk = Brk;
+            foreach (var v in _vmas) child.Host.CopyResidentFrom(Host, v.Start, v.End - v.Start);
+            child.SyncCpu(0, WindowSize);
+            return child;
+        }
+        catch
+        {
+            child.Dispose();
+            throw;
+        }
+    }
+
     public void Dispose()
     {
         Cpu.Dispose();

@@ -45,7 +45,27 @@ public sealed class KernelProcess
     public string Comm { get; set; } = "";
     public SignalAction[] SignalActions { get; } = Enumerable.Repeat(SignalAction.DefaultAction, 65).ToArray();
     public Runner? Runner { get; internal set; }
+    /// <summary>The signal the parent gets when this process ends (clone's exit signal; SIGCHLD for fork).</summary>
+    public int ExitSignal { get; init; } = Kernel.Syscalls.Abi.Sig.SIGCHLD;
+    /// <summary>Completes when a vfork child has exec'd or exited, which lets its parent run again.</summary>
+    /// <summary>Set by execve: a parent may no longer change the child's process group (EACCES).</summary>
+    public bool HasExeced { get; internal set; }
+    public TaskCompletionSource VforkRelease { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<int, (ulong Cur, ulong Max)> _limits = new();
+
+    /// <summary>fork: the child starts with the parent's limits and signal dispositions.</summary>
+    internal void InheritFrom(KernelProcess parent)
+    {
+        lock (parent._limits)
+        {
+            foreach (var (k, v) in parent._limits) _limits[k] = v;
+        }
+        Array.Copy(parent.SignalActions, SignalActions, SignalActions.Length);
+        ExecutablePath = parent.ExecutablePath;
+        Argv = parent.Argv;
+        Envp = parent.Envp;
+        Comm = parent.Comm;
+    }
 
     public (ulong Cur, ulong Max) GetLimit(int resource)
     {
@@ -105,7 +125,11 @@ public sealed class KernelProcess
         }
     }
 
-    internal void CompleteExit() => _exited.TrySetResult(ExitStatus ?? ProcessExit.Exited(0));
+    internal void CompleteExit()
+    {
+        _exited.TrySetResult(ExitStatus ?? ProcessExit.Exited(0));
+        VforkRelease.TrySetResult();
+    }
 
     public override string ToString() => $"process {Pid} ({Comm})";
 }

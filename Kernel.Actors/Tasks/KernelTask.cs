@@ -16,7 +16,7 @@ public enum TaskState
 /// <summary>A guest thread: a register context on its process's CPU plus per-thread kernel state.</summary>
 public sealed class KernelTask(int tid, KernelProcess process, ICpuContext context) : IKernelTask, ILimits, IUtsView
 {
-    public int Tid { get; } = tid;
+    public int Tid { get; internal set; } = tid;
     public int Pid => Process.Pid;
     public KernelProcess Process { get; } = process;
     public ICpuContext Context { get; internal set; } = context;
@@ -50,11 +50,44 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
     /// <summary>The futex word this task waits on, if any.</summary>
     internal (ulong Address, uint Bitset)? FutexWaitingOn { get; set; }
 
+    /// <summary>Counts this task's futex waits, so a timer can tell whether its wait is still the current one.</summary>
+    internal long FutexWaitCount { get; set; }
+
     public IFastFile? File(int fd) => Process.Files.GetFile(fd);
 
     public void ExitThread(int code) => Process.Runner!.ExitThread(this, code);
 
     public void ExitGroup(int code) => Process.BeginExit(ProcessExit.Exited(code));
+
+    public IdSet Ids
+    {
+        get
+        {
+            var c = Process.Creds;
+            return new IdSet(c.Uid, c.Euid, c.Suid, c.Fsuid, c.Gid, c.Egid, c.Sgid, c.Fsgid);
+        }
+        set => Process.Fs.Creds = Process.Creds with
+        {
+            Uid = value.Uid, Euid = value.Euid, Suid = value.Suid, Fsuid = value.Fsuid,
+            Gid = value.Gid, Egid = value.Egid, Sgid = value.Sgid, Fsgid = value.Fsgid,
+        };
+    }
+
+    public IReadOnlyList<uint> Groups
+    {
+        get => Process.Creds.Groups;
+        set => Process.Fs.Creds = Process.Creds with { Groups = value.ToArray() };
+    }
+
+    public long GetProcessGroup(int pid) => Process.Sandbox.GetProcessGroup(this, pid);
+    public long SetProcessGroup(int pid, int pgid) => Process.Sandbox.SetProcessGroup(this, pid, pgid);
+    public long GetSession(int pid) => Process.Sandbox.GetSession(this, pid);
+    public long NewSession() => Process.Sandbox.NewSession(this);
+
+    public long Clone(in CloneArgs args) => Process.Sandbox.Clone(this, args);
+
+    public long Exec(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp) =>
+        Process.Sandbox.ExecInto(this, path, argv, envp);
 
     public SyscallResult FutexWait(ulong address, uint expected, uint bitset, TimeSpan? timeout) =>
         Process.Runner!.FutexWait(this, address, bitset, timeout);

@@ -163,9 +163,8 @@ public sealed class Runner
         var exclusive = result.Request!.Subsystem == Subsystem.Mm;
         if (exclusive) _exclusive++;
         var then = result.Then!;
-        _sandbox.Send(result.Request!).ContinueWith(t =>
+        _sandbox.Send(result.Request!, reply =>
         {
-            var reply = t.IsCompletedSuccessfully ? t.Result : new Failed(Errno.EIO);
             Post(() =>
             {
                 if (exclusive) _exclusive--;
@@ -185,7 +184,7 @@ public sealed class Runner
                 }
                 Complete(task, call, next, started);
             });
-        }, TaskScheduler.Default);
+        });
     }
 
     private readonly List<KernelTask> _futexWaiters = [];
@@ -195,13 +194,15 @@ public sealed class Runner
     {
         task.State = TaskState.Parked;
         task.FutexWaitingOn = (address, bitset);
+        var wait = ++task.FutexWaitCount;
         _runQueue.Remove(task);
         _futexWaiters.Add(task);
         if (timeout is { } t)
         {
             _ = Task.Delay(t).ContinueWith(_ => Post(() =>
             {
-                if (!_futexWaiters.Remove(task)) return;
+                // Only this wait's timer may end it: the task may have been woken and be waiting again since.
+                if (task.FutexWaitCount != wait || !_futexWaiters.Remove(task)) return;
                 task.FutexWaitingOn = null;
                 task.Context.SetX(0, unchecked((ulong)-(long)Errno.ETIMEDOUT));
                 AddRunnable(task);
@@ -236,6 +237,21 @@ public sealed class Runner
             FutexWake(task.ClearChildTid, 1, uint.MaxValue);
         }
         if (_process.RemoveThread(task)) _process.BeginExit(ProcessExit.Exited(code));
+    }
+
+    /// <summary>exec: every thread but <paramref name="keep"/> ends at once (they run nowhere else).</summary>
+    internal void RemoveOtherThreads(KernelTask keep)
+    {
+        foreach (var t in _process.Threads)
+        {
+            if (t == keep) continue;
+            t.State = TaskState.Exited;
+            t.FutexWaitingOn = null;
+            _runQueue.Remove(t);
+            _futexWaiters.Remove(t);
+            _process.RemoveThread(t);
+            t.Context.Dispose();
+        }
     }
 
     private void FinishExit()

@@ -277,11 +277,11 @@ public sealed class HostInode : Inode
             long r = HostNative.LChmodAt(dirFd, name, m);
             if (r < 0) return r;
         }
-        long c = HostNative.LChownAt(dirFd, name, creds.Euid, gid);
+        long c = HostNative.LChownAt(dirFd, name, creds.Fsuid, gid);
         return c == -(long)Errno.EPERM ? 0 : c; // a host process that is not root cannot give files away
     }
 
-    private uint NewGid(Credentials creds) => (_mode & S_ISGID) != 0 ? _gid : creds.Egid;
+    private uint NewGid(Credentials creds) => (_mode & S_ISGID) != 0 ? _gid : creds.Fsgid;
 
     private long Created(string name, long r, out Inode? child)
     {

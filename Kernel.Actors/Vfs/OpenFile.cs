@@ -233,7 +233,7 @@ public static class Permission
             return 0;
         }
         uint bits;
-        if (creds.Euid == inode.Uid) bits = (mode >> 6) & 7;
+        if (creds.Fsuid == inode.Uid) bits = (mode >> 6) & 7;
         else if (creds.InGroup(inode.Gid)) bits = (mode >> 3) & 7;
         else bits = mode & 7;
         return (bits & (uint)mask) == (uint)mask ? 0 : -(long)Errno.EACCES;
@@ -241,5 +241,5 @@ public static class Permission
 
     /// <summary>Sticky directories: only the owner of the entry or of the directory (or root) may remove or rename it.</summary>
     public static bool MayDeleteInSticky(Inode dir, Inode victim, Credentials creds) =>
-        (dir.Mode & S_ISVTX) == 0 || creds.IsRoot || creds.Euid == victim.Uid || creds.Euid == dir.Uid;
+        (dir.Mode & S_ISVTX) == 0 || creds.IsRoot || creds.Fsuid == victim.Uid || creds.Fsuid == dir.Uid;
 }

@@ -318,7 +318,7 @@ public sealed class TmpDirectory : TmpInode
 
     public override long CreateFile(string name, uint mode, Credentials creds, out Inode? child)
     {
-        var f = new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Euid, NewGid(creds));
+        var f = new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Fsuid, NewGid(creds));
         child = f;
         return Add(name, f);
     }
@@ -327,22 +327,22 @@ public sealed class TmpDirectory : TmpInode
     {
         uint perm = mode & 0xFFF /* 07777 */;
         if ((Mode & S_ISGID) != 0) perm |= S_ISGID; // setgid directories propagate
-        long r = Add(name, new TmpDirectory(TmpFs, TmpFs.NextIno(), perm, creds.Euid, NewGid(creds), this, name));
+        long r = Add(name, new TmpDirectory(TmpFs, TmpFs.NextIno(), perm, creds.Fsuid, NewGid(creds), this, name));
         if (r == 0) Nlink++;
         return r;
     }
 
     public override long CreateSymlink(string name, string target, Credentials creds) =>
-        Add(name, new TmpSymlink(TmpFs, TmpFs.NextIno(), target, creds.Euid, NewGid(creds)));
+        Add(name, new TmpSymlink(TmpFs, TmpFs.NextIno(), target, creds.Fsuid, NewGid(creds)));
 
     public override long CreateNode(string name, uint mode, ulong rdev, Credentials creds)
     {
         uint type = mode & S_IFMT;
         TmpInode node = type switch
         {
-            S_IFREG or 0 => new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Euid, NewGid(creds)),
-            S_IFIFO => new TmpFifo(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Euid, NewGid(creds)),
-            S_IFCHR or S_IFBLK or S_IFSOCK => new TmpSpecial(TmpFs, TmpFs.NextIno(), type | (mode & 0xFFF /* 07777 */), rdev, creds.Euid, NewGid(creds)),
+            S_IFREG or 0 => new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Fsuid, NewGid(creds)),
+            S_IFIFO => new TmpFifo(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Fsuid, NewGid(creds)),
+            S_IFCHR or S_IFBLK or S_IFSOCK => new TmpSpecial(TmpFs, TmpFs.NextIno(), type | (mode & 0xFFF /* 07777 */), rdev, creds.Fsuid, NewGid(creds)),
             _ => null!,
         };
         if (node is null) return -(long)Errno.EPERM;
@@ -395,11 +395,11 @@ public sealed class TmpDirectory : TmpInode
         file = null;
         if (Nlink == 0) return -(long)Errno.ENOENT;
         // Counted only once it gets a name (linkat), as its space is returned only when it is unlinked.
-        file = new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Euid, NewGid(creds)) { Nlink = 0, Linkable = true };
+        file = new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Fsuid, NewGid(creds)) { Nlink = 0, Linkable = true };
         return 0;
     }
 
-    private uint NewGid(Credentials creds) => (Mode & S_ISGID) != 0 ? Gid : creds.Egid;
+    private uint NewGid(Credentials creds) => (Mode & S_ISGID) != 0 ? Gid : creds.Fsgid;
 }
 
 public sealed class TmpSymlink : TmpInode

@@ -50,7 +50,7 @@ public sealed partial class VirtualFileSystem
         if (r < 0) return r;
         if ((flags & MS_MGC_MSK) == MS_MGC_VAL) flags &= ~MS_MGC_MSK;
         if ((flags & MS_NOUSER) != 0) return -(long)Errno.EINVAL;
-        if (!ctx.Creds.IsRoot) return -(long)Errno.EPERM;
+        if (ctx.Creds.Euid != 0) return -(long)Errno.EPERM; // CAP_SYS_ADMIN
         where = Namespace.TopOf(where);
         if (where.Mount.Detached) return -(long)Errno.EINVAL;
         var mountFlags = MountFlagsOf(flags);
@@ -203,7 +203,7 @@ public sealed partial class VirtualFileSystem
     public long Unmount(FsContext ctx, string target, int flags, Func<Mount, bool> inUse)
     {
         if ((flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) != 0) return -(long)Errno.EINVAL;
-        if (!ctx.Creds.IsRoot) return -(long)Errno.EPERM;
+        if (ctx.Creds.Euid != 0) return -(long)Errno.EPERM; // CAP_SYS_ADMIN
         long r = Resolve(ctx, null, target, (flags & UMOUNT_NOFOLLOW) != 0 ? AtFlags.AT_SYMLINK_NOFOLLOW : 0, out var loc);
         if (r < 0) return r;
         loc = Namespace.TopOf(loc);
@@ -234,7 +234,7 @@ public sealed partial class VirtualFileSystem
     public long PivotRoot(FsContext ctx, string newRoot, string putOld, out Location? oldRootLoc, out Location? newRootLoc)
     {
         oldRootLoc = newRootLoc = null;
-        if (!ctx.Creds.IsRoot) return -(long)Errno.EPERM;
+        if (ctx.Creds.Euid != 0) return -(long)Errno.EPERM; // CAP_SYS_ADMIN
         long r = Resolve(ctx, null, newRoot, 0, out var @new);
         if (r < 0) return r;
         if (!@new.IsDirectory) return -(long)Errno.ENOTDIR;

@@ -467,7 +467,7 @@ public sealed partial class VirtualFileSystem : IDisposable
     {
         if (loc.Mount.ReadOnly) return -(long)Errno.EROFS;
         var c = ctx.Creds;
-        if (!c.IsRoot && c.Euid != loc.Inode.Uid) return -(long)Errno.EPERM;
+        if (!c.IsRoot && c.Fsuid != loc.Inode.Uid) return -(long)Errno.EPERM;
         uint perm = (uint)mode & 0xFFF /* 07777 */;
         if (!c.IsRoot && !loc.IsDirectory && !c.InGroup(loc.Inode.Gid)) perm &= ~S_ISGID;
         return loc.Inode.SetMode(perm);
@@ -482,9 +482,9 @@ public sealed partial class VirtualFileSystem : IDisposable
         if (!c.IsRoot)
         {
             if (uid != uint.MaxValue && uid != inode.Uid) return -(long)Errno.EPERM;
-            if (gid != uint.MaxValue && gid != inode.Gid && (c.Euid != inode.Uid || !c.InGroup(gid))) return -(long)Errno.EPERM;
+            if (gid != uint.MaxValue && gid != inode.Gid && (c.Fsuid != inode.Uid || !c.InGroup(gid))) return -(long)Errno.EPERM;
             if (uid == uint.MaxValue && gid == uint.MaxValue) return 0;
-            if (c.Euid != inode.Uid) return -(long)Errno.EPERM;
+            if (c.Fsuid != inode.Uid) return -(long)Errno.EPERM;
         }
         long r = inode.SetOwner(uid, gid);
         // A change of owner clears set-user-ID (and set-group-ID when group-executable) on non-directories.
@@ -503,7 +503,7 @@ public sealed partial class VirtualFileSystem : IDisposable
     {
         if (loc.Mount.ReadOnly) return -(long)Errno.EROFS;
         var c = ctx.Creds;
-        if (!c.IsRoot && c.Euid != loc.Inode.Uid)
+        if (!c.IsRoot && c.Fsuid != loc.Inode.Uid)
         {
             if (explicitTimes) return -(long)Errno.EPERM;
             long r = Permission.Check(loc.Inode, c, Permission.MayWrite);

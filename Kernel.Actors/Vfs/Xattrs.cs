@@ -86,11 +86,11 @@ public static class XattrRules
         bool isSecurityOrSystem = name.StartsWith("security.", StringComparison.Ordinal) || name.StartsWith("system.", StringComparison.Ordinal);
         if (isSecurityOrSystem) return 0;
         if (name.StartsWith(Trusted, StringComparison.Ordinal))
-            return creds.IsRoot ? 0 : write ? -(long)Errno.EPERM : -(long)Errno.ENODATA;
+            return creds.Euid == 0 ? 0 : write ? -(long)Errno.EPERM : -(long)Errno.ENODATA; // CAP_SYS_ADMIN
         if (name.StartsWith(User, StringComparison.Ordinal))
         {
             if (!inode.IsRegular && !inode.IsDirectory) return write ? -(long)Errno.EPERM : -(long)Errno.ENODATA;
-            if (write && inode.IsDirectory && (inode.Mode & S_ISVTX) != 0 && !creds.IsRoot && creds.Euid != inode.Uid)
+            if (write && inode.IsDirectory && (inode.Mode & S_ISVTX) != 0 && !creds.IsRoot && creds.Fsuid != inode.Uid)
                 return -(long)Errno.EPERM;
         }
         return Permission.Check(inode, creds, write ? Permission.MayWrite : Permission.MayRead);
@@ -98,5 +98,5 @@ public static class XattrRules
 
     /// <summary>Names a caller may see in a list: trusted.* only for a privileged caller.</summary>
     public static bool Visible(string name, Credentials creds) =>
-        !name.StartsWith(Trusted, StringComparison.Ordinal) || creds.IsRoot;
+        !name.StartsWith(Trusted, StringComparison.Ordinal) || creds.Euid == 0;
 }

@@ -199,9 +199,24 @@ public sealed unsafe class UnicornCpu : ICpu
         return stopRequested ? new Trap(TrapKind.Interrupted, pc) : new Trap(TrapKind.Fault, pc);
     }
 
-    public void Interrupt() => Volatile.Write(ref _state->StopRequest, 1);
+    // Interrupt may come from any thread while the owner disposes the CPU (exec replaces it): the gate keeps
+    // the shared state alive for as long as an Interrupt can touch it.
+    private readonly Lock _gate = new();
+
+    public void Interrupt()
+    {
+        lock (_gate)
+        {
+            if (_uc != 0) Volatile.Write(ref _state->StopRequest, 1);
+        }
+    }
 
     public void Dispose()
+    {
+        lock (_gate) DisposeLocked();
+    }
+
+    private void DisposeLocked()
     {
         if (_uc != 0)
         {

@@ -8,6 +8,8 @@ namespace Kernel.Syscalls.Handlers;
 /// <summary>Paths and metadata: the calls that name files rather than use open ones.</summary>
 public static partial class FileSystem
 {
+    private const int AtSymlinkNoFollow = 0x100;
+
     internal static SyscallResult WithPath(ISyscallContext c, int arg, Func<string, SyscallResult> next)
     {
         var e = c.Path(arg, out var path);

@@ -20,14 +20,5 @@ public sealed record PivotRoot(IKernelTask Task, string NewRoot, string PutOld) 
 public sealed record ChangeRoot(IKernelTask Task, string Path) : RootFsRequest(Task);
 /// <summary>openat2(2) with a validated struct open_how.</summary>
 public sealed record OpenHow(IKernelTask Task, int DirFd, string Path, int Flags, int Mode, ulong Resolve) : RootFsRequest(Task);
-/// <summary>fchmodat2(2), fchmodat (Flags 0) and fchmod (Path null: the fd itself).</summary>
-public sealed record ChmodAt(IKernelTask Task, int DirFd, string? Path, int Mode, int Flags) : RootFsRequest(Task);
-/// <summary>fchownat(2) and fchown (Path null); uint.MaxValue leaves an id unchanged.</summary>
-public sealed record ChownAt(IKernelTask Task, int DirFd, string? Path, uint Uid, uint Gid, int Flags) : RootFsRequest(Task);
-/// <summary>
-/// utimensat(2) (Path null: the fd itself). Times holds atime sec, nsec, mtime sec, nsec, where an nsec of UTIME_NOW
-/// or UTIME_OMIT keeps its meaning; null sets both to now.
-/// </summary>
-public sealed record SetTimesAt(IKernelTask Task, int DirFd, string? Path, long[]? Times, int Flags) : RootFsRequest(Task);
-/// <summary>mknodat(2): regular files, fifos, sockets and (for root) device nodes.</summary>
-public sealed record MakeNodeAt(IKernelTask Task, int DirFd, string Path, int Mode, ulong Dev) : RootFsRequest(Task);
+/// <summary>fchmodat2(2): AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH (fchmod and fchmodat are the attribute family's).</summary>
+public sealed record ChmodAt(IKernelTask Task, int DirFd, string Path, int Mode, int Flags) : RootFsRequest(Task);

@@ -11,3 +11,6 @@ public sealed record WaitChild(IKernelTask Task, int Pid, int Options, ulong Sta
 
 /// <summary>A sleep, parked on a timer (never a sleeping host thread).</summary>
 public sealed record Sleep(IKernelTask Task, TimeSpan Duration) : TaskRequest(Task);
+
+/// <summary>vfork: the parent waits here until the child has exec'd or exited.</summary>
+public sealed record WaitVforkChild(IKernelTask Task, int ChildPid) : TaskRequest(Task);

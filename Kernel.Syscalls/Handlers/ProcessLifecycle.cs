@@ -1,0 +1,111 @@
+using Kernel.Syscalls.Abi;
+using Kernel.Syscalls.Protocol;
+using Kernel.Syscalls.Table;
+
+namespace Kernel.Syscalls.Handlers;
+
+/// <summary>Creating threads and processes (clone, clone3) and replacing a process's image (execve).</summary>
+public static partial class Process
+{
+    private const int MaxArgStrlen = 131072;      // MAX_ARG_STRLEN
+    private const int MaxArgStrings = 0x7FFFFFFF; // MAX_ARG_STRINGS
+    private const long ArgSpace = 2L << 20;       // a quarter of the default 8 MiB stack, as Linux allows
+
+    // Flags we do not implement yet are refused with EINVAL rather than silently ignored.
+    private const ulong Unsupported = CloneFlags.Pidfd | CloneFlags.NewNs | CloneFlags.NewCgroup | CloneFlags.NewUts
+        | CloneFlags.NewIpc | CloneFlags.NewUser | CloneFlags.NewPid | CloneFlags.NewNet | CloneFlags.NewTime
+        | CloneFlags.IntoCgroup | CloneFlags.Ptrace;
+
+    [Syscall(220, "clone", Support.Partial,
+        "Threads (CLONE_VM, CLONE_THREAD and CLONE_SIGHAND, with SETTLS, PARENT_SETTID, CHILD_SETTID, CHILD_CLEARTID), fork and vfork " +
+        "(CLONE_VM with CLONE_VFORK copies the address space and suspends the parent until exec or exit), CLONE_FILES, CLONE_FS, " +
+        "CLONE_PARENT. The child's memory is an eager copy (no copy-on-write yet) and MAP_SHARED memory is not shared after fork; " +
+        "namespace flags, CLONE_PIDFD and CLONE_PTRACE return EINVAL.")]
+    public static SyscallResult Clone(ISyscallContext c)
+    {
+        var flags = c.Arg(0);
+        // The low byte is the exit signal; on arm64 the arguments are flags, stack, parent_tid, tls, child_tid.
+        var args = new CloneArgs(flags & ~0xffUL, (int)(flags & 0xff), c.Arg(1), c.Arg(2), c.Arg(4), c.Arg(3));
+        return Spawn(c, args);
+    }
+
+    [Syscall(435, "clone3", Support.Partial,
+        "As clone; set_tid, cgroup and CLONE_CLEAR_SIGHAND are not supported (EINVAL).")]
+    public static SyscallResult Clone3(ISyscallContext c)
+    {
+        const int Ver0 = 64, PageSize = 4096;
+        var size = c.Arg(1);
+        if (size < Ver0) return Errno.EINVAL;
+        if (size > PageSize) return Errno.E2BIG;
+        var raw = new byte[size];
+        if (c.Memory.Read(c.Arg(0), raw) != Errno.None) return Errno.EFAULT;
+        // Bytes past the fields we know must be zero (a newer struct asking for something we lack).
+        const int Known = 88;
+        for (var i = Known; i < raw.Length; i++)
+        {
+            if (raw[i] != 0) return Errno.E2BIG;
+        }
+        ulong Field(int i) => 8 * i + 8 <= raw.Length ? BitConverter.ToUInt64(raw, 8 * i) : 0;
+        var flags = Field(0);
+        var exitSignal = Field(4);
+        ulong stack = Field(5), stackSize = Field(6);
+        if (Field(9) != 0 || Field(10) != 0) return Errno.EINVAL; // set_tid_size, cgroup
+        if ((flags & CloneFlags.ClearSighand) != 0) return Errno.EINVAL;
+        if ((flags & 0xff) != 0 || exitSignal > 64) return Errno.EINVAL;
+        if ((stack == 0) != (stackSize == 0)) return Errno.EINVAL;
+        var args = new CloneArgs(flags, (int)exitSignal, stack == 0 ? 0 : stack + stackSize, Field(3), Field(2), Field(7));
+        return Spawn(c, args);
+    }
+
+    private static SyscallResult Spawn(ISyscallContext c, CloneArgs a)
+    {
+        var f = a.Flags;
+        if ((f & Unsupported) != 0) return Errno.EINVAL;
+        if ((f & CloneFlags.Thread) != 0 && (f & CloneFlags.Sighand) == 0) return Errno.EINVAL;
+        if ((f & CloneFlags.Sighand) != 0 && (f & CloneFlags.Vm) == 0) return Errno.EINVAL;
+        if ((f & CloneFlags.Thread) != 0 && a.ExitSignal != 0 && (f & CloneFlags.Parent) != 0) return Errno.EINVAL;
+        // A second process in one address space (CLONE_VM without CLONE_THREAD) is modelled only for vfork.
+        if ((f & (CloneFlags.Vm | CloneFlags.Thread)) == CloneFlags.Vm && (f & CloneFlags.Vfork) == 0) return Errno.EINVAL;
+        if ((f & CloneFlags.Thread) == 0 && (f & CloneFlags.Sighand) != 0 && (f & CloneFlags.Vfork) == 0) return Errno.EINVAL;
+        var tid = c.Task.Clone(a);
+        if (tid < 0) return (Errno)(-tid);
+        if ((f & CloneFlags.Vfork) != 0) return SyscallResult.Send(new WaitVforkChild(c.Task, (int)tid), _ => tid);
+        return tid;
+    }
+
+    [Syscall(221, "execve", Support.Full, "Fully supported: close-on-exec, other threads end, handled signals reset to default.")]
+    public static SyscallResult Execve(ISyscallContext c)
+    {
+        var e = c.Path(0, out var path);
+        if (e != Errno.None) return e;
+        e = ReadStringArray(c.Memory, c.Arg(1), out var argv, out var argBytes);
+        if (e != Errno.None) return e;
+        e = ReadStringArray(c.Memory, c.Arg(2), out var envp, out var envBytes);
+        if (e != Errno.None) return e;
+        if (argBytes + envBytes > ArgSpace) return Errno.E2BIG;
+        if (path.Length == 0) return Errno.ENOENT;
+        var r = c.Task.Exec(path, argv, envp);
+        return r < 0 ? (Errno)(-r) : SyscallResult.Unchanged;
+    }
+
+    /// <summary>A NULL-terminated array of string pointers (a NULL array is empty, as Linux accepts).</summary>
+    private static Errno ReadStringArray(IGuestMemory m, ulong address, out List<string> values, out long bytes)
+    {
+        values = [];
+        bytes = 0;
+        if (address == 0) return Errno.None;
+        for (var i = 0; ; i++)
+        {
+            if (i >= MaxArgStrings) return Errno.E2BIG;
+            var e = m.ReadStruct<ulong>(address + (ulong)(8 * i), out var p);
+            if (e != Errno.None) return Errno.EFAULT;
+            if (p == 0) return Errno.None;
+            e = m.ReadCString(p, MaxArgStrlen, out var s);
+            if (e == Errno.ENAMETOOLONG) return Errno.E2BIG;
+            if (e != Errno.None) return e;
+            values.Add(s);
+            bytes += s.Length + 1 + 8;
+            if (bytes > ArgSpace) return Errno.E2BIG;
+        }
+    }
+}
