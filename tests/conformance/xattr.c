@@ -153,6 +153,21 @@ int main(void)
 	close(pfd);
 
 	close(fd);
+
+	/* An ordinary user: trusted.* is invisible and unwritable, user.* follows the file's permissions. */
 	cleanup();
+	EXPECT_OK("mkdir", mkdir(DIR_PATH, 0755));
+	close(open(FILE_PATH, O_CREAT | O_WRONLY, 0644));
+	EXPECT_EQ("setxattr(trusted.root)", setxattr(FILE_PATH, "trusted.root", "r", 1, 0), 0);
+	EXPECT_EQ("setxattr(user.root)", setxattr(FILE_PATH, "user.root", "r", 1, 0), 0);
+	EXPECT_EQ("setresuid(1000)", syscall(SYS_setresuid, 1000, 1000, 1000), 0);
+	EXPECT_ERR("user getxattr(trusted.root)", getxattr(FILE_PATH, "trusted.root", buf, sizeof buf), ENODATA);
+	EXPECT_ERR("user setxattr(trusted.x)", setxattr(FILE_PATH, "trusted.x", "x", 1, 0), EPERM);
+	EXPECT_EQ("user getxattr(user.root)", getxattr(FILE_PATH, "user.root", buf, sizeof buf), 1);
+	EXPECT_ERR("user setxattr(user.root) on root's 0644 file", setxattr(FILE_PATH, "user.root", "u", 1, 0), EACCES);
+	EXPECT_ERR("user removexattr(user.root)", removexattr(FILE_PATH, "user.root"), EACCES);
+	got = listxattr(FILE_PATH, list, sizeof list);
+	print_list("user listxattr", list, got);
+	/* The files stay behind: the next run removes them as root first. */
 	return conf_exit();
 }

@@ -225,6 +225,17 @@ static void chroot_and_pivot(void)
 	EXPECT_TRUE("getcwd /", getcwd(cwd, sizeof cwd) && strcmp(cwd, "/") == 0);
 }
 
+/* Only uid 0 may change the mount table; the target is looked up first, as Linux does. */
+static void unprivileged(void)
+{
+	EXPECT_EQ("setresuid(1000)", syscall(SYS_setresuid, 1000, 1000, 1000), 0);
+	EXPECT_ERR("mount as uid 1000", mount("none", "/", "tmpfs", 0, NULL), EPERM);
+	EXPECT_ERR("mount, missing target, as uid 1000", mount("none", "/missing", "tmpfs", 0, NULL), ENOENT);
+	EXPECT_ERR("umount2 as uid 1000", umount2("/", 0), EPERM);
+	EXPECT_ERR("pivot_root as uid 1000", syscall(SYS_pivot_root, "/", "/"), EPERM);
+	EXPECT_ERR("chroot as uid 1000", chroot("/"), EPERM);
+}
+
 int main(void)
 {
 	mkdir(T, 0755);
@@ -233,5 +244,6 @@ int main(void)
 	binds();
 	unmounting();
 	chroot_and_pivot();
+	unprivileged();
 	return conf_exit();
 }
