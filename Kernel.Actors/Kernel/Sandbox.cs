@@ -70,8 +70,10 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     public static long Create(SandboxOptions options, ILogger log, Config config, out Sandbox? sandbox)
     {
         sandbox = null;
-        var e = VirtualFileSystem.Create(options.RootFs, options.Mounts, out var vfs);
+        var e = VirtualFileSystem.Create(options.RootFs, options.Mounts, out var vfs,
+            options.RootFsWritable ? RootFsMode.Writable : RootFsMode.Overlay);
         if (e < 0) return e;
+        vfs!.FilesystemTypes.MemoryBytes = options.MemoryBytes;
         var s = new Sandbox(options, log, vfs!, config);
         e = vfs!.AddMount("/proc", new Procfs(s, vfs), false);
         if (e < 0)

@@ -10,6 +10,7 @@ public sealed partial class VfsActor
 {
     private KernelReply? HandleFamily(KernelRequest request, IActorRef sender) => request switch
     {
+        RootFsRequest r => HandleRootFs(r),
         AttributeRequest r => HandleAttributes(r),
         EventsRequest r => HandleEvents(r, sender),
         _ => new Failed(Errno.ENOSYS),

@@ -8,17 +8,7 @@ namespace Kernel.Syscalls.Handlers;
 public static partial class FileSystem
 {
     /// <summary>Calls not implemented yet (or absent from the Linux we model): ENOSYS, so callers take their fallback.</summary>
-    [Syscall(5, "setxattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(6, "lsetxattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(7, "fsetxattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(14, "removexattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(15, "lremovexattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(16, "fremovexattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(18, "lookup_dcookie", Support.Unimplemented, "Obsolete (only oprofile used it); returns ENOSYS.")]
-    [Syscall(39, "umount2", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(40, "mount", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(41, "pivot_root", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(51, "chroot", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(60, "quotactl", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(262, "fanotify_init", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(263, "fanotify_mark", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
