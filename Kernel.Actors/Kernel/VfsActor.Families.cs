@@ -12,6 +12,8 @@ public sealed partial class VfsActor
     {
         AttributeRequest r => HandleAttributes(r),
         EventsRequest r => HandleEvents(r, sender),
+        AsyncIoRequest r => HandleAsyncIo(r, sender),
+        FileHandleRequest r => HandleFileHandles(r),
         _ => new Failed(Errno.ENOSYS),
     };
 }
