@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define HANDLE_MAX 128
@@ -152,6 +153,23 @@ int main(void)
 	int root_mount2 = -2;
 	EXPECT_EQ("handle of /etc", get_handle(AT_FDCWD, "/etc", &rh2, &root_mount2, 0), 0);
 	EXPECT_TRUE("one mount id for the root", root_mount == root_mount2);
+
+	/* Opening by handle skips path checks, so it needs CAP_DAC_READ_SEARCH; making a handle needs nothing. */
+	fflush(stdout);
+	pid_t child = fork();
+	if (child == 0) {
+		if (setuid(65534) != 0)
+			_exit(2);
+		struct handle ch;
+		int cm;
+		EXPECT_EQ("child without root: name_to_handle_at", get_handle(AT_FDCWD, "/etc/passwd", &ch, &cm, 0), 0);
+		EXPECT_ERR("child without root: open_by_handle_at", open_by_handle_at(etc, (struct file_handle *)&rh, O_RDONLY), EPERM);
+		EXPECT_ERR("child without root: a bad mount fd comes first", open_by_handle_at(999, (struct file_handle *)&rh, O_RDONLY), EBADF);
+		_exit(conf_exit());
+	}
+	int status = -1;
+	waitpid(child, &status, 0);
+	EXPECT_TRUE("child exited 0", WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
 	/* A handle whose file is gone is stale. */
 	unlink(renamed);
