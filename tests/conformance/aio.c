@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <linux/aio_abi.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -299,6 +300,40 @@ static void getevents(aio_context_t ctx, int fd)
 	EXPECT_EQ("io_pgetevents gets it", syscall(__NR_io_pgetevents, ctx, 1, 4, ev, NULL, &usig), 1);
 }
 
+/* A thread parked in io_getevents wakes when another thread makes a pending poll ready. */
+static aio_context_t waiting_ctx;
+static long waiter_got;
+static struct io_event waiter_event;
+
+static void *getevents_waiter(void *arg)
+{
+	(void)arg;
+	waiter_got = io_getevents(waiting_ctx, 1, 1, &waiter_event, NULL);
+	return NULL;
+}
+
+static void threads(aio_context_t ctx)
+{
+	int p[2];
+	pipe(p);
+	struct iocb cb;
+	prep(&cb, IOCB_CMD_POLL, p[0], NULL, 0, 0, 40);
+	cb.aio_buf = POLLIN;
+	EXPECT_EQ("io_submit a POLLIN for a thread to wait on", submit1(ctx, &cb), 1);
+	waiting_ctx = ctx;
+	pthread_t t;
+	pthread_create(&t, NULL, getevents_waiter, NULL);
+	struct timespec ts = { 0, 30 * 1000000 };
+	nanosleep(&ts, NULL);
+	EXPECT_EQ("the thread still waits", waiter_got, 0);
+	write(p[1], "x", 1);
+	pthread_join(t, NULL);
+	EXPECT_EQ("the waiting thread's io_getevents", waiter_got, 1);
+	printf("its event: data=%llu res=%lld\n", (unsigned long long)waiter_event.data, (long long)waiter_event.res);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* Submissions hold ring slots until their events are read: a context runs out (EAGAIN). */
 static void slots(int fd)
 {
@@ -352,6 +387,7 @@ int main(void)
 	file_ops(ctx, fd);
 	polls(ctx);
 	getevents(ctx, fd);
+	threads(ctx);
 
 	/* A child of fork has no AIO contexts (and no ring mapping). */
 	pid_t child = fork();

@@ -12,11 +12,13 @@
 #include <fcntl.h>
 #include <linux/io_uring.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -595,6 +597,53 @@ static void fixed(struct ring *r, int fd)
 	EXPECT_ERR("UNREGISTER_FILES again", uring_register(r->fd, IORING_UNREGISTER_FILES, NULL, 0), ENXIO);
 }
 
+/* A thread waits in io_uring_enter for a read of a pipe that another thread then writes. */
+static struct ring *waiting_ring;
+static long waiter_result;
+
+static void *enter_waiter(void *arg)
+{
+	(void)arg;
+	waiter_result = uring_enter(waiting_ring->fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+	return NULL;
+}
+
+static void threads_and_fork(struct ring *r)
+{
+	int p[2];
+	static char buf[8];
+	pipe(p);
+	struct io_uring_sqe *s = sqe_get(r, IORING_OP_READ, p[0], 90);
+	s->addr = (uintptr_t)buf;
+	s->len = sizeof buf;
+	EXPECT_EQ("submit a READ for another thread to wait on", submit(r, 1, 0), 1);
+	waiting_ring = r;
+	pthread_t t;
+	pthread_create(&t, NULL, enter_waiter, NULL);
+	sleep_ms(30);
+	EXPECT_EQ("nothing completed while the thread waits", cq_ready(r), 0);
+	write(p[1], "wake", 4);
+	pthread_join(t, NULL);
+	EXPECT_EQ("the waiting thread's io_uring_enter", waiter_result, 0);
+	reap_print(r, "read completed for the waiting thread");
+	close(p[0]);
+	close(p[1]);
+
+	/* A child of fork shares the ring (its mappings and its descriptor): its NOP shows in the parent's CQ ring. */
+	fflush(stdout);
+	pid_t child = fork();
+	if (child == 0) {
+		sqe_get(r, IORING_OP_NOP, -1, 91);
+		_exit(submit(r, 1, 1) == 1 ? 0 : 1);
+	}
+	int status = -1;
+	waitpid(child, &status, 0);
+	EXPECT_TRUE("child submitted on the shared ring", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	r->tail++; /* the child's SQE is consumed: the parent's copy of the tail catches up */
+	EXPECT_EQ("shared SQ head", *r->sq_head, r->tail);
+	reap_print(r, "child's NOP");
+}
+
 static void overflow(void)
 {
 	struct ring r;
@@ -659,6 +708,7 @@ int main(void)
 	timeouts(&r);
 	links(&r, fd);
 	fixed(&r, fd);
+	threads_and_fork(&r);
 	ring_free(&r);
 	overflow();
 	close(fd);
