@@ -71,7 +71,14 @@ public sealed class AioTable
         {
             lock (total) total.Value -= ctx.MaxReqs;
         };
-        lock (_lock) _contexts[ctx.Id] = ctx;
+        lock (_lock)
+        {
+            // struct aio_ring's id is the context's index in the table: the lowest free one.
+            var index = 0u;
+            while (_contexts.Values.Any(c => c.Index == index)) index++;
+            ctx.Index = index;
+            _contexts[ctx.Id] = ctx;
+        }
         return 0;
     }
 
@@ -114,7 +121,7 @@ public sealed class AioContext
         RingIncompat = 24, RingHeaderLength = 28;
     public const ushort CmdPread = 0, CmdPwrite = 1, CmdFsync = 2, CmdFdsync = 3, CmdPoll = 5, CmdNoop = 6, CmdPreadv = 7, CmdPwritev = 8;
     private const uint FlagResfd = 1, FlagIoprio = 2;
-    private const uint RwfSupported = 0xff;
+    private const uint RwfSupported = 0xff, RwfAppend = 0x10;
 
     private readonly object _lock = new();
     private uint _tail;
@@ -124,7 +131,7 @@ public sealed class AioContext
     private readonly List<AioRequest> _active = [];
     private readonly List<Waiter> _waiters = [];
 
-    public AioContext(ulong id, uint ringEvents, uint maxReqs, ulong mapLength, SharedPages ring, uint tableIndex)
+    public AioContext(ulong id, uint ringEvents, uint maxReqs, ulong mapLength, SharedPages ring)
     {
         Id = id;
         Nr = ringEvents;
@@ -132,7 +139,6 @@ public sealed class AioContext
         MapLength = mapLength;
         Ring = ring;
         _available = (int)ringEvents - 1;
-        ring.WriteU32(RingId, tableIndex);
         ring.WriteU32(RingNr, ringEvents);
         ring.WriteU32(RingMagicOffset, RingMagic);
         ring.WriteU32(RingCompat, 1);
@@ -149,6 +155,17 @@ public sealed class AioContext
     public ulong MapLength { get; }
     public SharedPages Ring { get; }
     internal Action? Released { get; set; }
+
+    /// <summary>The context's index in its table, which the ring shows as its id.</summary>
+    public uint Index
+    {
+        get;
+        internal set
+        {
+            field = value;
+            Ring.WriteU32(RingId, value);
+        }
+    }
 
     /// <summary>The VFS actor, where the context's waits and timers run (it sets this before each use).</summary>
     public IAsyncIoHost? Host { get; set; }
@@ -254,6 +271,7 @@ public sealed class AioContext
             if (e < 0) return e;
         }
         if (offset < 0) return -(long)Errno.EINVAL; // rw_verify_area
+        if (write && (rwFlags & RwfAppend) != 0) offset = GuestIo.AppendOffset(file, offset);
         var r = GuestIo.Vectored(file, process.Mm, vecs, offset, write);
         if (r == -(long)Errno.EAGAIN && !file.NonBlocking)
         {

@@ -127,6 +127,10 @@ internal static class GuestIo
         return total;
     }
 
+    /// <summary>RWF_APPEND: a write to a regular file goes to its end, wherever the offset said.</summary>
+    public static long AppendOffset(OpenFile file, long offset) =>
+        file.Stat(out var st) >= 0 && (st.Mode & OpenFlags.S_IFMT) == OpenFlags.S_IFREG ? st.Size : offset;
+
     public static ulong TotalLength((ulong Base, ulong Length)[] vecs)
     {
         ulong total = 0;

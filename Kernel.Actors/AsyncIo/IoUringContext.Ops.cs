@@ -230,6 +230,7 @@ public sealed partial class IoUringContext
         while (true)
         {
             var offset = (long)op.Off == -1 ? -1 : (long)op.Off + op.Progress;
+            if (op.Write && (op.OpFlags & RwfAppend) != 0) offset = GuestIo.AppendOffset(file, offset);
             var r = GuestIo.Vectored(file, op.Process.Mm, op.Vecs, offset, op.Write, op.Progress);
             var nowait = (op.OpFlags & RwfNowait) != 0;
             if (r == -(long)Errno.EAGAIN && !nowait)

@@ -9,8 +9,6 @@ namespace Kernel.Actors;
 // io_setup's part in the MM actor: the completion ring is mapped into the caller while its process is paused.
 public sealed partial class MmActor
 {
-    private static int _nextAioIndex;
-
     private KernelReply HandleAsyncIo(AsyncIoMmRequest request) => request switch
     {
         SetUpAioContext r => SetUpAio(r),
@@ -27,7 +25,7 @@ public sealed partial class MmActor
         if (address == 0) return new Failed(Errno.ENOMEM);
         var pages = new SharedPages(mapLength, "[aio]");
         mm.MapSharedPages(address, mapLength, Prot.Read | Prot.Write, "/[aio] (deleted)", pages, 0, mapLength, null);
-        var ctx = new AioContext(address, ringEvents, r.NrEvents, mapLength, pages, (uint)Interlocked.Increment(ref _nextAioIndex));
+        var ctx = new AioContext(address, ringEvents, r.NrEvents, mapLength, pages);
         e = AioTable.For(mm).Add(sandbox, ctx);
         if (e < 0)
         {

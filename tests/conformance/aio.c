@@ -10,11 +10,13 @@
 
 #include <fcntl.h>
 #include <linux/aio_abi.h>
+#include <linux/fs.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -214,6 +216,16 @@ static void file_ops(aio_context_t ctx, int fd)
 	prep(&fs, IOCB_CMD_PREAD, fd, (void *)0x1000, 4, 0, 17);
 	EXPECT_EQ("io_submit PREAD into a bad buffer", submit1(ctx, &fs), 1);
 	reap(ctx, 2, "past EOF, bad buffer");
+
+	struct stat st;
+	fstat(fd, &st);
+	long before = st.st_size;
+	prep(&w, IOCB_CMD_PWRITE, fd, "+", 1, 0, 18);
+	w.aio_rw_flags = RWF_APPEND;
+	EXPECT_EQ("io_submit PWRITE with RWF_APPEND", submit1(ctx, &w), 1);
+	reap(ctx, 1, "RWF_APPEND");
+	fstat(fd, &st);
+	EXPECT_EQ("RWF_APPEND wrote at the end", st.st_size - before, 1);
 }
 
 static void polls(aio_context_t ctx)

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -336,6 +337,18 @@ static void file_io(struct ring *r, int fd, int rdonly, int dirfd)
 	s = sqe_get(r, IORING_OP_FSYNC, fd, 19);
 	s->addr = 1;
 	run(r, 1, "FSYNC with addr");
+
+	struct stat st;
+	fstat(fd, &st);
+	long before = st.st_size;
+	s = sqe_get(r, IORING_OP_WRITE, fd, 27);
+	s->addr = (uintptr_t)"app";
+	s->len = 3;
+	s->off = 0;
+	s->rw_flags = RWF_APPEND;
+	run(r, 1, "WRITE with RWF_APPEND");
+	fstat(fd, &st);
+	EXPECT_EQ("RWF_APPEND wrote at the end", st.st_size - before, 3);
 
 	s = sqe_get(r, IORING_OP_READ, 999, 20);
 	s->addr = (uintptr_t)buf;
