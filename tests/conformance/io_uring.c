@@ -110,6 +110,17 @@ static struct io_uring_sqe *sqe_get(struct ring *r, unsigned char op, int fd, un
 	return s;
 }
 
+/* An SQE for a transfer: the buffer (or iovec array), its length (or iovec count) and the file offset. */
+static struct io_uring_sqe *sqe_rw(struct ring *r, unsigned char op, int fd, unsigned long long user_data,
+				   unsigned long long addr, unsigned len, unsigned long long off)
+{
+	struct io_uring_sqe *s = sqe_get(r, op, fd, user_data);
+	s->addr = addr;
+	s->len = len;
+	s->off = off;
+	return s;
+}
+
 static void ring_flush(struct ring *r)
 {
 	__atomic_store_n(r->sq_tail, r->tail, __ATOMIC_RELEASE);
@@ -285,44 +296,27 @@ static void run(struct ring *r, unsigned n, const char *label)
 static void file_io(struct ring *r, int fd, int rdonly, int dirfd)
 {
 	static char buf[64], a[8], b[8], c[8];
-	struct io_uring_sqe *s = sqe_get(r, IORING_OP_WRITE, fd, 10);
-	s->addr = (uintptr_t)"hello, ring";
-	s->len = 11;
-	s->off = 0;
+	struct io_uring_sqe *s;
+	sqe_rw(r, IORING_OP_WRITE, fd, 10, (uintptr_t)"hello, ring", 11, 0);
 	run(r, 1, "WRITE");
-	s = sqe_get(r, IORING_OP_READ, fd, 11);
-	s->addr = (uintptr_t)buf;
-	s->len = 5;
-	s->off = 7;
+	sqe_rw(r, IORING_OP_READ, fd, 11, (uintptr_t)buf, 5, 7);
 	run(r, 1, "short READ at EOF");
 	buf[4] = 0;
 	conf_expect_str("READ data", buf, "ring");
 
 	struct iovec wv[2] = { { "ABC", 3 }, { "DEFG", 4 } };
 	struct iovec rv[2] = { { a, 5 }, { b, 8 } };
-	s = sqe_get(r, IORING_OP_WRITEV, fd, 12);
-	s->addr = (uintptr_t)wv;
-	s->len = 2;
-	s->off = 11;
+	sqe_rw(r, IORING_OP_WRITEV, fd, 12, (uintptr_t)wv, 2, 11);
 	run(r, 1, "WRITEV");
-	s = sqe_get(r, IORING_OP_READV, fd, 13);
-	s->addr = (uintptr_t)rv;
-	s->len = 2;
-	s->off = 5;
+	sqe_rw(r, IORING_OP_READV, fd, 13, (uintptr_t)rv, 2, 5);
 	run(r, 1, "READV");
 	printf("READV data: %.5s|%.8s\n", a, b);
 
 	/* off = -1: the file position, which moves (IORING_FEAT_RW_CUR_POS). */
 	lseek(fd, 0, SEEK_SET);
-	s = sqe_get(r, IORING_OP_READ, fd, 14);
-	s->addr = (uintptr_t)a;
-	s->len = 5;
-	s->off = (uint64_t)-1;
+	sqe_rw(r, IORING_OP_READ, fd, 14, (uintptr_t)a, 5, (uint64_t)-1);
 	run(r, 1, "READ at the file position");
-	s = sqe_get(r, IORING_OP_READ, fd, 15);
-	s->addr = (uintptr_t)c;
-	s->len = 5;
-	s->off = (uint64_t)-1;
+	sqe_rw(r, IORING_OP_READ, fd, 15, (uintptr_t)c, 5, (uint64_t)-1);
 	run(r, 1, "READ at the file position again");
 	printf("position reads: %.5s|%.5s\n", a, c);
 	EXPECT_EQ("file position after", lseek(fd, 0, SEEK_CUR), 10);
@@ -341,40 +335,23 @@ static void file_io(struct ring *r, int fd, int rdonly, int dirfd)
 	struct stat st;
 	fstat(fd, &st);
 	long before = st.st_size;
-	s = sqe_get(r, IORING_OP_WRITE, fd, 27);
-	s->addr = (uintptr_t)"app";
-	s->len = 3;
-	s->off = 0;
+	s = sqe_rw(r, IORING_OP_WRITE, fd, 27, (uintptr_t)"app", 3, 0);
 	s->rw_flags = RWF_APPEND;
 	run(r, 1, "WRITE with RWF_APPEND");
 	fstat(fd, &st);
 	EXPECT_EQ("RWF_APPEND wrote at the end", st.st_size - before, 3);
 
-	s = sqe_get(r, IORING_OP_READ, 999, 20);
-	s->addr = (uintptr_t)buf;
-	s->len = 4;
-	s = sqe_get(r, IORING_OP_WRITE, rdonly, 21);
-	s->addr = (uintptr_t)buf;
-	s->len = 4;
-	s = sqe_get(r, IORING_OP_READ, fd, 22);
-	s->addr = 0x1000;
-	s->len = 4;
-	s = sqe_get(r, IORING_OP_READ, dirfd, 23);
-	s->addr = (uintptr_t)buf;
-	s->len = 4;
+	sqe_rw(r, IORING_OP_READ, 999, 20, (uintptr_t)buf, 4, 0);
+	sqe_rw(r, IORING_OP_WRITE, rdonly, 21, (uintptr_t)buf, 4, 0);
+	sqe_rw(r, IORING_OP_READ, fd, 22, 0x1000, 4, 0);
+	sqe_rw(r, IORING_OP_READ, dirfd, 23, (uintptr_t)buf, 4, 0);
 	run(r, 4, "bad fd, write to O_RDONLY, bad buffer, directory");
 
-	s = sqe_get(r, IORING_OP_READV, fd, 24);
-	s->addr = (uintptr_t)rv;
-	s->len = 1025;
+	sqe_rw(r, IORING_OP_READV, fd, 24, (uintptr_t)rv, 1025, 0);
 	run(r, 1, "1025 iovecs");
-	s = sqe_get(r, IORING_OP_READV, fd, 25);
-	s->addr = 8;
-	s->len = 1;
+	sqe_rw(r, IORING_OP_READV, fd, 25, 8, 1, 0);
 	run(r, 1, "bad iovec pointer");
-	s = sqe_get(r, IORING_OP_READ, rdonly, 26);
-	s->addr = (uintptr_t)buf;
-	s->len = 4;
+	s = sqe_rw(r, IORING_OP_READ, rdonly, 26, (uintptr_t)buf, 4, 0);
 	s->rw_flags = 0x40000000;
 	run(r, 1, "bad rw_flags");
 }
@@ -385,9 +362,8 @@ static void pipes(struct ring *r)
 	char buf[16] = { 0 };
 	pipe(p);
 	pipe(q);
-	struct io_uring_sqe *s = sqe_get(r, IORING_OP_READ, p[0], 30);
-	s->addr = (uintptr_t)buf;
-	s->len = sizeof buf;
+	struct io_uring_sqe *s;
+	sqe_rw(r, IORING_OP_READ, p[0], 30, (uintptr_t)buf, sizeof buf, 0);
 	s = sqe_get(r, IORING_OP_POLL_ADD, q[0], 31);
 	s->poll32_events = POLLIN;
 	s = sqe_get(r, IORING_OP_POLL_ADD, q[1], 32);
@@ -406,9 +382,7 @@ static void pipes(struct ring *r)
 	printf("pipe read data: %s\n", buf);
 
 	/* A parked read is cancelled by user_data; a poll is removed by POLL_REMOVE. */
-	s = sqe_get(r, IORING_OP_READ, p[0], 34);
-	s->addr = (uintptr_t)buf;
-	s->len = sizeof buf;
+	sqe_rw(r, IORING_OP_READ, p[0], 34, (uintptr_t)buf, sizeof buf, 0);
 	s = sqe_get(r, IORING_OP_POLL_ADD, p[0], 35);
 	s->poll32_events = POLLIN;
 	EXPECT_EQ("submit READ and POLL_ADD to cancel", submit(r, 2, 0), 2);
@@ -434,9 +408,8 @@ static void pipes(struct ring *r)
 static void timeouts(struct ring *r)
 {
 	struct __kernel_timespec t20 = { 0, 20 * 1000000 }, t10s = { 10, 0 };
-	struct io_uring_sqe *s = sqe_get(r, IORING_OP_TIMEOUT, -1, 40);
-	s->addr = (uintptr_t)&t20;
-	s->len = 1;
+	struct io_uring_sqe *s;
+	sqe_rw(r, IORING_OP_TIMEOUT, -1, 40, (uintptr_t)&t20, 1, 0);
 	long t0 = now_ms();
 	EXPECT_EQ("submit TIMEOUT 20ms and wait for it", submit(r, 1, 1), 1);
 	long waited = now_ms() - t0;
@@ -444,18 +417,13 @@ static void timeouts(struct ring *r)
 	EXPECT_TRUE("waited less than 5s", waited < 5000);
 	reap_print(r, "TIMEOUT expired");
 
-	s = sqe_get(r, IORING_OP_TIMEOUT, -1, 41);
-	s->addr = (uintptr_t)&t10s;
-	s->len = 1;
-	s->off = 2;
+	sqe_rw(r, IORING_OP_TIMEOUT, -1, 41, (uintptr_t)&t10s, 1, 2);
 	sqe_get(r, IORING_OP_NOP, -1, 42);
 	sqe_get(r, IORING_OP_NOP, -1, 43);
 	EXPECT_EQ("submit count TIMEOUT and 2 NOPs", submit(r, 3, 3), 3);
 	reap_print(r, "count TIMEOUT reached");
 
-	s = sqe_get(r, IORING_OP_TIMEOUT, -1, 44);
-	s->addr = (uintptr_t)&t10s;
-	s->len = 1;
+	sqe_rw(r, IORING_OP_TIMEOUT, -1, 44, (uintptr_t)&t10s, 1, 0);
 	EXPECT_EQ("submit TIMEOUT 10s", submit(r, 1, 0), 1);
 	s = sqe_get(r, IORING_OP_TIMEOUT_REMOVE, -1, 45);
 	s->addr = 44;
@@ -464,17 +432,11 @@ static void timeouts(struct ring *r)
 	EXPECT_EQ("submit TIMEOUT_REMOVEs", submit(r, 2, 3), 2);
 	reap_print(r, "TIMEOUT removed, unknown remove");
 
-	s = sqe_get(r, IORING_OP_TIMEOUT, -1, 47);
-	s->addr = (uintptr_t)&t20;
-	s->len = 2;
+	sqe_rw(r, IORING_OP_TIMEOUT, -1, 47, (uintptr_t)&t20, 2, 0);
 	run(r, 1, "TIMEOUT len=2");
-	s = sqe_get(r, IORING_OP_TIMEOUT, -1, 48);
-	s->addr = 8;
-	s->len = 1;
+	sqe_rw(r, IORING_OP_TIMEOUT, -1, 48, 8, 1, 0);
 	run(r, 1, "TIMEOUT bad pointer");
-	s = sqe_get(r, IORING_OP_TIMEOUT, -1, 49);
-	s->addr = (uintptr_t)&t20;
-	s->len = 1;
+	s = sqe_rw(r, IORING_OP_TIMEOUT, -1, 49, (uintptr_t)&t20, 1, 0);
 	s->timeout_flags = 1U << 30;
 	run(r, 1, "TIMEOUT bad flags");
 
@@ -494,31 +456,20 @@ static void timeouts(struct ring *r)
 static void links(struct ring *r, int fd)
 {
 	static char buf[256];
-	struct io_uring_sqe *s = sqe_get(r, IORING_OP_WRITE, fd, 50);
-	s->addr = (uintptr_t)"link";
-	s->len = 4;
-	s->off = 100;
+	struct io_uring_sqe *s = sqe_rw(r, IORING_OP_WRITE, fd, 50, (uintptr_t)"link", 4, 100);
 	s->flags = IOSQE_IO_LINK;
-	s = sqe_get(r, IORING_OP_READ, fd, 51);
-	s->addr = (uintptr_t)buf;
-	s->len = 4;
-	s->off = 100;
+	sqe_rw(r, IORING_OP_READ, fd, 51, (uintptr_t)buf, 4, 100);
 	EXPECT_EQ("submit WRITE->READ", submit(r, 2, 2), 2);
 	reap_print(r, "WRITE->READ");
 	printf("linked read: %.4s\n", buf);
 
-	s = sqe_get(r, IORING_OP_READ, 999, 52);
-	s->addr = (uintptr_t)buf;
-	s->len = 4;
+	s = sqe_rw(r, IORING_OP_READ, 999, 52, (uintptr_t)buf, 4, 0);
 	s->flags = IOSQE_IO_LINK;
 	sqe_get(r, IORING_OP_NOP, -1, 53);
 	EXPECT_EQ("submit failing READ->NOP", submit(r, 2, 2), 2);
 	reap_print(r, "failing READ->NOP");
 
-	s = sqe_get(r, IORING_OP_READ, fd, 54);
-	s->addr = (uintptr_t)buf;
-	s->len = 200;
-	s->off = 0;
+	s = sqe_rw(r, IORING_OP_READ, fd, 54, (uintptr_t)buf, 200, 0);
 	s->flags = IOSQE_IO_LINK;
 	sqe_get(r, IORING_OP_NOP, -1, 55);
 	EXPECT_EQ("submit short READ->NOP", submit(r, 2, 2), 2);
@@ -550,32 +501,20 @@ static void fixed(struct ring *r, int fd)
 	EXPECT_EQ("REGISTER_BUFFERS", uring_register(r->fd, IORING_REGISTER_BUFFERS, iov, 2), 0);
 	EXPECT_ERR("REGISTER_BUFFERS again", uring_register(r->fd, IORING_REGISTER_BUFFERS, iov, 2), EBUSY);
 	memcpy(b0, "fixed!", 6);
-	struct io_uring_sqe *s = sqe_get(r, IORING_OP_WRITE_FIXED, fd, 70);
-	s->addr = (uintptr_t)b0;
-	s->len = 6;
-	s->off = 200;
+	struct io_uring_sqe *s = sqe_rw(r, IORING_OP_WRITE_FIXED, fd, 70, (uintptr_t)b0, 6, 200);
 	s->buf_index = 0;
 	s->flags = IOSQE_IO_LINK;
-	s = sqe_get(r, IORING_OP_READ_FIXED, fd, 71);
-	s->addr = (uintptr_t)b1 + 10;
-	s->len = 6;
-	s->off = 200;
+	s = sqe_rw(r, IORING_OP_READ_FIXED, fd, 71, (uintptr_t)b1 + 10, 6, 200);
 	s->buf_index = 1;
-	s = sqe_get(r, IORING_OP_READ_FIXED, fd, 72);
-	s->addr = (uintptr_t)b1;
-	s->len = 6;
+	s = sqe_rw(r, IORING_OP_READ_FIXED, fd, 72, (uintptr_t)b1, 6, 0);
 	s->buf_index = 5;
-	s = sqe_get(r, IORING_OP_READ_FIXED, fd, 73);
-	s->addr = (uintptr_t)b1 + 60;
-	s->len = 6;
+	s = sqe_rw(r, IORING_OP_READ_FIXED, fd, 73, (uintptr_t)b1 + 60, 6, 0);
 	s->buf_index = 1;
 	EXPECT_EQ("submit fixed I/O", submit(r, 4, 4), 4);
 	reap_print(r, "WRITE_FIXED->READ_FIXED, bad index, past the buffer");
 	printf("fixed read: %.6s\n", b1 + 10);
 	EXPECT_EQ("UNREGISTER_BUFFERS", uring_register(r->fd, IORING_UNREGISTER_BUFFERS, NULL, 0), 0);
-	s = sqe_get(r, IORING_OP_READ_FIXED, fd, 74);
-	s->addr = (uintptr_t)b1;
-	s->len = 6;
+	sqe_rw(r, IORING_OP_READ_FIXED, fd, 74, (uintptr_t)b1, 6, 0);
 	EXPECT_EQ("submit READ_FIXED without buffers", submit(r, 1, 1), 1);
 	reap_print(r, "READ_FIXED without buffers");
 
@@ -591,17 +530,11 @@ static void fixed(struct ring *r, int fd)
 	EXPECT_EQ("REGISTER_FILES", uring_register(r->fd, IORING_REGISTER_FILES, files, 3), 0);
 	EXPECT_ERR("REGISTER_FILES again", uring_register(r->fd, IORING_REGISTER_FILES, files, 3), EBUSY);
 	close(dup_fd); /* the registered table keeps its own reference */
-	s = sqe_get(r, IORING_OP_READ, 0, 75);
-	s->addr = (uintptr_t)b1;
-	s->len = 5;
+	s = sqe_rw(r, IORING_OP_READ, 0, 75, (uintptr_t)b1, 5, 0);
 	s->flags = IOSQE_FIXED_FILE;
-	s = sqe_get(r, IORING_OP_READ, 1, 76);
-	s->addr = (uintptr_t)b1;
-	s->len = 5;
+	s = sqe_rw(r, IORING_OP_READ, 1, 76, (uintptr_t)b1, 5, 0);
 	s->flags = IOSQE_FIXED_FILE;
-	s = sqe_get(r, IORING_OP_READ, 7, 77);
-	s->addr = (uintptr_t)b1;
-	s->len = 5;
+	s = sqe_rw(r, IORING_OP_READ, 7, 77, (uintptr_t)b1, 5, 0);
 	s->flags = IOSQE_FIXED_FILE;
 	EXPECT_EQ("submit fixed-file READs", submit(r, 3, 3), 3);
 	reap_print(r, "fixed file, sparse slot, slot out of range");
@@ -626,9 +559,7 @@ static void threads_and_fork(struct ring *r)
 	int p[2];
 	static char buf[8];
 	pipe(p);
-	struct io_uring_sqe *s = sqe_get(r, IORING_OP_READ, p[0], 90);
-	s->addr = (uintptr_t)buf;
-	s->len = sizeof buf;
+	sqe_rw(r, IORING_OP_READ, p[0], 90, (uintptr_t)buf, sizeof buf, 0);
 	EXPECT_EQ("submit a READ for another thread to wait on", submit(r, 1, 0), 1);
 	waiting_ring = r;
 	pthread_t t;
@@ -681,9 +612,7 @@ static void overflow(void)
 	int p[2];
 	static char buf[8];
 	pipe(p);
-	struct io_uring_sqe *s = sqe_get(&r, IORING_OP_READ, p[0], 200);
-	s->addr = (uintptr_t)buf;
-	s->len = sizeof buf;
+	sqe_rw(&r, IORING_OP_READ, p[0], 200, (uintptr_t)buf, sizeof buf, 0);
 	EXPECT_EQ("submit a READ that waits", submit(&r, 1, 0), 1);
 	unsigned entries = *r.sq_entries;
 	close(r.fd);
