@@ -32,18 +32,31 @@ internal static class PollBits
 /// </summary>
 internal static class Readiness
 {
-    public static int Mask(OpenFile file) => file.PollEvents();
+    public static int Mask(OpenFile file)
+    {
+        if (file is not PipeEnd end) return PollBits.DefaultMask;
+        var p = end.Pipe;
+        var mask = 0;
+        if (end.CanRead)
+        {
+            if (p.Available > 0) mask |= PollBits.In | PollBits.RdNorm;
+            if (p.Writers == 0) mask |= PollBits.Hup;
+        }
+        if (end.CanWrite)
+        {
+            if (p.Available < p.Capacity) mask |= PollBits.Out | PollBits.WrNorm;
+            if (p.Readers == 0) mask |= PollBits.Err;
+        }
+        return mask;
+    }
 
     /// <summary>Calls <paramref name="changed"/> (on any thread) after each change of the file's state; null when it never changes.</summary>
     public static IDisposable? Watch(OpenFile file, Action changed)
     {
-        if (file.Readiness is not { } queue) return null;
-        var waiter = queue.Subscribe(-1, _ =>
-        {
-            changed();
-            return true;
-        });
-        return new Subscription(() => queue.Unsubscribe(waiter));
+        if (file is not PipeEnd end) return null;
+        var pipe = end.Pipe;
+        pipe.Changed += changed;
+        return new Subscription(() => pipe.Changed -= changed);
     }
 
     private sealed class Subscription(Action undo) : IDisposable
