@@ -250,7 +250,7 @@ public sealed class AioContext
                 Complete(address, data, 0, null);
                 return 0;
             case CmdPoll:
-                return Poll(process, file, address, data, buf, nbytes, offset, rwFlags);
+                return SubmitPoll(process, file, address, data, buf, nbytes, offset, rwFlags);
             default:
                 return -(long)Errno.EINVAL; // IOCB_CMD_NOOP included: Linux never implemented it
         }
@@ -283,12 +283,12 @@ public sealed class AioContext
         return 0;
     }
 
-    private long Poll(KernelProcess process, OpenFile file, ulong address, ulong data, ulong buf, ulong nbytes, long offset, uint rwFlags)
+    private long SubmitPoll(KernelProcess process, OpenFile file, ulong address, ulong data, ulong buf, ulong nbytes, long offset, uint rwFlags)
     {
         if ((ushort)buf != buf) return -(long)Errno.EINVAL;
         if (offset != 0 || nbytes != 0 || rwFlags != 0) return -(long)Errno.EINVAL;
-        var events = (int)buf | PollBits.Err | PollBits.Hup;
-        var mask = Readiness.Mask(file) & events;
+        var events = (int)buf | Poll.Err | Poll.Hup;
+        var mask = file.PollEvents() & events;
         if (mask != 0)
         {
             Complete(address, data, mask, null);
@@ -302,15 +302,17 @@ public sealed class AioContext
     /// <summary>Parks a request until its file changes; false when the file never does.</summary>
     private bool Wait(AioRequest req)
     {
-        req.Watch = Readiness.Watch(req.File, () => H.Post(() => Retry(req)));
+        var interest = req.Opcode == CmdPoll ? req.Events : req.Opcode is CmdPwrite or CmdPwritev ? Poll.WriteWait : Poll.ReadWait;
+        req.Watch = Readiness.Watch(req.File, interest, key => H.Post(() => Retry(req, key)));
         if (req.Watch is null) return false;
         req.File.AddReference();
         _active.Add(req);
-        H.Post(() => Retry(req)); // a change between the attempt and the subscription is not lost
+        H.Post(() => Retry(req, 0)); // a change between the attempt and the subscription is not lost
         return true;
     }
 
-    private void Retry(AioRequest req)
+    /// <summary>A waiting request looks again after a notification keyed <paramref name="key"/> (0: unknown).</summary>
+    private void Retry(AioRequest req, int key)
     {
         lock (_lock)
         {
@@ -318,13 +320,10 @@ public sealed class AioContext
             long result;
             if (req.Opcode == CmdPoll)
             {
-                var mask = Readiness.Mask(req.File);
-                if ((mask & req.Events) == 0) return;
-                // Completed by a wake-up, Linux reports the wake-up's key unmasked: a pipe's reader is woken with
-                // POLLIN|POLLRDNORM, a writer with POLLOUT|POLLWRNORM.
-                result = mask & (((req.Events & PollBits.In) != 0 ? PollBits.In | PollBits.RdNorm : 0)
-                    | ((req.Events & PollBits.Out) != 0 ? PollBits.Out | PollBits.WrNorm : 0)
-                    | (req.Events & (PollBits.Err | PollBits.Hup | PollBits.Pri)));
+                // aio_poll_wake completes with the wake-up's key as it is (a pipe's reader is woken with
+                // POLLIN|POLLRDNORM); a wake-up without a key polls the file again, masked by the events.
+                result = key != 0 ? key : req.File.PollEvents() & req.Events;
+                if ((result & req.Events) == 0) return;
             }
             else
             {

@@ -15,48 +15,23 @@ public interface IAsyncIoHost
     ICancelable Schedule(TimeSpan delay, Action work);
 }
 
-/// <summary>poll(2) bits (the same values on arm64 and in Linux's wait-queue keys).</summary>
-internal static class PollBits
-{
-    public const int In = 0x1, Pri = 0x2, Out = 0x4, Err = 0x8, Hup = 0x10, Nval = 0x20, RdNorm = 0x40, RdBand = 0x80,
-        WrNorm = 0x100, WrBand = 0x200, Msg = 0x400, RdHup = 0x2000;
-    /// <summary>What a file without a poll operation reports (DEFAULT_POLLMASK).</summary>
-    public const int DefaultMask = In | Out | RdNorm | WrNorm;
-    /// <summary>The bits a 16-bit poll(2) event mask can carry.</summary>
-    public const int Valid = 0xffff;
-}
-
-/// <summary>
-/// A file's readiness as poll(2) sees it. Pipes report and announce their state; other files are always ready
-/// (Linux's DEFAULT_POLLMASK) and never change. The readiness API of OpenFile replaces this once it exists.
-/// </summary>
+/// <summary>Waiting on a file's readiness (its <see cref="WaitQueue"/>) until a subscription is disposed.</summary>
 internal static class Readiness
 {
-    public static int Mask(OpenFile file)
+    /// <summary>
+    /// Calls <paramref name="changed"/> (on the notifying thread) with each notification's key that concerns
+    /// <paramref name="interest"/> (0: unknown, which concerns everyone); null when the file's readiness never changes.
+    /// </summary>
+    public static IDisposable? Watch(OpenFile file, int interest, Action<int> changed)
     {
-        if (file is not PipeEnd end) return PollBits.DefaultMask;
-        var p = end.Pipe;
-        var mask = 0;
-        if (end.CanRead)
+        var queue = file.Readiness;
+        if (queue is null) return null;
+        var waiter = queue.Subscribe(interest, key =>
         {
-            if (p.Available > 0) mask |= PollBits.In | PollBits.RdNorm;
-            if (p.Writers == 0) mask |= PollBits.Hup;
-        }
-        if (end.CanWrite)
-        {
-            if (p.Available < p.Capacity) mask |= PollBits.Out | PollBits.WrNorm;
-            if (p.Readers == 0) mask |= PollBits.Err;
-        }
-        return mask;
-    }
-
-    /// <summary>Calls <paramref name="changed"/> (on any thread) after each change of the file's state; null when it never changes.</summary>
-    public static IDisposable? Watch(OpenFile file, Action changed)
-    {
-        if (file is not PipeEnd end) return null;
-        var pipe = end.Pipe;
-        pipe.Changed += changed;
-        return new Subscription(() => pipe.Changed -= changed);
+            changed(key);
+            return true;
+        });
+        return new Subscription(() => queue.Unsubscribe(waiter));
     }
 
     private sealed class Subscription(Action undo) : IDisposable

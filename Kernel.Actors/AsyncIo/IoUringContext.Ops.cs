@@ -255,7 +255,7 @@ public sealed partial class IoUringContext
     {
         while (true)
         {
-            var mask = Readiness.Mask(op.File!) & op.PollEvents;
+            var mask = op.File!.PollEvents() & op.PollEvents;
             if (mask != 0)
             {
                 Finish(op, mask);

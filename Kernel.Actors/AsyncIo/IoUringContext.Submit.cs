@@ -29,7 +29,7 @@ public sealed partial class IoUringContext
     private const uint TimeoutAbs = 1, TimeoutUpdate = 2, TimeoutBoottime = 4, TimeoutRealtime = 8, TimeoutLinkUpdate = 16,
         TimeoutEtimeSuccess = 32, TimeoutMultishot = 64;
     private const uint CancelAll = 1, CancelFd = 2, CancelAny = 4, CancelFdFixed = 8, CancelUserData = 16, CancelOp = 32;
-    private const int PollUnmask = PollBits.Err | PollBits.Hup | PollBits.Nval | PollBits.RdHup;
+    private const int PollUnmask = Poll.Err | Poll.Hup | Poll.Nval | Poll.RdHup;
 
     public static bool IsSupported(byte op) => op is OpNop or OpReadv or OpWritev or OpFsync or OpReadFixed or OpWriteFixed
         or OpPollAdd or OpPollRemove or OpTimeout or OpTimeoutRemove or OpAsyncCancel or OpRead or OpWrite;
@@ -263,7 +263,8 @@ public sealed partial class IoUringContext
     private bool Arm(UringOp op)
     {
         if (op.Watch is not null) return true;
-        op.Watch = Readiness.Watch(op.File!, () => _host.Post(() => Run(() => Retry(op))));
+        var interest = op.Opcode == OpPollAdd ? op.PollEvents : op.Write ? Poll.WriteWait : Poll.ReadWait;
+        op.Watch = Readiness.Watch(op.File!, interest, _ => _host.Post(() => Run(() => Retry(op))));
         return op.Watch is not null;
     }
 }
