@@ -183,6 +183,7 @@ public sealed class AioContext
         public int Events { get; init; }
         public (ulong Base, ulong Length)[] Vecs { get; init; } = [];
         public long Offset { get; init; }
+        public EventFdFile? Notify { get; init; }
         public IDisposable? Watch { get; set; }
         public bool Done { get; set; }
     }
@@ -234,29 +235,33 @@ public sealed class AioContext
     {
         var file = process.Files.GetFile(fd);
         if (file is null) return -(long)Errno.EBADF;
+        EventFdFile? notify = null;
         if ((flags & FlagResfd) != 0)
         {
-            // eventfd_ctx_fdget: no such file, EBADF; not an eventfd (every file, until eventfd exists), EINVAL.
-            return process.Files.GetFile(resfd) is null ? -(long)Errno.EBADF : -(long)Errno.EINVAL;
+            // eventfd_ctx_fdget: no such file, EBADF; a file that is not an eventfd, EINVAL.
+            var e = process.Files.GetFile(resfd);
+            if (e is null) return -(long)Errno.EBADF;
+            notify = e as EventFdFile;
+            if (notify is null) return -(long)Errno.EINVAL;
         }
         if (process.Mm.Write(address + 8, new byte[4]) != Errno.None) return -(long)Errno.EFAULT; // aio_key = KIOCB_KEY
         switch (opcode)
         {
             case CmdPread or CmdPwrite or CmdPreadv or CmdPwritev:
-                return ReadWrite(process, file, address, data, opcode, buf, nbytes, offset, rwFlags, reqprio, flags);
+                return ReadWrite(process, file, notify, address, data, opcode, buf, nbytes, offset, rwFlags, reqprio, flags);
             case CmdFsync or CmdFdsync:
                 if (buf != 0 || offset != 0 || nbytes != 0 || rwFlags != 0) return -(long)Errno.EINVAL;
                 if (file.Location?.Inode is not { } node || !(node.IsRegular || node.IsDirectory)) return -(long)Errno.EINVAL;
-                Complete(address, data, 0, null);
+                Complete(address, data, 0, null, notify);
                 return 0;
             case CmdPoll:
-                return SubmitPoll(process, file, address, data, buf, nbytes, offset, rwFlags);
+                return SubmitPoll(process, file, notify, address, data, buf, nbytes, offset, rwFlags);
             default:
                 return -(long)Errno.EINVAL; // IOCB_CMD_NOOP included: Linux never implemented it
         }
     }
 
-    private long ReadWrite(KernelProcess process, OpenFile file, ulong address, ulong data, ushort opcode, ulong buf, ulong nbytes,
+    private long ReadWrite(KernelProcess process, OpenFile file, EventFdFile? notify, ulong address, ulong data, ushort opcode, ulong buf, ulong nbytes,
         long offset, uint rwFlags, short reqprio, uint flags)
     {
         var write = opcode is CmdPwrite or CmdPwritev;
@@ -276,14 +281,14 @@ public sealed class AioContext
         if (r == -(long)Errno.EAGAIN && !file.NonBlocking)
         {
             // A blocking pipe that is not ready: Linux would block io_submit; the request completes later instead.
-            var req = new AioRequest(address, data, file, process) { Opcode = opcode, Vecs = vecs, Offset = offset };
+            var req = new AioRequest(address, data, file, process) { Opcode = opcode, Vecs = vecs, Offset = offset, Notify = notify };
             if (Wait(req)) return 0;
         }
-        Complete(address, data, r, null);
+        Complete(address, data, r, null, notify);
         return 0;
     }
 
-    private long SubmitPoll(KernelProcess process, OpenFile file, ulong address, ulong data, ulong buf, ulong nbytes, long offset, uint rwFlags)
+    private long SubmitPoll(KernelProcess process, OpenFile file, EventFdFile? notify, ulong address, ulong data, ulong buf, ulong nbytes, long offset, uint rwFlags)
     {
         if ((ushort)buf != buf) return -(long)Errno.EINVAL;
         if (offset != 0 || nbytes != 0 || rwFlags != 0) return -(long)Errno.EINVAL;
@@ -291,10 +296,10 @@ public sealed class AioContext
         var mask = file.PollEvents() & events;
         if (mask != 0)
         {
-            Complete(address, data, mask, null);
+            Complete(address, data, mask, null, notify);
             return 0;
         }
-        var req = new AioRequest(address, data, file, process) { Opcode = CmdPoll, Events = events };
+        var req = new AioRequest(address, data, file, process) { Opcode = CmdPoll, Events = events, Notify = notify };
         // A file without a poll operation never becomes ready: EINVAL, "same as no support for IOCB_CMD_POLL".
         return Wait(req) ? 0 : -(long)Errno.EINVAL;
     }
@@ -306,6 +311,7 @@ public sealed class AioContext
         req.Watch = Readiness.Watch(req.File, interest, key => H.Post(() => Retry(req, key)));
         if (req.Watch is null) return false;
         req.File.AddReference();
+        req.Notify?.AddReference();
         _active.Add(req);
         H.Post(() => Retry(req, 0)); // a change between the attempt and the subscription is not lost
         return true;
@@ -343,7 +349,8 @@ public sealed class AioContext
         req.Done = true;
         req.Watch?.Dispose();
         _active.Remove(req);
-        Complete(req.Obj, req.Data, result, req.File);
+        Complete(req.Obj, req.Data, result, req.File, req.Notify);
+        req.Notify?.DropReference();
     }
 
     /// <summary>io_cancel: a waiting request completes at once (a poll with no events); EINVAL when none matches.</summary>
@@ -361,7 +368,7 @@ public sealed class AioContext
     // ---- completion ----
 
     /// <summary>aio_complete: the io_event goes into the ring, waiters look again.</summary>
-    private void Complete(ulong obj, ulong data, long res, OpenFile? heldFile)
+    private void Complete(ulong obj, ulong data, long res, OpenFile? heldFile, EventFdFile? notify)
     {
         if (!_dead)
         {
@@ -373,6 +380,7 @@ public sealed class AioContext
             if (++_tail >= Nr) _tail = 0;
             Ring.WriteU32(RingTail, _tail); // after the event: a reader in the process trusts what is below the tail
             _completed++;
+            notify?.Signal(); // IOCB_FLAG_RESFD: after the event is in the ring
         }
         heldFile?.DropReference();
         foreach (var w in _waiters.ToArray()) TryAnswer(w);

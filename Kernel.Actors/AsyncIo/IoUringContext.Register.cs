@@ -39,13 +39,25 @@ public sealed partial class IoUringContext
                 case RegisterEventFd or RegisterEventFdAsync:
                 {
                     if (nr != 1) return -(long)Errno.EINVAL;
+                    if (_eventFd is not null) return -(long)Errno.EBUSY;
                     Span<byte> fd = stackalloc byte[4];
                     if (process.Mm.Read(arg, fd) != Errno.None) return -(long)Errno.EFAULT;
-                    // eventfd_ctx_fdget: no file, EBADF; a file that is not an eventfd (every file, until eventfd exists), EINVAL.
-                    return process.Files.GetFile(BitConverter.ToInt32(fd)) is null ? -(long)Errno.EBADF : -(long)Errno.EINVAL;
+                    // eventfd_ctx_fdget: no file, EBADF; a file that is not an eventfd, EINVAL.
+                    var file = process.Files.GetFile(BitConverter.ToInt32(fd));
+                    if (file is null) return -(long)Errno.EBADF;
+                    if (file is not EventFdFile eventFd) return -(long)Errno.EINVAL;
+                    eventFd.AddReference();
+                    _eventFd = eventFd;
+                    _eventFdAsync = opcode == RegisterEventFdAsync;
+                    _signalledTail = _cqTail;
+                    return 0;
                 }
                 case UnregisterEventFd:
-                    return arg != 0 || nr != 0 ? -(long)Errno.EINVAL : -(long)Errno.ENXIO;
+                    if (arg != 0 || nr != 0) return -(long)Errno.EINVAL;
+                    if (_eventFd is null) return -(long)Errno.ENXIO;
+                    _eventFd.DropReference();
+                    _eventFd = null;
+                    return 0;
                 case RegisterProbe:
                     return arg == 0 || nr > 256 ? -(long)Errno.EINVAL : Probe(process, arg, nr);
                 case RegisterRestrictions:

@@ -133,7 +133,7 @@ public sealed partial class IoUringContext
             }
             if (link is not null) Queue(link); // a chain still open at the end runs as it is
             Pages.WriteU32(SqHead, _sqHead);
-            WakeWaiters();
+            AfterCompletions(inline: true);
             return submitted;
         }
     }

@@ -33,7 +33,7 @@ public sealed partial class IoUringContext
     // struct io_rings as Linux lays it out (both head/tail pairs first, the CQEs on the next cache line).
     private const ulong SqHead = 0, SqTail = 4, CqHead = 8, CqTail = 12, SqRingMask = 16, CqRingMask = 20, SqRingEntries = 24,
         CqRingEntries = 28, SqDropped = 32, SqFlags = 36, CqFlags = 40, CqOverflow = 44, Cqes = 64;
-    private const uint SqCqOverflow = 2;
+    private const uint SqCqOverflow = 2, CqEventFdDisabled = 1;
     private const int CqeSize = 16, SqeSize = 64;
     /// <summary>How many CQEs the overflow list keeps before it drops (NODROP holds while memory allows).</summary>
     private const int OverflowLimit = 1 << 16;
@@ -54,6 +54,9 @@ public sealed partial class IoUringContext
     private int _drainedRunning;
     private readonly List<EnterWaiter> _waiters = [];
     private OpenFile?[]? _files;
+    private EventFdFile? _eventFd;   // IORING_REGISTER_EVENTFD
+    private bool _eventFdAsync;      // IORING_REGISTER_EVENTFD_ASYNC: only completions that did not happen inline
+    private uint _signalledTail;
     private (ulong Address, ulong Length)[]? _buffers;
 
     private IoUringContext(IAsyncIoHost host, uint sqEntries, uint cqEntries, uint flags)
@@ -277,6 +280,8 @@ public sealed partial class IoUringContext
             _deferred.Clear();
             UnregisterFiles();
             _buffers = null;
+            _eventFd?.DropReference();
+            _eventFd = null;
             Pages.Dispose();
         }
     }
@@ -288,7 +293,20 @@ public sealed partial class IoUringContext
         {
             if (_closed) return;
             work();
-            WakeWaiters();
+            AfterCompletions(inline: false);
         }
+    }
+
+    /// <summary>
+    /// The end of a batch of work: waiters look at the CQ ring, and a registered eventfd is signalled once if CQEs
+    /// came since the last signal (as Linux signals per flush), unless the guest set IORING_CQ_EVENTFD_DISABLED.
+    /// </summary>
+    private void AfterCompletions(bool inline)
+    {
+        WakeWaiters();
+        if (_eventFd is null || _cqTail == _signalledTail || (inline && _eventFdAsync)) return;
+        if ((Pages.ReadU32(CqFlags) & CqEventFdDisabled) != 0) return;
+        _signalledTail = _cqTail;
+        _eventFd.Signal();
     }
 }

@@ -44,7 +44,7 @@ public static partial class AsyncIo
         });
     }
 
-    [Syscall(2, "io_submit", Support.Partial, "PREAD, PWRITE, PREADV, PWRITEV, FSYNC, FDSYNC and POLL as Linux runs them (buffered I/O completes inside io_submit); a read or write of a pipe that must wait completes later instead of blocking io_submit; IOCB_FLAG_RESFD needs an eventfd, which this kernel does not have yet (EINVAL, as for any other file).")]
+    [Syscall(2, "io_submit", Support.Partial, "PREAD, PWRITE, PREADV, PWRITEV, FSYNC, FDSYNC and POLL, IOCB_FLAG_RESFD (eventfd) and RWF_APPEND as Linux runs them (buffered I/O completes inside io_submit); a read or write of a blocking pipe that must wait completes later instead of blocking io_submit.")]
     public static SyscallResult IoSubmit(ISyscallContext c) =>
         c.Long(1) < 0 ? Errno.EINVAL : SyscallResult.Send(new SubmitAio(c.Task, c.Arg(0), c.Long(1), c.Arg(2)));
 

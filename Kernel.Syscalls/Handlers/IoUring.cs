@@ -38,7 +38,7 @@ public static partial class IoUring
         return SyscallResult.Send(new EnterIoUring(c.Task, c.Int(0), c.UInt(1), c.UInt(2), flags, c.Arg(4), c.Arg(5)));
     }
 
-    [Syscall(427, "io_uring_register", Support.Partial, "BUFFERS, FILES (and their UNREGISTER), FILES_UPDATE, PROBE, EVENTFD/EVENTFD_ASYNC/UNREGISTER_EVENTFD (no eventfd exists yet: EINVAL); registered buffers are checked at registration but not pinned (unmapping one later gives EFAULT); other opcodes give EINVAL.")]
+    [Syscall(427, "io_uring_register", Support.Partial, "BUFFERS, FILES (and their UNREGISTER), FILES_UPDATE, PROBE, EVENTFD (one signal per batch of CQEs, IORING_CQ_EVENTFD_DISABLED) and UNREGISTER_EVENTFD; EVENTFD_ASYNC signals only completions that did not happen inside io_uring_enter; registered buffers are checked at registration but not pinned (unmapping one later gives EFAULT); personalities, restrictions, registered rings and the other opcodes give EINVAL.")]
     public static SyscallResult Register(ISyscallContext c) =>
         SyscallResult.Send(new RegisterIoUring(c.Task, c.Int(0), c.UInt(1), c.Arg(2), c.UInt(3)));
 }

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -312,6 +313,36 @@ static void getevents(aio_context_t ctx, int fd)
 	EXPECT_EQ("io_pgetevents gets it", syscall(__NR_io_pgetevents, ctx, 1, 4, ev, NULL, &usig), 1);
 }
 
+/* IOCB_FLAG_RESFD: each completion adds one to the eventfd, after its event is in the ring. */
+static void resfd(aio_context_t ctx, int fd)
+{
+	int efd = eventfd(0, EFD_NONBLOCK), p[2];
+	uint64_t v = 0;
+	static char buf[4];
+	struct iocb rd, poll;
+	pipe(p);
+	prep(&rd, IOCB_CMD_PREAD, fd, buf, 4, 0, 50);
+	rd.aio_flags = IOCB_FLAG_RESFD;
+	rd.aio_resfd = efd;
+	EXPECT_EQ("io_submit PREAD with IOCB_FLAG_RESFD", submit1(ctx, &rd), 1);
+	reap(ctx, 1, "RESFD read");
+	EXPECT_EQ("eventfd read", read(efd, &v, 8), 8);
+	EXPECT_EQ("eventfd count", v, 1);
+	prep(&poll, IOCB_CMD_POLL, p[0], NULL, 0, 0, 51);
+	poll.aio_buf = POLLIN;
+	poll.aio_flags = IOCB_FLAG_RESFD;
+	poll.aio_resfd = efd;
+	EXPECT_EQ("io_submit POLLIN with IOCB_FLAG_RESFD", submit1(ctx, &poll), 1);
+	EXPECT_ERR("no count while it waits", read(efd, &v, 8), EAGAIN);
+	write(p[1], "x", 1);
+	reap(ctx, 1, "RESFD poll");
+	EXPECT_EQ("eventfd read after the poll", read(efd, &v, 8), 8);
+	EXPECT_EQ("eventfd count after the poll", v, 1);
+	close(efd);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* A thread parked in io_getevents wakes when another thread makes a pending poll ready. */
 static aio_context_t waiting_ctx;
 static long waiter_got;
@@ -399,6 +430,7 @@ int main(void)
 	file_ops(ctx, fd);
 	polls(ctx);
 	getevents(ctx, fd);
+	resfd(ctx, fd);
 	threads(ctx);
 
 	/* A child of fork has no AIO contexts (and no ring mapping). */

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -27,7 +28,7 @@ struct ring {
 	int fd;
 	struct io_uring_params p;
 	unsigned *sq_head, *sq_tail, *sq_mask, *sq_entries, *sq_flags, *sq_dropped, *sq_array;
-	unsigned *cq_head, *cq_tail, *cq_mask, *cq_entries, *cq_overflow;
+	unsigned *cq_head, *cq_tail, *cq_mask, *cq_entries, *cq_overflow, *cq_flags;
 	struct io_uring_cqe *cqes;
 	struct io_uring_sqe *sqes;
 	void *sq_ptr, *cq_ptr;
@@ -80,6 +81,7 @@ static int ring_init(struct ring *r, unsigned entries, unsigned flags, unsigned 
 	r->cq_mask = (unsigned *)(cq + r->p.cq_off.ring_mask);
 	r->cq_entries = (unsigned *)(cq + r->p.cq_off.ring_entries);
 	r->cq_overflow = (unsigned *)(cq + r->p.cq_off.overflow);
+	r->cq_flags = (unsigned *)(cq + r->p.cq_off.flags);
 	r->cqes = (struct io_uring_cqe *)(cq + r->p.cq_off.cqes);
 	r->tail = *r->sq_tail;
 	return 0;
@@ -543,6 +545,47 @@ static void fixed(struct ring *r, int fd)
 	EXPECT_ERR("UNREGISTER_FILES again", uring_register(r->fd, IORING_UNREGISTER_FILES, NULL, 0), ENXIO);
 }
 
+/* A registered eventfd counts completions: once per batch that posted CQEs, unless the CQ ring disables it. */
+static void eventfd_registration(struct ring *r, int file_fd)
+{
+	int efd = eventfd(0, EFD_NONBLOCK), bad = 999, p[2];
+	uint64_t v = 0;
+	static char buf[8];
+	pipe(p);
+	EXPECT_ERR("UNREGISTER_EVENTFD with none", uring_register(r->fd, IORING_UNREGISTER_EVENTFD, NULL, 0), ENXIO);
+	EXPECT_ERR("REGISTER_EVENTFD nr=2", uring_register(r->fd, IORING_REGISTER_EVENTFD, &efd, 2), EINVAL);
+	EXPECT_ERR("REGISTER_EVENTFD bad pointer", uring_register(r->fd, IORING_REGISTER_EVENTFD, (void *)8, 1), EFAULT);
+	EXPECT_ERR("REGISTER_EVENTFD bad fd", uring_register(r->fd, IORING_REGISTER_EVENTFD, &bad, 1), EBADF);
+	EXPECT_ERR("REGISTER_EVENTFD not an eventfd", uring_register(r->fd, IORING_REGISTER_EVENTFD, &file_fd, 1), EINVAL);
+	EXPECT_EQ("REGISTER_EVENTFD", uring_register(r->fd, IORING_REGISTER_EVENTFD, &efd, 1), 0);
+	EXPECT_ERR("REGISTER_EVENTFD again", uring_register(r->fd, IORING_REGISTER_EVENTFD, &efd, 1), EBUSY);
+	for (int i = 0; i < 3; i++)
+		sqe_get(r, IORING_OP_NOP, -1, 80 + i);
+	run(r, 3, "three NOPs with an eventfd");
+	EXPECT_EQ("eventfd read", read(efd, &v, 8), 8);
+	EXPECT_EQ("one signal for one batch", v, 1);
+	sqe_rw(r, IORING_OP_READ, p[0], 83, (uintptr_t)buf, sizeof buf, 0);
+	EXPECT_EQ("submit a READ that waits", submit(r, 1, 0), 1);
+	EXPECT_ERR("no signal while it waits", read(efd, &v, 8), EAGAIN);
+	write(p[1], "e", 1);
+	uring_enter(r->fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+	reap_print(r, "read with an eventfd");
+	EXPECT_EQ("eventfd read after the READ", read(efd, &v, 8), 8);
+	EXPECT_EQ("one signal for the READ", v, 1);
+	*r->cq_flags = IORING_CQ_EVENTFD_DISABLED;
+	sqe_get(r, IORING_OP_NOP, -1, 84);
+	run(r, 1, "NOP with the eventfd disabled");
+	EXPECT_ERR("no signal while disabled", read(efd, &v, 8), EAGAIN);
+	*r->cq_flags = 0;
+	EXPECT_EQ("UNREGISTER_EVENTFD", uring_register(r->fd, IORING_UNREGISTER_EVENTFD, NULL, 0), 0);
+	sqe_get(r, IORING_OP_NOP, -1, 85);
+	run(r, 1, "NOP after unregistering");
+	EXPECT_ERR("no signal after unregistering", read(efd, &v, 8), EAGAIN);
+	close(efd);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* A thread waits in io_uring_enter for a read of a pipe that another thread then writes. */
 static struct ring *waiting_ring;
 static long waiter_result;
@@ -650,6 +693,7 @@ int main(void)
 	timeouts(&r);
 	links(&r, fd);
 	fixed(&r, fd);
+	eventfd_registration(&r, fd);
 	threads_and_fork(&r);
 	ring_free(&r);
 	overflow();
