@@ -33,6 +33,8 @@ public sealed class IoUringFile(IoUringContext ring) : OpenFile(null, O_RDWR), I
         }
     }
 
+    public override string AnonymousName => "anon_inode:[io_uring]";
+
     public void MappingAdded() => AddReference();
     public void MappingRemoved() => DropReference();
 

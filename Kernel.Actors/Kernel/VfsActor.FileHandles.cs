@@ -61,7 +61,7 @@ public sealed partial class VfsActor
         {
             type |= FileIdIsConnectable | (loc.IsDirectory ? FileIdIsDir : 0);
         }
-        var id = FileHandleCodec.MountId(loc.Mount);
+        var id = loc.Mount.Id; // as /proc/self/mountinfo shows it
         var idWritten = (r.Flags & FileHandles.AtHandleMntIdUnique) != 0
             ? mem.Write(r.MountId, BitConverter.GetBytes((ulong)id))
             : mem.Write(r.MountId, BitConverter.GetBytes(id));

@@ -18,12 +18,6 @@ internal static class FileHandleCodec
     public const int HandleSize = 12;
 
     private static readonly ConditionalWeakTable<Filesystem, Dictionary<ulong, string>> HostPaths = new();
-    private static readonly ConditionalWeakTable<Mount, StrongBox<int>> MountIds = new();
-    private static int _nextMountId = 20;
-
-    /// <summary>The mount's id (mount_id of name_to_handle_at), stable for the mount's lifetime.</summary>
-    public static int MountId(Mount mount) =>
-        MountIds.GetValue(mount, _ => new StrongBox<int>(Interlocked.Increment(ref _nextMountId))).Value;
 
     /// <summary>Whether the filesystem can decode what it encodes (s_export_op).</summary>
     public static bool CanDecode(Filesystem fs) => fs is Tmpfs or HostFilesystem;

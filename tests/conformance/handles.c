@@ -24,6 +24,28 @@ static int get_handle(int dirfd, const char *path, struct handle *h, int *mount_
 	return name_to_handle_at(dirfd, path, (struct file_handle *)h, mount_id, flags);
 }
 
+/* The id /proc/self/mountinfo gives the mount that holds path: the longest mount point that is a prefix of it. */
+static int mountinfo_id(const char *path)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[1024], point[512];
+	int id, best = -1;
+	size_t best_len = 0;
+	while (f && fgets(line, sizeof line, f)) {
+		if (sscanf(line, "%d %*d %*s %*s %511s", &id, point) != 2)
+			continue;
+		size_t n = strlen(point);
+		int prefix = strcmp(point, "/") == 0 || (strncmp(path, point, n) == 0 && (path[n] == '/' || path[n] == 0));
+		if (prefix && n >= best_len) {
+			best = id;
+			best_len = n;
+		}
+	}
+	if (f)
+		fclose(f);
+	return best;
+}
+
 static int same_file(int fd, const char *path)
 {
 	struct stat a, b;
@@ -62,6 +84,7 @@ int main(void)
 	EXPECT_TRUE("same handle both times", h2.handle_bytes == needed && h2.handle_type == h.handle_type &&
 			memcmp(h.f_handle, h2.f_handle, needed) == 0);
 	EXPECT_TRUE("same mount id", mount_id == mount_id2);
+	EXPECT_TRUE("the mount id is /proc/self/mountinfo's", mount_id == mountinfo_id(path));
 
 	h.handle_bytes = HANDLE_MAX + 1;
 	EXPECT_ERR("handle_bytes>MAX_HANDLE_SZ", name_to_handle_at(AT_FDCWD, path, (struct file_handle *)&h, &mount_id, 0), EINVAL);

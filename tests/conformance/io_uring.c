@@ -235,6 +235,10 @@ static void layout(struct ring *r)
 	       *r->cq_mask, *r->cq_entries, *r->sq_head, *r->cq_tail);
 	EXPECT_EQ("ring fd FD_CLOEXEC", fcntl(r->fd, F_GETFD), FD_CLOEXEC);
 	EXPECT_EQ("ring fd access mode", fcntl(r->fd, F_GETFL) & O_ACCMODE, O_RDWR);
+	char link[64], target[64] = { 0 };
+	snprintf(link, sizeof link, "/proc/self/fd/%d", r->fd);
+	readlink(link, target, sizeof target - 1);
+	conf_expect_str("ring fd link", target, "anon_inode:[io_uring]");
 	/* Linux checks the offset while choosing the address, which fails with ENOMEM. */
 	EXPECT_ERR("mmap bad offset", (long)mmap(NULL, 4096, PROT_READ, MAP_SHARED, r->fd, 0x18000000), ENOMEM);
 	/* With IORING_FEAT_SINGLE_MMAP both rings are one region: the CQ fields read the same through the SQ mapping. */
