@@ -7,8 +7,10 @@ namespace Kernel.Actors.Vfs;
 /// <summary>
 /// File handles of our filesystems (Linux's export operations). A handle is FILEID_INO32_GEN-style: a generation
 /// (always 0: inode numbers are never reused within a filesystem here) and the 64-bit inode number. tmpfs finds
-/// the inode again by walking its tree, so a handle follows renames and goes stale with the file's last link; the
-/// host-backed root remembers the path of each inode it gave a handle for and checks the inode is still there.
+/// the inode again by walking its tree, so a handle follows renames and goes stale with the file's last link. Other
+/// filesystems that decode (the host-backed root) remember the path, from their root, of each inode they gave a
+/// handle for, look it up again with <see cref="Inode.Lookup"/> and check the inode is still the one there: any
+/// filesystem whose lookups are stable can join by being named in <see cref="CanDecode"/>.
 /// </summary>
 internal static class FileHandleCodec
 {
@@ -17,7 +19,7 @@ internal static class FileHandleCodec
     public const int FileIdIno64Gen = 1;
     public const int HandleSize = 12;
 
-    private static readonly ConditionalWeakTable<Filesystem, Dictionary<ulong, string>> HostPaths = new();
+    private static readonly ConditionalWeakTable<Filesystem, Dictionary<ulong, string[]>> Paths = new();
 
     /// <summary>Whether the filesystem can decode what it encodes (s_export_op).</summary>
     public static bool CanDecode(Filesystem fs) => fs is Tmpfs or HostFilesystem;
@@ -27,12 +29,34 @@ internal static class FileHandleCodec
         var ino = loc.Inode.Ino;
         var handle = new byte[HandleSize];
         BinaryPrimitives.WriteUInt64LittleEndian(handle.AsSpan(4), ino);
-        if (loc.Inode is HostInode host)
+        if (loc.Mount.Fs is not Tmpfs && PathFromRoot(loc) is { } names)
         {
-            var paths = HostPaths.GetOrCreateValue(loc.Mount.Fs);
-            lock (paths) paths[ino] = host.RelativePath;
+            var paths = Paths.GetOrCreateValue(loc.Mount.Fs);
+            lock (paths) paths[ino] = names;
         }
         return handle;
+    }
+
+    /// <summary>The names that lead from the filesystem's root to <paramref name="loc"/>; null if it is not reachable (deleted).</summary>
+    private static string[]? PathFromRoot(Location loc)
+    {
+        var names = new List<string>();
+        var node = loc.Inode;
+        if (!node.IsDirectory)
+        {
+            if (loc.Parent is null) return null;
+            names.Add(loc.Name);
+            node = loc.Parent.Inode;
+        }
+        var root = loc.Mount.Fs.Root;
+        for (var guard = 0; !ReferenceEquals(node, root); guard++)
+        {
+            if (node.DirParent is not { } up || node.DirName is not { } name || guard > 4096) return null;
+            names.Add(name);
+            node = up;
+        }
+        names.Reverse();
+        return [.. names];
     }
 
     /// <summary>Finds the file a handle names on <paramref name="mount"/>'s filesystem; ESTALE when it is gone or was never there.</summary>
@@ -53,7 +77,7 @@ internal static class FileHandleCodec
         return fs switch
         {
             Tmpfs => FindInTmpfs(mount, ino, out location),
-            HostFilesystem => FindOnHost(mount, ino, out location),
+            _ when CanDecode(fs) => FindByPath(mount, ino, out location),
             _ => -(long)Errno.ESTALE,
         };
     }
@@ -80,18 +104,18 @@ internal static class FileHandleCodec
         return -(long)Errno.ESTALE;
     }
 
-    private static long FindOnHost(Mount mount, ulong ino, out Location? location)
+    private static long FindByPath(Mount mount, ulong ino, out Location? location)
     {
         location = null;
-        string? rel;
-        var paths = HostPaths.GetOrCreateValue(mount.Fs);
+        string[]? names;
+        var paths = Paths.GetOrCreateValue(mount.Fs);
         lock (paths)
         {
-            if (!paths.TryGetValue(ino, out rel)) return -(long)Errno.ESTALE;
+            if (!paths.TryGetValue(ino, out names)) return -(long)Errno.ESTALE;
         }
         Inode dir = mount.Fs.Root, node = dir;
         var name = "";
-        foreach (var part in rel.Split('/'))
+        foreach (var part in names)
         {
             dir = node;
             name = part;
