@@ -7,10 +7,11 @@ namespace Kernel.Actors.Vfs;
 /// <summary>
 /// File handles of our filesystems (Linux's export operations). A handle is FILEID_INO32_GEN-style: a generation
 /// (always 0: inode numbers are never reused within a filesystem here) and the 64-bit inode number. tmpfs finds
-/// the inode again by walking its tree, so a handle follows renames and goes stale with the file's last link. Other
-/// filesystems that decode (the host-backed root) remember the path, from their root, of each inode they gave a
-/// handle for, look it up again with <see cref="Inode.Lookup"/> and check the inode is still the one there: any
-/// filesystem whose lookups are stable can join by being named in <see cref="CanDecode"/>.
+/// the inode again by walking its tree, so a handle follows renames and goes stale with the file's last link. The
+/// other filesystems that decode (the overlay root, host directories) remember each inode they gave a handle for:
+/// while it is still linked where its parent says (a rename moves it), that is the file; otherwise the path it had
+/// is looked up again and must still lead to the same inode number. Any filesystem with stable lookups can join by
+/// being named in <see cref="CanDecode"/>.
 /// </summary>
 internal static class FileHandleCodec
 {
@@ -19,10 +20,12 @@ internal static class FileHandleCodec
     public const int FileIdIno64Gen = 1;
     public const int HandleSize = 12;
 
-    private static readonly ConditionalWeakTable<Filesystem, Dictionary<ulong, string[]>> Paths = new();
+    private sealed record Recorded(WeakReference<Inode> Node, string[] Names);
+
+    private static readonly ConditionalWeakTable<Filesystem, Dictionary<ulong, Recorded>> Records = new();
 
     /// <summary>Whether the filesystem can decode what it encodes (s_export_op).</summary>
-    public static bool CanDecode(Filesystem fs) => fs is Tmpfs or HostFilesystem;
+    public static bool CanDecode(Filesystem fs) => fs is Tmpfs or HostFilesystem or OverlayFilesystem;
 
     public static byte[] Encode(Location loc)
     {
@@ -31,8 +34,8 @@ internal static class FileHandleCodec
         BinaryPrimitives.WriteUInt64LittleEndian(handle.AsSpan(4), ino);
         if (loc.Mount.Fs is not Tmpfs && PathFromRoot(loc) is { } names)
         {
-            var paths = Paths.GetOrCreateValue(loc.Mount.Fs);
-            lock (paths) paths[ino] = names;
+            var records = Records.GetOrCreateValue(loc.Mount.Fs);
+            lock (records) records[ino] = new Recorded(new WeakReference<Inode>(loc.Inode), names);
         }
         return handle;
     }
@@ -77,7 +80,7 @@ internal static class FileHandleCodec
         return fs switch
         {
             Tmpfs => FindInTmpfs(mount, ino, out location),
-            _ when CanDecode(fs) => FindByPath(mount, ino, out location),
+            _ when CanDecode(fs) => FindRecorded(mount, ino, out location),
             _ => -(long)Errno.ESTALE,
         };
     }
@@ -104,18 +107,24 @@ internal static class FileHandleCodec
         return -(long)Errno.ESTALE;
     }
 
-    private static long FindByPath(Mount mount, ulong ino, out Location? location)
+    private static long FindRecorded(Mount mount, ulong ino, out Location? location)
     {
         location = null;
-        string[]? names;
-        var paths = Paths.GetOrCreateValue(mount.Fs);
-        lock (paths)
+        Recorded? record;
+        var records = Records.GetOrCreateValue(mount.Fs);
+        lock (records)
         {
-            if (!paths.TryGetValue(ino, out names)) return -(long)Errno.ESTALE;
+            if (!records.TryGetValue(ino, out record)) return -(long)Errno.ESTALE;
+        }
+        if (record.Node.TryGetTarget(out var known) && known.DirParent is { } parent && known.DirName is { } linkedAs &&
+            IsLinked(mount.Fs.Root, known))
+        {
+            location = At(mount, parent, known, linkedAs);
+            return 0;
         }
         Inode dir = mount.Fs.Root, node = dir;
         var name = "";
-        foreach (var part in names)
+        foreach (var part in record.Names)
         {
             dir = node;
             name = part;
@@ -125,6 +134,18 @@ internal static class FileHandleCodec
         if (node.Ino != ino) return -(long)Errno.ESTALE; // something else lives at that path now
         location = At(mount, dir, node, name);
         return 0;
+    }
+
+    /// <summary>Whether each step from <paramref name="node"/> up to the root is still an entry of its parent.</summary>
+    private static bool IsLinked(Inode root, Inode node)
+    {
+        for (var guard = 0; !ReferenceEquals(node, root); guard++)
+        {
+            if (node.DirParent is not { } up || node.DirName is not { } name || guard > 4096) return false;
+            if (up.Lookup(name, out var found) < 0 || !ReferenceEquals(found, node)) return false;
+            node = up;
+        }
+        return true;
     }
 
     private static Location At(Mount mount, Inode dir, Inode node, string name)
