@@ -13,6 +13,8 @@ public sealed partial class VfsActor
         RootFsRequest r => HandleRootFs(r),
         AttributeRequest r => HandleAttributes(r),
         EventsRequest r => HandleEvents(r, sender),
+        AsyncIoRequest r => HandleAsyncIo(r, sender),
+        FileHandleRequest r => HandleFileHandles(r),
         _ => new Failed(Errno.ENOSYS),
     };
 }

@@ -10,7 +10,7 @@ namespace Kernel.Actors.Mm;
 /// process is paused, or the loader before it starts); reads of the VMA list are lock-free snapshots, so
 /// copy-in/copy-out from any thread is safe.
 /// </summary>
-public sealed class AddressSpace : IGuestMemory, IDisposable
+public sealed partial class AddressSpace : IGuestMemory, IDisposable
 {
     public const ulong PageSize = 4096;
     public const ulong MinAddress = 0x10000; // Linux's default vm.mmap_min_addr
@@ -229,6 +229,7 @@ public sealed class AddressSpace : IGuestMemory, IDisposable
         var end = address + length;
         if (HasExec(address, end)) Cpu.InvalidateCode(address, length);
         Rewrite(address, end, _ => null);
+        ReleaseShared(address, length);
         Host.Discard(address, length);
     }
 
@@ -327,8 +328,8 @@ public sealed class AddressSpace : IGuestMemory, IDisposable
 
     /// <summary>
     /// fork: a new address space on <paramref name="cpu"/> with the same mappings and a copy of every page this
-    /// one has touched (an eager copy; copy-on-write is later work). Shared mappings are copied too, so they are
-    /// no longer shared with the parent afterwards.
+    /// one has touched (an eager copy; copy-on-write is later work). Shared anonymous mappings are copied too, so
+    /// they are no longer shared with the parent afterwards; kernel-owned shared pages (io_uring rings) stay shared.
     /// </summary>
     public AddressSpace Fork(ICpu cpu)
     {
@@ -339,6 +340,7 @@ public sealed class AddressSpace : IGuestMemory, IDisposable
             child.BrkStart = BrkStart;
             child.Brk = Brk;
             foreach (var v in _vmas) child.Host.CopyResidentFrom(Host, v.Start, v.End - v.Start);
+            InheritShared(child);
             child.SyncCpu(0, WindowSize);
             return child;
         }
@@ -351,6 +353,7 @@ public sealed class AddressSpace : IGuestMemory, IDisposable
 
     public void Dispose()
     {
+        ReleaseAllShared();
         Cpu.Dispose();
         Host.Dispose();
     }

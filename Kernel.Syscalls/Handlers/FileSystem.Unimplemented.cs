@@ -19,12 +19,4 @@ public static partial class FileSystem
     [Syscall(432, "fsmount", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(433, "fspick", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     public static SyscallResult NotImplemented(ISyscallContext ctx) => Errno.ENOSYS;
-
-    /// <summary>Our file systems export no file handles: EOPNOTSUPP, as Linux answers for such a file system.</summary>
-    [Syscall(264, "name_to_handle_at", Support.Unimplemented, "Our file systems do not export file handles; returns EOPNOTSUPP, as Linux does for such a file system.")]
-    public static SyscallResult NoFileHandles(ISyscallContext ctx) => Errno.EOPNOTSUPP;
-
-    /// <summary>Calls that need a privilege a guest is never granted: EPERM, as Linux answers an unprivileged caller.</summary>
-    [Syscall(265, "open_by_handle_at", Support.Unimplemented, "Opening by handle would bypass path resolution in the guest root; needs CAP_DAC_READ_SEARCH, which a guest never has; returns EPERM.")]
-    public static SyscallResult NotPermitted(ISyscallContext ctx) => Errno.EPERM;
 }
