@@ -5,6 +5,7 @@ using Akka.Configuration;
 using Kernel.Actors.Files;
 using Kernel.Actors.Loader;
 using Kernel.Actors.Mm;
+using Kernel.Actors.Proc;
 using Kernel.Actors.Tasks;
 using Kernel.Actors.Vfs;
 using Kernel.Platform;
@@ -21,7 +22,7 @@ namespace Kernel.Actors;
 /// One sandbox: its actor system (kernel supervisor, dispatcher, subsystem actors), its filesystem, its
 /// processes. Everything a guest can reach hangs off this object; two sandboxes share nothing.
 /// </summary>
-public sealed class Sandbox : IAsyncDisposable
+public sealed class Sandbox : IAsyncDisposable, IProcSandbox
 {
     // AT_HWCAP for Unicorn 2.0.1's MAX CPU: FP, ASIMD, AES, PMULL, SHA1, SHA2, CRC32, ATOMICS, FPHP, ASIMDHP,
     // ASIMDRDM, JSCVT, FCMA, LRCPC, DCPOP, SHA3, SM3, SM4, ASIMDDP, SHA512, ASIMDFHM, FLAGM. SVE and CPUID are
@@ -41,7 +42,12 @@ public sealed class Sandbox : IAsyncDisposable
     public VirtualFileSystem Vfs { get; }
     public SyscallDispatch Syscalls { get; }
     public bool Strace => Options.Strace;
-    public string HostName => Options.HostName;
+    /// <summary>The UTS hostname: from the settings, changed by writes to /proc/sys/kernel/hostname.</summary>
+    public string HostName { get; set; }
+    public ulong MemoryBytes => Options.MemoryBytes;
+    public int LastPid => Volatile.Read(ref _nextPid);
+    /// <summary>Memory not held by the sandbox's processes (sysinfo's freeram, /proc/meminfo's MemFree).</summary>
+    public ulong FreeMemory => ProcMemory.Free(this);
     public int ProcessCount => _processes.Count;
     public VfsState VfsState { get; } = new();
     public TaskActor.WaitState WaitState { get; } = new();
@@ -50,6 +56,7 @@ public sealed class Sandbox : IAsyncDisposable
     private Sandbox(SandboxOptions options, ILogger log, VirtualFileSystem vfs, Config config)
     {
         Options = options;
+        HostName = options.HostName;
         Log = log;
         Vfs = vfs;
         Syscalls = new SyscallDispatch(SyscallTable.Default, log);
@@ -63,9 +70,18 @@ public sealed class Sandbox : IAsyncDisposable
     public static long Create(SandboxOptions options, ILogger log, Config config, out Sandbox? sandbox)
     {
         sandbox = null;
-        var e = VirtualFileSystem.Create(options.RootFs, options.Mounts, out var vfs);
+        var e = VirtualFileSystem.Create(options.RootFs, options.Mounts, out var vfs,
+            options.RootFsWritable ? RootFsMode.Writable : RootFsMode.Overlay);
         if (e < 0) return e;
-        sandbox = new Sandbox(options, log, vfs!, config);
+        vfs!.FilesystemTypes.MemoryBytes = options.MemoryBytes;
+        var s = new Sandbox(options, log, vfs!, config);
+        e = vfs!.AddMount("/proc", new Procfs(s, vfs), false);
+        if (e < 0)
+        {
+            s.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            return e;
+        }
+        sandbox = s;
         return 0;
     }
 
@@ -207,6 +223,8 @@ public sealed class Sandbox : IAsyncDisposable
     {
         var p = task.Process;
         var mm = new AddressSpace(new UnicornCpu(), Options.AddressWindow);
+        // The path may go through /proc/self (execve("/proc/self/exe")): the exec'ing task is current.
+        using var current = CurrentTask.Enter(task);
         var e = Load(p, mm, path, argv, envp, out var context);
         if (e < 0)
         {
@@ -298,6 +316,9 @@ public sealed class Sandbox : IAsyncDisposable
         }
         mm.InitBrk(loaded.BrkStart);
         p.ExecutablePath = loaded.ExecutablePath;
+        p.Image = loaded;
+        p.Executable = Vfs.Resolve(p.Fs, null, loaded.ExecutablePath, 0, out var exe) >= 0 ? exe : null;
+        LabelImage(p, mm, loaded);
         p.Argv = loaded.Argv;
         p.Envp = envp;
         p.Comm = Path.GetFileName(loaded.ExecutablePath);
@@ -306,6 +327,22 @@ public sealed class Sandbox : IAsyncDisposable
         ctx.Sp = loaded.StackPointer;
         context = ctx;
         return 0;
+    }
+
+    /// <summary>Names the loaded segments and the stack in the VMA list, with each file's device and inode (/proc/[pid]/maps).</summary>
+    private void LabelImage(KernelProcess p, AddressSpace mm, LoadResult loaded)
+    {
+        foreach (var m in loaded.Mappings)
+        {
+            if (m.Label.Length == 0) continue;
+            if (m.FilePath is null || Vfs.Resolve(p.Fs, null, m.FilePath, 0, out var file) < 0 || file.Inode.Stat(out var st) < 0)
+            {
+                mm.Label(m.Start, m.End, m.Label);
+                continue;
+            }
+            // Linux names a mapped file by its path with symlinks resolved (/usr/bin/x for /bin/x).
+            mm.Label(m.Start, m.End, file.GuestPath, m.FileOffset, st.Dev, st.Ino);
+        }
     }
 
     internal void OnProcessExited(KernelProcess process)

@@ -131,7 +131,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                 return Result(e < 0 ? e : vfs.Access(P(r.Task).Fs, at, r.Path, r.Mode, r.Flags));
             }
             case GetWorkingDirectory r:
-                return new Text(P(r.Task).Fs.Cwd.GuestPath);
+                return new Text(P(r.Task).Fs.Cwd.PathFrom(P(r.Task).Fs.Root));
             case ChangeDirectory r:
             {
                 if (r.Path is not null) return Result(vfs.ChangeDir(P(r.Task).Fs, null, r.Path));

@@ -187,6 +187,10 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
         return backing is not null || hostFd < 0;
     }
 
+    /// <summary>Names what is mapped in [start, end) as <paramref name="name"/> (a file at <paramref name="offset"/> when <paramref name="ino"/> is set), for /proc/[pid]/maps.</summary>
+    public void Label(ulong start, ulong end, string name, ulong offset = 0, ulong dev = 0, ulong ino = 0) =>
+        Rewrite(start, end, v => v with { Name = name, Offset = ino == 0 ? 0 : offset + (v.Start - start), Dev = dev, Ino = ino });
+
     public void Unmap(ulong address, ulong length)
     {
         RemoveRange(address, length);
@@ -215,9 +219,9 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
                 list.Add(v);
                 continue;
             }
-            if (v.Start < start) list.Add(v with { End = start });
-            if (inside(v with { Start = Math.Max(v.Start, start), End = Math.Min(v.End, end) }) is { } kept) list.Add(kept);
-            if (v.End > end) list.Add(v with { Start = end });
+            if (v.Start < start) list.Add(v.Slice(v.Start, start));
+            if (inside(v.Slice(Math.Max(v.Start, start), Math.Min(v.End, end))) is { } kept) list.Add(kept);
+            if (v.End > end) list.Add(v.Slice(end, v.End));
         }
         _vmas = list.ToArray();
     }
@@ -231,6 +235,7 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
         if (HasExec(address, end)) Cpu.InvalidateCode(address, length);
         UnshareFiles(address, end);
         Rewrite(address, end, _ => null);
+        ReleaseShared(address, length);
         Host.Discard(address, length);
     }
 
@@ -329,8 +334,9 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
 
     /// <summary>
     /// fork: a new address space on <paramref name="cpu"/> with the same mappings and a copy of every page this
-    /// one has touched (an eager copy; copy-on-write is later work). Shared mappings of tmpfs files stay shared (the
-    /// child maps the file's pages); other shared mappings are copied, so they are no longer shared afterwards.
+    /// one has touched (an eager copy; copy-on-write is later work). Shared anonymous mappings are copied too, so
+    /// they are no longer shared with the parent afterwards; MAP_SHARED tmpfs files and kernel-owned shared pages
+    /// (io_uring rings) stay shared.
     /// </summary>
     public AddressSpace Fork(ICpu cpu)
     {
@@ -342,9 +348,10 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
             child.Brk = Brk;
             foreach (var v in _vmas)
             {
-                if (v.Backing is not null) child.ShareFileMapping(v);
+                if (v.Backing is not null) child.Host.ShareFrom(Host, v.Start, v.End - v.Start);
                 else child.Host.CopyResidentFrom(Host, v.Start, v.End - v.Start);
             }
+            InheritShared(child);
             child.SyncCpu(0, WindowSize);
             return child;
         }
@@ -357,6 +364,7 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
 
     public void Dispose()
     {
+        ReleaseAllShared();
         Cpu.Dispose();
         Host.Dispose();
     }

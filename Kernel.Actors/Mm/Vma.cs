@@ -10,4 +10,13 @@ public sealed record Vma(ulong Start, ulong End, Prot Prot, bool Shared, string 
 {
     public ulong Length => End - Start;
     public bool Contains(ulong address) => address >= Start && address < End;
+
+    /// <summary>For a file mapping: the file offset of <see cref="Start"/>, and the file's device and inode (/proc/[pid]/maps).</summary>
+    public ulong Offset { get; init; }
+    public ulong Dev { get; init; }
+    public ulong Ino { get; init; }
+
+    /// <summary>The part [start, end) of this area; a file mapping's offset moves with its start.</summary>
+    public Vma Slice(ulong start, ulong end) =>
+        this with { Start = start, End = end, Offset = Ino == 0 ? Offset : Offset + (start - Start) };
 }

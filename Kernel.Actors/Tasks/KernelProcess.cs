@@ -43,6 +43,13 @@ public sealed class KernelProcess
     public IReadOnlyList<string> Argv { get; set; } = [];
     public IReadOnlyList<string> Envp { get; set; } = [];
     public string Comm { get; set; } = "";
+    /// <summary>The executable the process runs (/proc/[pid]/exe), and what loading it mapped (cmdline, environ, auxv, stat).</summary>
+    public Location? Executable { get; set; }
+    public Loader.LoadResult? Image { get; set; }
+    /// <summary>CLOCK_BOOTTIME at creation, in nanoseconds (/proc/[pid]/stat starttime).</summary>
+    public long StartTime { get; } = Kernel.Syscalls.Handlers.Time.Now(Kernel.Syscalls.Handlers.Time.ClockBoottime)!.Value;
+    /// <summary>/proc/[pid]/oom_score_adj (-1000..1000).</summary>
+    public int OomScoreAdj { get; set; }
     public SignalAction[] SignalActions { get; } = Enumerable.Repeat(SignalAction.DefaultAction, 65).ToArray();
     public Runner? Runner { get; internal set; }
     /// <summary>The signal the parent gets when this process ends (clone's exit signal; SIGCHLD for fork).</summary>
@@ -103,6 +110,9 @@ public sealed class KernelProcess
         Argv = parent.Argv;
         Envp = parent.Envp;
         Comm = parent.Comm;
+        Executable = parent.Executable;
+        Image = parent.Image;
+        OomScoreAdj = parent.OomScoreAdj;
     }
 
     public (ulong Cur, ulong Max) GetLimit(int resource)

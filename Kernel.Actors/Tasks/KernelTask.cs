@@ -21,6 +21,8 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
     public KernelProcess Process { get; } = process;
     public ICpuContext Context { get; internal set; } = context;
     public TaskState State { get; internal set; } = TaskState.Runnable;
+    /// <summary>CLOCK_BOOTTIME at creation, in nanoseconds (/proc/[pid]/task/[tid]/stat starttime).</summary>
+    public long StartTime { get; } = Time.Now(Time.ClockBoottime)!.Value;
 
     public int Ppid => Process.Ppid;
     public int Pgid => Process.Pgid;
@@ -127,6 +129,7 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
     public string HostName => Process.Sandbox.HostName;
     public string DomainName => "(none)";
     public ulong TotalRam => Process.Sandbox.Options.MemoryBytes;
+    public ulong FreeRam => Process.Sandbox.FreeMemory;
     public int ProcessCount => Process.Sandbox.ProcessCount;
 
     public override string ToString() => $"task {Tid}";

@@ -39,7 +39,22 @@ public sealed class FsContext
     public Location Cwd;
     public int Umask = 0x12 /* 0022 */;
     public Credentials Creds;
+    /// <summary>openat2's resolve restrictions, on a copy of the context made for one lookup (never on a task's own).</summary>
+    public ResolveFlags Restrict;
 
     /// <summary>A copy for a task created without CLONE_FS.</summary>
     public FsContext Clone() => new(Root, Cwd, Creds) { Umask = Umask };
+}
+
+/// <summary>openat2(2) RESOLVE_* flags (the values of struct open_how.resolve).</summary>
+[Flags]
+public enum ResolveFlags : ulong
+{
+    None = 0,
+    NoXdev = 0x01,
+    NoMagicLinks = 0x02,
+    NoSymlinks = 0x04,
+    Beneath = 0x08,
+    InRoot = 0x10,
+    Cached = 0x20,
 }

@@ -42,6 +42,16 @@ public sealed class EventFdFile : AnonymousFile
         }
     }
 
+    /// <summary>eventfd_signal: adds one (up to 2^64-1), as AIO and io_uring completions do; never waits.</summary>
+    public void Signal()
+    {
+        lock (_lock)
+        {
+            if (_count < ulong.MaxValue) _count++;
+        }
+        _queue.Notify(Poll.In);
+    }
+
     public override long Read(Span<byte> buffer)
     {
         if (buffer.Length < 8) return Err(Errno.EINVAL);

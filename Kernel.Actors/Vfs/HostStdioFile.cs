@@ -111,6 +111,34 @@ public sealed class HostStdioFile : OpenFile
 
     public override long Stat(out StatInfo st) => HostNative.FStat(_fd, StdioDev, out st);
 
+    /// <summary>A terminal, pipe or socket by its kind; never a host path (a redirected host file shows as anonymous).</summary>
+    public override string AnonymousName
+    {
+        get
+        {
+            if (Stat(out var st) < 0) return "anon_inode:[stdio]";
+            return (st.Mode & OpenFlags.S_IFMT) switch
+            {
+                OpenFlags.S_IFIFO => $"pipe:[{st.Ino}]",
+                OpenFlags.S_IFSOCK => $"socket:[{st.Ino}]",
+                OpenFlags.S_IFCHR when StatInfo.Major(st.Rdev) == 136 => $"/dev/pts/{StatInfo.Minor(st.Rdev)}",
+                OpenFlags.S_IFCHR when st.Rdev == StatInfo.MakeDev(1, 3) => "/dev/null",
+                OpenFlags.S_IFCHR => "/dev/tty",
+                _ => "anon_inode:[stdio]",
+            };
+        }
+    }
+
+    /// <summary>Opening /proc/[pid]/fd/N: a new description over another dup of the same host fd.</summary>
+    public override long Reopen(int flags, out OpenFile? file)
+    {
+        file = null;
+        int fd = HostNative.Dup(_fd);
+        if (fd < 0) return -(long)System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+        file = new HostStdioFile(fd, flags);
+        return 0;
+    }
+
     public override long Ioctl(uint request, Span<byte> argIn, Span<byte> argOut)
     {
         switch (request)

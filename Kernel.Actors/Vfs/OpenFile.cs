@@ -87,6 +87,19 @@ public abstract partial class OpenFile : Kernel.Syscalls.IFastFile
     /// </summary>
     public virtual WaitQueue? Readiness => null;
 
+    /// <summary>What /proc/[pid]/fd/N reads for a file without a Location, as Linux names it ("pipe:[N]", "socket:[N]", "anon_inode:[eventfd]").</summary>
+    public virtual string AnonymousName => "anon_inode:[file]";
+
+    /// <summary>
+    /// An open of /proc/[pid]/fd/N for a file without a Location: a new description of the same object with
+    /// <paramref name="flags"/>. ENXIO when it has none, as for Linux's anonymous inodes.
+    /// </summary>
+    public virtual long Reopen(int flags, out OpenFile? file)
+    {
+        file = null;
+        return -(long)Errno.ENXIO;
+    }
+
     /// <summary>The last descriptor referring to this description was closed.</summary>
     public virtual void Release() { }
 
@@ -95,6 +108,18 @@ public abstract partial class OpenFile : Kernel.Syscalls.IFastFile
     {
         if (count > 0) Location?.Mount.Vfs.Notify.Transferred(this, written);
         return count;
+    }
+
+    /// <summary>lseek for files that know only SEEK_SET and SEEK_CUR (directories, /proc files); the new offset or -EINVAL.</summary>
+    protected static long SeekSetOrCurrent(long current, long offset, int whence)
+    {
+        long target = whence switch
+        {
+            SEEK_SET => offset,
+            SEEK_CUR => current + offset,
+            _ => -1,
+        };
+        return target < 0 ? -(long)Errno.EINVAL : target;
     }
 
     /// <summary>Shared lseek arithmetic for files with a size; returns the new offset or -errno.</summary>
@@ -160,13 +185,8 @@ public sealed class DirectoryFile : OpenFile
     {
         lock (_lock)
         {
-            long target = whence switch
-            {
-                SEEK_SET => offset,
-                SEEK_CUR => _pos + offset,
-                _ => -1,
-            };
-            if (target < 0) return -(long)Errno.EINVAL;
+            long target = SeekSetOrCurrent(_pos, offset, whence);
+            if (target < 0) return target;
             _pos = target;
             if (target == 0) _snapshot = null;
             return target;

@@ -193,7 +193,7 @@ public sealed partial class Pipe
     }
 
     /// <summary>Opens an end of a named pipe (FIFO): read-only, write-only, or (as Linux allows) both.</summary>
-    internal long OpenEnd(Location location, int flags, out OpenFile? file)
+    internal long OpenEnd(Location? location, int flags, out OpenFile? file)
     {
         file = null;
         int acc = flags & O_ACCMODE;
@@ -293,6 +293,11 @@ public sealed class PipeEnd : OpenFile
         Pipe.StatInto(out st, 0, 0);
         return 0;
     }
+
+    public override string AnonymousName => $"pipe:[{Pipe.Ino}]";
+
+    /// <summary>Opening /proc/[pid]/fd/N of a pipe opens it as a FIFO, as Linux does.</summary>
+    public override long Reopen(int flags, out OpenFile? file) => Pipe.OpenEnd(null, flags, out file);
 
     public override long Ioctl(uint request, Span<byte> argIn, Span<byte> argOut)
     {

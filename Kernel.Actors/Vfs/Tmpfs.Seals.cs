@@ -132,8 +132,20 @@ public sealed partial class PagedData
             for (long page = first; page <= last && missing <= MaxReservedPages; page++)
                 if (!_pages.ContainsKey(page) && !_reserved.Contains(page)) missing++;
             if (missing + _reserved.Count > MaxReservedPages) return -(long)Errno.ENOSPC;
+            var taken = new List<long>();
             for (long page = first; page <= last; page++)
-                if (!_pages.ContainsKey(page)) _reserved.Add(page);
+            {
+                if (_pages.ContainsKey(page) || _reserved.Contains(page)) continue;
+                if (_space is not null && !_space.TryTakePage())
+                {
+                    // size= reached: nothing of this request stays allocated.
+                    _space.ReturnPages(taken.Count);
+                    foreach (var t in taken) _reserved.Remove(t);
+                    return -(long)Errno.ENOSPC;
+                }
+                _reserved.Add(page);
+                taken.Add(page);
+            }
             if (!keepSize && offset + length > _length) _length = offset + length;
             return 0;
         }
@@ -151,8 +163,7 @@ public sealed partial class PagedData
                 long pageStart = page * PageSize;
                 if (pageStart >= offset && pageStart + PageSize <= end)
                 {
-                    _pages.Remove(page);
-                    _reserved.Remove(page);
+                    if (_pages.Remove(page) | _reserved.Remove(page)) _space?.ReturnPages(1);
                 }
                 else if (_pages.TryGetValue(page, out var data))
                 {

@@ -4,6 +4,8 @@ namespace Kernel.Actors.Vfs;
 public sealed partial class PagedData
 {
     private HostShm? _host;
+    /// <summary>Pages counted against the filesystem's size= when the contents moved to the host (a host file is not counted further).</summary>
+    private long _hostPages;
 
     /// <summary>
     /// The host fd of the contents, moving them there on the first call; the host file then spans at least
@@ -28,6 +30,7 @@ public sealed partial class PagedData
                     }
                 }
                 foreach (var page in _reserved) shm!.Reserve(page * PageSize, PageSize);
+                _hostPages = _pages.Count + _reserved.Count;
                 _pages.Clear();
                 _reserved.Clear();
                 _host = shm!;

@@ -9,19 +9,20 @@ namespace Kernel.Actors.Vfs;
 /// Called from one thread at a time (the VFS actor); every fallible method returns a value >= 0 or a negative errno.
 /// A null <c>dirAt</c> means the task's current directory (AT_FDCWD).
 /// </summary>
-public sealed class VirtualFileSystem : IDisposable
+public sealed partial class VirtualFileSystem : IDisposable
 {
-    private readonly Dictionary<(Mount, Inode, string), Mount> _mounts = new();
     private readonly List<Filesystem> _owned = new();
 
     private VirtualFileSystem(Filesystem rootFs)
     {
         Resolver = new PathResolver(this);
-        RootMount = new Mount(this, rootFs, rootFs.ReadOnly, null, "");
+        Namespace = new MountNamespace(new Mount(this, rootFs, rootFs.Root, MountFlags.RelAtime, null, "", RootSource(rootFs)));
         _owned.Add(rootFs);
     }
 
-    public Mount RootMount { get; }
+    /// <summary>The mount table (one mount namespace per sandbox for now).</summary>
+    public MountNamespace Namespace { get; }
+    public Mount RootMount => Namespace.Root;
     public PathResolver Resolver { get; }
     /// <summary>Filesystem events for inotify: the operations below report what they changed.</summary>
     public FsNotify Notify { get; } = new();
@@ -29,18 +30,20 @@ public sealed class VirtualFileSystem : IDisposable
     public Func<OpenFile?>? ControllingTerminal { get; set; }
 
     /// <summary>
-    /// A file tree whose "/" is the host directory <paramref name="hostRoot"/> (read only), with tmpfs at /tmp and /dev/shm,
-    /// devfs at /dev, and each bind's host directory mounted read only at its guest path.
+    /// A file tree whose "/" is the host directory <paramref name="hostRoot"/> (by default under an in-memory overlay that
+    /// takes every change; see <see cref="RootFsMode"/>), with tmpfs at /tmp and /dev/shm, devfs at /dev, and each
+    /// bind's host directory mounted read only at its guest path.
     /// </summary>
-    public static long Create(string hostRoot, IReadOnlyList<(string HostDir, string GuestPath)> readOnlyBinds, out VirtualFileSystem? vfs)
+    public static long Create(string hostRoot, IReadOnlyList<(string HostDir, string GuestPath)> readOnlyBinds, out VirtualFileSystem? vfs,
+        RootFsMode mode = RootFsMode.Overlay)
     {
         vfs = null;
-        long r = HostFilesystem.Open(hostRoot, out var rootFs);
+        long r = OpenRootFs(hostRoot, mode, out var rootFs);
         if (r < 0) return r;
         var v = new VirtualFileSystem(rootFs!);
-        v.AddMount("/tmp", new Tmpfs("tmpfs", 0x3FF /* 01777 */), false);
-        v.AddMount("/dev", Devfs.Create(() => v.ControllingTerminal?.Invoke()), false);
-        v.AddMount("/dev/shm", new Tmpfs("tmpfs", 0x3FF /* 01777 */), false);
+        v.AddMount("/tmp", new Tmpfs("tmpfs", 0x3FF /* 01777 */), false, MountFlags.NoSuid | MountFlags.NoDev);
+        v.AddMount("/dev", Devfs.Create(() => v.ControllingTerminal?.Invoke()), false, MountFlags.NoSuid);
+        v.AddMount("/dev/shm", new Tmpfs("tmpfs", 0x3FF /* 01777 */), false, MountFlags.NoSuid | MountFlags.NoDev);
         foreach (var (hostDir, guestPath) in readOnlyBinds)
         {
             r = HostFilesystem.Open(hostDir, out var bindFs);
@@ -56,7 +59,7 @@ public sealed class VirtualFileSystem : IDisposable
     }
 
     /// <summary>Mounts <paramref name="fs"/> at the absolute guest path (its parent must exist; the name itself need not).</summary>
-    public long AddMount(string guestPath, Filesystem fs, bool readOnly)
+    public long AddMount(string guestPath, Filesystem fs, bool readOnly, MountFlags flags = MountFlags.None)
     {
         var ctx = NewContext(Credentials.Root);
         int links = 0;
@@ -67,18 +70,18 @@ public sealed class VirtualFileSystem : IDisposable
         r = Resolver.Step(ctx, parent, last, false, ref links, out var existing);
         if (r == 0 && !existing.IsDirectory) return -(long)Errno.ENOTDIR;
         if (r < 0 && r != -(long)Errno.ENOENT) return r;
-        _mounts[(parent.Mount, parent.Inode, last)] = new Mount(this, fs, readOnly, parent, last);
+        flags |= MountFlags.RelAtime | (readOnly ? MountFlags.ReadOnly : MountFlags.None);
+        Namespace.Attach(new Mount(this, fs, fs.Root, flags, parent, last, fs is HostFilesystem h ? h.HostDirectory : fs.Type), parent, last);
         _owned.Add(fs);
         return 0;
     }
 
-    internal Mount? MountAt(Location dir, string name) => _mounts.GetValueOrDefault((dir.Mount, dir.Inode, name));
+    /// <summary>Every mount, the top one first, in the order they were made (/proc/[pid]/mountinfo).</summary>
+    public IEnumerable<Mount> Mounts => Namespace.Mounts;
 
-    internal IEnumerable<Mount> MountsOn(Location dir)
-    {
-        foreach (var ((m, i, _), mount) in _mounts)
-            if (ReferenceEquals(m, dir.Mount) && ReferenceEquals(i, dir.Inode)) yield return mount;
-    }
+    internal Mount? MountAt(Location dir, string name) => Namespace.MountAt(dir, name);
+
+    internal IEnumerable<Mount> MountsOn(Location dir) => Namespace.MountsOn(dir);
 
     private bool IsMountPoint(Location parent, string name) => MountAt(parent, name) is not null;
 
@@ -130,7 +133,14 @@ public sealed class VirtualFileSystem : IDisposable
             if (loc.Inode.IsSymlink)
             {
                 if ((flags & O_NOFOLLOW) != 0) return -(long)Errno.ELOOP;
+                if (loc.Inode is IMagicLink)
+                {
+                    r = Resolver.FollowLink(ctx, parent, loc, ref links, out loc);
+                    return r < 0 ? r : OpenLocation(ctx, loc, flags, false, out file);
+                }
                 // A dangling symlink is created through, as Linux does without O_EXCL.
+                r = PathResolver.MayFollow(ctx, loc);
+                if (r < 0) return r;
                 if (++links > PathResolver.MaxLinks) return -(long)Errno.ELOOP;
                 r = loc.Inode.ReadLink(out var target);
                 if (r < 0) return r;
@@ -192,6 +202,7 @@ public sealed class VirtualFileSystem : IDisposable
         int acc = flags & O_ACCMODE;
         if (inode.IsDirectory && (acc != O_RDONLY || (flags & O_CREAT) != 0)) return -(long)Errno.EISDIR;
         if (inode.IsSymlink) return -(long)Errno.ELOOP;
+        if (inode.FileType is S_IFCHR or S_IFBLK && loc.Mount.NoDev) return -(long)Errno.EACCES;
         int mask = acc switch
         {
             O_RDONLY => Permission.MayRead,
@@ -256,7 +267,10 @@ public sealed class VirtualFileSystem : IDisposable
         long r = Resolve(actx, dirAt, path, flags & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH), out var loc);
         if (r < 0) return r;
         if ((mode & W_OK) != 0 && loc.Mount.ReadOnly && IsReadOnlyAffected(loc.Inode)) return -(long)Errno.EROFS;
-        return Permission.Check(loc.Inode, actx.Creds, mode);
+        r = Permission.Check(loc.Inode, actx.Creds, mode);
+        // A noexec mount refuses execution of its regular files (and so exec).
+        if (r == 0 && (mode & X_OK) != 0 && loc.Inode.IsRegular && loc.Mount.NoExec) return -(long)Errno.EACCES;
+        return r;
     }
 
     public long ChangeDir(FsContext ctx, Location? dirAt, string path)
@@ -297,11 +311,8 @@ public sealed class VirtualFileSystem : IDisposable
         return 0;
     }
 
-    public static StatFsInfo StatFsOf(Location loc)
-    {
-        var st = loc.Mount.Fs.StatFs();
-        return loc.Mount.ReadOnly ? st with { Flags = st.Flags | StatFsInfo.ST_RDONLY } : st;
-    }
+    /// <summary>statfs: the filesystem's figures with the mount's flags (f_flags shows ro, nosuid, nodev, noexec... of the mount).</summary>
+    public static StatFsInfo StatFsOf(Location loc) => loc.Mount.Fs.StatFs() with { Flags = StatFsFlags(loc.Mount) };
 
     // ---- namespace changes ----
 

@@ -89,7 +89,7 @@ public static partial class FileIo
         return total;
     }
 
-    [Syscall(56, "openat", Support.Partial, "Host-directory root (read-only), tmpfs, devfs; no O_TMPFILE, no file locks on open.")]
+    [Syscall(56, "openat", Support.Partial, "Overlay root (or the host directory with --rootfs-writable), tmpfs, devfs; no file locks on open.")]
     public static SyscallResult OpenAt(ISyscallContext c)
     {
         var e = c.Path(1, out var path);
