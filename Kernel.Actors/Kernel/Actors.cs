@@ -12,9 +12,24 @@ namespace Kernel.Actors;
 /// </summary>
 public abstract class SubsystemActor : UntypedActor
 {
+    private readonly InlineGate? _gate;
+
     protected ILogger Log { get; }
 
-    protected SubsystemActor(ILogger log) => Log = log.ForContext("Subsystem", GetType().Name);
+    /// <summary>This actor's reference, captured at construction: handlers also run inline on vCPU threads, where Akka's Self is not available.</summary>
+    protected new IActorRef Self { get; }
+
+    /// <summary>The actor system's scheduler, captured for the same reason.</summary>
+    protected IScheduler Scheduler { get; }
+
+    protected SubsystemActor(ILogger log, InlineGate? gate = null)
+    {
+        Log = log.ForContext("Subsystem", GetType().Name);
+        Self = Context.Self;
+        Scheduler = Context.System.Scheduler;
+        _gate = gate;
+        gate?.Attach(this);
+    }
 
     /// <summary>Answers the request (a reply) or parks it (null: the actor replies later through the sender it kept).</summary>
     protected abstract KernelReply? Handle(KernelRequest request, IActorRef sender);
@@ -22,8 +37,22 @@ public abstract class SubsystemActor : UntypedActor
     /// <summary>Non-request messages (timers, notifications).</summary>
     protected virtual void OnOther(object message) => Unhandled(message);
 
+    /// <summary>A handler that ran inline threw: the actor restarts on its own thread, as if it had thrown there.</summary>
+    private sealed record InlineFault(Exception Exception);
+
     protected override void OnReceive(object message)
     {
+        if (_gate is null)
+        {
+            Deliver(message);
+            return;
+        }
+        using (_gate.Enter()) Deliver(message);
+    }
+
+    private void Deliver(object message)
+    {
+        if (message is InlineFault f) throw new InvalidOperationException("a request handled inline failed", f.Exception);
         if (message is not KernelRequest request)
         {
             OnOther(message);
@@ -42,6 +71,21 @@ public abstract class SubsystemActor : UntypedActor
             throw;
         }
         if (reply is not null) sender.Tell(reply);
+    }
+
+    /// <summary>Runs a request on a vCPU thread (under the gate): a fault answers EIO and restarts the actor.</summary>
+    internal KernelReply? HandleInline(KernelRequest request, IActorRef sender)
+    {
+        try
+        {
+            return Handle(request, sender);
+        }
+        catch (Exception e)
+        {
+            Log.Error(e, "{Request} failed in the kernel; answering EIO and restarting", request.GetType().Name);
+            Self.Tell(new InlineFault(e));
+            return new Failed(Errno.EIO);
+        }
     }
 
     protected static KernelReply Result(long value) => value < 0 ? new Failed((Errno)(-value)) : new Done(value);

@@ -9,11 +9,13 @@ namespace Kernel.Actors;
 /// actor's thread, which hands it straight to the task's runner. Ask would route the reply through a task
 /// continuation on the thread pool: one more thread wake-up on every blocking syscall.
 /// </summary>
-internal sealed class ReplySink(IActorRefProvider provider, ActorPath path, Action<KernelReply> onReply) : MinimalActorRef
+internal sealed class ReplySink(IActorRefProvider provider, Func<ActorPath> path, Action<KernelReply> onReply) : MinimalActorRef
 {
     private int _answered;
+    private ActorPath? _path;
 
-    public override ActorPath Path { get; } = path;
+    // Made on first use only: most requests are answered at once and never need it.
+    public override ActorPath Path => _path ??= path();
     public override IActorRefProvider Provider { get; } = provider;
 
     protected override void TellInternal(object message, IActorRef sender)

@@ -94,14 +94,32 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     /// and runs <paramref name="onReply"/> on the replying actor's thread: the fewest thread hand-offs for a
     /// blocking syscall.
     /// </summary>
-    public void Send(KernelRequest request, Action<KernelReply> onReply)
+    public void Send(KernelRequest request, Action<KernelReply> onReply) => Submit(request, onReply, inline: false, out _);
+
+    /// <summary>
+    /// Like <see cref="Send(KernelRequest, Action{KernelReply})"/>, but when <paramref name="inline"/> and the
+    /// subsystem's actor is idle, its handler runs now on this thread: true with the reply when it answered at once
+    /// (<paramref name="onReply"/> is then never called). False: the reply comes later through <paramref name="onReply"/>.
+    /// </summary>
+    public bool Submit(KernelRequest request, Action<KernelReply> onReply, bool inline, out KernelReply? reply)
     {
         var provider = ((ExtendedActorSystem)System).Provider;
-        var path = provider.TempPath().Parent / $"reply-{Interlocked.Increment(ref _replySinks)}";
-        var sink = new ReplySink(provider, path, onReply);
+        var sink = new ReplySink(provider, () => provider.TempPath().Parent / $"reply-{Interlocked.Increment(ref _replySinks)}", onReply);
+        reply = null;
+        if (inline && _gates.TryGetValue(request.Subsystem, out var gate) && gate.TryHandle(request, sink, out reply))
+        {
+            return reply is not null;
+        }
         var target = _routes.TryGetValue(request.Subsystem, out var actor) ? actor : _dispatcher;
         target.Tell(request, sink);
+        return false;
     }
+
+    // Subsystems whose requests vCPU threads may run inline when the actor is idle (see InlineGate).
+    private readonly Dictionary<Subsystem, InlineGate> _gates = new() { [Subsystem.Vfs] = new InlineGate() };
+
+    /// <summary>The inline gate of <paramref name="subsystem"/>, or null when its requests always go through the mailbox.</summary>
+    internal InlineGate? Inline(Subsystem subsystem) => _gates.GetValueOrDefault(subsystem);
 
     public KernelProcess? FindProcess(int pid) => _processes.TryGetValue(pid, out var p) ? p : null;
     public KernelProcess? FindThread(int tid) => _processes.Values.FirstOrDefault(p => p.Threads.Any(t => t.Tid == tid));

@@ -21,7 +21,7 @@ public sealed class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
         {
             case Sleep r:
                 if (r.Duration <= TimeSpan.Zero) return new Done(0);
-                Context.System.Scheduler.ScheduleTellOnce(r.Duration, sender, new Done(0), Self);
+                Scheduler.ScheduleTellOnce(r.Duration, sender, new Done(0), Self);
                 return null;
             case WaitChild or WaitChildInfo:
                 return TryWait((TaskRequest)request, sender, park: true);

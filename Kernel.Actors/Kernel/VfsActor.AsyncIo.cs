@@ -27,7 +27,7 @@ public sealed partial class VfsActor
             scheduler.ScheduleTellOnceCancelable(delay, self, new AsyncIoWork(task, work), ActorRefs.NoSender);
     }
 
-    private IAsyncIoHost HostFor(IKernelTask task) => new AsyncIoHost(Self, Context.System.Scheduler, task);
+    private IAsyncIoHost HostFor(IKernelTask task) => new AsyncIoHost(Self, Scheduler, task);
 
     private KernelReply? HandleAsyncIo(AsyncIoRequest request, IActorRef sender)
     {

@@ -23,7 +23,7 @@ public sealed partial class VfsActor
                 return ControlEpoll(r);
             case CreateTimerFd r:
             {
-                var scheduler = Context.System.Scheduler;
+                var scheduler = Scheduler;
                 // Long delays are cut to a day: the timer re-arms itself when woken early.
                 ScheduleOnce schedule = (delay, action) =>
                     scheduler.Advanced.ScheduleOnceCancelable(delay < TimeSpan.FromDays(1) ? delay : TimeSpan.FromDays(1), action).Cancel;

@@ -50,7 +50,7 @@ public sealed partial class VfsActor
         call.Timer?.Cancel();
         // At most a day at a time: a longer wait is rescheduled when the message comes early.
         var delay = call.Remaining < TimeSpan.FromDays(1) ? call.Remaining : TimeSpan.FromDays(1);
-        call.Timer = Context.System.Scheduler.ScheduleTellOnceCancelable(delay, Self, new ExpireParked(call), Self);
+        call.Timer = Scheduler.ScheduleTellOnceCancelable(delay, Self, new ExpireParked(call), Self);
     }
 
     protected override void OnOther(object message)

@@ -12,7 +12,7 @@ namespace Kernel.Actors;
 /// The VFS subsystem: path calls, descriptor management, and I/O that must wait. A read or write that cannot
 /// complete is parked here (in state that survives a restart) and retried when the file's readiness changes.
 /// </summary>
-public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
+public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.Log, sandbox.Inline(Subsystem.Vfs))
 {
     private const int FDupFd = 0, FGetFd = 1, FSetFd = 2, FGetFl = 3, FSetFl = 4, FDupFdCloexec = 1030,
         FGetPipeSz = 1032, FSetPipeSz = 1031;
@@ -36,7 +36,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         return 0;
     }
 
-    protected override KernelReply? Handle(KernelRequest request, IActorRef sender)
+    private KernelReply? HandleRequest(KernelRequest request, IActorRef sender)
     {
         var vfs = sandbox.Vfs;
         switch (request)

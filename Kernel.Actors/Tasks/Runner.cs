@@ -169,28 +169,32 @@ public sealed class Runner
         var exclusive = result.Request!.Subsystem == Subsystem.Mm;
         if (exclusive) _exclusive++;
         var then = result.Then!;
-        _sandbox.Send(result.Request!, reply =>
+        // Memory-map requests stop the whole process and always go through the MM actor's mailbox.
+        if (_sandbox.Submit(result.Request!, reply => Post(() => Resume(task, call, then, reply, started, exclusive)), !exclusive, out var now))
         {
-            Post(() =>
-            {
-                if (exclusive) _exclusive--;
-                if (task.State != TaskState.Parked) return;
-                task.ParkedSyscall = -1;
-                task.State = TaskState.Runnable;
-                _runQueue.AddFirst(task);
-                SyscallResult next;
-                try
-                {
-                    next = then(reply);
-                }
-                catch (Exception e)
-                {
-                    _log.Error(e, "completing {Call} failed", call);
-                    next = Errno.EIO;
-                }
-                Complete(task, call, next, started);
-            });
-        });
+            Resume(task, call, then, now!, started, exclusive);
+        }
+    }
+
+    /// <summary>The reply to a parked call arrived: the task runs again with its result.</summary>
+    private void Resume(KernelTask task, SyscallCall call, Func<KernelReply, SyscallResult> then, KernelReply reply, long started, bool exclusive)
+    {
+        if (exclusive) _exclusive--;
+        if (task.State != TaskState.Parked) return;
+        task.ParkedSyscall = -1;
+        task.State = TaskState.Runnable;
+        _runQueue.AddFirst(task);
+        SyscallResult next;
+        try
+        {
+            next = then(reply);
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "completing {Call} failed", call);
+            next = Errno.EIO;
+        }
+        Complete(task, call, next, started);
     }
 
     private readonly List<KernelTask> _futexWaiters = [];

@@ -27,12 +27,19 @@ public sealed class SupervisionTests : TestKit
 
     private sealed record Release;
 
+    /// <summary>Keeps the actor busy until the event is set (a long handler, for the inline gate's test).</summary>
+    private sealed record Hold(ManualResetEventSlim Until, ManualResetEventSlim Entered) : KernelRequest
+    {
+        public override Subsystem Subsystem => Subsystem.Vfs;
+    }
+
     /// <summary>State that outlives the actor, as every subsystem's does.</summary>
     private sealed class CounterState
     {
         public int Requests;
         public int Incarnations;
         public readonly List<IActorRef> Parked = [];
+        public int LastThread;
     }
 
     /// <summary>A subsystem that counts requests in its state, throws on Boom and parks Park until Release.</summary>
@@ -40,7 +47,7 @@ public sealed class SupervisionTests : TestKit
     {
         private readonly CounterState _state;
 
-        public CounterSubsystem(CounterState state) : base(Serilog.Core.Logger.None)
+        public CounterSubsystem(CounterState state, InlineGate? gate = null) : base(Serilog.Core.Logger.None, gate)
         {
             _state = state;
             _state.Incarnations++;
@@ -55,7 +62,12 @@ public sealed class SupervisionTests : TestKit
                 case Park:
                     _state.Parked.Add(sender);
                     return null;
+                case Hold h:
+                    h.Entered.Set();
+                    h.Until.Wait(TimeSpan.FromSeconds(10));
+                    return new Done(0);
                 default:
+                    _state.LastThread = Environment.CurrentManagedThreadId;
                     return new Done(++_state.Requests);
             }
         }
@@ -148,5 +160,60 @@ public sealed class SupervisionTests : TestKit
 
         parent.Tell(new Release(), TestActor);
         ExpectMsg<Done>(d => d.Value == -1);
+    }
+
+    [Fact]
+    public void An_idle_actor_handles_a_request_inline_and_a_busy_one_declines()
+    {
+        var state = new CounterState();
+        var gate = new InlineGate();
+        var parent = Sys.ActorOf(Props.Create(() => new Parent(Props.Create(() => new CounterSubsystem(state, gate)))));
+        parent.Tell(new Count(Subsystem.Vfs), TestActor);
+        ExpectMsg<Done>(d => d.Value == 1);
+
+        // Idle: the handler runs on this thread and its reply comes back at once.
+        Assert.True(gate.TryHandle(new Count(Subsystem.Vfs), TestActor, out var reply));
+        Assert.Equal(2, Assert.IsType<Done>(reply).Value);
+        Assert.Equal(Environment.CurrentManagedThreadId, state.LastThread);
+
+        // Parked inline: no reply now; the actor answers the sender later, from its own thread.
+        Assert.True(gate.TryHandle(new Park(), TestActor, out reply));
+        Assert.Null(reply);
+        parent.Tell(new Release(), TestActor);
+        ExpectMsg<Done>(d => d.Value == -1);
+
+        // Busy: the caller is turned away at once, and nothing of its request is done.
+        using var until = new ManualResetEventSlim();
+        using var entered = new ManualResetEventSlim();
+        parent.Tell(new Hold(until, entered), TestActor);
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(10)));
+        Assert.False(gate.TryHandle(new Count(Subsystem.Vfs), TestActor, out _));
+        until.Set();
+        ExpectMsg<Done>(d => d.Value == 0);
+        Assert.True(gate.TryHandle(new Count(Subsystem.Vfs), TestActor, out reply));
+        Assert.Equal(3, Assert.IsType<Done>(reply).Value);
+    }
+
+    [Fact]
+    public void A_fault_in_an_inline_request_is_answered_EIO_and_restarts_the_actor()
+    {
+        var state = new CounterState();
+        var gate = new InlineGate();
+        var parent = Sys.ActorOf(Props.Create(() => new Parent(Props.Create(() => new CounterSubsystem(state, gate)))));
+        parent.Tell(new Count(Subsystem.Vfs), TestActor);
+        ExpectMsg<Done>(d => d.Value == 1);
+
+        Assert.True(gate.TryHandle(new Boom(), TestActor, out var reply));
+        Assert.Equal(Errno.EIO, Assert.IsType<Failed>(reply).Errno);
+        AwaitCondition(() => state.Incarnations == 2, TimeSpan.FromSeconds(10));
+
+        // The new incarnation serves both paths, with the state kept.
+        parent.Tell(new Count(Subsystem.Vfs), TestActor);
+        ExpectMsg<Done>(d => d.Value == 2);
+        AwaitAssert(() =>
+        {
+            Assert.True(gate.TryHandle(new Count(Subsystem.Vfs), TestActor, out var r));
+            Assert.IsType<Done>(r);
+        }, TimeSpan.FromSeconds(10));
     }
 }
