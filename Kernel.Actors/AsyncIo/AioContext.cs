@@ -313,7 +313,7 @@ public sealed class AioContext
         req.File.AddReference();
         req.Notify?.AddReference();
         _active.Add(req);
-        H.Post(() => Retry(req, 0)); // a change between the attempt and the subscription is not lost
+        Retry(req, 0); // a change between the attempt and the subscription is not lost (checked now, as aio_poll does)
         return true;
     }
 

@@ -88,6 +88,23 @@ public abstract class SubsystemActor : UntypedActor
         }
     }
 
+    /// <summary>Delivers a notification on another thread (under the gate): a fault restarts the actor.</summary>
+    internal void DeliverInline(object message)
+    {
+        try
+        {
+            OnOther(message);
+        }
+        catch (Exception e)
+        {
+            Log.Error(e, "{Message} failed in the kernel; restarting", message.GetType().Name);
+            Self.Tell(new InlineFault(e));
+        }
+    }
+
+    /// <summary>The gate through which other threads may run this actor's handlers, if it has one.</summary>
+    protected InlineGate? Gate => _gate;
+
     protected static KernelReply Result(long value) => value < 0 ? new Failed((Errno)(-value)) : new Done(value);
 }
 

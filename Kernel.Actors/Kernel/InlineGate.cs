@@ -30,7 +30,7 @@ public sealed class InlineGate
     public bool TryHandle(KernelRequest request, IActorRef sender, out KernelReply? reply)
     {
         reply = null;
-        if (_actor is not { } actor || !_lock.TryEnter()) return false;
+        if (!TryEnter(out var actor)) return false;
         try
         {
             reply = actor.HandleInline(request, sender);
@@ -40,5 +40,32 @@ public sealed class InlineGate
         {
             _lock.Exit();
         }
+    }
+
+    /// <summary>
+    /// Delivers a notification (not a request) to the actor now, on this thread, if it is idle: a file's waker
+    /// can then complete a parked call itself, and only the reply crosses threads. False: nothing was done.
+    /// </summary>
+    public bool TryDeliver(object message)
+    {
+        if (!TryEnter(out var actor)) return false;
+        try
+        {
+            actor.DeliverInline(message);
+            return true;
+        }
+        finally
+        {
+            _lock.Exit();
+        }
+    }
+
+    // Never re-entered from the actor's own handling (a notification raised while it handles a message waits
+    // for the mailbox, as it would without the gate).
+    private bool TryEnter(out SubsystemActor actor)
+    {
+        actor = _actor!;
+        if (actor is null || _lock.IsHeldByCurrentThread || !_lock.TryEnter()) return false;
+        return true;
     }
 }

@@ -32,6 +32,7 @@ public sealed partial class VfsActor
             return reply;
         }
         State.Parked.Add(call);
+        call.Gate = Gate;
         if (call.Deadline is not null) ScheduleExpiry(call);
         return null;
     }
@@ -138,10 +139,15 @@ public sealed class ParkedCall(KernelRequest request, IActorRef sender, IActorRe
         return true;
     }
 
+    /// <summary>The actor's inline gate: a wake-up attempts the call on the waking thread when the actor is idle.</summary>
+    internal InlineGate? Gate { get; set; }
+
     /// <summary>Asks the actor for another attempt (at most one request in flight).</summary>
     public void Wake()
     {
-        if (Interlocked.Exchange(ref _wakeQueued, 1) == 0) actor.Tell(new WakeMessage(this));
+        if (Interlocked.Exchange(ref _wakeQueued, 1) != 0) return;
+        var wake = new WakeMessage(this);
+        if (Gate?.TryDeliver(wake) != true) actor.Tell(wake);
     }
 
     /// <summary>The actor is about to attempt the call: the next notification asks again.</summary>
