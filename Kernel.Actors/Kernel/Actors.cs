@@ -74,6 +74,7 @@ public sealed class KernelSupervisor : UntypedActor
 
     private readonly IActorRef _dispatcher;
     private readonly IActorRef _task;
+    private readonly IActorRef _signal;
 
     public KernelSupervisor(Sandbox sandbox)
     {
@@ -87,6 +88,7 @@ public sealed class KernelSupervisor : UntypedActor
             [Subsystem.Net] = Context.ActorOf(Props.Create(() => new EmptySubsystemActor(sandbox.Log)), "net"),
         };
         _task = routes[Subsystem.Task];
+        _signal = routes[Subsystem.Signal];
         _dispatcher = Context.ActorOf(Props.Create(() => new Dispatcher(routes)), "dispatcher");
     }
 
@@ -103,6 +105,7 @@ public sealed class KernelSupervisor : UntypedActor
     {
         if (message is GetDispatcher) Sender.Tell(_dispatcher);
         else if (message is TaskActor.ProcessExited) _task.Forward(message); // wakes wait4 callers
+        else if (message is SignalActor.SignalGroup or SignalActor.SignalProcess) _signal.Forward(message); // from terminals
         else Unhandled(message);
     }
 }

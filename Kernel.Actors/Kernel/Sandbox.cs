@@ -54,6 +54,7 @@ public sealed class Sandbox : IAsyncDisposable
         Syscalls = new SyscallDispatch(SyscallTable.Default, log);
         System = ActorSystem.Create("kernel", config);
         Supervisor = System.ActorOf(Props.Create(() => new KernelSupervisor(this)), "kernel");
+        vfs.Devpts.Host = new Sessions(this);
         _dispatcher = Supervisor.Ask<IActorRef>(new KernelSupervisor.GetDispatcher()).GetAwaiter().GetResult();
     }
 
@@ -214,6 +215,7 @@ public sealed class Sandbox : IAsyncDisposable
         {
             if (p.SignalActions[sig].Handler != SignalAction.Ignore) p.SignalActions[sig] = SignalAction.DefaultAction;
         }
+        p.HasExeced = true;
         p.VforkRelease.TrySetResult();
         return 0;
     }
@@ -254,6 +256,7 @@ public sealed class Sandbox : IAsyncDisposable
             entry.File.DropReference();
         }
         process.Files = new FdTable();
+        Sessions.ProcessExited(this, process);
         foreach (var child in Children(process.Pid).ToList()) child.Ppid = 1;
         process.CompleteExit();
         Supervisor.Tell(new TaskActor.ProcessExited(process));

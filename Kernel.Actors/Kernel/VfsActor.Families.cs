@@ -10,6 +10,7 @@ public sealed partial class VfsActor
 {
     private KernelReply? HandleFamily(KernelRequest request, IActorRef sender) => request switch
     {
+        TerminalRequest r => HandleTerminal(r),
         _ => new Failed(Errno.ENOSYS),
     };
 }

@@ -47,7 +47,8 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
             {
                 var e = DirAt(r.Task, r.DirFd, r.Path, out var at);
                 if (e < 0) return Result(e);
-                e = vfs.Open(P(r.Task).Fs, at, r.Path, r.Flags, r.Mode, out var file);
+                OpenFile? file;
+                using (DeviceOpen.For(P(r.Task))) e = vfs.Open(P(r.Task).Fs, at, r.Path, r.Flags, r.Mode, out file);
                 if (e < 0) return Result(e);
                 var fd = P(r.Task).Files.Install(file!, (r.Flags & OCloexec) != 0);
                 if (fd < 0) file!.DropReference();
@@ -250,6 +251,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                 return new Done(0);
             }
         }
+        if (TerminalIoctl(r, file) is { } terminalReply) return terminalReply;
         // Terminal ioctls: the size of the argument is encoded by the request for these classic numbers.
         var (inSize, outSize) = r.Request switch
         {
@@ -345,15 +347,30 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         if (process.Mm.GetSpan(buffer, count, !write, out var span) != Errno.None) return new Failed(Errno.EFAULT);
         var result = file.Transfer(span, offset, write);
         if (result != -(long)Errno.EAGAIN) return Result(result);
-        if (file is not PipeEnd pipeEnd) return Result(result);
-        if (firstAttempt || !State.Parked.Any(p => p.Request == request))
+        if (file.Waitable is not { } waitable) return Result(result);
+        var parked = firstAttempt ? null : State.Parked.FirstOrDefault(p => ReferenceEquals(p.Request, request));
+        var since = parked?.Since ?? DateTime.UtcNow;
+        var deadline = file.WaitDeadline(write, since);
+        if (deadline <= DateTime.UtcNow)
         {
-            State.Parked.Add(new ParkedIo(request, sender));
-            if (State.Watched.Add(pipeEnd.Pipe))
+            result = file.TransferExpired(span, write);
+            if (result != -(long)Errno.EAGAIN) return Result(result);
+        }
+        if (parked is null)
+        {
+            State.Parked.Add(new ParkedIo(request, sender, since));
+            if (State.Watched.Add(waitable))
             {
                 var self = Self;
-                pipeEnd.Pipe.Changed += () => self.Tell(new Retry());
+                waitable.Changed += () => self.Tell(new Retry());
             }
+        }
+        // A deadline (a terminal's VTIME) wakes the parked calls to look again; an early or stale wake-up is harmless.
+        if (deadline is { } d)
+        {
+            var self = Self;
+            var delay = d - DateTime.UtcNow;
+            Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero).ContinueWith(_ => self.Tell(new Retry()), TaskScheduler.Default);
         }
         return null;
     }
@@ -375,11 +392,12 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
     }
 }
 
-public sealed record ParkedIo(KernelRequest Request, IActorRef Sender);
+/// <summary>A read or write waiting in the VFS actor, since when (for deadlines such as a terminal's VTIME).</summary>
+public sealed record ParkedIo(KernelRequest Request, IActorRef Sender, DateTime Since);
 
 /// <summary>The VFS actor's state, owned by the sandbox so that it survives a restart of the actor.</summary>
 public sealed class VfsState
 {
     public List<ParkedIo> Parked { get; } = [];
-    public HashSet<Pipe> Watched { get; } = [];
+    public HashSet<IWaitable> Watched { get; } = [];
 }

@@ -64,6 +64,15 @@ public abstract class OpenFile : Kernel.Syscalls.IFastFile
 
     public virtual bool IsTerminal => false;
 
+    /// <summary>What a blocking read or write that returned -EAGAIN waits on (null: it does not wait, EAGAIN stands).</summary>
+    public virtual IWaitable? Waitable => null;
+
+    /// <summary>When a waiting read or write (waiting since <paramref name="since"/>) must stop waiting (a terminal's VTIME); null: never.</summary>
+    public virtual DateTime? WaitDeadline(bool write, DateTime since) => null;
+
+    /// <summary>The outcome of a read or write whose <see cref="WaitDeadline"/> passed; -EAGAIN to go on waiting.</summary>
+    public virtual long TransferExpired(Span<byte> buffer, bool write) => -(long)Errno.EAGAIN;
+
     /// <summary>The last descriptor referring to this description was closed.</summary>
     public virtual void Release() { }
 
@@ -94,6 +103,12 @@ public abstract class OpenFile : Kernel.Syscalls.IFastFile
         }
         return target < 0 ? -(long)Errno.EINVAL : target;
     }
+}
+
+/// <summary>Something blocked reads and writes wait on: it raises <see cref="Changed"/> when they may go on.</summary>
+public interface IWaitable
+{
+    event Action? Changed;
 }
 
 /// <summary>An O_PATH descriptor: it names a file (for *at calls, fstat, fchdir) but allows no I/O.</summary>

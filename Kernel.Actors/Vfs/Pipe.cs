@@ -7,7 +7,7 @@ namespace Kernel.Actors.Vfs;
 /// A pipe buffer. Nothing here blocks: an operation that would block returns -EAGAIN, and the owner parks the caller
 /// until <see cref="Changed"/> fires (after data is written or read, or an end is closed) and retries.
 /// </summary>
-public sealed class Pipe
+public sealed class Pipe : IWaitable
 {
     public const int DefaultCapacity = 65536;
     private static long _nextIno = 1;
@@ -181,6 +181,7 @@ public sealed class PipeEnd : OpenFile
     }
 
     public Pipe Pipe { get; }
+    public override IWaitable Waitable => Pipe;
 
     public override long Read(Span<byte> buffer) => CanRead ? Pipe.Read(buffer) : -(long)Errno.EBADF;
     public override long Write(ReadOnlySpan<byte> data) => CanWrite ? Pipe.Write(data) : -(long)Errno.EBADF;

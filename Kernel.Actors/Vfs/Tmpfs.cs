@@ -221,8 +221,16 @@ public sealed class TmpDirectory : TmpInode
         return Add(name, node);
     }
 
-    /// <summary>Adds a device node whose opens are served by <paramref name="open"/> (devfs).</summary>
+    /// <summary>Adds a device node whose opens are served by <paramref name="open"/> (devfs); a null file gives ENXIO.</summary>
     public long AddDevice(string name, uint perm, uint major, uint minor, Func<Location, int, OpenFile?> open) =>
+        AddDevice(name, perm, major, minor, (Location loc, int flags, out OpenFile? file) =>
+        {
+            file = open(loc, flags);
+            return file is null ? -(long)Errno.ENXIO : 0;
+        });
+
+    /// <summary>Adds a device node whose opens are served by <paramref name="open"/>, which may fail with any errno.</summary>
+    public long AddDevice(string name, uint perm, uint major, uint minor, OpenDevice open) =>
         Add(name, new TmpDevice(TmpFs, TmpFs.NextIno(), perm, StatInfo.MakeDev(major, minor), open));
 
     public override long AddLink(string name, Inode target)
@@ -323,13 +331,16 @@ public sealed class TmpRegular : TmpInode
     }
 }
 
+/// <summary>Opens a device node: 0 and the file, or -errno.</summary>
+public delegate long OpenDevice(Location location, int flags, out OpenFile? file);
+
 /// <summary>A character device node (devfs): opening it asks a factory for the file object.</summary>
 public sealed class TmpDevice : TmpInode
 {
     private readonly ulong _rdev;
-    private readonly Func<Location, int, OpenFile?> _open;
+    private readonly OpenDevice _open;
 
-    internal TmpDevice(Tmpfs fs, ulong ino, uint perm, ulong rdev, Func<Location, int, OpenFile?> open)
+    internal TmpDevice(Tmpfs fs, ulong ino, uint perm, ulong rdev, OpenDevice open)
         : base(fs, ino, S_IFCHR | perm, 0, 0)
     {
         _rdev = rdev;
@@ -338,11 +349,7 @@ public sealed class TmpDevice : TmpInode
 
     protected override ulong Rdev => _rdev;
 
-    public override long Open(Location location, int flags, out OpenFile? file)
-    {
-        file = _open(location, flags);
-        return file is null ? -(long)Errno.ENXIO : 0;
-    }
+    public override long Open(Location location, int flags, out OpenFile? file) => _open(location, flags, out file);
 }
 
 /// <summary>A named pipe: every open shares one <see cref="Pipe"/>.</summary>

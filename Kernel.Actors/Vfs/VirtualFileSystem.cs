@@ -23,12 +23,12 @@ public sealed class VirtualFileSystem : IDisposable
 
     public Mount RootMount { get; }
     public PathResolver Resolver { get; }
-    /// <summary>Serves opens of /dev/tty; null (or a null result) gives ENXIO: no controlling terminal.</summary>
-    public Func<OpenFile?>? ControllingTerminal { get; set; }
+    /// <summary>The pseudo-terminals (devpts at /dev/pts, opened through /dev/ptmx).</summary>
+    public Devpts Devpts { get; } = new();
 
     /// <summary>
     /// A file tree whose "/" is the host directory <paramref name="hostRoot"/> (read only), with tmpfs at /tmp and /dev/shm,
-    /// devfs at /dev, and each bind's host directory mounted read only at its guest path.
+    /// devfs at /dev, devpts at /dev/pts, sysfs at /sys, and each bind's host directory mounted read only at its guest path.
     /// </summary>
     public static long Create(string hostRoot, IReadOnlyList<(string HostDir, string GuestPath)> readOnlyBinds, out VirtualFileSystem? vfs)
     {
@@ -37,8 +37,10 @@ public sealed class VirtualFileSystem : IDisposable
         if (r < 0) return r;
         var v = new VirtualFileSystem(rootFs!);
         v.AddMount("/tmp", new Tmpfs("tmpfs", 0x3FF /* 01777 */), false);
-        v.AddMount("/dev", Devfs.Create(() => v.ControllingTerminal?.Invoke()), false);
+        v.AddMount("/dev", Devfs.Create(v.Devpts), false);
         v.AddMount("/dev/shm", new Tmpfs("tmpfs", 0x3FF /* 01777 */), false);
+        v.AddMount("/dev/pts", v.Devpts, false);
+        v.AddMount("/sys", new Sysfs(), false);
         foreach (var (hostDir, guestPath) in readOnlyBinds)
         {
             r = HostFilesystem.Open(hostDir, out var bindFs);

@@ -38,8 +38,6 @@ public static partial class Process
     [Syscall(151, "setfsuid", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(152, "setfsgid", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(153, "times", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(154, "setpgid", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(157, "setsid", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(158, "getgroups", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(159, "setgroups", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(164, "setrlimit", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
