@@ -90,7 +90,7 @@ public sealed class FullDevice(Location? location, int flags) : DeviceFile(locat
         return buffer.Length;
     }
 
-    protected override long DoWrite(ReadOnlySpan<byte> data) => data.Length == 0 ? 0 : -(long)Errno.ENOSPC;
+    protected override long DoWrite(ReadOnlySpan<byte> data) => -(long)Errno.ENOSPC;
 }
 
 /// <summary>/dev/random and /dev/urandom: the host's cryptographic generator; writes are accepted and ignored.</summary>

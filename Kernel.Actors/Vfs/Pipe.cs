@@ -105,8 +105,8 @@ public sealed class Pipe : IWaitable
         int n;
         lock (_lock)
         {
-            if (_readers == 0) return -(long)Errno.EPIPE;
             if (data.Length == 0) return 0;
+            if (_readers == 0) return -(long)Errno.EPIPE;
             int free = _ring.Length - _count;
             // Writes of at most PIPE_BUF bytes are never interleaved with others: all or nothing.
             if (data.Length <= PIPE_BUF && free < data.Length) return -(long)Errno.EAGAIN;

@@ -43,7 +43,8 @@ public static partial class FileIo
     {
         var file = c.Task.File(c.Int(0));
         if (file is null) return Errno.EBADF;
-        return count == 0 ? 0 : TryTransfer(c, file, buffer, count, offset, write);
+        // A zero-length transfer still reaches the file, which may fail it (/dev/full gives ENOSPC).
+        return count == 0 ? file.Transfer(Span<byte>.Empty, offset, write) : TryTransfer(c, file, buffer, count, offset, write);
     }
 
     /// <summary>
