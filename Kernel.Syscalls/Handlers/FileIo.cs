@@ -142,7 +142,10 @@ public static partial class FileIo
         _ => Errno.EIO,
     };
 
-    [Syscall(29, "ioctl", Support.Partial, "Terminal ioctls (TCGETS, TCSETS*, TIOCGWINSZ, TIOCGPGRP), FIONBIO, FIOCLEX/FIONCLEX; others give ENOTTY.")]
+    [Syscall(29, "ioctl", Support.Partial, "FIONBIO, FIOCLEX/FIONCLEX, FIONREAD; on ptys the terminal ioctls (termios and termios2, window size, " +
+        "process group and session, TIOCSCTTY/TIOCNOTTY, TIOCGPTN/TIOCSPTLCK/TIOCGPTPEER, TIOCPKT, TIOCSTI, TIOCSIG, TCFLSH, TCXONC, " +
+        "TIOCOUTQ); the host terminal's basic ones pass through. Background callers get EIO instead of a SIGTTOU stop; " +
+        "FIOASYNC, TIOCVHANGUP, TCGETA and modem/serial ioctls give ENOTTY.")]
     public static SyscallResult Ioctl(ISyscallContext c) => SyscallResult.Send(new IoctlFile(c.Task, c.Int(0), c.UInt(1), c.Arg(2)));
 
     [Syscall(25, "fcntl", Support.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL; record locks and the rest give EINVAL.")]
