@@ -88,14 +88,18 @@ public sealed class Sandbox : IAsyncDisposable
         var creds = new Credentials(Options.Uid, Options.Gid, Options.Uid, Options.Gid, []);
         var fs = Vfs.NewContext(creds);
         var files = new FdTable();
+        HostTerminal? terminal = null;
         for (var fd = 0; fd < 3; fd++)
         {
             var access = fd == 0 ? OpenFlags.O_RDONLY : OpenFlags.O_WRONLY;
-            if (HostStdioFile.FromHostFd(fd, access, out var stdio) == 0) files.Install(stdio!, false, fd);
+            if (HostStdioFile.FromHostFd(fd, access, out var stdio) != 0) continue;
+            if (stdio!.IsTerminal) stdio.Terminal = terminal ??= new HostTerminal(fd);
+            files.Install(stdio, false, fd);
         }
         var pid = Interlocked.Increment(ref _nextPid);
         var mm = new AddressSpace(new UnicornCpu(), Options.AddressWindow);
         var p = new KernelProcess(this, pid, 0, mm, files, fs);
+        if (terminal is not null) terminal.Attach(p); // started on a terminal: it is the first session's
         var e = Load(p, mm, path, argv, envp, out var context);
         if (e < 0)
         {

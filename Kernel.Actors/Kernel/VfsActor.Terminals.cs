@@ -23,6 +23,11 @@ public sealed partial class VfsActor
     private KernelReply? TerminalIoctl(IoctlFile r, OpenFile file)
     {
         if (ArgumentSize(r.Request) is not { } size) return file is TerminalFile t ? new Failed(t.HungUp ? Errno.EIO : Errno.ENOTTY) : null;
+        if (file is HostStdioFile { Terminal: { } host })
+        {
+            // The host terminal keeps its own settings; the sandbox keeps its session and foreground group.
+            return JobControlIoctl(r, P(r.Task), host, host, master: false, file.CanRead);
+        }
         if (file is not TerminalFile tty)
         {
             // A terminal ioctl on something else fails before its argument is touched; FIONREAD also suits pipes.
@@ -35,22 +40,9 @@ public sealed partial class VfsActor
             return new Failed(r.Request == TIOCGPTPEER ? Errno.EIO : Errno.ENOTTY);
         var process = P(r.Task);
         var mem = process.Mm;
+        if (JobControlIoctl(r, process, tty.Terminal, tty.RealTerminal, master, tty.CanRead) is { } reply) return reply;
         switch (r.Request)
         {
-            case TIOCSCTTY:
-                return Result(SetControllingTerminal(process, tty, (long)r.Argument));
-            case TIOCNOTTY:
-                return Result(GiveUpControllingTerminal(process, tty));
-            case TIOCGPGRP or TIOCGSID:
-            {
-                var real = tty.RealTerminal;
-                if (!master && !ReferenceEquals(process.ControllingTerminal, real)) return new Failed(Errno.ENOTTY);
-                int value = r.Request == TIOCGPGRP ? real.ForegroundGroup : real.Session;
-                if (r.Request == TIOCGSID && value == 0) return new Failed(Errno.ENOTTY);
-                return CopyOutInt(mem, r.Argument, value);
-            }
-            case TIOCSPGRP:
-                return SetForegroundGroup(r, process, tty.RealTerminal);
             case TIOCGPTPEER:
                 return OpenPeer(process, (PtyMasterFile)tty, (int)r.Argument);
             case TIOCSTI when !ReferenceEquals(process.ControllingTerminal, tty.Terminal) && !process.Creds.IsRoot:
@@ -71,13 +63,38 @@ public sealed partial class VfsActor
         return new Done(result);
     }
 
+    /// <summary>
+    /// The ioctls about sessions and process groups, for any terminal: <paramref name="tty"/> is the file's own
+    /// terminal, <paramref name="real"/> the one job control acts on. Null for other requests.
+    /// </summary>
+    private KernelReply? JobControlIoctl(IoctlFile r, KernelProcess process, Terminal tty, Terminal real, bool master, bool readable)
+    {
+        switch (r.Request)
+        {
+            case TIOCSCTTY:
+                return Result(SetControllingTerminal(process, tty, readable, (long)r.Argument));
+            case TIOCNOTTY:
+                return Result(GiveUpControllingTerminal(process, tty));
+            case TIOCGPGRP or TIOCGSID:
+            {
+                if (!master && !ReferenceEquals(process.ControllingTerminal, real)) return new Failed(Errno.ENOTTY);
+                int value = r.Request == TIOCGPGRP ? real.ForegroundGroup : real.Session;
+                if (r.Request == TIOCGSID && value == 0) return new Failed(Errno.ENOTTY);
+                return CopyOutInt(process.Mm, r.Argument, value);
+            }
+            case TIOCSPGRP:
+                return SetForegroundGroup(r, process, real);
+            default:
+                return null;
+        }
+    }
+
     private static KernelReply CopyOutInt(Mm.AddressSpace mem, ulong address, int value) =>
         mem.Write(address, BitConverter.GetBytes(value)) == Errno.None ? new Done(0) : new Failed(Errno.EFAULT);
 
     /// <summary>TIOCSCTTY: a session leader without a terminal takes this one; root may steal it (argument 1).</summary>
-    private long SetControllingTerminal(KernelProcess process, TerminalFile file, long steal)
+    private long SetControllingTerminal(KernelProcess process, Terminal tty, bool readable, long steal)
     {
-        var tty = file.Terminal;
         bool leader = process.Pid == process.Sid;
         if (leader && tty.Session == process.Sid) return 0;
         if (!leader || process.ControllingTerminal is not null) return -(long)Errno.EPERM;
@@ -86,7 +103,7 @@ public sealed partial class VfsActor
             if (steal != 1 || !process.Creds.IsRoot) return -(long)Errno.EPERM;
             ClearSessionTerminal(tty.Session);
         }
-        if (!file.CanRead && !process.Creds.IsRoot) return -(long)Errno.EPERM;
+        if (!readable && !process.Creds.IsRoot) return -(long)Errno.EPERM;
         tty.Attach(process);
         return 0;
     }
@@ -100,9 +117,8 @@ public sealed partial class VfsActor
     }
 
     /// <summary>TIOCNOTTY: the caller gives up its controlling terminal; a session leader takes it from the whole session.</summary>
-    private long GiveUpControllingTerminal(KernelProcess process, TerminalFile file)
+    private long GiveUpControllingTerminal(KernelProcess process, Terminal tty)
     {
-        var tty = file.Terminal;
         if (!ReferenceEquals(process.ControllingTerminal, tty)) return -(long)Errno.ENOTTY;
         if (process.Pid == process.Sid)
         {

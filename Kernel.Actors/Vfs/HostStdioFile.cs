@@ -44,6 +44,8 @@ public sealed class HostStdioFile : OpenFile
 
     public int HostFd => _fd;
     public override bool IsTerminal { get; }
+    /// <summary>The sandbox's view of the host terminal behind this file (its session and foreground group), if it is one.</summary>
+    public HostTerminal? Terminal { get; set; }
 
     public override long Read(Span<byte> buffer) => CanRead ? HostNative.Read(_fd, buffer) : -(long)Errno.EBADF;
     public override long Write(ReadOnlySpan<byte> data) => CanWrite ? HostNative.Write(_fd, data) : -(long)Errno.EBADF;

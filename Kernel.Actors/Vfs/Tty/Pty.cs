@@ -304,7 +304,10 @@ public sealed class Pty : IWaitable
             result = IoctlLocked(master, request, argIn, argOut, arg, signals);
         }
         RaiseSignals(signals);
-        RaiseChanged();
+        // Queries change nothing a waiting read or write could care about.
+        if (request is not (TtyIoctl.TCGETS or TtyIoctl.TCGETS2 or TtyIoctl.TIOCGWINSZ or TtyIoctl.FIONREAD or TtyIoctl.TIOCOUTQ
+            or TtyIoctl.TIOCGPTN or TtyIoctl.TIOCGPTLCK or TtyIoctl.TIOCGPKT or TtyIoctl.TIOCGEXCL or TtyIoctl.TIOCGETD or TtyIoctl.TIOCGDEV))
+            RaiseChanged();
         return result;
     }
 

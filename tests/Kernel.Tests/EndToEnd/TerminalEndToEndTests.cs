@@ -64,4 +64,18 @@ public sealed partial class EndToEndTests
         AssertExit(0, r);
         Assert.Equal("b'30 100\\r\\n' 0\n", r.Stdout);
     }
+
+    [Fact]
+    public void A_kernel_started_on_a_terminal_makes_it_the_first_sessions_controlling_terminal()
+    {
+        RequireRootfs();
+        // util-linux script(1) runs the kernel on a fresh host pty, as an interactive user would start it.
+        const string guest = "exec 3</dev/tty && echo opened; test -t 1 && echo stdout-is-tty; " +
+            "/usr/bin/python3 -c \"import os; print(os.tcgetpgrp(0) == os.getpgrp(), os.getsid(0))\"";
+        var command = $"'{GuestRunner.DotnetHost()}' '{RepoPaths.KernelDll}' run -- /bin/sh -c '{guest}'";
+        var env = new Dictionary<string, string?> { ["KERNEL_ROOTFS"] = RepoPaths.Rootfs };
+        var r = GuestRunner.Run("script", ["-q", "-e", "-c", command, "/dev/null"], GuestRunner.DefaultTimeout, "/", env);
+        AssertExit(0, r);
+        Assert.Equal("opened\r\nstdout-is-tty\r\nTrue 1\r\n", r.Stdout);
+    }
 }
