@@ -39,55 +39,8 @@ public sealed class Sysfs : Filesystem
         new(SYSFS_MAGIC, 4096, 0, 0, 0, 0, 0, Dev, 255, 4096, StatFsInfo.ST_NOSUID | StatFsInfo.ST_NODEV);
 }
 
-/// <summary>Metadata common to sysfs nodes: mode, owner and times may be changed, as kernfs allows.</summary>
-internal abstract class SysfsNode : Inode
-{
-    private uint _mode;
-    private uint _uid, _gid;
-    private Timespec _atime, _mtime, _ctime;
-
-    protected SysfsNode(Sysfs fs, uint mode) : base(fs, fs.NextIno())
-    {
-        _mode = mode;
-        _atime = _mtime = _ctime = Timespec.Now;
-    }
-
-    public override uint Mode => _mode;
-    public override uint Uid => _uid;
-    public override uint Gid => _gid;
-    protected virtual uint Nlink => 1;
-    protected virtual long Size => 0;
-
-    public override long Stat(out StatInfo st)
-    {
-        st = new StatInfo(Fs.Dev, Ino, _mode, Nlink, _uid, _gid, 0, Size, 4096, 0, _atime.Sec, _atime.Nsec, _mtime.Sec, _mtime.Nsec,
-            _ctime.Sec, _ctime.Nsec);
-        return 0;
-    }
-
-    public override long SetMode(uint permissions)
-    {
-        _mode = (_mode & S_IFMT) | (permissions & 0xFFF);
-        _ctime = Timespec.Now;
-        return 0;
-    }
-
-    public override long SetOwner(uint uid, uint gid)
-    {
-        if (uid != uint.MaxValue) _uid = uid;
-        if (gid != uint.MaxValue) _gid = gid;
-        _ctime = Timespec.Now;
-        return 0;
-    }
-
-    public override long SetTimes(Timespec? atime, Timespec? mtime)
-    {
-        if (atime is { } a) _atime = a;
-        if (mtime is { } m) _mtime = m;
-        _ctime = Timespec.Now;
-        return 0;
-    }
-}
+/// <summary>A sysfs node: mode, owner and times may be changed, as kernfs allows.</summary>
+internal abstract class SysfsNode(Sysfs fs, uint mode) : MemoryInode(fs, fs.NextIno(), mode);
 
 internal sealed class SysfsDirectory : SysfsNode
 {

@@ -89,6 +89,22 @@ static void expect_slave_read(const char *label, long size, const char *want)
 
 static void put(const char *s) { (void)!write(master, s, strlen(s)); }
 
+/* Typed input, the echo the master sees, and the line the slave then reads. */
+struct exchange {
+	const char *input, *label, *echo, *line;
+};
+
+static void exchanges(const struct exchange *x, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char label[128];
+		put(x[i].input);
+		expect_master(x[i].label, x[i].echo);
+		snprintf(label, sizeof label, "line after %s", x[i].label);
+		expect_slave_read(label, 100, x[i].line);
+	}
+}
+
 static struct termios attrs(void)
 {
 	struct termios t;
@@ -222,15 +238,13 @@ static void default_settings(void)
 static void canonical(void)
 {
 	int n = -1;
-	put("ab\x7f" "c\tx\x7f\x7f" "d\n");
-	expect_master("echo: erase, tab, erase over tab", "ab\\x08 \\x08c\\x09x\\x08 \\x08\\x08\\x08\\x08\\x08\\x08\\x08d\\x0d\\x0a");
-	expect_slave_read("line after erasing", 100, "acd\\x0a");
-	put("hello\x15" "x\n");
-	expect_master("echo: kill (ECHOKE)", "hello\\x08 \\x08\\x08 \\x08\\x08 \\x08\\x08 \\x08\\x08 \\x08x\\x0d\\x0a");
-	expect_slave_read("line after kill", 100, "x\\x0a");
-	put("foo bar\x17" "baz\n");
-	expect_master("echo: word erase", "foo bar\\x08 \\x08\\x08 \\x08\\x08 \\x08baz\\x0d\\x0a");
-	expect_slave_read("line after word erase", 100, "foo baz\\x0a");
+	static const struct exchange editing[] = {
+		{"ab\x7f" "c\tx\x7f\x7f" "d\n", "echo: erase, tab, erase over tab",
+		 "ab\\x08 \\x08c\\x09x\\x08 \\x08\\x08\\x08\\x08\\x08\\x08\\x08d\\x0d\\x0a", "acd\\x0a"},
+		{"hello\x15" "x\n", "echo: kill (ECHOKE)", "hello\\x08 \\x08\\x08 \\x08\\x08 \\x08\\x08 \\x08\\x08 \\x08x\\x0d\\x0a", "x\\x0a"},
+		{"foo bar\x17" "baz\n", "echo: word erase", "foo bar\\x08 \\x08\\x08 \\x08\\x08 \\x08baz\\x0d\\x0a", "foo baz\\x0a"},
+	};
+	exchanges(editing, 3);
 	put("\x04");
 	expect_slave_read("EOF at line start reads 0", 100, "");
 	put("ab\x04");
@@ -262,21 +276,14 @@ static void canonical(void)
 	expect_slave_read("completed line", 100, "part\\x0a");
 	expect_master("echo of the pieces", "part\\x0d\\x0a");
 
-	put("\x01\x1b[A\r");
-	expect_master("echo of control characters (ECHOCTL), CR as NL", "^A^[[A\\x0d\\x0a");
-	expect_slave_read("control characters and ICRNL", 100, "\\x01\\x1b[A\\x0a");
-	put("a\x01\x7f\x7f\n");
-	expect_master("erasing a control character", "a^A\\x08 \\x08\\x08 \\x08\\x08 \\x08\\x0d\\x0a");
-	expect_slave_read("after erasing it", 100, "\\x0a");
-	put("\x16\x03\n");
-	expect_master("echo of LNEXT", "^\\x08^C\\x0d\\x0a");
-	expect_slave_read("literal next character", 100, "\\x03\\x0a");
-	put("ab\x12" "c\n");
-	expect_master("echo of REPRINT", "ab^R\\x0d\\x0aabc\\x0d\\x0a");
-	expect_slave_read("line after reprint", 100, "abc\\x0a");
-	put("\x7f" "x\n");
-	expect_master("erase at line start echoes nothing", "x\\x0d\\x0a");
-	expect_slave_read("line", 100, "x\\x0a");
+	static const struct exchange special[] = {
+		{"\x01\x1b[A\r", "echo of control characters (ECHOCTL), CR as NL", "^A^[[A\\x0d\\x0a", "\\x01\\x1b[A\\x0a"},
+		{"a\x01\x7f\x7f\n", "erasing a control character", "a^A\\x08 \\x08\\x08 \\x08\\x08 \\x08\\x0d\\x0a", "\\x0a"},
+		{"\x16\x03\n", "echo of LNEXT (the next character is literal)", "^\\x08^C\\x0d\\x0a", "\\x03\\x0a"},
+		{"ab\x12" "c\n", "echo of REPRINT", "ab^R\\x0d\\x0aabc\\x0d\\x0a", "abc\\x0a"},
+		{"\x7f" "x\n", "erase at line start echoes nothing", "x\\x0d\\x0a", "x\\x0a"},
+	};
+	exchanges(special, 5);
 }
 
 static void echo_variants(void)
@@ -610,13 +617,13 @@ static void sessions(void)
 	close_pair();
 }
 
-/* A signal character kills the foreground group of a new session whose terminal this is. */
-static void signal_character(const char *c, int sig, const char *label)
+/* A child that starts a session, takes the slave as its controlling terminal
+ * and blocks reading it (then, with linger, stays a while). */
+static pid_t start_session_reader(int linger)
 {
-	open_pair();
 	int ready[2];
 	if (pipe(ready) != 0)
-		return;
+		return -1;
 	fflush(stdout);
 	pid_t child = fork();
 	if (child == 0) {
@@ -629,47 +636,36 @@ static void signal_character(const char *c, int sig, const char *label)
 		(void)!write(ready[1], "r", 1);
 		char b[16];
 		(void)!read(s, b, sizeof b);
+		if (linger)
+			usleep(2000000);
 		_exit(0);
 	}
 	char r;
 	(void)!read(ready[0], &r, 1);
+	close(ready[0]);
+	close(ready[1]);
 	settle();
+	return child;
+}
+
+/* A signal character kills the foreground group of the session whose terminal this is. */
+static void signal_character(const char *c, int sig, const char *label)
+{
+	open_pair();
+	pid_t child = start_session_reader(0);
 	put(c);
 	int status = wait_status(child);
 	EXPECT_TRUE(label, WIFSIGNALED(status) && WTERMSIG(status) == sig);
-	close(ready[0]);
-	close(ready[1]);
 	close_pair();
 }
 
 static void hangup_signal(void)
 {
 	open_pair();
-	int ready[2];
-	if (pipe(ready) != 0)
-		return;
-	fflush(stdout);
-	pid_t child = fork();
-	if (child == 0) {
-		close(master);
-		close(slave);
-		setsid();
-		int s = open(name, O_RDWR);
-		(void)!write(ready[1], "r", 1);
-		char b[16];
-		(void)!read(s, b, sizeof b);
-		usleep(2000000);
-		_exit(0);
-	}
-	char r;
-	(void)!read(ready[0], &r, 1);
-	settle();
-	close(slave);
-	close(master);
+	pid_t child = start_session_reader(1);
+	close_pair();
 	int status = wait_status(child);
 	EXPECT_TRUE("closing the master sends SIGHUP to the session leader", WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP);
-	close(ready[0]);
-	close(ready[1]);
 }
 
 int main(void)

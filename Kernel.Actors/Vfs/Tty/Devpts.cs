@@ -77,20 +77,9 @@ public sealed class Devpts : Filesystem
 }
 
 /// <summary>The devpts root directory: "ptmx" and one entry per open pty.</summary>
-internal sealed class DevptsRoot(Devpts fs) : Inode(fs, 1)
+internal sealed class DevptsRoot(Devpts fs) : MemoryInode(fs, 1, S_IFDIR | 0x1ED /* 0755 */)
 {
-    private readonly Timespec _created = Timespec.Now;
-
-    public override uint Mode => S_IFDIR | 0x1ED /* 0755 */;
-    public override uint Uid => 0;
-    public override uint Gid => 0;
-
-    public override long Stat(out StatInfo st)
-    {
-        st = new StatInfo(Fs.Dev, Ino, Mode, 2, 0, 0, 0, 0, 4096, 0, _created.Sec, _created.Nsec, _created.Sec, _created.Nsec,
-            _created.Sec, _created.Nsec);
-        return 0;
-    }
+    protected override uint Nlink => 2;
 
     public override long Lookup(string name, out Inode? child)
     {
@@ -113,54 +102,9 @@ internal sealed class DevptsRoot(Devpts fs) : Inode(fs, 1)
 }
 
 /// <summary>A character device node of devpts: mode and owner may be changed (chmod, chown), as grantpt used to.</summary>
-public abstract class DevptsNode : Inode
+public abstract class DevptsNode(Devpts fs, ulong ino, uint perm, uint uid, uint gid) : MemoryInode(fs, ino, S_IFCHR | perm, uid, gid)
 {
-    private uint _mode;
-    private uint _uid, _gid;
-    private Timespec _atime, _mtime, _ctime;
-
-    protected DevptsNode(Devpts fs, ulong ino, uint perm, uint uid, uint gid) : base(fs, ino)
-    {
-        _mode = S_IFCHR | perm;
-        _uid = uid;
-        _gid = gid;
-        _atime = _mtime = _ctime = Timespec.Now;
-    }
-
-    protected abstract ulong Rdev { get; }
-    public override uint Mode => _mode;
-    public override uint Uid => _uid;
-    public override uint Gid => _gid;
-
-    public override long Stat(out StatInfo st)
-    {
-        st = new StatInfo(Fs.Dev, Ino, _mode, 1, _uid, _gid, Rdev, 0, 1024, 0, _atime.Sec, _atime.Nsec, _mtime.Sec, _mtime.Nsec,
-            _ctime.Sec, _ctime.Nsec);
-        return 0;
-    }
-
-    public override long SetMode(uint permissions)
-    {
-        _mode = S_IFCHR | (permissions & 0xFFF);
-        _ctime = Timespec.Now;
-        return 0;
-    }
-
-    public override long SetOwner(uint uid, uint gid)
-    {
-        if (uid != uint.MaxValue) _uid = uid;
-        if (gid != uint.MaxValue) _gid = gid;
-        _ctime = Timespec.Now;
-        return 0;
-    }
-
-    public override long SetTimes(Timespec? atime, Timespec? mtime)
-    {
-        if (atime is { } a) _atime = a;
-        if (mtime is { } m) _mtime = m;
-        _ctime = Timespec.Now;
-        return 0;
-    }
+    protected override int BlockSize => 1024;
 }
 
 /// <summary>/dev/pts/ptmx: another way to open a master (mode 0000 by default, so only root can).</summary>
