@@ -9,7 +9,7 @@ public static class Cli
         usage: kernel <command> [options]
 
         commands:
-          run [--rootfs DIR] [--mount HOST:GUEST]... [--strace] [--] PROGRAM [ARGS...]
+          run [--rootfs DIR] [--rootfs-writable] [--mount HOST:GUEST]... [--strace] [--] PROGRAM [ARGS...]
                       run PROGRAM (a path inside the guest root) in a new sandbox; exits with its status
           syscalls [--format markdown|json]
                       print the syscall compatibility table

@@ -40,14 +40,31 @@ public sealed unsafe partial class HostMemory : IDisposable
         }
     }
 
+    /// <summary>How many bytes of [guest, guest+length) are resident in host memory (mincore), for RSS figures.</summary>
+    public ulong ResidentBytes(ulong guest, ulong length)
+    {
+        ulong resident = 0;
+        if (Base != 0 && guest + length <= Size) ForEachResidentRun(guest, length, (_, bytes) => resident += bytes);
+        return resident;
+    }
+
     /// <summary>
     /// Copies the pages of [guest, guest+length) that the source has touched (resident on the host) into this
     /// range at the same guest address: a fork copies what the parent uses, not the whole reservation.
     /// </summary>
-    public void CopyResidentFrom(HostMemory source, ulong guest, ulong length)
+    public void CopyResidentFrom(HostMemory source, ulong guest, ulong length) =>
+        source.ForEachResidentRun(guest, length, (from, bytes) =>
+            Buffer.MemoryCopy((void*)(source.Base + (nint)from), (void*)(Base + (nint)from), bytes, bytes));
+
+    /// <summary>
+    /// Calls <paramref name="run"/> with each run of resident pages in [guest, guest+length) (clipped to the range).
+    /// A chunk mincore cannot inspect (it should not happen for our own reservation) counts as resident as a whole.
+    /// </summary>
+    private void ForEachResidentRun(ulong guest, ulong length, Action<ulong, ulong> run)
     {
         const ulong page = 4096;
         const ulong chunk = 1UL << 30; // mincore's vector for 1 GiB is 256 KiB
+        var b = Base;
         var vector = new byte[(int)(Math.Min(length, chunk) / page) + 1];
         for (ulong done = 0; done < length; done += chunk)
         {
@@ -55,10 +72,9 @@ public sealed unsafe partial class HostMemory : IDisposable
             var start = guest + done;
             fixed (byte* v = vector)
             {
-                if (mincore(source.Base + (nint)start, (nuint)n, v) != 0)
+                if (mincore(b + (nint)start, (nuint)n, v) != 0)
                 {
-                    // Should not happen for our own reservation; copying everything is still correct.
-                    Buffer.MemoryCopy((void*)(source.Base + (nint)start), (void*)(Base + (nint)start), n, n);
+                    run(start, n);
                     continue;
                 }
             }
@@ -70,12 +86,11 @@ public sealed unsafe partial class HostMemory : IDisposable
                     i++;
                     continue;
                 }
-                var run = i;
-                while (run < pages && (vector[run] & 1) != 0) run++;
+                var end = i;
+                while (end < pages && (vector[end] & 1) != 0) end++;
                 var from = start + (ulong)i * page;
-                var bytes = Math.Min((ulong)(run - i) * page, guest + length - from);
-                Buffer.MemoryCopy((void*)(source.Base + (nint)from), (void*)(Base + (nint)from), bytes, bytes);
-                i = run;
+                run(from, Math.Min((ulong)(end - i) * page, guest + length - from));
+                i = end;
             }
         }
     }

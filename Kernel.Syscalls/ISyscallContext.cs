@@ -42,6 +42,8 @@ public interface IFastFile
     long Write(ReadOnlySpan<byte> data);
     long PRead(Span<byte> buffer, long offset);
     long PWrite(ReadOnlySpan<byte> data, long offset);
+    /// <summary>The readiness now (poll bits), so that poll/select/epoll_wait that need not wait stay on the task's thread.</summary>
+    int PollEvents() => Abi.Poll.DefaultMask;
 }
 
 public static class FastFileExtensions
@@ -82,6 +84,25 @@ public interface IKernelTask
     /// <summary>Ends the whole thread group (exit_group).</summary>
     void ExitGroup(int code);
 
+    /// <summary>The task's user and group ids; setting them replaces the credentials (the handler checks permission).</summary>
+    IdSet Ids { get; set; }
+    IReadOnlyList<uint> Groups { get; set; }
+
+    TaskSettings Settings { get; }
+
+    /// <summary>The thread's name as /proc and PR_GET_NAME show it (at most 15 bytes).</summary>
+    string Comm { get; }
+    ProcessSettings ProcessSettings { get; }
+
+    /// <summary>getrusage: 0 self, -1 children (reaped), 1 this thread.</summary>
+    Usage GetUsage(int who);
+
+    /// <summary>Process groups and sessions: each returns the value or -errno, with Linux's rules.</summary>
+    long GetProcessGroup(int pid);
+    long SetProcessGroup(int pid, int pgid);
+    long GetSession(int pid);
+    long NewSession();
+
     /// <summary>clone/clone3 after argument checks: creates the thread or process; its tid, or -errno.</summary>
     long Clone(in CloneArgs args);
 
@@ -109,3 +130,6 @@ public static class CloneFlags
         NewPid = 0x20000000, NewNet = 0x40000000, Io = 0x80000000, ClearSighand = 0x100000000, IntoCgroup = 0x200000000,
         NewTime = 0x80;
 }
+
+/// <summary>A task's real, effective, saved and filesystem ids.</summary>
+public readonly record struct IdSet(uint Uid, uint Euid, uint Suid, uint Fsuid, uint Gid, uint Egid, uint Sgid, uint Fsgid);

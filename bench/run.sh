@@ -16,7 +16,7 @@ KERNEL="${KERNEL:-$REPO/kernel}"
 ROOTFS="${KERNEL_ROOTFS:-/var/cache/kernel/rootfs-bookworm-arm64}"
 
 DEFAULT_BENCHES="getppid write_null cpu"
-EXTRA_BENCHES="pipe_pingpong futex_pingpong"
+EXTRA_BENCHES="pipe_pingpong pipe4k futex_pingpong tmpfs_read open_close fork_wait thread_join mmap_touch epoll_wait poll_pipe"
 
 # Per-benchmark iteration counts: "small large" (normal) and quick variants.
 # The small run measures start-up; large - small isolates the loop.
@@ -25,14 +25,30 @@ declare -A N_NORMAL=(
     [write_null]="10000 500000"
     [cpu]="50 4000"
     [pipe_pingpong]="1000 50000"
+    [pipe4k]="1000 20000"
     [futex_pingpong]="1000 50000"
+    [tmpfs_read]="10000 300000"
+    [open_close]="5000 100000"
+    [fork_wait]="50 1000"
+    [thread_join]="100 3000"
+    [mmap_touch]="100 3000"
+    [epoll_wait]="1000 100000"
+    [poll_pipe]="1000 100000"
 )
 declare -A N_QUICK=(
     [getppid]="1000 100000"
     [write_null]="1000 100000"
     [cpu]="5 1000"
     [pipe_pingpong]="100 2000"
+    [pipe4k]="100 1000"
     [futex_pingpong]="100 2000"
+    [tmpfs_read]="1000 20000"
+    [open_close]="500 5000"
+    [fork_wait]="10 100"
+    [thread_join]="10 200"
+    [mmap_touch]="10 200"
+    [epoll_wait]="100 10000"
+    [poll_pipe]="100 10000"
 )
 
 RUNS=3
@@ -50,7 +66,7 @@ usage: bench/run.sh [options]
   --markdown       print the result tables as markdown (for docs/performance.md)
   --qemu-only      run only the qemu-aarch64 side (no kernel needed)
   --bench LIST     comma-separated benchmarks (default: ${DEFAULT_BENCHES// /,})
-  --all            default set plus ${EXTRA_BENCHES// /,} (need fork/threads)
+EXTRA_BENCHES="pipe_pingpong pipe4k futex_pingpong tmpfs_read open_close fork_wait thread_join mmap_touch epoll_wait poll_pipe"
   --kernel PATH    kernel launcher (default \$KERNEL or <repo>/kernel)
   --timeout SEC    per-process time limit (default $TIMEOUT)
 Environment: CC, QEMU, KERNEL, KERNEL_ROOTFS.

@@ -16,6 +16,8 @@ public sealed class FdTable
     private readonly Lock _gate = new();
 
     public int Limit { get; set; } = 1024; // RLIMIT_NOFILE soft limit
+    /// <summary>How many descriptors the table has room for now (Linux's max_fds, which select clamps to).</summary>
+    public int Capacity => _slots.Length;
 
     public FdEntry? Get(int fd)
     {

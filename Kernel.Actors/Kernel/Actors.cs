@@ -71,10 +71,12 @@ public sealed class EmptySubsystemActor(ILogger log) : SubsystemActor(log)
 public sealed class KernelSupervisor : UntypedActor
 {
     public sealed record GetDispatcher;
+    public sealed record GetRoutes;
 
     private readonly IActorRef _dispatcher;
     private readonly IActorRef _task;
     private readonly IActorRef _signal;
+    private readonly Dictionary<Subsystem, IActorRef> _routes;
 
     public KernelSupervisor(Sandbox sandbox)
     {
@@ -89,6 +91,7 @@ public sealed class KernelSupervisor : UntypedActor
         };
         _task = routes[Subsystem.Task];
         _signal = routes[Subsystem.Signal];
+        _routes = routes;
         _dispatcher = Context.ActorOf(Props.Create(() => new Dispatcher(routes)), "dispatcher");
     }
 
@@ -104,6 +107,7 @@ public sealed class KernelSupervisor : UntypedActor
     protected override void OnReceive(object message)
     {
         if (message is GetDispatcher) Sender.Tell(_dispatcher);
+        else if (message is GetRoutes) Sender.Tell((IReadOnlyDictionary<Subsystem, IActorRef>)_routes);
         else if (message is TaskActor.ProcessExited) _task.Forward(message); // wakes wait4 callers
         else if (message is SignalActor.SignalGroup or SignalActor.SignalProcess) _signal.Forward(message); // from terminals
         else Unhandled(message);

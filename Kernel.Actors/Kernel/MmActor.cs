@@ -11,7 +11,7 @@ namespace Kernel.Actors;
 /// The MM subsystem: mmap, munmap, mprotect, brk, madvise, mremap. The requesting process runs nothing while
 /// its request is here, so the address space and its CPU mappings change without racing its threads.
 /// </summary>
-public sealed class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
+public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
 {
     private const int MapShared = 1, MapPrivate = 2, MapSharedValidate = 3, MapFixed = 0x10, MapAnonymous = 0x20,
         MapFixedNoReplace = 0x100000;
@@ -28,6 +28,7 @@ public sealed class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
         SetBreak r => new Done((long)Mm(r).SetBrk(r.Address)),
         AdviseMemory r => Result(Advise(Mm(r), r.Address, r.Length, r.Advice)),
         RemapMemory r => Result(Remap(Mm(r), r)),
+        AsyncIoMmRequest r => HandleAsyncIo(r),
         _ => new Failed(Errno.ENOSYS),
     };
 
@@ -50,8 +51,11 @@ public sealed class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
             if (file is null) return -(long)Errno.EBADF;
             if (!file.CanRead) return -(long)Errno.EACCES;
             if (type != MapPrivate && (prot & Prot.Write) != 0 && !file.CanWrite) return -(long)Errno.EACCES;
-            if (file.Location is null) return -(long)Errno.ENODEV;
+            if (file.Location is null && file is not ISharedPagesFile) return -(long)Errno.ENODEV;
         }
+        // A special file's own pages (io_uring rings): the file checks the request before an address is chosen.
+        SharedPagesMapping? pages = null;
+        if (file is ISharedPagesFile special && special.MapPages(r.Offset, length, out pages) is var refused && refused < 0) return refused;
         ulong address;
         var fixedNoReplace = (r.Flags & MapFixedNoReplace) != 0;
         if ((r.Flags & MapFixed) != 0 || fixedNoReplace)
@@ -67,10 +71,17 @@ public sealed class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
             address = mm.FindFree(length, AddressSpace.PageDown(r.Address));
             if (address == 0) return -(long)Errno.ENOMEM;
         }
+        if (pages is not null)
+        {
+            mm.MapSharedPages(address, length, prot, pages.Name, pages.Pages, pages.Offset, pages.Length, pages.Owner);
+            return (long)address;
+        }
         var name = file?.Location?.GuestPath ?? "";
+        if (file is Vfs.TmpRegularFile tmpfs && type != MapPrivate) return MapSharedFile(mm, tmpfs, address, length, prot, r.Offset, name);
         mm.MapFixed(address, length, prot, type != MapPrivate, name);
         if (file is not null)
         {
+            if (file.Stat(out var st) >= 0) mm.Label(address, address + length, name, (ulong)r.Offset, st.Dev, st.Ino);
             // A private copy of the file's pages; bytes past the end of the file stay zero.
             var done = 0L;
             while ((ulong)done < length)
@@ -136,6 +147,7 @@ public sealed class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
             if (newLen < oldLen) mm.Unmap(r.OldAddress + newLen, oldLen - newLen);
             return (long)r.OldAddress;
         }
+        if (vma.Backing is not null) return RemapSharedFile(mm, r, vma, oldLen, newLen);
         if (r.OldAddress + newLen <= mm.WindowSize && mm.IsFree(r.OldAddress + oldLen, newLen - oldLen))
         {
             mm.MapFixed(r.OldAddress + oldLen, newLen - oldLen, vma.Prot, vma.Shared, vma.Name);

@@ -5,6 +5,7 @@ using Akka.Configuration;
 using Kernel.Actors.Files;
 using Kernel.Actors.Loader;
 using Kernel.Actors.Mm;
+using Kernel.Actors.Proc;
 using Kernel.Actors.Tasks;
 using Kernel.Actors.Vfs;
 using Kernel.Platform;
@@ -21,7 +22,7 @@ namespace Kernel.Actors;
 /// One sandbox: its actor system (kernel supervisor, dispatcher, subsystem actors), its filesystem, its
 /// processes. Everything a guest can reach hangs off this object; two sandboxes share nothing.
 /// </summary>
-public sealed class Sandbox : IAsyncDisposable
+public sealed class Sandbox : IAsyncDisposable, IProcSandbox
 {
     // AT_HWCAP for Unicorn 2.0.1's MAX CPU: FP, ASIMD, AES, PMULL, SHA1, SHA2, CRC32, ATOMICS, FPHP, ASIMDHP,
     // ASIMDRDM, JSCVT, FCMA, LRCPC, DCPOP, SHA3, SM3, SM4, ASIMDDP, SHA512, ASIMDFHM, FLAGM. SVE and CPUID are
@@ -33,6 +34,7 @@ public sealed class Sandbox : IAsyncDisposable
     private readonly ConcurrentDictionary<int, KernelProcess> _processes = new();
     private int _nextPid;
     private readonly IActorRef _dispatcher;
+    private readonly IReadOnlyDictionary<Subsystem, IActorRef> _routes;
 
     public SandboxOptions Options { get; }
     public ILogger Log { get; }
@@ -40,7 +42,12 @@ public sealed class Sandbox : IAsyncDisposable
     public VirtualFileSystem Vfs { get; }
     public SyscallDispatch Syscalls { get; }
     public bool Strace => Options.Strace;
-    public string HostName => Options.HostName;
+    /// <summary>The UTS hostname: from the settings, changed by writes to /proc/sys/kernel/hostname.</summary>
+    public string HostName { get; set; }
+    public ulong MemoryBytes => Options.MemoryBytes;
+    public int LastPid => Volatile.Read(ref _nextPid);
+    /// <summary>Memory not held by the sandbox's processes (sysinfo's freeram, /proc/meminfo's MemFree).</summary>
+    public ulong FreeMemory => ProcMemory.Free(this);
     public int ProcessCount => _processes.Count;
     public VfsState VfsState { get; } = new();
     public TaskActor.WaitState WaitState { get; } = new();
@@ -49,6 +56,7 @@ public sealed class Sandbox : IAsyncDisposable
     private Sandbox(SandboxOptions options, ILogger log, VirtualFileSystem vfs, Config config)
     {
         Options = options;
+        HostName = options.HostName;
         Log = log;
         Vfs = vfs;
         Syscalls = new SyscallDispatch(SyscallTable.Default, log);
@@ -56,19 +64,45 @@ public sealed class Sandbox : IAsyncDisposable
         Supervisor = System.ActorOf(Props.Create(() => new KernelSupervisor(this)), "kernel");
         vfs.Devpts.Host = new Sessions(this);
         _dispatcher = Supervisor.Ask<IActorRef>(new KernelSupervisor.GetDispatcher()).GetAwaiter().GetResult();
+        _routes = Supervisor.Ask<IReadOnlyDictionary<Subsystem, IActorRef>>(new KernelSupervisor.GetRoutes()).GetAwaiter().GetResult();
     }
 
     /// <summary>Creates a sandbox; a bad root filesystem is reported as an errno before anything starts.</summary>
     public static long Create(SandboxOptions options, ILogger log, Config config, out Sandbox? sandbox)
     {
         sandbox = null;
-        var e = VirtualFileSystem.Create(options.RootFs, options.Mounts, out var vfs);
+        var e = VirtualFileSystem.Create(options.RootFs, options.Mounts, out var vfs,
+            options.RootFsWritable ? RootFsMode.Writable : RootFsMode.Overlay);
         if (e < 0) return e;
-        sandbox = new Sandbox(options, log, vfs!, config);
+        vfs!.FilesystemTypes.MemoryBytes = options.MemoryBytes;
+        var s = new Sandbox(options, log, vfs!, config);
+        e = vfs!.AddMount("/proc", new Procfs(s, vfs), false);
+        if (e < 0)
+        {
+            s.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            return e;
+        }
+        sandbox = s;
         return 0;
     }
 
     public Task<KernelReply> Send(KernelRequest request) => _dispatcher.Ask<KernelReply>(request, Timeout.InfiniteTimeSpan);
+
+    private long _replySinks;
+
+    /// <summary>
+    /// Sends a vCPU's request straight to its subsystem's actor (the routes the dispatcher uses, looked up once)
+    /// and runs <paramref name="onReply"/> on the replying actor's thread: the fewest thread hand-offs for a
+    /// blocking syscall.
+    /// </summary>
+    public void Send(KernelRequest request, Action<KernelReply> onReply)
+    {
+        var provider = ((ExtendedActorSystem)System).Provider;
+        var path = provider.TempPath().Parent / $"reply-{Interlocked.Increment(ref _replySinks)}";
+        var sink = new ReplySink(provider, path, onReply);
+        var target = _routes.TryGetValue(request.Subsystem, out var actor) ? actor : _dispatcher;
+        target.Tell(request, sink);
+    }
 
     public KernelProcess? FindProcess(int pid) => _processes.TryGetValue(pid, out var p) ? p : null;
     public KernelProcess? FindThread(int tid) => _processes.Values.FirstOrDefault(p => p.Threads.Any(t => t.Tid == tid));
@@ -133,7 +167,7 @@ public sealed class Sandbox : IAsyncDisposable
         {
             var ctx = p.Mm.Cpu.CloneContext(parent.Context);
             SetUpChild(ctx, a);
-            var thread = new KernelTask(tid, p, ctx) { SignalMask = parent.SignalMask };
+            var thread = new KernelTask(tid, p, ctx) { SignalMask = parent.SignalMask, Settings = parent.Settings.Copy() };
             if (!FinishClone(parent, thread, p.Mm, a)) return -(long)Errno.EFAULT;
             p.AddThread(thread);
             p.Runner!.AddRunnable(thread);
@@ -156,7 +190,8 @@ public sealed class Sandbox : IAsyncDisposable
         var ppid = (a.Flags & CloneFlags.Parent) != 0 ? p.Ppid : p.Pid;
         var child = new KernelProcess(this, tid, ppid, mm, files, fs) { Pgid = p.Pgid, Sid = p.Sid, ExitSignal = a.ExitSignal };
         child.InheritFrom(p);
-        var task = new KernelTask(tid, child, context) { SignalMask = parent.SignalMask };
+        child.Settings = p.Settings.Copy();
+        var task = new KernelTask(tid, child, context) { SignalMask = parent.SignalMask, Settings = parent.Settings.Copy() };
         if (!FinishClone(parent, task, mm, a))
         {
             if ((a.Flags & CloneFlags.Files) == 0) foreach (var (_, entry) in files.All()) entry.File.DropReference();
@@ -193,6 +228,8 @@ public sealed class Sandbox : IAsyncDisposable
     {
         var p = task.Process;
         var mm = new AddressSpace(new UnicornCpu(), Options.AddressWindow);
+        // The path may go through /proc/self (execve("/proc/self/exe")): the exec'ing task is current.
+        using var current = CurrentTask.Enter(task);
         var e = Load(p, mm, path, argv, envp, out var context);
         if (e < 0)
         {
@@ -208,12 +245,15 @@ public sealed class Sandbox : IAsyncDisposable
         task.ClearChildTid = 0;
         task.RobustList = 0;
         task.AltStack = (0, 2 /* SS_DISABLE */, 0);
+        task.Settings.Name = null; // comm becomes the new program's name
         oldContext.Dispose();
         old.Dispose();
         var files = p.Files;
         foreach (var (fd, entry) in files.All().ToList())
         {
-            if (entry.CloseOnExec) files.Remove(fd)?.File.DropReference();
+            if (!entry.CloseOnExec) continue;
+            VfsState.Locks.ReleasePosix(entry.File.LockKey, files);
+            files.Remove(fd)?.File.DropReference();
         }
         for (var sig = 1; sig < p.SignalActions.Length; sig++)
         {
@@ -222,6 +262,45 @@ public sealed class Sandbox : IAsyncDisposable
         p.HasExeced = true;
         p.VforkRelease.TrySetResult();
         return 0;
+    }
+
+    // ---- process groups and sessions (Linux's rules from kernel/sys.c) ----
+
+    private KernelProcess? Target(KernelTask caller, int pid) => pid == 0 ? caller.Process : FindProcess(pid);
+
+    internal long GetProcessGroup(KernelTask caller, int pid) =>
+        pid < 0 ? -(long)Errno.ESRCH : Target(caller, pid) is { } p ? p.Pgid : -(long)Errno.ESRCH;
+
+    internal long GetSession(KernelTask caller, int pid) =>
+        pid < 0 ? -(long)Errno.ESRCH : Target(caller, pid) is { } p ? p.Sid : -(long)Errno.ESRCH;
+
+    internal long SetProcessGroup(KernelTask caller, int pid, int pgid)
+    {
+        if (pgid < 0) return -(long)Errno.EINVAL;
+        var self = caller.Process;
+        var target = pid == 0 ? self : FindProcess(pid);
+        if (target is null) return -(long)Errno.ESRCH;
+        if (target != self)
+        {
+            if (target.Ppid != self.Pid) return -(long)Errno.ESRCH;
+            if (target.HasExeced) return -(long)Errno.EACCES;
+            if (target.Sid != self.Sid) return -(long)Errno.EPERM;
+        }
+        if (target.Sid == target.Pid) return -(long)Errno.EPERM; // a session leader keeps its group
+        if (pgid == 0) pgid = target.Pid;
+        if (pgid != target.Pid && !_processes.Values.Any(p => p.Pgid == pgid && p.Sid == self.Sid)) return -(long)Errno.EPERM;
+        target.Pgid = pgid;
+        return 0;
+    }
+
+    internal long NewSession(KernelTask caller)
+    {
+        var p = caller.Process;
+        if (_processes.Values.Any(q => q.Pgid == p.Pid)) return -(long)Errno.EPERM; // already a group leader
+        p.Sid = p.Pid;
+        p.Pgid = p.Pid;
+        p.ControllingTerminal = null;
+        return p.Pid;
     }
 
     /// <summary>Loads an executable into <paramref name="mm"/> and returns the initial register context.</summary>
@@ -243,6 +322,9 @@ public sealed class Sandbox : IAsyncDisposable
         }
         mm.InitBrk(loaded.BrkStart);
         p.ExecutablePath = loaded.ExecutablePath;
+        p.Image = loaded;
+        p.Executable = Vfs.Resolve(p.Fs, null, loaded.ExecutablePath, 0, out var exe) >= 0 ? exe : null;
+        LabelImage(p, mm, loaded);
         p.Argv = loaded.Argv;
         p.Envp = envp;
         p.Comm = Path.GetFileName(loaded.ExecutablePath);
@@ -253,8 +335,25 @@ public sealed class Sandbox : IAsyncDisposable
         return 0;
     }
 
+    /// <summary>Names the loaded segments and the stack in the VMA list, with each file's device and inode (/proc/[pid]/maps).</summary>
+    private void LabelImage(KernelProcess p, AddressSpace mm, LoadResult loaded)
+    {
+        foreach (var m in loaded.Mappings)
+        {
+            if (m.Label.Length == 0) continue;
+            if (m.FilePath is null || Vfs.Resolve(p.Fs, null, m.FilePath, 0, out var file) < 0 || file.Inode.Stat(out var st) < 0)
+            {
+                mm.Label(m.Start, m.End, m.Label);
+                continue;
+            }
+            // Linux names a mapped file by its path with symlinks resolved (/usr/bin/x for /bin/x).
+            mm.Label(m.Start, m.End, file.GuestPath, m.FileOffset, st.Dev, st.Ino);
+        }
+    }
+
     internal void OnProcessExited(KernelProcess process)
     {
+        VfsState.Locks.ReleaseProcess(process.Files);
         foreach (var (_, entry) in process.Files.All().ToList())
         {
             entry.File.DropReference();

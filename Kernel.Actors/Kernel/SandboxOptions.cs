@@ -4,6 +4,11 @@ namespace Kernel.Actors;
 public sealed record SandboxOptions
 {
     public required string RootFs { get; init; }
+    /// <summary>
+    /// Changes go to the root filesystem's host directory (through fds opened beneath it) instead of an in-memory
+    /// overlay upper layer; false (the default) leaves the host directory untouched.
+    /// </summary>
+    public bool RootFsWritable { get; init; }
     public IReadOnlyList<(string HostDir, string GuestPath)> Mounts { get; init; } = [];
     public bool Strace { get; init; }
     public string HostName { get; init; } = "sandbox";

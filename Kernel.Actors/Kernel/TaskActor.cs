@@ -23,8 +23,8 @@ public sealed class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
                 if (r.Duration <= TimeSpan.Zero) return new Done(0);
                 Context.System.Scheduler.ScheduleTellOnce(r.Duration, sender, new Done(0), Self);
                 return null;
-            case WaitChild r:
-                return TryWait(r, sender, park: true);
+            case WaitChild or WaitChildInfo:
+                return TryWait((TaskRequest)request, sender, park: true);
             case WaitVforkChild r:
             {
                 var child = sandbox.FindProcess(r.ChildPid);
@@ -38,28 +38,95 @@ public sealed class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
         }
     }
 
-    private KernelReply? TryWait(WaitChild r, IActorRef sender, bool park)
+    private const int WNoWait = 0x01000000, WExited = 4, WStopped = 2, WContinued = 8;
+    private const int WAll = 0x40000000, WClone = unchecked((int)0x80000000), WNoThread = 0x20000000;
+
+    /// <summary>wait4 and waitid: reap (or, with WNOWAIT, report) a matching zombie; park when none is ready.</summary>
+    private KernelReply? TryWait(TaskRequest request, IActorRef sender, bool park)
     {
-        const int WExited = 4, WAll = 0x40000000, WClone = unchecked((int)0x80000000), WNoThread = 0x20000000, WUntraced = 2, WContinued = 8;
-        if ((r.Options & ~(WNoHang | WUntraced | WContinued | WExited | WAll | WClone | WNoThread)) != 0) return new Failed(Errno.EINVAL);
-        var caller = ((KernelTask)r.Task).Process;
-        var children = sandbox.Children(caller.Pid)
-            .Where(c => r.Pid switch { > 0 => c.Pid == r.Pid, 0 => c.Pgid == caller.Pgid, -1 => true, _ => c.Pgid == -r.Pid })
-            .ToList();
-        if (children.Count == 0) return new Failed(Errno.ECHILD);
-        var zombie = children.FirstOrDefault(c => c.ExitStatus is not null && c.Exited.IsCompleted);
-        if (zombie is not null)
+        var caller = ((KernelTask)request.Task).Process;
+        Func<KernelProcess, bool> matches;
+        int options;
+        if (request is WaitChild w)
         {
-            if (r.StatusAddress != 0 && caller.Mm.Write(r.StatusAddress, BitConverter.GetBytes(zombie.ExitStatus!.Value.WaitStatus)) != Errno.None)
+            if ((w.Options & ~(WNoHang | WStopped | WContinued | WExited | WAll | WClone | WNoThread)) != 0) return new Failed(Errno.EINVAL);
+            options = w.Options | WExited;
+            matches = w.Pid switch
             {
-                return new Failed(Errno.EFAULT);
-            }
-            sandbox.Reap(zombie);
-            return new Done(zombie.Pid);
+                > 0 => c => c.Pid == w.Pid,
+                0 => c => c.Pgid == caller.Pgid,
+                -1 => _ => true,
+                _ => c => c.Pgid == -w.Pid,
+            };
         }
-        if ((r.Options & WNoHang) != 0) return new Done(0);
-        if (park) State.Waiters.Add((r, sender));
-        return null;
+        else
+        {
+            var r = (WaitChildInfo)request;
+            if ((r.Options & ~(WNoHang | WStopped | WContinued | WExited | WNoWait | WAll | WClone | WNoThread)) != 0) return new Failed(Errno.EINVAL);
+            if ((r.Options & (WExited | WStopped | WContinued)) == 0) return new Failed(Errno.EINVAL);
+            options = r.Options;
+            switch (r.IdType)
+            {
+                case 0: matches = _ => true; break;
+                case 1 when r.Id > 0: matches = c => c.Pid == r.Id; break;
+                case 2 when r.Id >= 0:
+                    var pgid = r.Id == 0 ? caller.Pgid : r.Id;
+                    matches = c => c.Pgid == pgid;
+                    break;
+                case 3: return new Failed(Errno.EBADF); // no pidfds exist yet
+                default: return new Failed(Errno.EINVAL);
+            }
+        }
+        var children = sandbox.Children(caller.Pid).Where(matches).ToList();
+        if (children.Count == 0) return new Failed(Errno.ECHILD);
+        // Only exits are reported: stopped and continued children need job control signals.
+        var zombie = (options & WExited) != 0 ? children.FirstOrDefault(c => c.ExitStatus is not null && c.Exited.IsCompleted) : null;
+        if (zombie is null)
+        {
+            if ((options & WNoHang) != 0) return request is WaitChildInfo i && WriteInfo(caller, i.InfoAddress, null) is { } f ? f : new Done(0);
+            if (park) State.Waiters.Add((request, sender));
+            return null;
+        }
+        var exit = zombie.ExitStatus!.Value;
+        var usage = zombie.FinalUsage + zombie.ChildrenUsage;
+        ulong rusageAddress;
+        if (request is WaitChild wc)
+        {
+            if (wc.StatusAddress != 0 && caller.Mm.Write(wc.StatusAddress, BitConverter.GetBytes(exit.WaitStatus)) != Errno.None)
+                return new Failed(Errno.EFAULT);
+            rusageAddress = wc.RusageAddress;
+        }
+        else
+        {
+            var info = (WaitChildInfo)request;
+            if (WriteInfo(caller, info.InfoAddress, zombie) is { } failed) return failed;
+            rusageAddress = info.RusageAddress;
+        }
+        if (rusageAddress != 0 && caller.Mm.Write(rusageAddress, usage.ToRusage()) != Errno.None) return new Failed(Errno.EFAULT);
+        if ((options & WNoWait) != 0) return new Done(request is WaitChild ? zombie.Pid : 0);
+        caller.ChildrenUsage += usage;
+        sandbox.Reap(zombie);
+        return new Done(request is WaitChild ? zombie.Pid : 0);
+    }
+
+    /// <summary>The siginfo_t waitid fills: SIGCHLD, CLD_EXITED/KILLED/DUMPED, pid, uid, status; zeros when none.</summary>
+    private static Failed? WriteInfo(KernelProcess caller, ulong address, KernelProcess? child)
+    {
+        if (address == 0) return null;
+        var info = new byte[128];
+        if (child is not null)
+        {
+            var exit = child.ExitStatus!.Value;
+            BitConverter.TryWriteBytes(info, Sig.SIGCHLD);
+            BitConverter.TryWriteBytes(info.AsSpan(8), exit.Signal == 0 ? 1 : exit.CoreDumped ? 3 : 2);
+            BitConverter.TryWriteBytes(info.AsSpan(16), child.Pid);
+            BitConverter.TryWriteBytes(info.AsSpan(20), child.Creds.Uid);
+            BitConverter.TryWriteBytes(info.AsSpan(24), exit.Signal == 0 ? exit.Code : exit.Signal);
+            var usage = child.FinalUsage;
+            BitConverter.TryWriteBytes(info.AsSpan(32), usage.UserMicros / 10000);   // clock ticks (100 Hz)
+            BitConverter.TryWriteBytes(info.AsSpan(40), usage.SystemMicros / 10000);
+        }
+        return caller.Mm.Write(address, info) == Errno.None ? null : new Failed(Errno.EFAULT);
     }
 
     protected override void OnOther(object message)
@@ -81,6 +148,6 @@ public sealed class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
     /// <summary>The Task actor's state, owned by the sandbox so that it survives a restart.</summary>
     public sealed class WaitState
     {
-        public List<(WaitChild Request, IActorRef Sender)> Waiters { get; } = [];
+        public List<(TaskRequest Request, IActorRef Sender)> Waiters { get; } = [];
     }
 }

@@ -10,7 +10,12 @@ public sealed partial class VfsActor
 {
     private KernelReply? HandleFamily(KernelRequest request, IActorRef sender) => request switch
     {
-        TerminalRequest r => HandleTerminal(r),
+        FdIoRequest r => HandleFdIo(r, sender),
+        RootFsRequest r => HandleRootFs(r),
+        AttributeRequest r => HandleAttributes(r),
+        EventsRequest r => HandleEvents(r, sender),
+        AsyncIoRequest r => HandleAsyncIo(r, sender),
+        FileHandleRequest r => HandleFileHandles(r),
         _ => new Failed(Errno.ENOSYS),
     };
 }

@@ -9,16 +9,9 @@ using static Kernel.Actors.Vfs.TtyIoctl;
 namespace Kernel.Actors;
 
 // Terminals: the ioctls that need the calling process (controlling terminal, foreground group, session, a new
-// descriptor for TIOCGPTPEER), and setsid/setpgid, which change what those ioctls see.
+// descriptor for TIOCGPTPEER).
 public sealed partial class VfsActor
 {
-    private KernelReply HandleTerminal(TerminalRequest request) => request switch
-    {
-        CreateSession r => Result(Sessions.CreateSession(sandbox, P(r.Task))),
-        SetProcessGroup r => Result(Sessions.SetProcessGroup(sandbox, P(r.Task), r.Pid, r.Pgid)),
-        _ => new Failed(Errno.ENOSYS),
-    };
-
     /// <summary>Terminal ioctls; null when the request is not one (or the file is the host's stdio, which serves its own).</summary>
     private KernelReply? TerminalIoctl(IoctlFile r, OpenFile file)
     {

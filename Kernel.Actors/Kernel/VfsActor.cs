@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Kernel.Actors.Files;
 using Kernel.Actors.Tasks;
@@ -10,12 +11,10 @@ namespace Kernel.Actors;
 
 /// <summary>
 /// The VFS subsystem: path calls, descriptor management, and I/O that must wait. A read or write that cannot
-/// complete is parked here (in state that survives a restart) and retried when its pipe changes.
+/// complete is parked here (in state that survives a restart) and retried when the file's readiness changes.
 /// </summary>
 public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
 {
-    private sealed record Retry;
-
     private const int FDupFd = 0, FGetFd = 1, FSetFd = 2, FGetFl = 3, FSetFl = 4, FDupFdCloexec = 1030,
         FGetPipeSz = 1032, FSetPipeSz = 1031;
     private const int FdCloexec = 1;
@@ -58,6 +57,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
             {
                 var entry = P(r.Task).Files.Remove(r.Fd);
                 if (entry is null) return new Failed(Errno.EBADF);
+                ClosedByProcess(r.Task, entry.File);
                 entry.File.DropReference();
                 return new Done(0);
             }
@@ -133,7 +133,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                 return Result(e < 0 ? e : vfs.Access(P(r.Task).Fs, at, r.Path, r.Mode, r.Flags));
             }
             case GetWorkingDirectory r:
-                return new Text(P(r.Task).Fs.Cwd.GuestPath);
+                return new Text(P(r.Task).Fs.Cwd.PathFrom(P(r.Task).Fs.Root));
             case ChangeDirectory r:
             {
                 if (r.Path is not null) return Result(vfs.ChangeDir(P(r.Task).Fs, null, r.Path));
@@ -173,7 +173,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
             case IoctlFile r:
                 return Ioctl(r);
             case FcntlFile r:
-                return Fcntl(r);
+                return IsLockCommand(r.Command) ? FcntlLock(r, sender) : Fcntl(r);
             case DuplicateFd r:
                 return Duplicate(r);
             case CreatePipe r:
@@ -208,7 +208,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                 return new Done(0);
             }
             case ReadFile or WriteFile:
-                return TryIo(request, sender, firstAttempt: true);
+                return Start(new ParkedCall(request, sender, Self, null));
             default:
                 return HandleFamily(request, sender);
         }
@@ -306,11 +306,11 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
             case FSetPipeSz:
                 return entry.File is PipeEnd q ? Result(q.Pipe.SetCapacity((int)Math.Min(r.Argument, int.MaxValue))) : new Failed(Errno.EBADF);
             default:
-                return new Failed(Errno.EINVAL);
+                return FcntlMore(r, entry.File);
         }
     }
 
-    private static KernelReply Duplicate(DuplicateFd r)
+    private KernelReply Duplicate(DuplicateFd r)
     {
         var files = P(r.Task).Files;
         var entry = files.Get(r.OldFd);
@@ -327,14 +327,15 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         if (r.NewFd >= files.Limit) return new Failed(Errno.EBADF);
         entry.File.AddReference();
         var old = files.Replace(r.NewFd, new FdEntry(entry.File, (r.Flags & OCloexec) != 0));
+        if (old is not null) ClosedByProcess(r.Task, old.File);
         old?.File.DropReference();
         return new Done(r.NewFd);
     }
 
-    /// <summary>Attempts a parked read or write; parks it (null) when it still cannot complete.</summary>
-    private KernelReply? TryIo(KernelRequest request, IActorRef sender, bool firstAttempt)
+    /// <summary>A read or write that must wait: attempted now, parked on the file's readiness until it completes.</summary>
+    private KernelReply? TryIo(ParkedCall call)
     {
-        var (task, fd, buffer, count, offset, write) = request switch
+        var (task, fd, buffer, count, offset, write) = call.Request switch
         {
             ReadFile r => (r.Task, r.Fd, r.Buffer, r.Count, r.Offset, false),
             WriteFile w => (w.Task, w.Fd, w.Buffer, w.Count, w.Offset, true),
@@ -346,58 +347,25 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         if (file is null) return new Failed(Errno.EBADF);
         if (process.Mm.GetSpan(buffer, count, !write, out var span) != Errno.None) return new Failed(Errno.EFAULT);
         var result = file.Transfer(span, offset, write);
-        if (result != -(long)Errno.EAGAIN) return Result(result);
-        if (file.Waitable is not { } waitable) return Result(result);
-        var parked = firstAttempt ? null : State.Parked.FirstOrDefault(p => ReferenceEquals(p.Request, request));
-        var since = parked?.Since ?? DateTime.UtcNow;
-        var deadline = file.WaitDeadline(write, since);
-        if (deadline <= DateTime.UtcNow)
+        if (result != -(long)Errno.EAGAIN || file.Readiness is not { } queue) return Result(result);
+        // Subscribed just now: try once more, so that a change between the attempt and the subscription is not lost.
+        if (call.Watch(queue, write ? Poll.WriteWait : Poll.ReadWait))
         {
-            result = file.TransferExpired(span, write);
+            result = file.Transfer(span, offset, write);
             if (result != -(long)Errno.EAGAIN) return Result(result);
         }
-        if (parked is null)
+        if (!write && file.ReadDeadline(call.Started) is { } deadline)
         {
-            State.Parked.Add(new ParkedIo(request, sender, since));
-            if (State.Watched.Add(waitable))
-            {
-                var self = Self;
-                waitable.Changed += () => self.Tell(new Retry());
-            }
-        }
-        // A deadline (a terminal's VTIME) wakes the parked calls to look again; an early or stale wake-up is harmless.
-        if (deadline is { } d)
-        {
-            var self = Self;
-            var delay = d - DateTime.UtcNow;
-            Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero).ContinueWith(_ => self.Tell(new Retry()), TaskScheduler.Default);
+            if (Stopwatch.GetTimestamp() >= deadline) return new Done(0); // the wait ran out with nothing to read
+            call.SetDeadline(deadline);
         }
         return null;
     }
-
-    protected override void OnOther(object message)
-    {
-        if (message is not Retry)
-        {
-            Unhandled(message);
-            return;
-        }
-        foreach (var parked in State.Parked.ToArray())
-        {
-            var reply = TryIo(parked.Request, parked.Sender, firstAttempt: false);
-            if (reply is null) continue;
-            State.Parked.Remove(parked);
-            parked.Sender.Tell(reply);
-        }
-    }
 }
 
-/// <summary>A read or write waiting in the VFS actor, since when (for deadlines such as a terminal's VTIME).</summary>
-public sealed record ParkedIo(KernelRequest Request, IActorRef Sender, DateTime Since);
-
 /// <summary>The VFS actor's state, owned by the sandbox so that it survives a restart of the actor.</summary>
-public sealed class VfsState
+public sealed partial class VfsState
 {
-    public List<ParkedIo> Parked { get; } = [];
-    public HashSet<IWaitable> Watched { get; } = [];
+    /// <summary>Calls waiting for readiness or a timeout (reads, writes, poll, select, epoll_wait).</summary>
+    public HashSet<ParkedCall> Parked { get; } = [];
 }

@@ -10,7 +10,7 @@ namespace Kernel.Actors.Mm;
 /// process is paused, or the loader before it starts); reads of the VMA list are lock-free snapshots, so
 /// copy-in/copy-out from any thread is safe.
 /// </summary>
-public sealed class AddressSpace : IGuestMemory, IDisposable
+public sealed partial class AddressSpace : IGuestMemory, IDisposable
 {
     public const ulong PageSize = 4096;
     public const ulong MinAddress = 0x10000; // Linux's default vm.mmap_min_addr
@@ -170,17 +170,26 @@ public sealed class AddressSpace : IGuestMemory, IDisposable
         return true;
     }
 
-    /// <summary>Maps zero-filled memory at exactly [address, address+length), replacing what was there.</summary>
-    public void MapFixed(ulong address, ulong length, Prot prot, bool shared, string name)
+    /// <summary>
+    /// Maps zero-filled memory at exactly [address, address+length), replacing what was there; or, with
+    /// <paramref name="backing"/>, the pages of that file (host fd <paramref name="hostFd"/>). False if the host refused the file.
+    /// </summary>
+    public bool MapFixed(ulong address, ulong length, Prot prot, bool shared, string name, MappedFile? backing = null, int hostFd = -1)
     {
         RemoveRange(address, length);
+        if (backing is not null && !Host.MapFile(address, length, hostFd, backing.OffsetAt(address))) backing = null;
         var list = _vmas.ToList();
-        list.Add(new Vma(address, address + length, prot, shared, name));
+        list.Add(new Vma(address, address + length, prot, shared, name, backing));
         list.Sort((a, b) => a.Start.CompareTo(b.Start));
         _vmas = list.ToArray();
         SyncCpu(address, address + length);
         if ((prot & Prot.Exec) != 0) Cpu.InvalidateCode(address, length);
+        return backing is not null || hostFd < 0;
     }
+
+    /// <summary>Names what is mapped in [start, end) as <paramref name="name"/> (a file at <paramref name="offset"/> when <paramref name="ino"/> is set), for /proc/[pid]/maps.</summary>
+    public void Label(ulong start, ulong end, string name, ulong offset = 0, ulong dev = 0, ulong ino = 0) =>
+        Rewrite(start, end, v => v with { Name = name, Offset = ino == 0 ? 0 : offset + (v.Start - start), Dev = dev, Ino = ino });
 
     public void Unmap(ulong address, ulong length)
     {
@@ -210,9 +219,9 @@ public sealed class AddressSpace : IGuestMemory, IDisposable
                 list.Add(v);
                 continue;
             }
-            if (v.Start < start) list.Add(v with { End = start });
-            if (inside(v with { Start = Math.Max(v.Start, start), End = Math.Min(v.End, end) }) is { } kept) list.Add(kept);
-            if (v.End > end) list.Add(v with { Start = end });
+            if (v.Start < start) list.Add(v.Slice(v.Start, start));
+            if (inside(v.Slice(Math.Max(v.Start, start), Math.Min(v.End, end))) is { } kept) list.Add(kept);
+            if (v.End > end) list.Add(v.Slice(end, v.End));
         }
         _vmas = list.ToArray();
     }
@@ -224,7 +233,9 @@ public sealed class AddressSpace : IGuestMemory, IDisposable
     {
         var end = address + length;
         if (HasExec(address, end)) Cpu.InvalidateCode(address, length);
+        UnshareFiles(address, end);
         Rewrite(address, end, _ => null);
+        ReleaseShared(address, length);
         Host.Discard(address, length);
     }
 
@@ -313,10 +324,19 @@ public sealed class AddressSpace : IGuestMemory, IDisposable
         return Brk;
     }
 
+    /// <summary>Bytes of guest memory resident on the host (what ru_maxrss and /proc report as RSS).</summary>
+    public ulong ResidentBytes()
+    {
+        ulong total = 0;
+        foreach (var v in _vmas) total += Host.ResidentBytes(v.Start, v.End - v.Start);
+        return total;
+    }
+
     /// <summary>
     /// fork: a new address space on <paramref name="cpu"/> with the same mappings and a copy of every page this
-    /// one has touched (an eager copy; copy-on-write is later work). Shared mappings are copied too, so they are
-    /// no longer shared with the parent afterwards.
+    /// one has touched (an eager copy; copy-on-write is later work). Shared anonymous mappings are copied too, so
+    /// they are no longer shared with the parent afterwards; MAP_SHARED tmpfs files and kernel-owned shared pages
+    /// (io_uring rings) stay shared.
     /// </summary>
     public AddressSpace Fork(ICpu cpu)
     {
@@ -326,7 +346,12 @@ public sealed class AddressSpace : IGuestMemory, IDisposable
             child._vmas = _vmas;
             child.BrkStart = BrkStart;
             child.Brk = Brk;
-            foreach (var v in _vmas) child.Host.CopyResidentFrom(Host, v.Start, v.End - v.Start);
+            foreach (var v in _vmas)
+            {
+                if (v.Backing is not null) child.Host.ShareFrom(Host, v.Start, v.End - v.Start);
+                else child.Host.CopyResidentFrom(Host, v.Start, v.End - v.Start);
+            }
+            InheritShared(child);
             child.SyncCpu(0, WindowSize);
             return child;
         }
@@ -339,6 +364,7 @@ public sealed class AddressSpace : IGuestMemory, IDisposable
 
     public void Dispose()
     {
+        ReleaseAllShared();
         Cpu.Dispose();
         Host.Dispose();
     }

@@ -2,9 +2,21 @@ using Kernel.Platform;
 
 namespace Kernel.Actors.Mm;
 
-/// <summary>A virtual memory area: [Start, End) with one protection and one backing.</summary>
-public sealed record Vma(ulong Start, ulong End, Prot Prot, bool Shared, string Name)
+/// <summary>
+/// A virtual memory area: [Start, End) with one protection and one backing. <paramref name="Backing"/> is set for
+/// a MAP_SHARED mapping of a tmpfs file, whose pages are the file's own.
+/// </summary>
+public sealed record Vma(ulong Start, ulong End, Prot Prot, bool Shared, string Name, MappedFile? Backing = null)
 {
     public ulong Length => End - Start;
     public bool Contains(ulong address) => address >= Start && address < End;
+
+    /// <summary>For a file mapping: the file offset of <see cref="Start"/>, and the file's device and inode (/proc/[pid]/maps).</summary>
+    public ulong Offset { get; init; }
+    public ulong Dev { get; init; }
+    public ulong Ino { get; init; }
+
+    /// <summary>The part [start, end) of this area; a file mapping's offset moves with its start.</summary>
+    public Vma Slice(ulong start, ulong end) =>
+        this with { Start = start, End = end, Offset = Ino == 0 ? Offset : Offset + (start - Start) };
 }

@@ -43,15 +43,60 @@ public sealed class KernelProcess : IDeviceOpener
     public IReadOnlyList<string> Argv { get; set; } = [];
     public IReadOnlyList<string> Envp { get; set; } = [];
     public string Comm { get; set; } = "";
+    /// <summary>The executable the process runs (/proc/[pid]/exe), and what loading it mapped (cmdline, environ, auxv, stat).</summary>
+    public Location? Executable { get; set; }
+    public Loader.LoadResult? Image { get; set; }
+    /// <summary>CLOCK_BOOTTIME at creation, in nanoseconds (/proc/[pid]/stat starttime).</summary>
+    public long StartTime { get; } = Kernel.Syscalls.Handlers.Time.Now(Kernel.Syscalls.Handlers.Time.ClockBoottime)!.Value;
+    /// <summary>/proc/[pid]/oom_score_adj (-1000..1000).</summary>
+    public int OomScoreAdj { get; set; }
     public SignalAction[] SignalActions { get; } = Enumerable.Repeat(SignalAction.DefaultAction, 65).ToArray();
     public Runner? Runner { get; internal set; }
     /// <summary>The session's controlling terminal as this process knows it (Linux's signal->tty); inherited by fork.</summary>
     public Terminal? ControllingTerminal { get; set; }
-    /// <summary>Whether this process has called execve since it was forked (setpgid on it then gives EACCES).</summary>
-    public bool HasExeced { get; internal set; }
     /// <summary>The signal the parent gets when this process ends (clone's exit signal; SIGCHLD for fork).</summary>
     public int ExitSignal { get; init; } = Kernel.Syscalls.Abi.Sig.SIGCHLD;
     /// <summary>Completes when a vfork child has exec'd or exited, which lets its parent run again.</summary>
+    public Kernel.Syscalls.ProcessSettings Settings { get; internal set; } = new();
+
+    /// <summary>Usage of reaped children (and theirs), added when wait4/waitid reaps them.</summary>
+    public Kernel.Syscalls.Usage ChildrenUsage { get; internal set; }
+
+    /// <summary>The process's own usage when it ended (for the parent that reaps it).</summary>
+    public Kernel.Syscalls.Usage FinalUsage { get; internal set; }
+
+    /// <summary>CPU time of threads that have ended, and the peak resident size seen at exit.</summary>
+    internal long EndedUserTicks, EndedSystemTicks;
+    private long _peakRssKb;
+
+    public long ResidentKb()
+    {
+        try
+        {
+            var kb = (long)(Mm.ResidentBytes() / 1024);
+            if (kb > _peakRssKb) _peakRssKb = kb;
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        return _peakRssKb;
+    }
+
+    public Kernel.Syscalls.Usage SelfUsage()
+    {
+        long user = EndedUserTicks, system = EndedSystemTicks, vol = 0, invol = 0;
+        foreach (var t in Threads)
+        {
+            user += t.UserTicks;
+            system += t.SystemTicks;
+            vol += t.VoluntarySwitches;
+            invol += t.InvoluntarySwitches;
+        }
+        return new Kernel.Syscalls.Usage(KernelTask.Micros(user), KernelTask.Micros(system), ResidentKb(), 0, vol, invol);
+    }
+
+    /// <summary>Set by execve: a parent may no longer change the child's process group (EACCES).</summary>
+    public bool HasExeced { get; internal set; }
     public TaskCompletionSource VforkRelease { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<int, (ulong Cur, ulong Max)> _limits = new();
 
@@ -68,6 +113,9 @@ public sealed class KernelProcess : IDeviceOpener
         Argv = parent.Argv;
         Envp = parent.Envp;
         Comm = parent.Comm;
+        Executable = parent.Executable;
+        Image = parent.Image;
+        OomScoreAdj = parent.OomScoreAdj;
     }
 
     public (ulong Cur, ulong Max) GetLimit(int resource)

@@ -21,6 +21,8 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
     public KernelProcess Process { get; } = process;
     public ICpuContext Context { get; internal set; } = context;
     public TaskState State { get; internal set; } = TaskState.Runnable;
+    /// <summary>CLOCK_BOOTTIME at creation, in nanoseconds (/proc/[pid]/task/[tid]/stat starttime).</summary>
+    public long StartTime { get; } = Time.Now(Time.ClockBoottime)!.Value;
 
     public int Ppid => Process.Ppid;
     public int Pgid => Process.Pgid;
@@ -59,6 +61,58 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
 
     public void ExitGroup(int code) => Process.BeginExit(ProcessExit.Exited(code));
 
+    public TaskSettings Settings { get; internal set; } = new();
+
+    public string Comm
+    {
+        get
+        {
+            var name = Settings.Name ?? Process.Comm;
+            return name.Length > 15 ? name[..15] : name;
+        }
+    }
+    public ProcessSettings ProcessSettings => Process.Settings;
+
+    /// <summary>Time this thread spent running guest code and in syscalls, in Stopwatch ticks.</summary>
+    internal long UserTicks;
+    internal long SystemTicks;
+    internal long VoluntarySwitches;
+    internal long InvoluntarySwitches;
+
+    public Usage GetUsage(int who) => who switch
+    {
+        1 => new Usage(Micros(UserTicks), Micros(SystemTicks), Process.ResidentKb(), 0, VoluntarySwitches, InvoluntarySwitches),
+        -1 => Process.ChildrenUsage,
+        _ => Process.SelfUsage(),
+    };
+
+    internal static long Micros(long ticks) => (long)(ticks * 1_000_000.0 / System.Diagnostics.Stopwatch.Frequency);
+
+    public IdSet Ids
+    {
+        get
+        {
+            var c = Process.Creds;
+            return new IdSet(c.Uid, c.Euid, c.Suid, c.Fsuid, c.Gid, c.Egid, c.Sgid, c.Fsgid);
+        }
+        set => Process.Fs.Creds = Process.Creds with
+        {
+            Uid = value.Uid, Euid = value.Euid, Suid = value.Suid, Fsuid = value.Fsuid,
+            Gid = value.Gid, Egid = value.Egid, Sgid = value.Sgid, Fsgid = value.Fsgid,
+        };
+    }
+
+    public IReadOnlyList<uint> Groups
+    {
+        get => Process.Creds.Groups;
+        set => Process.Fs.Creds = Process.Creds with { Groups = value.ToArray() };
+    }
+
+    public long GetProcessGroup(int pid) => Process.Sandbox.GetProcessGroup(this, pid);
+    public long SetProcessGroup(int pid, int pgid) => Process.Sandbox.SetProcessGroup(this, pid, pgid);
+    public long GetSession(int pid) => Process.Sandbox.GetSession(this, pid);
+    public long NewSession() => Process.Sandbox.NewSession(this);
+
     public long Clone(in CloneArgs args) => Process.Sandbox.Clone(this, args);
 
     public long Exec(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp) =>
@@ -75,6 +129,7 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
     public string HostName => Process.Sandbox.HostName;
     public string DomainName => "(none)";
     public ulong TotalRam => Process.Sandbox.Options.MemoryBytes;
+    public ulong FreeRam => Process.Sandbox.FreeMemory;
     public int ProcessCount => Process.Sandbox.ProcessCount;
 
     public override string ToString() => $"task {Tid}";

@@ -81,8 +81,12 @@ public sealed class Runner
                     continue;
                 }
                 var task = _runQueue.First!.Value;
+                var t0 = Stopwatch.GetTimestamp();
                 var trap = _process.Mm.Cpu.Run(task.Context);
+                var t1 = Stopwatch.GetTimestamp();
+                task.UserTicks += t1 - t0;
                 HandleTrap(task, trap);
+                task.SystemTicks += Stopwatch.GetTimestamp() - t1;
             }
         }
         catch (Exception e)
@@ -108,6 +112,7 @@ public sealed class Runner
                 // Round robin: the slice ended at a block boundary.
                 if (_runQueue.Count > 1 && _runQueue.First?.Value == task)
                 {
+                    task.InvoluntarySwitches++;
                     _runQueue.RemoveFirst();
                     _runQueue.AddLast(task);
                 }
@@ -157,15 +162,15 @@ public sealed class Runner
 
     private void Park(KernelTask task, SyscallCall call, SyscallResult result, long started)
     {
+        task.VoluntarySwitches++;
         task.State = TaskState.Parked;
         task.ParkedSyscall = call.Number;
         _runQueue.Remove(task);
         var exclusive = result.Request!.Subsystem == Subsystem.Mm;
         if (exclusive) _exclusive++;
         var then = result.Then!;
-        _sandbox.Send(result.Request!).ContinueWith(t =>
+        _sandbox.Send(result.Request!, reply =>
         {
-            var reply = t.IsCompletedSuccessfully ? t.Result : new Failed(Errno.EIO);
             Post(() =>
             {
                 if (exclusive) _exclusive--;
@@ -185,7 +190,7 @@ public sealed class Runner
                 }
                 Complete(task, call, next, started);
             });
-        }, TaskScheduler.Default);
+        });
     }
 
     private readonly List<KernelTask> _futexWaiters = [];
@@ -193,6 +198,7 @@ public sealed class Runner
     /// <summary>FUTEX_WAIT: parks the task on this runner (private futexes live with their address space).</summary>
     internal SyscallResult FutexWait(KernelTask task, ulong address, uint bitset, TimeSpan? timeout)
     {
+        task.VoluntarySwitches++;
         task.State = TaskState.Parked;
         task.FutexWaitingOn = (address, bitset);
         var wait = ++task.FutexWaitCount;
@@ -232,6 +238,8 @@ public sealed class Runner
     public void ExitThread(KernelTask task, int code)
     {
         task.State = TaskState.Exited;
+        _process.EndedUserTicks += task.UserTicks;
+        _process.EndedSystemTicks += task.SystemTicks;
         _runQueue.Remove(task);
         if (task.ClearChildTid != 0 && _process.Mm.Write(task.ClearChildTid, new byte[4]) == Errno.None)
         {
@@ -257,6 +265,7 @@ public sealed class Runner
 
     private void FinishExit()
     {
+        _process.FinalUsage = _process.SelfUsage();
         foreach (var t in _process.Threads)
         {
             t.State = TaskState.Exited;

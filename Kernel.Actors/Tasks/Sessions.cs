@@ -5,9 +5,8 @@ using Kernel.Syscalls.Abi;
 namespace Kernel.Actors.Tasks;
 
 /// <summary>
-/// Sessions, process groups and controlling terminals (setsid, setpgid, the terminal's hang-up and a session
-/// leader's exit), and the terminals' way to signal process groups. The calls run in the VFS actor, which also
-/// serves the terminal ioctls that read and change the same state.
+/// Controlling terminals of sessions (the terminal's hang-up and last close, a session leader's exit), and the
+/// terminals' way to signal process groups. setsid and setpgid live with the sandbox's process table.
 /// </summary>
 public sealed class Sessions(Sandbox sandbox) : ITerminalHost
 {
@@ -43,40 +42,6 @@ public sealed class Sessions(Sandbox sandbox) : ITerminalHost
         }
     }
 
-    /// <summary>setsid: a new session and process group led by the caller, without a controlling terminal.</summary>
-    public static long CreateSession(Sandbox sandbox, KernelProcess caller)
-    {
-        // A group leader (or a caller whose pid names some group) cannot start a session.
-        if (caller.Pid == caller.Sid || sandbox.AllProcesses().Any(p => p.Pgid == caller.Pid)) return -(long)Errno.EPERM;
-        caller.Sid = caller.Pid;
-        caller.Pgid = caller.Pid;
-        caller.ControllingTerminal = null;
-        return caller.Pid;
-    }
-
-    /// <summary>setpgid: moves the caller or a child of it (pid 0: the caller) into group <paramref name="pgid"/> (0: its own pid).</summary>
-    public static long SetProcessGroup(Sandbox sandbox, KernelProcess caller, int pid, int pgid)
-    {
-        if (pid == 0) pid = caller.Pid;
-        if (pgid == 0) pgid = pid;
-        if (pgid < 0) return -(long)Errno.EINVAL;
-        var target = sandbox.FindProcess(pid);
-        if (target is null) return sandbox.FindThread(pid) is null ? -(long)Errno.ESRCH : -(long)Errno.EINVAL;
-        if (target.Ppid == caller.Pid && target != caller)
-        {
-            if (target.Sid != caller.Sid) return -(long)Errno.EPERM;
-            if (target.HasExeced) return -(long)Errno.EACCES;
-        }
-        else if (target != caller)
-        {
-            return -(long)Errno.ESRCH;
-        }
-        if (target.Pid == target.Sid) return -(long)Errno.EPERM;
-        if (pgid != pid && !sandbox.AllProcesses().Any(p => p.Pgid == pgid && p.Sid == caller.Sid)) return -(long)Errno.EPERM;
-        target.Pgid = pgid;
-        return 0;
-    }
-
     /// <summary>A session leader that exits takes the terminal from its session; the foreground group gets SIGHUP.</summary>
     public static void ProcessExited(Sandbox sandbox, KernelProcess process)
     {
@@ -88,8 +53,4 @@ public sealed class Sessions(Sandbox sandbox) : ITerminalHost
             if (p.Sid == process.Sid) p.ControllingTerminal = null;
         }
     }
-
-    /// <summary>Whether some process of session <paramref name="sid"/> is in group <paramref name="pgid"/>.</summary>
-    public static bool GroupInSession(Sandbox sandbox, int pgid, int sid) =>
-        sandbox.AllProcesses().Any(p => p.Pgid == pgid && p.Sid == sid && !p.IsExiting);
 }

@@ -14,7 +14,7 @@ public static class Devfs
         root.AddDevice("null", 0x1B6 /* 0666 */, 1, 3, (loc, flags) => new NullDevice(loc, flags));
         root.AddDevice("zero", 0x1B6 /* 0666 */, 1, 5, (loc, flags) => new ZeroDevice(loc, flags));
         root.AddDevice("full", 0x1B6 /* 0666 */, 1, 7, (loc, flags) => new FullDevice(loc, flags));
-        root.AddDevice("random", 0x1B6 /* 0666 */, 1, 8, (loc, flags) => new RandomDevice(loc, flags));
+        root.AddDevice("random", 0x1B6 /* 0666 */, 1, 8, (loc, flags) => new RandomDevice(loc, flags, pollable: true));
         root.AddDevice("urandom", 0x1B6 /* 0666 */, 1, 9, (loc, flags) => new RandomDevice(loc, flags));
         root.AddDevice("tty", 0x1B6 /* 0666 */, 5, 0, OpenControllingTerminal);
         root.AddDevice("console", 0x180 /* 0600 */, 5, 1, OpenConsole);
@@ -55,8 +55,8 @@ public abstract class DeviceFile : OpenFile
     protected abstract long DoRead(Span<byte> buffer);
     protected abstract long DoWrite(ReadOnlySpan<byte> data);
 
-    public override long Read(Span<byte> buffer) => CanRead ? DoRead(buffer) : -(long)Errno.EBADF;
-    public override long Write(ReadOnlySpan<byte> data) => CanWrite ? DoWrite(data) : -(long)Errno.EBADF;
+    public override long Read(Span<byte> buffer) => CanRead ? Transferred(DoRead(buffer), false) : -(long)Errno.EBADF;
+    public override long Write(ReadOnlySpan<byte> data) => CanWrite ? Transferred(DoWrite(data), true) : -(long)Errno.EBADF;
     public override long PRead(Span<byte> buffer, long offset) => offset < 0 ? -(long)Errno.EINVAL : Read(buffer);
     public override long PWrite(ReadOnlySpan<byte> data, long offset) => offset < 0 ? -(long)Errno.EINVAL : Write(data);
     public override long Seek(long offset, int whence) => 0;
@@ -94,8 +94,11 @@ public sealed class FullDevice(Location? location, int flags) : DeviceFile(locat
 }
 
 /// <summary>/dev/random and /dev/urandom: the host's cryptographic generator; writes are accepted and ignored.</summary>
-public sealed class RandomDevice(Location? location, int flags) : DeviceFile(location, flags)
+public sealed class RandomDevice(Location? location, int flags, bool pollable = false) : DeviceFile(location, flags)
 {
+    /// <summary>Linux gives /dev/random a poll operation (always ready once seeded) and /dev/urandom none.</summary>
+    public override bool Pollable => pollable;
+
     protected override long DoRead(Span<byte> buffer)
     {
         RandomNumberGenerator.Fill(buffer);

@@ -7,7 +7,7 @@ namespace Kernel.Actors.Vfs;
 
 /// <summary>The few host calls the VFS makes. Paths passed here are either the operator's host directories or
 /// relative paths without symlinks, "." or ".." components, opened only beneath a root fd with openat2.</summary>
-internal static unsafe class HostNative
+internal static unsafe partial class HostNative
 {
     private const string Libc = "libc.so.6";
 

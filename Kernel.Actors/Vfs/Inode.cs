@@ -23,6 +23,25 @@ public abstract class Filesystem
     public abstract Inode Root { get; }
     public abstract StatFsInfo StatFs();
 
+    /// <summary>The filesystem's own options as /proc/mounts shows them after the per-mount flags ("size=1024k,mode=755").</summary>
+    public virtual string MountOptions => "";
+
+    /// <summary>
+    /// mount -o remount: applies filesystem options (the data string of mount(2)) and the superblock's read-only flag.
+    /// EINVAL for an option the filesystem does not know.
+    /// </summary>
+    public virtual long Reconfigure(string options, bool readOnly) =>
+        options.Length != 0 ? -(long)Errno.EINVAL : SetSuperReadOnly(readOnly);
+
+    /// <summary>Made read-only by a remount (every mount of it refuses writes with EROFS).</summary>
+    public bool SuperReadOnly { get; private set; }
+
+    protected long SetSuperReadOnly(bool readOnly)
+    {
+        SuperReadOnly = readOnly;
+        return 0;
+    }
+
     /// <summary>Moves or exchanges entries within this filesystem; the VFS has already checked permissions and types.</summary>
     public virtual long Rename(Inode oldDir, string oldName, Inode newDir, string newName, uint flags) => -(long)Errno.EROFS;
 }
@@ -109,6 +128,27 @@ public abstract class Inode
     /// <summary>Sets times (null leaves one unchanged); ctime becomes now.</summary>
     public virtual long SetTimes(Timespec? atime, Timespec? mtime) => -(long)Errno.EPERM;
     public virtual long Truncate(long length) => -(long)Errno.EINVAL;
+
+    /// <summary>A /proc magic link (its target is a kernel object, not a path text): RESOLVE_NO_MAGICLINKS refuses it.</summary>
+    public virtual bool IsMagicLink => false;
+
+    // Extended attributes. Names are whole ("user.foo"); the VFS has checked the namespace, permissions and
+    // read-only mounts, so implementations only store. A filesystem without xattrs answers EOPNOTSUPP.
+    public virtual long GetXattr(string name, out byte[] value)
+    {
+        value = [];
+        return -(long)Errno.EOPNOTSUPP;
+    }
+
+    public virtual long ListXattr(out List<string> names)
+    {
+        names = [];
+        return 0;
+    }
+
+    /// <summary>Sets <paramref name="name"/>; <paramref name="flags"/> holds XATTR_CREATE (EEXIST) and XATTR_REPLACE (ENODATA).</summary>
+    public virtual long SetXattr(string name, byte[] value, int flags) => -(long)Errno.EOPNOTSUPP;
+    public virtual long RemoveXattr(string name) => -(long)Errno.EOPNOTSUPP;
 }
 
 /// <summary>A time as seconds and nanoseconds since the epoch.</summary>

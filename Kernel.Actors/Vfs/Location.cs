@@ -23,47 +23,56 @@ public sealed class Location : IEquatable<Location>
     public bool IsMountRoot => ReferenceEquals(Inode, Mount.Root);
 
     /// <summary>The absolute path as seen from the namespace root (for getcwd and /proc/self/fd links).</summary>
-    public string GuestPath
+    public string GuestPath => PathFrom(null);
+
+    /// <summary>
+    /// The absolute path as seen from <paramref name="root"/> (a task's root after chroot; null: the namespace root).
+    /// A location outside that root reads "(unreachable)/...", a removed directory ends in " (deleted)", as getcwd shows them.
+    /// </summary>
+    public string PathFrom(Location? root)
     {
-        get
+        var parts = new List<string>();
+        bool deleted = false, unreachable = false;
+        Mount mount = Mount;
+        Inode inode = Inode;
+        if (!inode.IsDirectory && !ReferenceEquals(inode, mount.Root))
         {
-            var parts = new List<string>();
-            bool deleted = false;
-            Mount mount = Mount;
-            Inode inode = Inode;
-            if (!inode.IsDirectory)
+            if (Parent is null) return "/" + Name;
+            parts.Add(Name);
+            mount = Parent.Mount;
+            inode = Parent.Inode;
+        }
+        for (int guard = 0; guard < 4096; guard++)
+        {
+            if (root is not null && ReferenceEquals(mount, root.Mount) && ReferenceEquals(inode, root.Inode)) break;
+            if (ReferenceEquals(inode, mount.Root))
             {
-                if (Parent is null) return "/" + Name;
-                parts.Add(Name);
-                mount = Parent.Mount;
-                inode = Parent.Inode;
-            }
-            for (int guard = 0; guard < 4096; guard++)
-            {
-                if (ReferenceEquals(inode, mount.Root))
+                if (mount.MountpointDir is null)
                 {
-                    if (mount.MountpointDir is null) break;
-                    parts.Add(mount.Name);
-                    var mp = mount.MountpointDir;
-                    mount = mp.Mount;
-                    inode = mp.Inode;
-                    continue;
-                }
-                var up = inode.DirParent;
-                if (up is null || inode.DirName is null)
-                {
-                    deleted = true;
+                    unreachable = root is not null;
                     break;
                 }
-                parts.Add(inode.DirName);
-                inode = up;
+                if (mount.Name.Length > 0) parts.Add(mount.Name);
+                var mp = mount.MountpointDir;
+                mount = mp.Mount;
+                inode = mp.Inode;
+                continue;
             }
-            var sb = new StringBuilder();
-            for (int i = parts.Count - 1; i >= 0; i--) sb.Append('/').Append(parts[i]);
-            if (sb.Length == 0) sb.Append('/');
-            if (deleted) sb.Append(" (deleted)");
-            return sb.ToString();
+            var up = inode.DirParent;
+            if (up is null || inode.DirName is null)
+            {
+                deleted = true;
+                break;
+            }
+            parts.Add(inode.DirName);
+            inode = up;
         }
+        var sb = new StringBuilder();
+        if (unreachable) sb.Append("(unreachable)");
+        for (int i = parts.Count - 1; i >= 0; i--) sb.Append('/').Append(parts[i]);
+        if (sb.Length == 0 || unreachable && parts.Count == 0) sb.Append('/');
+        if (deleted) sb.Append(" (deleted)");
+        return sb.ToString();
     }
 
     public bool Equals(Location? other) =>

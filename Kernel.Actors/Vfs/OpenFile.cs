@@ -9,18 +9,24 @@ namespace Kernel.Actors.Vfs;
 /// An open file description, shared by dup'd descriptors; the fd table calls <see cref="Release"/> on the last close.
 /// Read/Write/PRead/PWrite may be called from several task threads at once; the rest from one thread at a time.
 /// </summary>
-public abstract class OpenFile : Kernel.Syscalls.IFastFile
+public abstract partial class OpenFile : Kernel.Syscalls.IFastFile
 {
     private int _references = 1;
 
     /// <summary>Another descriptor (dup, fork) now refers to this description.</summary>
     public void AddReference() => Interlocked.Increment(ref _references);
 
-    /// <summary>A descriptor was closed; the last close releases the file.</summary>
+    /// <summary>A descriptor was closed; the last close reports the close (inotify, epoll) and releases the file.</summary>
     public void DropReference()
     {
-        if (Interlocked.Decrement(ref _references) == 0) Release();
+        if (Interlocked.Decrement(ref _references) != 0) return;
+        Location?.Mount.Vfs.Notify.Closed(this);
+        Closed?.Invoke(this);
+        Release();
     }
+
+    /// <summary>Raised once, when the last descriptor referring to this description is closed.</summary>
+    public event Action<OpenFile>? Closed;
 
     protected OpenFile(Location? location, int flags)
     {
@@ -64,17 +70,63 @@ public abstract class OpenFile : Kernel.Syscalls.IFastFile
 
     public virtual bool IsTerminal => false;
 
-    /// <summary>What a blocking read or write that returned -EAGAIN waits on (null: it does not wait, EAGAIN stands).</summary>
-    public virtual IWaitable? Waitable => null;
+    // ---- Readiness: poll, select, epoll and the parking of blocking reads and writes use these members. ----
 
-    /// <summary>When a waiting read or write (waiting since <paramref name="since"/>) must stop waiting (a terminal's VTIME); null: never.</summary>
-    public virtual DateTime? WaitDeadline(bool write, DateTime since) => null;
+    /// <summary>
+    /// Whether the file has a poll operation. Files without one (regular files, directories, /dev/null...) are always
+    /// ready for poll and select (<see cref="Poll.DefaultMask"/>), and epoll_ctl refuses them with EPERM.
+    /// </summary>
+    public virtual bool Pollable => false;
 
-    /// <summary>The outcome of a read or write whose <see cref="WaitDeadline"/> passed; -EAGAIN to go on waiting.</summary>
-    public virtual long TransferExpired(Span<byte> buffer, bool write) => -(long)Errno.EAGAIN;
+    /// <summary>The readiness now (<see cref="Poll"/> bits), as Linux's poll reports it for this kind of file. Never blocks.</summary>
+    public virtual int PollEvents() => Poll.DefaultMask;
+
+    /// <summary>
+    /// Notified (with the events that may have become ready) whenever <see cref="PollEvents"/> may change; null for
+    /// files whose readiness never changes. A read or write that returned EAGAIN waits on it.
+    /// </summary>
+    public virtual WaitQueue? Readiness => null;
+
+    /// <summary>
+    /// For a blocking read parked since <paramref name="waitStarted"/> (a Stopwatch timestamp) with nothing to return:
+    /// when it stops waiting and returns 0 (a terminal's VTIME). Null: it waits for readiness alone.
+    /// </summary>
+    public virtual long? ReadDeadline(long waitStarted) => null;
+
+    /// <summary>What /proc/[pid]/fd/N reads for a file without a Location, as Linux names it ("pipe:[N]", "socket:[N]", "anon_inode:[eventfd]").</summary>
+    public virtual string AnonymousName => "anon_inode:[file]";
+
+    /// <summary>
+    /// An open of /proc/[pid]/fd/N for a file without a Location: a new description of the same object with
+    /// <paramref name="flags"/>. ENXIO when it has none, as for Linux's anonymous inodes.
+    /// </summary>
+    public virtual long Reopen(int flags, out OpenFile? file)
+    {
+        file = null;
+        return -(long)Errno.ENXIO;
+    }
 
     /// <summary>The last descriptor referring to this description was closed.</summary>
     public virtual void Release() { }
+
+    /// <summary>Reports a read (IN_ACCESS) or write (IN_MODIFY) of <paramref name="count"/> bytes to inotify.</summary>
+    protected long Transferred(long count, bool written)
+    {
+        if (count > 0) Location?.Mount.Vfs.Notify.Transferred(this, written);
+        return count;
+    }
+
+    /// <summary>lseek for files that know only SEEK_SET and SEEK_CUR (directories, /proc files); the new offset or -EINVAL.</summary>
+    protected static long SeekSetOrCurrent(long current, long offset, int whence)
+    {
+        long target = whence switch
+        {
+            SEEK_SET => offset,
+            SEEK_CUR => current + offset,
+            _ => -1,
+        };
+        return target < 0 ? -(long)Errno.EINVAL : target;
+    }
 
     /// <summary>Shared lseek arithmetic for files with a size; returns the new offset or -errno.</summary>
     protected static long ComputeSeek(long current, long size, long offset, int whence)
@@ -103,12 +155,6 @@ public abstract class OpenFile : Kernel.Syscalls.IFastFile
         }
         return target < 0 ? -(long)Errno.EINVAL : target;
     }
-}
-
-/// <summary>Something blocked reads and writes wait on: it raises <see cref="Changed"/> when they may go on.</summary>
-public interface IWaitable
-{
-    event Action? Changed;
 }
 
 /// <summary>An O_PATH descriptor: it names a file (for *at calls, fstat, fchdir) but allows no I/O.</summary>
@@ -145,13 +191,8 @@ public sealed class DirectoryFile : OpenFile
     {
         lock (_lock)
         {
-            long target = whence switch
-            {
-                SEEK_SET => offset,
-                SEEK_CUR => _pos + offset,
-                _ => -1,
-            };
-            if (target < 0) return -(long)Errno.EINVAL;
+            long target = SeekSetOrCurrent(_pos, offset, whence);
+            if (target < 0) return target;
             _pos = target;
             if (target == 0) _snapshot = null;
             return target;
@@ -168,6 +209,7 @@ public sealed class DirectoryFile : OpenFile
                 if (r < 0) return r;
             }
             var list = _snapshot!;
+            var loc = Location!;
             int written = 0;
             while (_pos < list.Count)
             {
@@ -189,6 +231,7 @@ public sealed class DirectoryFile : OpenFile
                 written += reclen;
                 _pos++;
             }
+            loc.Mount.Vfs.Notify.Transferred(this, false);
             return written;
         }
     }
@@ -248,7 +291,7 @@ public static class Permission
             return 0;
         }
         uint bits;
-        if (creds.Euid == inode.Uid) bits = (mode >> 6) & 7;
+        if (creds.Fsuid == inode.Uid) bits = (mode >> 6) & 7;
         else if (creds.InGroup(inode.Gid)) bits = (mode >> 3) & 7;
         else bits = mode & 7;
         return (bits & (uint)mask) == (uint)mask ? 0 : -(long)Errno.EACCES;
@@ -256,5 +299,5 @@ public static class Permission
 
     /// <summary>Sticky directories: only the owner of the entry or of the directory (or root) may remove or rename it.</summary>
     public static bool MayDeleteInSticky(Inode dir, Inode victim, Credentials creds) =>
-        (dir.Mode & S_ISVTX) == 0 || creds.IsRoot || creds.Euid == victim.Uid || creds.Euid == dir.Uid;
+        (dir.Mode & S_ISVTX) == 0 || creds.IsRoot || creds.Fsuid == victim.Uid || creds.Fsuid == dir.Uid;
 }

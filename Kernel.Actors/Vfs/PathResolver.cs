@@ -29,7 +29,13 @@ public sealed class PathResolver
         trailingSlash = false;
         if (path.Length == 0) return -(long)Errno.ENOENT;
         if (Encoding.UTF8.GetByteCount(path) >= PATH_MAX) return -(long)Errno.ENAMETOOLONG;
-        var cur = path[0] == '/' ? ctx.Root : start;
+        var cur = start;
+        if (path[0] == '/')
+        {
+            // An absolute path or symlink is not allowed beneath a directory (RESOLVE_BENEATH).
+            if ((ctx.Restrict & ResolveFlags.Beneath) != 0) return -(long)Errno.EXDEV;
+            cur = ctx.Root;
+        }
         var comps = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (comps.Length == 0)
         {
@@ -60,12 +66,18 @@ public sealed class PathResolver
         if (name == ".") return 0;
         if (name == "..")
         {
+            if ((ctx.Restrict & ResolveFlags.Beneath) != 0 && dir.Equals(ctx.Root)) return -(long)Errno.EXDEV;
             next = Parent(ctx, dir);
+            if ((ctx.Restrict & ResolveFlags.NoXdev) != 0 && !ReferenceEquals(next.Mount, dir.Mount)) return -(long)Errno.EXDEV;
             return 0;
         }
         if (Encoding.UTF8.GetByteCount(name) > NAME_MAX) return -(long)Errno.ENAMETOOLONG;
         var mount = _vfs.MountAt(dir, name);
-        if (mount is not null) next = mount.RootLocation;
+        if (mount is not null)
+        {
+            if ((ctx.Restrict & ResolveFlags.NoXdev) != 0) return -(long)Errno.EXDEV;
+            next = _vfs.Namespace.TopOf(mount.RootLocation);
+        }
         else
         {
             r = dir.Inode.Lookup(name, out var child);
@@ -80,10 +92,16 @@ public sealed class PathResolver
     public long FollowLink(FsContext ctx, Location linkDir, Location link, ref int links, out Location target)
     {
         target = link;
+        long r0 = MayFollow(ctx, link);
+        if (r0 < 0) return r0;
         if (++links > MaxLinks) return -(long)Errno.ELOOP;
+        if (link.Inode is IMagicLink magic) return magic.Jump(ctx, out target);
         long r = link.Inode.ReadLink(out var text);
         if (r < 0) return r;
         if (text.Length == 0) return -(long)Errno.ENOENT;
+        // An absolute symlink jumps to the root: with RESOLVE_NO_XDEV only if that stays on the same mount.
+        if (text[0] == '/' && (ctx.Restrict & ResolveFlags.NoXdev) != 0 && !ReferenceEquals(linkDir.Mount, ctx.Root.Mount))
+            return -(long)Errno.EXDEV;
         return Resolve(ctx, linkDir, text, true, ref links, out target);
     }
 
@@ -99,11 +117,27 @@ public sealed class PathResolver
         return 0;
     }
 
+    /// <summary>RESOLVE_NO_SYMLINKS, RESOLVE_NO_MAGICLINKS and nosymfollow mounts refuse to follow a link (ELOOP).</summary>
+    public static long MayFollow(FsContext ctx, Location link)
+    {
+        if ((ctx.Restrict & ResolveFlags.NoSymlinks) != 0) return -(long)Errno.ELOOP;
+        if ((ctx.Restrict & ResolveFlags.NoMagicLinks) != 0 && link.Inode.IsMagicLink) return -(long)Errno.ELOOP;
+        if ((link.Mount.Flags & MountFlags.NoSymFollow) != 0 && !link.Inode.IsMagicLink) return -(long)Errno.ELOOP;
+        return 0;
+    }
+
     /// <summary>"..": stays at the task's root and at the namespace root, leaves a mount for the directory holding its mount point.</summary>
     public static Location Parent(FsContext ctx, Location dir)
     {
         if (dir.Equals(ctx.Root)) return dir;
-        if (dir.IsMountRoot) return dir.Mount.MountpointDir ?? dir;
+        if (dir.IsMountRoot)
+        {
+            var mp = dir.Mount.MountpointDir;
+            if (mp is null) return dir;
+            // Stacked on another mount's root: climb on from there (and stay put where that is the task's root).
+            if (dir.Mount.Name.Length == 0) return mp.Equals(ctx.Root) ? dir : Parent(ctx, mp);
+            return mp;
+        }
         var up = dir.Inode.DirParent;
         return up is null ? dir : new Location(dir.Mount, up, null, up.DirName ?? "");
     }

@@ -4,20 +4,37 @@ using static Kernel.Syscalls.Abi.OpenFlags;
 namespace Kernel.Actors.Vfs;
 
 /// <summary>
-/// A pipe buffer. Nothing here blocks: an operation that would block returns -EAGAIN, and the owner parks the caller
-/// until <see cref="Changed"/> fires (after data is written or read, or an end is closed) and retries.
+/// A pipe buffer, kept as Linux keeps it: a ring of page-sized slots (16 by default). Small writes merge into the
+/// last slot while it has room; O_DIRECT writers make packets, one slot each, of which a read returns at most one.
+/// Nothing here blocks: an operation that would block returns -EAGAIN, and the owner parks the caller
+/// until <see cref="Waiters"/> is notified (after data is written or read, or an end is opened or closed) and retries.
 /// </summary>
-public sealed class Pipe : IWaitable
+public sealed partial class Pipe
 {
     public const int DefaultCapacity = 65536;
+    private const int PageSize = 4096;
     private static long _nextIno = 1;
 
+    /// <summary>One slot: a page holding Length bytes from Offset.</summary>
+    private sealed class Slot
+    {
+        public readonly byte[] Page = new byte[PageSize];
+        public int Offset;
+        public int Length;
+        /// <summary>Written by an O_DIRECT writer: a read takes it whole or drops the rest.</summary>
+        public bool Packet;
+        /// <summary>Later small writes may append to it (plain writes only, not spliced or packet data).</summary>
+        public bool CanMerge;
+    }
+
     private readonly object _lock = new();
-    private byte[] _ring = new byte[DefaultCapacity];
-    private int _head;   // index of the first unread byte
-    private int _count;
+    private Slot[] _slots = new Slot[DefaultCapacity / PageSize];
+    private int _tail;   // index of the oldest slot in use
+    private int _used;   // slots in use
+    private int _count;  // bytes buffered
     private int _readers;
     private int _writers;
+    private int _writerOpens; // Linux's w_counter: a FIFO reader that opened before any writer sees no POLLHUP until one came
     private readonly Timespec _created = Timespec.Now;
 
     internal Pipe()
@@ -27,8 +44,8 @@ public sealed class Pipe : IWaitable
 
     public ulong Ino { get; }
 
-    /// <summary>Raised outside the pipe's lock after any change of state.</summary>
-    public event Action? Changed;
+    /// <summary>Notified outside the pipe's lock after any change of state, keyed as Linux wakes pipe waiters.</summary>
+    public WaitQueue Waiters { get; } = new();
 
     /// <summary>An anonymous pipe (pipe2): flags may hold O_NONBLOCK, O_CLOEXEC (the caller's business), O_DIRECT.</summary>
     public static (OpenFile ReadEnd, OpenFile WriteEnd) Create(int flags)
@@ -39,110 +56,162 @@ public sealed class Pipe : IWaitable
         {
             p._readers = 1;
             p._writers = 1;
+            p._writerOpens = 1;
         }
         return (new PipeEnd(p, null, O_RDONLY | status), new PipeEnd(p, null, O_WRONLY | status));
     }
 
-    public int Capacity { get { lock (_lock) return _ring.Length; } }
+    public int Capacity { get { lock (_lock) return _slots.Length * PageSize; } }
     public int Available { get { lock (_lock) return _count; } }
     public int Readers { get { lock (_lock) return _readers; } }
     public int Writers { get { lock (_lock) return _writers; } }
 
     /// <summary>A read would have to wait: no data but a writer that may still write.</summary>
-    public bool ReadWouldBlock { get { lock (_lock) return _count == 0 && _writers > 0; } }
-    /// <summary>A write would have to wait: readers exist and the buffer is full.</summary>
-    public bool WriteWouldBlock { get { lock (_lock) return _readers > 0 && _count == _ring.Length; } }
+    public bool ReadWouldBlock { get { lock (_lock) return _used == 0 && _writers > 0; } }
+    /// <summary>A write would have to wait: readers exist and every slot is taken.</summary>
+    public bool WriteWouldBlock { get { lock (_lock) return _readers > 0 && _used == _slots.Length; } }
 
     /// <summary>Whether a write of <paramref name="length"/> bytes could make progress now (all at once when it is at most PIPE_BUF).</summary>
     public bool CanWrite(int length)
     {
-        lock (_lock)
-        {
-            if (_readers == 0) return true; // it fails at once with EPIPE
-            int free = _ring.Length - _count;
-            return length <= PIPE_BUF ? free >= length : free > 0;
-        }
+        lock (_lock) return _readers == 0 || _used < _slots.Length || CanMergeLocked(length & (PageSize - 1));
     }
 
-    /// <summary>F_SETPIPE_SZ: rounds up to a power of two pages; EBUSY if the data does not fit.</summary>
+    /// <summary>F_SETPIPE_SZ: rounds up to a power of two pages; EBUSY if the slots in use do not fit.</summary>
     public long SetCapacity(int size)
     {
         if (size <= 0) return -(long)Errno.EINVAL;
         if (size > 1 << 20) return -(long)Errno.EPERM;
-        int cap = 4096;
+        int cap = PageSize;
         while (cap < size) cap <<= 1;
         lock (_lock)
         {
-            if (_count > cap) return -(long)Errno.EBUSY;
-            var ring = new byte[cap];
-            CopyOut(ring);
-            _ring = ring;
-            _head = 0;
+            int slots = cap / PageSize;
+            if (_used > slots) return -(long)Errno.EBUSY;
+            var ring = new Slot[slots];
+            for (int i = 0; i < _used; i++) ring[i] = _slots[(_tail + i) % _slots.Length];
+            _slots = ring;
+            _tail = 0;
         }
-        RaiseChanged();
+        RaiseChanged(0);
         return cap;
     }
 
     internal long Read(Span<byte> buffer)
     {
-        long n;
+        int done = 0;
         lock (_lock)
         {
             if (buffer.Length == 0) return 0;
-            if (_count == 0) return _writers > 0 ? -(long)Errno.EAGAIN : 0;
-            n = Math.Min(buffer.Length, _count);
-            CopyOut(buffer[..(int)n]);
-            _head = (_head + (int)n) % _ring.Length;
-            _count -= (int)n;
-            if (_count == 0) _head = 0;
+            if (_used == 0) return _writers > 0 ? -(long)Errno.EAGAIN : 0;
+            int wanted = buffer.Length;
+            while (_used > 0)
+            {
+                var slot = _slots[_tail]!;
+                int chars = Math.Min(slot.Length, wanted - done);
+                slot.Page.AsSpan(slot.Offset, chars).CopyTo(buffer[done..]);
+                done += chars;
+                slot.Offset += chars;
+                slot.Length -= chars;
+                _count -= chars;
+                if (slot.Packet)
+                {
+                    // The rest of a packet that did not fit is dropped, and a read ends with its packet.
+                    _count -= slot.Length;
+                    slot.Length = 0;
+                    wanted = done;
+                }
+                if (slot.Length == 0) ReleaseTailLocked();
+                if (done == wanted) break;
+            }
         }
-        RaiseChanged();
-        return n;
+        RaiseChanged(Poll.Writable);
+        return done;
     }
 
-    internal long Write(ReadOnlySpan<byte> data)
+    internal long Write(ReadOnlySpan<byte> data) => Write(data, packet: false);
+
+    /// <summary>A write; <paramref name="packet"/> when the writer is in packet mode (O_DIRECT).</summary>
+    internal long Write(ReadOnlySpan<byte> data, bool packet)
     {
-        int n;
+        int done = 0;
         lock (_lock)
         {
             if (data.Length == 0) return 0;
             if (_readers == 0) return -(long)Errno.EPIPE;
-            int free = _ring.Length - _count;
-            // Writes of at most PIPE_BUF bytes are never interleaved with others: all or nothing.
-            if (data.Length <= PIPE_BUF && free < data.Length) return -(long)Errno.EAGAIN;
-            if (free == 0) return -(long)Errno.EAGAIN;
-            n = Math.Min(free, data.Length);
-            int tail = (_head + _count) % _ring.Length;
-            int first = Math.Min(n, _ring.Length - tail);
-            data[..first].CopyTo(_ring.AsSpan(tail));
-            data[first..n].CopyTo(_ring.AsSpan(0));
-            _count += n;
+            // As Linux: the part beyond whole pages goes first into the last slot if it fits there, the rest into new
+            // slots of a page each, so a write of at most PIPE_BUF bytes is never split.
+            int chars = data.Length & (PageSize - 1);
+            if (chars != 0 && CanMergeLocked(chars))
+            {
+                var last = _slots[(_tail + _used - 1) % _slots.Length]!;
+                data[..chars].CopyTo(last.Page.AsSpan(last.Offset + last.Length));
+                last.Length += chars;
+                _count += chars;
+                done = chars;
+            }
+            while (done < data.Length && _used < _slots.Length)
+            {
+                int n = Math.Min(PageSize, data.Length - done);
+                var slot = AddSlotLocked(packet, canMerge: !packet);
+                data.Slice(done, n).CopyTo(slot.Page);
+                slot.Length = n;
+                _count += n;
+                done += n;
+            }
+            if (done == 0) return -(long)Errno.EAGAIN;
         }
-        RaiseChanged();
-        return n;
+        RaiseChanged(Poll.Readable);
+        return done;
     }
 
-    private void CopyOut(Span<byte> dest)
+    private bool CanMergeLocked(int chars)
     {
-        int first = Math.Min(dest.Length, _ring.Length - _head);
-        _ring.AsSpan(_head, first).CopyTo(dest);
-        _ring.AsSpan(0, dest.Length - first).CopyTo(dest[first..]);
+        if (_used == 0 || chars == 0) return false;
+        var last = _slots[(_tail + _used - 1) % _slots.Length]!;
+        return last.CanMerge && last.Offset + last.Length + chars <= PageSize;
+    }
+
+    /// <summary>Takes the next free slot (the caller checked there is one), emptied.</summary>
+    private Slot AddSlotLocked(bool packet, bool canMerge)
+    {
+        int index = (_tail + _used) % _slots.Length;
+        var slot = _slots[index] ??= new Slot();
+        slot.Offset = 0;
+        slot.Length = 0;
+        slot.Packet = packet;
+        slot.CanMerge = canMerge;
+        _used++;
+        return slot;
+    }
+
+    private void ReleaseTailLocked()
+    {
+        _tail = (_tail + 1) % _slots.Length;
+        _used--;
+        if (_used == 0) _tail = 0;
     }
 
     /// <summary>Opens an end of a named pipe (FIFO): read-only, write-only, or (as Linux allows) both.</summary>
-    internal long OpenEnd(Location location, int flags, out OpenFile? file)
+    internal long OpenEnd(Location? location, int flags, out OpenFile? file)
     {
         file = null;
         int acc = flags & O_ACCMODE;
+        int hupAfter;
         lock (_lock)
         {
             // A non-blocking writer with no reader gets ENXIO; blocking opens are not held back (not modelled).
             if (acc == O_WRONLY && (flags & O_NONBLOCK) != 0 && _readers == 0) return -(long)Errno.ENXIO;
             if (acc == O_RDONLY || acc == O_RDWR) _readers++;
-            if (acc == O_WRONLY || acc == O_RDWR) _writers++;
+            if (acc == O_WRONLY || acc == O_RDWR)
+            {
+                _writers++;
+                _writerOpens++;
+            }
+            hupAfter = _writers == 0 ? _writerOpens : -1;
         }
-        file = new PipeEnd(this, location, flags);
-        RaiseChanged();
+        file = new PipeEnd(this, location, flags) { HupAfterWriterOpens = hupAfter };
+        RaiseChanged(0);
         return 0;
     }
 
@@ -153,7 +222,7 @@ public sealed class Pipe : IWaitable
             if (reader) _readers--;
             if (writer) _writers--;
         }
-        RaiseChanged();
+        RaiseChanged(Poll.Readable | Poll.Writable | Poll.Err | Poll.Hup);
     }
 
     internal void StatInto(out StatInfo st, uint uid, uint gid)
@@ -166,7 +235,27 @@ public sealed class Pipe : IWaitable
 
     private static readonly ulong PipeFsDev = StatInfo.MakeDev(0, 12);
 
-    private void RaiseChanged() => Changed?.Invoke();
+    /// <summary>pipe_poll: readable with data, POLLHUP without writers; writable with a slot free, POLLERR without readers.</summary>
+    internal int PollEvents(bool reader, bool writer, int hupAfterWriterOpens)
+    {
+        lock (_lock)
+        {
+            int mask = 0;
+            if (reader)
+            {
+                if (_count > 0) mask |= Poll.Readable;
+                if (_writers == 0 && _writerOpens != hupAfterWriterOpens) mask |= Poll.Hup;
+            }
+            if (writer)
+            {
+                if (_used < _slots.Length) mask |= Poll.Writable; // a free slot, as pipe_poll checks
+                if (_readers == 0) mask |= Poll.Err;
+            }
+            return mask;
+        }
+    }
+
+    private void RaiseChanged(int events) => Waiters.Notify(events);
 }
 
 /// <summary>One end of a pipe (or an open of a FIFO).</summary>
@@ -181,10 +270,19 @@ public sealed class PipeEnd : OpenFile
     }
 
     public Pipe Pipe { get; }
-    public override IWaitable Waitable => Pipe;
+    /// <summary>For a FIFO reader opened while no writer existed: POLLHUP stays off until a writer has opened.</summary>
+    internal int HupAfterWriterOpens { get; init; } = -1;
 
-    public override long Read(Span<byte> buffer) => CanRead ? Pipe.Read(buffer) : -(long)Errno.EBADF;
-    public override long Write(ReadOnlySpan<byte> data) => CanWrite ? Pipe.Write(data) : -(long)Errno.EBADF;
+    private bool IsReader => !IsPathOnly && AccessMode is O_RDONLY or O_RDWR;
+    private bool IsWriter => !IsPathOnly && AccessMode is O_WRONLY or O_RDWR;
+
+    public override bool Pollable => true;
+    public override int PollEvents() => Pipe.PollEvents(IsReader, IsWriter, HupAfterWriterOpens);
+    public override WaitQueue? Readiness => Pipe.Waiters;
+
+    public override long Read(Span<byte> buffer) => CanRead ? Transferred(Pipe.Read(buffer), false) : -(long)Errno.EBADF;
+    public override long Write(ReadOnlySpan<byte> data) =>
+        CanWrite ? Transferred(Pipe.Write(data, packet: (StatusFlags & O_DIRECT) != 0), true) : -(long)Errno.EBADF;
     public override long PRead(Span<byte> buffer, long offset) => -(long)Errno.ESPIPE;
     public override long PWrite(ReadOnlySpan<byte> data, long offset) => -(long)Errno.ESPIPE;
     public override long Seek(long offset, int whence) => -(long)Errno.ESPIPE;
@@ -195,6 +293,11 @@ public sealed class PipeEnd : OpenFile
         Pipe.StatInto(out st, 0, 0);
         return 0;
     }
+
+    public override string AnonymousName => $"pipe:[{Pipe.Ino}]";
+
+    /// <summary>Opening /proc/[pid]/fd/N of a pipe opens it as a FIFO, as Linux does.</summary>
+    public override long Reopen(int flags, out OpenFile? file) => Pipe.OpenEnd(null, flags, out file);
 
     public override long Ioctl(uint request, Span<byte> argIn, Span<byte> argOut)
     {

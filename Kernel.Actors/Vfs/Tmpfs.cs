@@ -9,9 +9,12 @@ public sealed class Tmpfs : Filesystem
     private long _nextIno = 1;
     private readonly string _type;
 
+    private readonly uint _initialMode;
+
     public Tmpfs(string type = "tmpfs", uint rootMode = 0x3FF /* 01777 */, uint uid = 0, uint gid = 0)
     {
         _type = type;
+        _initialMode = rootMode & 0xFFF;
         Root = new TmpDirectory(this, NextIno(), rootMode & 0xFFF /* 07777 */, uid, gid, null, null);
     }
 
@@ -19,12 +22,103 @@ public sealed class Tmpfs : Filesystem
     public override Inode Root { get; }
     internal ulong NextIno() => (ulong)Interlocked.Increment(ref _nextIno);
 
+    // size= and nr_inodes= (0: unlimited); pages are counted as they are first written, nodes as they are created.
+    private readonly object _spaceLock = new();
+    private long _maxPages, _maxInodes, _usedPages, _usedInodes = 1; // the root directory counts, as on Linux
+
+    public long MaxPages => _maxPages;
+    public long MaxInodes => _maxInodes;
+    private TmpfsOptions? _options;
+    private ulong _memoryBytes = 4UL << 30;
+
+    /// <summary>Applies mount options (size=, nr_inodes=; mode, uid and gid were given to the constructor).</summary>
+    internal long Configure(TmpfsOptions options, ulong memoryBytes = 4UL << 30)
+    {
+        _memoryBytes = memoryBytes;
+        long r = SetLimits(options.MaxPages ?? _maxPages, options.MaxInodes ?? _maxInodes);
+        if (r == 0) _options = _options is null ? options : options with { Mode = _options.Mode, Uid = _options.Uid, Gid = _options.Gid };
+        return r;
+    }
+
+    /// <summary>remount: size= and nr_inodes= change; mode=, uid= and gid= are accepted and ignored, as on Linux.</summary>
+    public override long Reconfigure(string options, bool readOnly)
+    {
+        long r = TmpfsOptions.Parse(options, _memoryBytes, out var o);
+        if (r < 0) return r;
+        r = Configure(o, _memoryBytes);
+        return r < 0 ? r : SetSuperReadOnly(readOnly);
+    }
+
+    public override string MountOptions
+    {
+        get
+        {
+            var o = new List<string>();
+            if (_maxPages != 0) o.Add($"size={_maxPages * 4}k");
+            if (_maxInodes != 0) o.Add($"nr_inodes={_maxInodes}");
+            var root = (TmpInode)Root;
+            uint mode = _options?.Mode ?? _initialMode;
+            if (mode != 0x3FF /* 01777 */) o.Add("mode=" + Convert.ToString(mode, 8).PadLeft(3, '0'));
+            if (root.OwnerUid != 0 && _options?.Uid is { } uid) o.Add($"uid={uid}");
+            if (root.OwnerGid != 0 && _options?.Gid is { } gid) o.Add($"gid={gid}");
+            return string.Join(',', o);
+        }
+    }
+
+    /// <summary>Sets the limits (a remount may not shrink them below what is in use: EINVAL).</summary>
+    public long SetLimits(long maxPages, long maxInodes)
+    {
+        lock (_spaceLock)
+        {
+            if ((maxPages != 0 && maxPages < _usedPages) || (maxInodes != 0 && maxInodes < _usedInodes)) return -(long)Errno.EINVAL;
+            _maxPages = maxPages;
+            _maxInodes = maxInodes;
+            return 0;
+        }
+    }
+
+    internal bool TryTakePage()
+    {
+        lock (_spaceLock)
+        {
+            if (_maxPages != 0 && _usedPages >= _maxPages) return false;
+            _usedPages++;
+            return true;
+        }
+    }
+
+    internal void ReturnPages(long count)
+    {
+        lock (_spaceLock) _usedPages -= count;
+    }
+
+    internal bool TryTakeInode()
+    {
+        lock (_spaceLock)
+        {
+            if (_maxInodes != 0 && _usedInodes >= _maxInodes) return false;
+            _usedInodes++;
+            return true;
+        }
+    }
+
+    internal void ReturnInode()
+    {
+        lock (_spaceLock) _usedInodes--;
+    }
+
     public override StatFsInfo StatFs()
     {
         const long blockSize = 4096;
-        ulong blocks = 1UL << 20; // a nominal 4 GiB, as tmpfs sizes itself from RAM
-        return new StatFsInfo(StatFsInfo.TMPFS_MAGIC, blockSize, blocks, blocks, blocks, 1UL << 20, 1UL << 20, Dev, 255, blockSize,
-            StatFsInfo.ST_NOSUID | StatFsInfo.ST_NODEV);
+        const ulong nominal = 1UL << 20; // 4 GiB and 1M nodes when unlimited, as tmpfs sizes itself from RAM
+        lock (_spaceLock)
+        {
+            ulong blocks = _maxPages != 0 ? (ulong)_maxPages : nominal;
+            ulong files = _maxInodes != 0 ? (ulong)_maxInodes : nominal;
+            ulong freeBlocks = blocks - Math.Min(blocks, (ulong)_usedPages);
+            ulong freeFiles = files - Math.Min(files, (ulong)_usedInodes);
+            return new StatFsInfo(StatFsInfo.TMPFS_MAGIC, blockSize, blocks, freeBlocks, freeBlocks, files, freeFiles, Dev, 255, blockSize, 0);
+        }
     }
 
     public override long Rename(Inode oldDir, string oldName, Inode newDir, string newName, uint flags)
@@ -60,6 +154,7 @@ public sealed class Tmpfs : Filesystem
                     nd.Nlink--;
                 }
                 else existing.Nlink--;
+                if (existing.Nlink == 0) existing.Unlinked();
                 existing.Ctime = now;
             }
             od.Entries.Remove(oldName);
@@ -145,6 +240,37 @@ public abstract class TmpInode : Inode
         Ctime = Timespec.Now;
         return 0;
     }
+
+    private XattrStore? _xattrs;
+
+    public override long GetXattr(string name, out byte[] value)
+    {
+        value = [];
+        return _xattrs?.Get(name, out value) ?? -(long)Errno.ENODATA;
+    }
+
+    public override long ListXattr(out List<string> names)
+    {
+        names = _xattrs?.Names() ?? [];
+        return 0;
+    }
+
+    public override long SetXattr(string name, byte[] value, int flags)
+    {
+        long r = (_xattrs ??= new XattrStore()).Set(name, value, flags);
+        if (r == 0) Ctime = Timespec.Now;
+        return r;
+    }
+
+    public override long RemoveXattr(string name)
+    {
+        long r = _xattrs?.Remove(name) ?? -(long)Errno.ENODATA;
+        if (r == 0) Ctime = Timespec.Now;
+        return r;
+    }
+
+    /// <summary>The last name of this node went away: its space and node count return to the filesystem.</summary>
+    internal virtual void Unlinked() => TmpFs.ReturnInode();
 }
 
 public sealed class TmpDirectory : TmpInode
@@ -180,10 +306,11 @@ public sealed class TmpDirectory : TmpInode
         return 0;
     }
 
-    private long Add(string name, TmpInode node)
+    private long Add(string name, TmpInode node, bool newNode = true)
     {
         if (Nlink == 0) return -(long)Errno.ENOENT; // a removed directory takes no new entries
         if (Entries.ContainsKey(name)) return -(long)Errno.EEXIST;
+        if (newNode && !TmpFs.TryTakeInode()) return -(long)Errno.ENOSPC;
         Entries[name] = node;
         Mtime = Ctime = Timespec.Now;
         return 0;
@@ -191,7 +318,7 @@ public sealed class TmpDirectory : TmpInode
 
     public override long CreateFile(string name, uint mode, Credentials creds, out Inode? child)
     {
-        var f = new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Euid, NewGid(creds));
+        var f = new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Fsuid, NewGid(creds));
         child = f;
         return Add(name, f);
     }
@@ -200,21 +327,22 @@ public sealed class TmpDirectory : TmpInode
     {
         uint perm = mode & 0xFFF /* 07777 */;
         if ((Mode & S_ISGID) != 0) perm |= S_ISGID; // setgid directories propagate
-        long r = Add(name, new TmpDirectory(TmpFs, TmpFs.NextIno(), perm, creds.Euid, NewGid(creds), this, name));
+        long r = Add(name, new TmpDirectory(TmpFs, TmpFs.NextIno(), perm, creds.Fsuid, NewGid(creds), this, name));
         if (r == 0) Nlink++;
         return r;
     }
 
     public override long CreateSymlink(string name, string target, Credentials creds) =>
-        Add(name, new TmpSymlink(TmpFs, TmpFs.NextIno(), target, creds.Euid, NewGid(creds)));
+        Add(name, new TmpSymlink(TmpFs, TmpFs.NextIno(), target, creds.Fsuid, NewGid(creds)));
 
     public override long CreateNode(string name, uint mode, ulong rdev, Credentials creds)
     {
         uint type = mode & S_IFMT;
         TmpInode node = type switch
         {
-            S_IFREG or 0 => new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Euid, NewGid(creds)),
-            S_IFIFO => new TmpFifo(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Euid, NewGid(creds)),
+            S_IFREG or 0 => new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Fsuid, NewGid(creds)),
+            S_IFIFO => new TmpFifo(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Fsuid, NewGid(creds)),
+            S_IFCHR or S_IFBLK or S_IFSOCK => new TmpSpecial(TmpFs, TmpFs.NextIno(), type | (mode & 0xFFF /* 07777 */), rdev, creds.Fsuid, NewGid(creds)),
             _ => null!,
         };
         if (node is null) return -(long)Errno.EPERM;
@@ -237,7 +365,7 @@ public sealed class TmpDirectory : TmpInode
     {
         if (target is not TmpInode t || !ReferenceEquals(t.Fs, Fs)) return -(long)Errno.EXDEV;
         if (t.Nlink == 0 && t is not TmpRegular { Linkable: true }) return -(long)Errno.ENOENT;
-        long r = Add(name, t);
+        long r = Add(name, t, newNode: t.Nlink == 0);
         if (r == 0)
         {
             t.Nlink++;
@@ -262,6 +390,7 @@ public sealed class TmpDirectory : TmpInode
             if (node.IsDirectory) return -(long)Errno.EISDIR;
             node.Nlink--;
         }
+        if (node.Nlink == 0) node.Unlinked();
         Entries.Remove(name);
         var now = Timespec.Now;
         node.Ctime = now;
@@ -271,12 +400,14 @@ public sealed class TmpDirectory : TmpInode
 
     public override long CreateUnnamedFile(uint mode, Credentials creds, out Inode? file)
     {
-        var f = new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Euid, NewGid(creds)) { Nlink = 0, Linkable = true };
-        file = f;
+        file = null;
+        if (Nlink == 0) return -(long)Errno.ENOENT;
+        // Counted only once it gets a name (linkat), as its space is returned only when it is unlinked.
+        file = new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Fsuid, NewGid(creds)) { Nlink = 0, Linkable = true };
         return 0;
     }
 
-    private uint NewGid(Credentials creds) => (Mode & S_ISGID) != 0 ? Gid : creds.Egid;
+    private uint NewGid(Credentials creds) => (Mode & S_ISGID) != 0 ? Gid : creds.Fsgid;
 }
 
 public sealed class TmpSymlink : TmpInode
@@ -298,13 +429,22 @@ public sealed class TmpSymlink : TmpInode
     }
 }
 
-public sealed class TmpRegular : TmpInode
+public sealed partial class TmpRegular : TmpInode
 {
-    internal readonly PagedData Data = new();
+    internal readonly PagedData Data;
     /// <summary>An O_TMPFILE file may get a name with linkat until it is opened O_EXCL (not modelled) or closed.</summary>
     internal bool Linkable;
 
-    internal TmpRegular(Tmpfs fs, ulong ino, uint perm, uint uid, uint gid) : base(fs, ino, S_IFREG | perm, uid, gid) { }
+    internal TmpRegular(Tmpfs fs, ulong ino, uint perm, uint uid, uint gid) : base(fs, ino, S_IFREG | perm, uid, gid)
+    {
+        Data = new PagedData(fs);
+    }
+
+    internal override void Unlinked()
+    {
+        base.Unlinked();
+        Data.Detach();
+    }
 
     protected override long Size => Data.Length;
     protected override long BlockCount() => Data.PageCount * 8;
@@ -317,7 +457,9 @@ public sealed class TmpRegular : TmpInode
 
     public override long Truncate(long length)
     {
-        long r = Data.SetLength(length);
+        long r = CheckResize(length);
+        if (r < 0) return r;
+        r = Data.SetLength(length);
         if (r < 0) return r;
         Mtime = Ctime = Timespec.Now;
         return 0;
@@ -352,6 +494,19 @@ public sealed class TmpDevice : TmpInode
     public override long Open(Location location, int flags, out OpenFile? file) => _open(location, flags, out file);
 }
 
+/// <summary>A device or socket node made with mknod: no driver behind it, so opening it gives ENXIO.</summary>
+public sealed class TmpSpecial : TmpInode
+{
+    private readonly ulong _rdev;
+
+    internal TmpSpecial(Tmpfs fs, ulong ino, uint mode, ulong rdev, uint uid, uint gid) : base(fs, ino, mode, uid, gid)
+    {
+        _rdev = rdev;
+    }
+
+    protected override ulong Rdev => _rdev;
+}
+
 /// <summary>A named pipe: every open shares one <see cref="Pipe"/>.</summary>
 public sealed class TmpFifo : TmpInode
 {
@@ -367,7 +522,7 @@ public sealed class TmpFifo : TmpInode
 }
 
 /// <summary>An open tmpfs regular file.</summary>
-public sealed class TmpRegularFile : OpenFile
+public sealed partial class TmpRegularFile : OpenFile
 {
     private readonly TmpRegular _node;
     private readonly object _posLock = new();
@@ -386,7 +541,7 @@ public sealed class TmpRegularFile : OpenFile
             long n = _node.Data.Read(_pos, buffer);
             _pos += n;
             _node.Touch(false);
-            return n;
+            return Transferred(n, false);
         }
     }
 
@@ -395,7 +550,9 @@ public sealed class TmpRegularFile : OpenFile
         if (!CanWrite) return -(long)Errno.EBADF;
         lock (_posLock)
         {
-            long n;
+            long n = _node.SealedWriteLength((StatusFlags & O_APPEND) != 0 ? _node.Data.Length : _pos, data.Length);
+            if (n < 0) return n;
+            data = data[..(int)n];
             if ((StatusFlags & O_APPEND) != 0)
             {
                 n = _node.Data.Append(data, out long end);
@@ -409,7 +566,7 @@ public sealed class TmpRegularFile : OpenFile
                 _pos += n;
             }
             if (n > 0) _node.Touch(true);
-            return n;
+            return Transferred(n, true);
         }
     }
 
@@ -419,7 +576,7 @@ public sealed class TmpRegularFile : OpenFile
         if (offset < 0) return -(long)Errno.EINVAL;
         long n = _node.Data.Read(offset, buffer);
         _node.Touch(false);
-        return n;
+        return Transferred(n, false);
     }
 
     public override long PWrite(ReadOnlySpan<byte> data, long offset)
@@ -427,9 +584,13 @@ public sealed class TmpRegularFile : OpenFile
         if (!CanWrite) return -(long)Errno.EBADF;
         if (offset < 0) return -(long)Errno.EINVAL;
         // Linux appends even for pwrite on an O_APPEND file.
-        long n = (StatusFlags & O_APPEND) != 0 ? _node.Data.Append(data, out _) : _node.Data.Write(offset, data);
+        bool append = (StatusFlags & O_APPEND) != 0;
+        long n = _node.SealedWriteLength(append ? _node.Data.Length : offset, data.Length);
+        if (n < 0) return n;
+        data = data[..(int)n];
+        n = append ? _node.Data.Append(data, out _) : _node.Data.Write(offset, data);
         if (n > 0) _node.Touch(true);
-        return n;
+        return Transferred(n, true);
     }
 
     public override long Seek(long offset, int whence)
@@ -451,12 +612,14 @@ public sealed class TmpRegularFile : OpenFile
     {
         if (!CanWrite) return -(long)Errno.EINVAL;
         if (length < 0) return -(long)Errno.EINVAL;
-        return _node.Truncate(length);
+        long r = _node.Truncate(length);
+        if (r == 0) Location!.Mount.Vfs.Notify.Changed(Location, FsNotify.Modify);
+        return r;
     }
 }
 
 /// <summary>Sparse file contents in 4 KiB pages (absent pages read as zeros), safe for concurrent readers and writers.</summary>
-public sealed class PagedData
+public sealed partial class PagedData
 {
     private const int PageSize = 4096;
     /// <summary>Largest file size accepted (as a filesystem's s_maxbytes).</summary>
@@ -464,9 +627,26 @@ public sealed class PagedData
     private readonly Dictionary<long, byte[]> _pages = new();
     private readonly object _lock = new();
     private long _length;
+    /// <summary>The tmpfs whose size= limit the pages count against (null: unlimited, or detached after the last unlink).</summary>
+    private Tmpfs? _space;
+
+    public PagedData(Tmpfs? space = null)
+    {
+        _space = space;
+    }
+
+    /// <summary>The file lost its last name: its pages no longer count against the filesystem.</summary>
+    internal void Detach()
+    {
+        lock (_lock)
+        {
+            _space?.ReturnPages(_pages.Count + _reserved.Count + _hostPages);
+            _space = null;
+        }
+    }
 
     public long Length { get { lock (_lock) return _length; } }
-    public long PageCount { get { lock (_lock) return _pages.Count; } }
+    public long PageCount { get { lock (_lock) return _host?.Pages ?? _pages.Count + _reserved.Count; } }
 
     public long Read(long offset, Span<byte> dest)
     {
@@ -474,6 +654,7 @@ public sealed class PagedData
         {
             if (offset >= _length || dest.Length == 0) return 0;
             int count = (int)Math.Min(dest.Length, _length - offset);
+            if (_host is not null) return _host.Read(offset, dest[..count]);
             int done = 0;
             while (done < count)
             {
@@ -511,6 +692,7 @@ public sealed class PagedData
         if (src.Length == 0) return 0;
         if (offset >= MaxSize) return -(long)Errno.EFBIG;
         int count = (int)Math.Min(src.Length, MaxSize - offset);
+        if (_host is not null) return HostWriteLocked(offset, src[..count]);
         int done = 0;
         while (done < count)
         {
@@ -518,12 +700,18 @@ public sealed class PagedData
             long page = pos / PageSize;
             int inPage = (int)(pos % PageSize);
             int chunk = Math.Min(count - done, PageSize - inPage);
-            if (!_pages.TryGetValue(page, out var p)) _pages[page] = p = new byte[PageSize];
+            if (!_pages.TryGetValue(page, out var p))
+            {
+                // A page fallocate reserved was counted against size= already.
+                if (!_reserved.Remove(page) && _space is not null && !_space.TryTakePage()) break; // size= reached
+                _pages[page] = p = new byte[PageSize];
+            }
             src.Slice(done, chunk).CopyTo(p.AsSpan(inPage, chunk));
             done += chunk;
         }
-        _length = Math.Max(_length, offset + count);
-        return count;
+        if (done == 0) return -(long)Errno.ENOSPC;
+        _length = Math.Max(_length, offset + done);
+        return done;
     }
 
     public long SetLength(long length)
@@ -532,10 +720,13 @@ public sealed class PagedData
         if (length > MaxSize) return -(long)Errno.EFBIG;
         lock (_lock)
         {
+            if (_host is not null) return HostResizeLocked(length);
             if (length < _length)
             {
                 long firstDropped = (length + PageSize - 1) / PageSize;
-                foreach (var key in _pages.Keys.Where(k => k >= firstDropped).ToList()) _pages.Remove(key);
+                var dropped = _pages.Keys.Where(k => k >= firstDropped).ToList();
+                foreach (var key in dropped) _pages.Remove(key);
+                _space?.ReturnPages(dropped.Count + _reserved.RemoveWhere(k => k >= firstDropped));
                 int tail = (int)(length % PageSize);
                 if (tail != 0 && _pages.TryGetValue(length / PageSize, out var last)) last.AsSpan(tail).Clear();
             }
@@ -549,6 +740,7 @@ public sealed class PagedData
         lock (_lock)
         {
             if (offset < 0 || offset >= _length) return -(long)Errno.ENXIO;
+            if (_host is not null) return _host.SeekDataBefore(offset, _length);
             for (long page = offset / PageSize; page * PageSize < _length; page++)
                 if (_pages.ContainsKey(page)) return Math.Max(offset, page * PageSize);
             return -(long)Errno.ENXIO;
@@ -560,6 +752,7 @@ public sealed class PagedData
         lock (_lock)
         {
             if (offset < 0 || offset >= _length) return -(long)Errno.ENXIO;
+            if (_host is not null) return _host.SeekHoleBefore(offset, _length);
             for (long page = offset / PageSize; page * PageSize < _length; page++)
                 if (!_pages.ContainsKey(page)) return Math.Max(offset, page * PageSize);
             return _length;

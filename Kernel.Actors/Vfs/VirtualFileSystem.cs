@@ -9,38 +9,43 @@ namespace Kernel.Actors.Vfs;
 /// Called from one thread at a time (the VFS actor); every fallible method returns a value >= 0 or a negative errno.
 /// A null <c>dirAt</c> means the task's current directory (AT_FDCWD).
 /// </summary>
-public sealed class VirtualFileSystem : IDisposable
+public sealed partial class VirtualFileSystem : IDisposable
 {
-    private readonly Dictionary<(Mount, Inode, string), Mount> _mounts = new();
     private readonly List<Filesystem> _owned = new();
 
     private VirtualFileSystem(Filesystem rootFs)
     {
         Resolver = new PathResolver(this);
-        RootMount = new Mount(this, rootFs, rootFs.ReadOnly, null, "");
+        Namespace = new MountNamespace(new Mount(this, rootFs, rootFs.Root, MountFlags.RelAtime, null, "", RootSource(rootFs)));
         _owned.Add(rootFs);
     }
 
-    public Mount RootMount { get; }
+    /// <summary>The mount table (one mount namespace per sandbox for now).</summary>
+    public MountNamespace Namespace { get; }
+    public Mount RootMount => Namespace.Root;
     public PathResolver Resolver { get; }
+    /// <summary>Filesystem events for inotify: the operations below report what they changed.</summary>
+    public FsNotify Notify { get; } = new();
     /// <summary>The pseudo-terminals (devpts at /dev/pts, opened through /dev/ptmx).</summary>
     public Devpts Devpts { get; } = new();
 
     /// <summary>
-    /// A file tree whose "/" is the host directory <paramref name="hostRoot"/> (read only), with tmpfs at /tmp and /dev/shm,
-    /// devfs at /dev, devpts at /dev/pts, sysfs at /sys, and each bind's host directory mounted read only at its guest path.
+    /// A file tree whose "/" is the host directory <paramref name="hostRoot"/> (by default under an in-memory overlay that
+    /// takes every change; see <see cref="RootFsMode"/>), with tmpfs at /tmp and /dev/shm, devfs at /dev, devpts at
+    /// /dev/pts, sysfs at /sys, and each bind's host directory mounted read only at its guest path.
     /// </summary>
-    public static long Create(string hostRoot, IReadOnlyList<(string HostDir, string GuestPath)> readOnlyBinds, out VirtualFileSystem? vfs)
+    public static long Create(string hostRoot, IReadOnlyList<(string HostDir, string GuestPath)> readOnlyBinds, out VirtualFileSystem? vfs,
+        RootFsMode mode = RootFsMode.Overlay)
     {
         vfs = null;
-        long r = HostFilesystem.Open(hostRoot, out var rootFs);
+        long r = OpenRootFs(hostRoot, mode, out var rootFs);
         if (r < 0) return r;
         var v = new VirtualFileSystem(rootFs!);
-        v.AddMount("/tmp", new Tmpfs("tmpfs", 0x3FF /* 01777 */), false);
-        v.AddMount("/dev", Devfs.Create(v.Devpts), false);
-        v.AddMount("/dev/shm", new Tmpfs("tmpfs", 0x3FF /* 01777 */), false);
-        v.AddMount("/dev/pts", v.Devpts, false);
-        v.AddMount("/sys", new Sysfs(), false);
+        v.AddMount("/tmp", new Tmpfs("tmpfs", 0x3FF /* 01777 */), false, MountFlags.NoSuid | MountFlags.NoDev);
+        v.AddMount("/dev", Devfs.Create(v.Devpts), false, MountFlags.NoSuid);
+        v.AddMount("/dev/shm", new Tmpfs("tmpfs", 0x3FF /* 01777 */), false, MountFlags.NoSuid | MountFlags.NoDev);
+        v.AddMount("/dev/pts", v.Devpts, false, MountFlags.NoSuid | MountFlags.NoExec);
+        v.AddMount("/sys", new Sysfs(), false, MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec);
         foreach (var (hostDir, guestPath) in readOnlyBinds)
         {
             r = HostFilesystem.Open(hostDir, out var bindFs);
@@ -56,7 +61,7 @@ public sealed class VirtualFileSystem : IDisposable
     }
 
     /// <summary>Mounts <paramref name="fs"/> at the absolute guest path (its parent must exist; the name itself need not).</summary>
-    public long AddMount(string guestPath, Filesystem fs, bool readOnly)
+    public long AddMount(string guestPath, Filesystem fs, bool readOnly, MountFlags flags = MountFlags.None)
     {
         var ctx = NewContext(Credentials.Root);
         int links = 0;
@@ -67,18 +72,18 @@ public sealed class VirtualFileSystem : IDisposable
         r = Resolver.Step(ctx, parent, last, false, ref links, out var existing);
         if (r == 0 && !existing.IsDirectory) return -(long)Errno.ENOTDIR;
         if (r < 0 && r != -(long)Errno.ENOENT) return r;
-        _mounts[(parent.Mount, parent.Inode, last)] = new Mount(this, fs, readOnly, parent, last);
+        flags |= MountFlags.RelAtime | (readOnly ? MountFlags.ReadOnly : MountFlags.None);
+        Namespace.Attach(new Mount(this, fs, fs.Root, flags, parent, last, fs is HostFilesystem h ? h.HostDirectory : fs.Type), parent, last);
         _owned.Add(fs);
         return 0;
     }
 
-    internal Mount? MountAt(Location dir, string name) => _mounts.GetValueOrDefault((dir.Mount, dir.Inode, name));
+    /// <summary>Every mount, the top one first, in the order they were made (/proc/[pid]/mountinfo).</summary>
+    public IEnumerable<Mount> Mounts => Namespace.Mounts;
 
-    internal IEnumerable<Mount> MountsOn(Location dir)
-    {
-        foreach (var ((m, i, _), mount) in _mounts)
-            if (ReferenceEquals(m, dir.Mount) && ReferenceEquals(i, dir.Inode)) yield return mount;
-    }
+    internal Mount? MountAt(Location dir, string name) => Namespace.MountAt(dir, name);
+
+    internal IEnumerable<Mount> MountsOn(Location dir) => Namespace.MountsOn(dir);
 
     private bool IsMountPoint(Location parent, string name) => MountAt(parent, name) is not null;
 
@@ -130,7 +135,14 @@ public sealed class VirtualFileSystem : IDisposable
             if (loc.Inode.IsSymlink)
             {
                 if ((flags & O_NOFOLLOW) != 0) return -(long)Errno.ELOOP;
+                if (loc.Inode is IMagicLink)
+                {
+                    r = Resolver.FollowLink(ctx, parent, loc, ref links, out loc);
+                    return r < 0 ? r : OpenLocation(ctx, loc, flags, false, out file);
+                }
                 // A dangling symlink is created through, as Linux does without O_EXCL.
+                r = PathResolver.MayFollow(ctx, loc);
+                if (r < 0) return r;
                 if (++links > PathResolver.MaxLinks) return -(long)Errno.ELOOP;
                 r = loc.Inode.ReadLink(out var target);
                 if (r < 0) return r;
@@ -158,6 +170,7 @@ public sealed class VirtualFileSystem : IDisposable
         uint perm = (uint)mode & 0xFFF /* 07777 */ & ~(uint)ctx.Umask;
         r = parent.Inode.CreateFile(name, perm, ctx.Creds, out var node);
         if (r < 0) return r;
+        Notify.Created(parent, name, false);
         return OpenLocation(ctx, new Location(parent.Mount, node!, parent, name), flags, true, out file);
     }
 
@@ -191,6 +204,7 @@ public sealed class VirtualFileSystem : IDisposable
         int acc = flags & O_ACCMODE;
         if (inode.IsDirectory && (acc != O_RDONLY || (flags & O_CREAT) != 0)) return -(long)Errno.EISDIR;
         if (inode.IsSymlink) return -(long)Errno.ELOOP;
+        if (inode.FileType is S_IFCHR or S_IFBLK && loc.Mount.NoDev) return -(long)Errno.EACCES;
         int mask = acc switch
         {
             O_RDONLY => Permission.MayRead,
@@ -210,12 +224,12 @@ public sealed class VirtualFileSystem : IDisposable
                 if (r < 0) return r;
             }
         }
-        if (inode.IsDirectory)
-        {
-            file = new DirectoryFile(loc, flags);
-            return 0;
-        }
-        return inode.Open(loc, flags, out file);
+        if (inode.IsDirectory) file = new DirectoryFile(loc, flags);
+        else if (inode.Open(loc, flags, out file) is var e && e < 0) return e;
+        Notify.Opened(file!);
+        // Linux reports the truncation after the open.
+        if (truncate && !created) Notify.Changed(loc, FsNotify.Modify);
+        return 0;
     }
 
     // Devices and fifos stay writable on a read-only mount, as in Linux.
@@ -255,7 +269,10 @@ public sealed class VirtualFileSystem : IDisposable
         long r = Resolve(actx, dirAt, path, flags & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH), out var loc);
         if (r < 0) return r;
         if ((mode & W_OK) != 0 && loc.Mount.ReadOnly && IsReadOnlyAffected(loc.Inode)) return -(long)Errno.EROFS;
-        return Permission.Check(loc.Inode, actx.Creds, mode);
+        r = Permission.Check(loc.Inode, actx.Creds, mode);
+        // A noexec mount refuses execution of its regular files (and so exec).
+        if (r == 0 && (mode & X_OK) != 0 && loc.Inode.IsRegular && loc.Mount.NoExec) return -(long)Errno.EACCES;
+        return r;
     }
 
     public long ChangeDir(FsContext ctx, Location? dirAt, string path)
@@ -296,11 +313,8 @@ public sealed class VirtualFileSystem : IDisposable
         return 0;
     }
 
-    public static StatFsInfo StatFsOf(Location loc)
-    {
-        var st = loc.Mount.Fs.StatFs();
-        return loc.Mount.ReadOnly ? st with { Flags = st.Flags | StatFsInfo.ST_RDONLY } : st;
-    }
+    /// <summary>statfs: the filesystem's figures with the mount's flags (f_flags shows ro, nosuid, nodev, noexec... of the mount).</summary>
+    public static StatFsInfo StatFsOf(Location loc) => loc.Mount.Fs.StatFs() with { Flags = StatFsFlags(loc.Mount) };
 
     // ---- namespace changes ----
 
@@ -323,7 +337,7 @@ public sealed class VirtualFileSystem : IDisposable
         r = PrepareCreate(ctx, parent, last, ref links);
         if (r < 0) return r;
         uint perm = (uint)mode & (0x1FF /* 0777 */ | S_ISVTX) & ~(uint)ctx.Umask;
-        return parent.Inode.CreateDirectory(last, perm, ctx.Creds);
+        return Created(parent, last, true, parent.Inode.CreateDirectory(last, perm, ctx.Creds));
     }
 
     /// <summary>mknod: regular files and fifos.</summary>
@@ -339,7 +353,7 @@ public sealed class VirtualFileSystem : IDisposable
         if (trailing) return -(long)Errno.ENOENT;
         if (type is S_IFCHR or S_IFBLK && !ctx.Creds.IsRoot) return -(long)Errno.EPERM;
         uint perm = (uint)mode & 0xFFF /* 07777 */ & ~(uint)ctx.Umask;
-        return parent.Inode.CreateNode(last, (type == 0 ? S_IFREG : type) | perm, rdev, ctx.Creds);
+        return Created(parent, last, false, parent.Inode.CreateNode(last, (type == 0 ? S_IFREG : type) | perm, rdev, ctx.Creds));
     }
 
     public long Symlink(FsContext ctx, string target, Location? dirAt, string path)
@@ -352,7 +366,7 @@ public sealed class VirtualFileSystem : IDisposable
         r = PrepareCreate(ctx, parent, last, ref links);
         if (r < 0) return r;
         if (trailing) return -(long)Errno.ENOENT;
-        return parent.Inode.CreateSymlink(last, target, ctx.Creds);
+        return Created(parent, last, false, parent.Inode.CreateSymlink(last, target, ctx.Creds));
     }
 
     public long Link(FsContext ctx, Location? oldAt, string oldPath, Location? newAt, string newPath, int atFlags)
@@ -378,7 +392,9 @@ public sealed class VirtualFileSystem : IDisposable
         if (trailing) return -(long)Errno.ENOENT;
         if (!ReferenceEquals(old.Mount, parent.Mount)) return -(long)Errno.EXDEV;
         if (old.IsDirectory) return -(long)Errno.EPERM;
-        return parent.Inode.AddLink(last, old.Inode);
+        r = parent.Inode.AddLink(last, old.Inode);
+        if (r == 0) Notify.Linked(old.Inode, parent, last);
+        return r;
     }
 
     public long Unlink(FsContext ctx, Location? dirAt, string path, int atFlags)
@@ -407,7 +423,9 @@ public sealed class VirtualFileSystem : IDisposable
         if (r < 0) return r;
         if (!Permission.MayDeleteInSticky(parent.Inode, victim.Inode, ctx.Creds)) return -(long)Errno.EPERM;
         if (IsMountPoint(parent, last) || victim.Equals(ctx.Root)) return -(long)Errno.EBUSY;
-        return parent.Inode.RemoveEntry(last, rmdir);
+        r = parent.Inode.RemoveEntry(last, rmdir);
+        if (r == 0) Notify.Removed(parent, last, victim.Inode);
+        return r;
     }
 
     public long Rename(FsContext ctx, Location? oldAt, string oldPath, Location? newAt, string newPath, uint flags)
@@ -449,7 +467,10 @@ public sealed class VirtualFileSystem : IDisposable
             if (source.IsDirectory && !dest.IsDirectory) return -(long)Errno.ENOTDIR;
             if (!source.IsDirectory && dest.IsDirectory) return -(long)Errno.EISDIR;
         }
-        return oldDir.Mount.Fs.Rename(oldDir.Inode, oldName, newDir.Inode, newName, flags);
+        r = oldDir.Mount.Fs.Rename(oldDir.Inode, oldName, newDir.Inode, newName, flags);
+        if (r == 0) Notify.Moved(oldDir, oldName, newDir, newName, source.Inode, exchange ? null : destExists ? dest.Inode : null);
+        if (r == 0 && exchange) Notify.Moved(newDir, newName, oldDir, oldName, dest.Inode, null);
+        return r;
     }
 
     private static bool IsAncestorOrSelf(Inode ancestor, Inode node)
@@ -466,10 +487,10 @@ public sealed class VirtualFileSystem : IDisposable
     {
         if (loc.Mount.ReadOnly) return -(long)Errno.EROFS;
         var c = ctx.Creds;
-        if (!c.IsRoot && c.Euid != loc.Inode.Uid) return -(long)Errno.EPERM;
+        if (!c.IsRoot && c.Fsuid != loc.Inode.Uid) return -(long)Errno.EPERM;
         uint perm = (uint)mode & 0xFFF /* 07777 */;
         if (!c.IsRoot && !loc.IsDirectory && !c.InGroup(loc.Inode.Gid)) perm &= ~S_ISGID;
-        return loc.Inode.SetMode(perm);
+        return Changed(loc, FsNotify.Attrib, loc.Inode.SetMode(perm));
     }
 
     /// <summary>chown: root may change anything; the owner may change the group to one of its groups. uint.MaxValue leaves an id.</summary>
@@ -481,9 +502,9 @@ public sealed class VirtualFileSystem : IDisposable
         if (!c.IsRoot)
         {
             if (uid != uint.MaxValue && uid != inode.Uid) return -(long)Errno.EPERM;
-            if (gid != uint.MaxValue && gid != inode.Gid && (c.Euid != inode.Uid || !c.InGroup(gid))) return -(long)Errno.EPERM;
+            if (gid != uint.MaxValue && gid != inode.Gid && (c.Fsuid != inode.Uid || !c.InGroup(gid))) return -(long)Errno.EPERM;
             if (uid == uint.MaxValue && gid == uint.MaxValue) return 0;
-            if (c.Euid != inode.Uid) return -(long)Errno.EPERM;
+            if (c.Fsuid != inode.Uid) return -(long)Errno.EPERM;
         }
         long r = inode.SetOwner(uid, gid);
         // A change of owner clears set-user-ID (and set-group-ID when group-executable) on non-directories.
@@ -494,7 +515,7 @@ public sealed class VirtualFileSystem : IDisposable
             if ((m & 0x8 /* 010 */) != 0) cleared &= ~S_ISGID;
             if (cleared != m) inode.SetMode(cleared);
         }
-        return r;
+        return uid == uint.MaxValue && gid == uint.MaxValue ? r : Changed(loc, FsNotify.Attrib, r);
     }
 
     /// <summary>utimensat: explicit times need the owner or root; "now" also write permission.</summary>
@@ -502,13 +523,15 @@ public sealed class VirtualFileSystem : IDisposable
     {
         if (loc.Mount.ReadOnly) return -(long)Errno.EROFS;
         var c = ctx.Creds;
-        if (!c.IsRoot && c.Euid != loc.Inode.Uid)
+        if (!c.IsRoot && c.Fsuid != loc.Inode.Uid)
         {
             if (explicitTimes) return -(long)Errno.EPERM;
             long r = Permission.Check(loc.Inode, c, Permission.MayWrite);
             if (r < 0) return r;
         }
-        return loc.Inode.SetTimes(atime, mtime);
+        // Both times is a utimes (IN_ATTRIB); only one reads as an access or a modification, as fsnotify_change has it.
+        var mask = atime is null ? FsNotify.Modify : mtime is null ? FsNotify.Access : FsNotify.Attrib;
+        return atime is null && mtime is null ? loc.Inode.SetTimes(atime, mtime) : Changed(loc, mask, loc.Inode.SetTimes(atime, mtime));
     }
 
     /// <summary>truncate(2) by path.</summary>
@@ -521,7 +544,19 @@ public sealed class VirtualFileSystem : IDisposable
         if (!loc.Inode.IsRegular) return -(long)Errno.EINVAL;
         if (loc.Mount.ReadOnly) return -(long)Errno.EROFS;
         r = Permission.Check(loc.Inode, ctx.Creds, Permission.MayWrite);
-        return r < 0 ? r : loc.Inode.Truncate(length);
+        return r < 0 ? r : Changed(loc, FsNotify.Modify, loc.Inode.Truncate(length));
+    }
+
+    private long Created(Location parent, string name, bool isDir, long result)
+    {
+        if (result == 0) Notify.Created(parent, name, isDir);
+        return result;
+    }
+
+    private long Changed(Location loc, uint mask, long result)
+    {
+        if (result == 0) Notify.Changed(loc, mask);
+        return result;
     }
 
     public void Dispose()

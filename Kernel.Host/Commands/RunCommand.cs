@@ -10,10 +10,13 @@ namespace Kernel.Host.Commands;
 public static class RunCommand
 {
     public const string Usage = """
-        usage: kernel run [--rootfs DIR] [--mount HOST:GUEST]... [--strace] [--] PROGRAM [ARGS...]
+        usage: kernel run [--rootfs DIR] [--rootfs-writable] [--mount HOST:GUEST]... [--strace] [--] PROGRAM [ARGS...]
 
-          --rootfs DIR        the guest's root filesystem (a host directory, never written to);
+          --rootfs DIR        the guest's root filesystem (a host directory); changes go to an in-memory
+                              overlay and the directory is never written to;
                               default: $KERNEL_ROOTFS or kernel.rootfs in config/kernel.conf
+          --rootfs-writable   write changes to the root filesystem's host directory itself
+                              (default: kernel.rootfs-writable in config/kernel.conf, false)
           --mount HOST:GUEST  bind a host directory read-only at a guest path (repeatable)
           --strace            log every syscall: name, arguments, result or errno, duration
           --config FILE       HOCON settings (default: config/kernel.conf)
@@ -24,6 +27,7 @@ public static class RunCommand
         string? rootfs = null, configFile = null;
         var mounts = new List<(string, string)>();
         var strace = false;
+        bool? writable = null;
         var i = 0;
         for (; i < args.Length; i++)
         {
@@ -37,6 +41,9 @@ public static class RunCommand
                     return 0;
                 case "--strace":
                     strace = true;
+                    break;
+                case "--rootfs-writable":
+                    writable = true;
                     break;
                 case "--rootfs" when i + 1 < args.Length:
                     rootfs = args[++i];
@@ -92,6 +99,7 @@ public static class RunCommand
         var options = new SandboxOptions
         {
             RootFs = Path.GetFullPath(rootfs),
+            RootFsWritable = writable ?? k.GetBoolean("rootfs-writable", false),
             Mounts = mounts,
             Strace = strace,
             HostName = k.GetString("hostname", "sandbox"),

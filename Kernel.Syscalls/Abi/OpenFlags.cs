@@ -23,7 +23,7 @@ public static class OpenFlags
     public const int O_CLOEXEC = 0x80000;
     public const int O_SYNC = 0x101000;
     public const int O_PATH = 0x200000;
-    public const int O_TMPFILE = 0x410000;
+    public const int O_TMPFILE = __O_TMPFILE | O_DIRECTORY;
     /// <summary>The O_TMPFILE bit without O_DIRECTORY.</summary>
     public const int __O_TMPFILE = 0x400000;
 

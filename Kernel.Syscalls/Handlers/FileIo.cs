@@ -63,7 +63,7 @@ public static partial class FileIo
     }
 
     /// <summary>readv/writev: each iovec in turn; a short transfer ends the call, as Linux does for pipes and sockets.</summary>
-    private static SyscallResult Vectored(ISyscallContext c, ulong iov, int count, long offset, bool write)
+    internal static SyscallResult Vectored(ISyscallContext c, ulong iov, int count, long offset, bool write)
     {
         var file = c.Task.File(c.Int(0));
         if (file is null) return Errno.EBADF;
@@ -90,7 +90,7 @@ public static partial class FileIo
         return total;
     }
 
-    [Syscall(56, "openat", Support.Partial, "Host-directory root (read-only), tmpfs, devfs; no O_TMPFILE, no file locks on open.")]
+    [Syscall(56, "openat", Support.Partial, "Overlay root (or the host directory with --rootfs-writable), tmpfs, devfs; no file locks on open.")]
     public static SyscallResult OpenAt(ISyscallContext c)
     {
         var e = c.Path(1, out var path);
@@ -149,7 +149,7 @@ public static partial class FileIo
         "FIOASYNC, TIOCVHANGUP, TCGETA and modem/serial ioctls give ENOTTY.")]
     public static SyscallResult Ioctl(ISyscallContext c) => SyscallResult.Send(new IoctlFile(c.Task, c.Int(0), c.UInt(1), c.Arg(2)));
 
-    [Syscall(25, "fcntl", Support.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL; record locks and the rest give EINVAL.")]
+    [Syscall(25, "fcntl", Support.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, record locks (F_GETLK/SETLK/SETLKW and the OFD ones, waits parked in the VFS actor, EDEADLK detection), F_GETOWN/SETOWN(_EX) and F_GETSIG/SETSIG (recorded; SIGIO is not sent yet), F_ADD_SEALS/GET_SEALS, F_GETPIPE_SZ/SETPIPE_SZ; leases, F_NOTIFY and the rest give EINVAL.")]
     public static SyscallResult Fcntl(ISyscallContext c) => SyscallResult.Send(new FcntlFile(c.Task, c.Int(0), c.Int(1), c.Arg(2)));
 
     [Syscall(23, "dup", Support.Full, "Fully supported.")]
@@ -170,8 +170,4 @@ public static partial class FileIo
         var e = c.Path(0, out var path);
         return e != Errno.None ? e : SyscallResult.Send(new TruncateFile(c.Task, Args.AtFdCwd, path, c.Long(1)));
     }
-
-    [Syscall(223, "fadvise64", Support.Full, "Advice is accepted and has no effect, which Linux permits.")]
-    public static SyscallResult Fadvise64(ISyscallContext c) =>
-        c.Task.File(c.Int(0)) is null ? Errno.EBADF : c.Int(3) is < 0 or > 5 ? Errno.EINVAL : 0;
 }

@@ -8,27 +8,8 @@ namespace Kernel.Syscalls.Handlers;
 public static partial class FileSystem
 {
     /// <summary>Calls not implemented yet (or absent from the Linux we model): ENOSYS, so callers take their fallback.</summary>
-    [Syscall(5, "setxattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(6, "lsetxattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(7, "fsetxattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(14, "removexattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(15, "lremovexattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(16, "fremovexattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(18, "lookup_dcookie", Support.Unimplemented, "Obsolete (only oprofile used it); returns ENOSYS.")]
-    [Syscall(26, "inotify_init1", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(27, "inotify_add_watch", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(28, "inotify_rm_watch", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(33, "mknodat", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(39, "umount2", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(40, "mount", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(41, "pivot_root", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(51, "chroot", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(52, "fchmod", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(53, "fchmodat", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(54, "fchownat", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(55, "fchown", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(60, "quotactl", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(88, "utimensat", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(262, "fanotify_init", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(263, "fanotify_mark", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(428, "open_tree", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
@@ -38,12 +19,4 @@ public static partial class FileSystem
     [Syscall(432, "fsmount", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(433, "fspick", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     public static SyscallResult NotImplemented(ISyscallContext ctx) => Errno.ENOSYS;
-
-    /// <summary>Our file systems export no file handles: EOPNOTSUPP, as Linux answers for such a file system.</summary>
-    [Syscall(264, "name_to_handle_at", Support.Unimplemented, "Our file systems do not export file handles; returns EOPNOTSUPP, as Linux does for such a file system.")]
-    public static SyscallResult NoFileHandles(ISyscallContext ctx) => Errno.EOPNOTSUPP;
-
-    /// <summary>Calls that need a privilege a guest is never granted: EPERM, as Linux answers an unprivileged caller.</summary>
-    [Syscall(265, "open_by_handle_at", Support.Unimplemented, "Opening by handle would bypass path resolution in the guest root; needs CAP_DAC_READ_SEARCH, which a guest never has; returns EPERM.")]
-    public static SyscallResult NotPermitted(ISyscallContext ctx) => Errno.EPERM;
 }

@@ -8,7 +8,9 @@ namespace Kernel.Syscalls.Handlers;
 /// <summary>Paths and metadata: the calls that name files rather than use open ones.</summary>
 public static partial class FileSystem
 {
-    private static SyscallResult WithPath(ISyscallContext c, int arg, Func<string, SyscallResult> next)
+    private const int AtSymlinkNoFollow = 0x100;
+
+    internal static SyscallResult WithPath(ISyscallContext c, int arg, Func<string, SyscallResult> next)
     {
         var e = c.Path(arg, out var path);
         return e != Errno.None ? e : next(path);
@@ -63,24 +65,24 @@ public static partial class FileSystem
     [Syscall(50, "fchdir", Support.Full, "Fully supported.")]
     public static SyscallResult Fchdir(ISyscallContext c) => SyscallResult.Send(new ChangeDirectory(c.Task, c.Int(0), null));
 
-    [Syscall(34, "mkdirat", Support.Full, "Writable filesystems only (tmpfs); the host root is read-only (EROFS).")]
+    [Syscall(34, "mkdirat", Support.Full, "Fully supported (on the overlay root, changes go to its in-memory upper layer).")]
     public static SyscallResult MkdirAt(ISyscallContext c) =>
         WithPath(c, 1, path => SyscallResult.Send(new MakeDirectoryAt(c.Task, c.Int(0), path, c.Int(2))));
 
-    [Syscall(35, "unlinkat", Support.Full, "Writable filesystems only (tmpfs); the host root is read-only (EROFS).")]
+    [Syscall(35, "unlinkat", Support.Full, "Fully supported (on the overlay root, changes go to its in-memory upper layer).")]
     public static SyscallResult UnlinkAt(ISyscallContext c) =>
         WithPath(c, 1, path => SyscallResult.Send(new UnlinkAt(c.Task, c.Int(0), path, c.Int(2))));
 
-    [Syscall(36, "symlinkat", Support.Full, "Writable filesystems only (tmpfs).")]
+    [Syscall(36, "symlinkat", Support.Full, "Fully supported.")]
     public static SyscallResult SymlinkAt(ISyscallContext c) =>
         WithPath(c, 0, target => WithPath(c, 2, path => SyscallResult.Send(new SymlinkAt(c.Task, target, c.Int(1), path))));
 
-    [Syscall(37, "linkat", Support.Full, "Writable filesystems only (tmpfs).")]
+    [Syscall(37, "linkat", Support.Full, "Fully supported (a lower-layer file of the overlay root is copied up first).")]
     public static SyscallResult LinkAt(ISyscallContext c) =>
         WithPath(c, 1, oldPath => WithPath(c, 3, newPath =>
             SyscallResult.Send(new LinkAt(c.Task, c.Int(0), oldPath, c.Int(2), newPath, c.Int(4)))));
 
-    [Syscall(38, "renameat", Support.Full, "Writable filesystems only (tmpfs).")]
+    [Syscall(38, "renameat", Support.Full, "Fully supported; on the overlay root a directory with lower-layer contents gives EXDEV, as Linux overlayfs without redirect_dir.")]
     public static SyscallResult RenameAt(ISyscallContext c) =>
         WithPath(c, 1, oldPath => WithPath(c, 3, newPath =>
             SyscallResult.Send(new RenameAt(c.Task, c.Int(0), oldPath, c.Int(2), newPath, 0))));
@@ -103,32 +105,4 @@ public static partial class FileSystem
         var address = c.Arg(1);
         return SyscallResult.Send(new StatFileSystem(c.Task, c.Int(0), null), r => FileIo.CopyBytes(c, address, r));
     }
-
-    // Extended attributes: none are stored yet. Reading one gives ENODATA and listing gives an empty list, as on
-    // a filesystem that supports xattrs but has none set, after the path or fd has been checked.
-    private const int AtSymlinkNoFollow = 0x100;
-
-    private static SyscallResult XattrPath(ISyscallContext c, bool follow, long success) =>
-        WithPath(c, 0, path => SyscallResult.Send(new AccessAt(c.Task, Args.AtFdCwd, path, 0, follow ? 0 : AtSymlinkNoFollow),
-            reply => reply is Done ? success : reply is Failed f ? f.Errno : Errno.EIO));
-
-    private static SyscallResult XattrFd(ISyscallContext c, long success) => c.Task.File(c.Int(0)) is null ? Errno.EBADF : success;
-
-    [Syscall(8, "getxattr", Support.Partial, "No extended attributes are stored yet: gives ENODATA for an existing path.")]
-    public static SyscallResult GetXattr(ISyscallContext c) => XattrPath(c, true, -(long)Errno.ENODATA);
-
-    [Syscall(9, "lgetxattr", Support.Partial, "No extended attributes are stored yet: gives ENODATA for an existing path.")]
-    public static SyscallResult LGetXattr(ISyscallContext c) => XattrPath(c, false, -(long)Errno.ENODATA);
-
-    [Syscall(10, "fgetxattr", Support.Partial, "No extended attributes are stored yet: gives ENODATA for an open fd.")]
-    public static SyscallResult FGetXattr(ISyscallContext c) => XattrFd(c, -(long)Errno.ENODATA);
-
-    [Syscall(11, "listxattr", Support.Partial, "No extended attributes are stored yet: the list is empty.")]
-    public static SyscallResult ListXattr(ISyscallContext c) => XattrPath(c, true, 0);
-
-    [Syscall(12, "llistxattr", Support.Partial, "No extended attributes are stored yet: the list is empty.")]
-    public static SyscallResult LListXattr(ISyscallContext c) => XattrPath(c, false, 0);
-
-    [Syscall(13, "flistxattr", Support.Partial, "No extended attributes are stored yet: the list is empty.")]
-    public static SyscallResult FListXattr(ISyscallContext c) => XattrFd(c, 0);
 }

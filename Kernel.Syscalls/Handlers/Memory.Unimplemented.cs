@@ -22,7 +22,6 @@ public static partial class Memory
     [Syscall(239, "move_pages", Support.Unimplemented, "No NUMA policy yet; returns ENOSYS, as Linux built without NUMA does.")]
     [Syscall(270, "process_vm_readv", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(271, "process_vm_writev", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(279, "memfd_create", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(283, "membarrier", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(284, "mlock2", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(288, "pkey_mprotect", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]

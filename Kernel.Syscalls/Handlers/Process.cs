@@ -68,12 +68,6 @@ public static partial class Process
     [Syscall(177, "getegid", Support.Full, "Fully supported.")]
     public static SyscallResult GetEgid(ISyscallContext c) => c.Task.Egid;
 
-    [Syscall(148, "getresuid", Support.Full, "Fully supported.")]
-    public static SyscallResult GetResUid(ISyscallContext c) => WriteTriple(c, c.Task.Uid, c.Task.Euid, c.Task.Euid);
-
-    [Syscall(150, "getresgid", Support.Full, "Fully supported.")]
-    public static SyscallResult GetResGid(ISyscallContext c) => WriteTriple(c, c.Task.Gid, c.Task.Egid, c.Task.Egid);
-
     private static SyscallResult WriteTriple(ISyscallContext c, uint a, uint b, uint d)
     {
         foreach (var (arg, v) in new[] { (0, a), (1, b), (2, d) })
@@ -84,12 +78,6 @@ public static partial class Process
         return 0;
     }
 
-    [Syscall(155, "getpgid", Support.Partial, "Only for the calling process (pid 0 or its own).")]
-    public static SyscallResult GetPgid(ISyscallContext c) => c.Int(0) == 0 || c.Int(0) == c.Task.Pid ? c.Task.Pgid : Errno.ESRCH;
-
-    [Syscall(156, "getsid", Support.Partial, "Only for the calling process (pid 0 or its own).")]
-    public static SyscallResult GetSid(ISyscallContext c) => c.Int(0) == 0 || c.Int(0) == c.Task.Pid ? c.Task.Sid : Errno.ESRCH;
-
     [Syscall(166, "umask", Support.Full, "Fully supported.")]
     public static SyscallResult Umask(ISyscallContext c)
     {
@@ -98,13 +86,8 @@ public static partial class Process
         return old;
     }
 
-    [Syscall(260, "wait4", Support.Partial, "Waits for exited children; stopped and continued children (WUNTRACED, WCONTINUED) are not reported yet; rusage is zeroed.")]
-    public static SyscallResult Wait4(ISyscallContext c)
-    {
-        var rusage = c.Arg(3);
-        if (rusage != 0 && c.CopyOut(rusage, new byte[144]).Value != 0) return Errno.EFAULT;
-        return SyscallResult.Send(new WaitChild(c.Task, c.Int(0), c.Int(2), c.Arg(1)));
-    }
+    [Syscall(260, "wait4", Support.Partial, "Waits for exited children, with status and rusage; stopped and continued children (WUNTRACED, WCONTINUED) are not reported yet.")]
+    public static SyscallResult Wait4(ISyscallContext c) => SyscallResult.Send(new WaitChild(c.Task, c.Int(0), c.Int(2), c.Arg(1), c.Arg(3)));
 
     [Syscall(124, "sched_yield", Support.Full, "Fully supported.")]
     public static SyscallResult SchedYield(ISyscallContext c) => 0;

@@ -17,8 +17,8 @@ public static partial class Process
         | CloneFlags.IntoCgroup | CloneFlags.Ptrace;
 
     [Syscall(220, "clone", Support.Partial,
-        "Threads (CLONE_VM+CLONE_THREAD+CLONE_SIGHAND with SETTLS, PARENT_SETTID, CHILD_SETTID, CHILD_CLEARTID), fork and vfork " +
-        "(CLONE_VM+CLONE_VFORK copies the address space and suspends the parent until exec or exit), CLONE_FILES, CLONE_FS, " +
+        "Threads (CLONE_VM, CLONE_THREAD and CLONE_SIGHAND, with SETTLS, PARENT_SETTID, CHILD_SETTID, CHILD_CLEARTID), fork and vfork " +
+        "(CLONE_VM with CLONE_VFORK copies the address space and suspends the parent until exec or exit), CLONE_FILES, CLONE_FS, " +
         "CLONE_PARENT. The child's memory is an eager copy (no copy-on-write yet) and MAP_SHARED memory is not shared after fork; " +
         "namespace flags, CLONE_PIDFD and CLONE_PTRACE return EINVAL.")]
     public static SyscallResult Clone(ISyscallContext c)

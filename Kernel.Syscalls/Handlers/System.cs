@@ -37,14 +37,14 @@ public static partial class System
         return n;
     }
 
-    [Syscall(179, "sysinfo", Support.Partial, "Uptime, memory of the sandbox's configured size, process count; load averages are zero.")]
+    [Syscall(179, "sysinfo", Support.Partial, "Uptime, memory of the sandbox's configured size (free: what its processes do not hold resident), process count; load averages are zero.")]
     public static SyscallResult Sysinfo(ISyscallContext c)
     {
         var b = new byte[112];
         var view = (IUtsView)c.Task;
         BitConverter.TryWriteBytes(b, (long)(Time.Now(Time.ClockBoottime)!.Value / 1_000_000_000));
         BitConverter.TryWriteBytes(b.AsSpan(32), view.TotalRam);       // totalram
-        BitConverter.TryWriteBytes(b.AsSpan(40), view.TotalRam / 2);   // freeram
+        BitConverter.TryWriteBytes(b.AsSpan(40), view.FreeRam);       // freeram
         BitConverter.TryWriteBytes(b.AsSpan(80), (ushort)view.ProcessCount);
         BitConverter.TryWriteBytes(b.AsSpan(104), 1u);                 // mem_unit
         return c.CopyOut(c.Arg(0), b);
@@ -57,5 +57,6 @@ public interface IUtsView
     string HostName { get; }
     string DomainName { get; }
     ulong TotalRam { get; }
+    ulong FreeRam { get; }
     int ProcessCount { get; }
 }

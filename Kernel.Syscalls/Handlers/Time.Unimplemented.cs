@@ -8,9 +8,6 @@ namespace Kernel.Syscalls.Handlers;
 public static partial class Time
 {
     /// <summary>Calls not implemented yet (or absent from the Linux we model): ENOSYS, so callers take their fallback.</summary>
-    [Syscall(85, "timerfd_create", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(86, "timerfd_settime", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(87, "timerfd_gettime", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(102, "getitimer", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(103, "setitimer", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(107, "timer_create", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]

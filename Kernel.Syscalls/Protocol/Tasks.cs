@@ -7,7 +7,10 @@ public abstract record TaskRequest(IKernelTask Task) : KernelRequest
 }
 
 /// <summary>wait4: parked until a matching child changes state (or at once with WNOHANG).</summary>
-public sealed record WaitChild(IKernelTask Task, int Pid, int Options, ulong StatusAddress) : TaskRequest(Task);
+public sealed record WaitChild(IKernelTask Task, int Pid, int Options, ulong StatusAddress, ulong RusageAddress = 0) : TaskRequest(Task);
+
+/// <summary>waitid: IdType P_ALL (0), P_PID (1) or P_PGID (2); fills a siginfo_t at InfoAddress.</summary>
+public sealed record WaitChildInfo(IKernelTask Task, int IdType, int Id, int Options, ulong InfoAddress, ulong RusageAddress) : TaskRequest(Task);
 
 /// <summary>A sleep, parked on a timer (never a sleeping host thread).</summary>
 public sealed record Sleep(IKernelTask Task, TimeSpan Duration) : TaskRequest(Task);

@@ -1,15 +1,19 @@
 /* Pseudo-terminals: /dev/ptmx and devpts, grantpt/unlockpt/ptsname, the line
  * discipline (canonical editing with echo, input and output processing, raw
- * mode with VMIN/VTIME), window size, flow control and flushing, hang-up, and
- * controlling terminals with job-control signals. Linux moves bytes between
- * the two sides of a pty in a worker thread, so every look at what arrived
- * waits a moment first (settle). */
+ * mode with VMIN/VTIME), readiness for poll, select and epoll on both sides,
+ * window size, flow control and flushing, hang-up, and controlling terminals
+ * with job-control signals. Linux moves bytes between the two sides of a pty
+ * in a worker thread, so every look at what arrived waits a moment first
+ * (settle). */
 #include "conformance.h"
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -500,6 +504,164 @@ static void raw_mode(void)
 	drain(master, buf, sizeof buf);
 }
 
+/* What poll(2) reports for fd now (after the other side settled), as n_tty_poll computes it. */
+static int revents(int fd)
+{
+	struct pollfd p = {fd, POLLIN | POLLPRI | POLLOUT | POLLRDNORM | POLLWRNORM | POLLRDHUP, 0};
+	settle();
+	int n = poll(&p, 1, 0);
+	return n < 0 ? -errno : p.revents;
+}
+
+static void expect_revents(const char *label, int fd, int want)
+{
+	int got = revents(fd);
+	printf("%s: %#x\n", label, got);
+	if (got != want) {
+		char w[32];
+		snprintf(w, sizeof w, "%#x", want);
+		conf_mismatch(label, w);
+	}
+}
+
+/* A child that writes s to fd after a pause, while the parent waits. */
+static pid_t write_later(int fd, const char *s)
+{
+	fflush(stdout);
+	pid_t child = fork();
+	if (child == 0) {
+		usleep(100000);
+		(void)!write(fd, s, strlen(s));
+		_exit(0);
+	}
+	return child;
+}
+
+/* poll, select and epoll on both sides report what Linux's n_tty_poll reports, and wake when it changes. */
+static void readiness(void)
+{
+	char buf[64];
+	const int in = POLLIN | POLLRDNORM, out = POLLOUT | POLLWRNORM;
+	expect_revents("poll idle master", master, out);
+	expect_revents("poll idle slave", slave, out);
+	put("ab");
+	expect_revents("poll master with echo", master, in | out);
+	expect_revents("poll slave with a partial line", slave, out);
+	put("\n");
+	expect_revents("poll slave with a line", slave, in | out);
+	expect_slave_read("the line", 100, "ab\\x0a");
+	expect_revents("poll slave after reading it", slave, out);
+	drain(master, buf, sizeof buf);
+	expect_revents("poll master drained", master, out);
+
+	fd_set r, w;
+	struct timeval tv = {0, 0};
+	FD_ZERO(&r);
+	FD_ZERO(&w);
+	FD_SET(master, &r);
+	FD_SET(slave, &r);
+	FD_SET(master, &w);
+	FD_SET(slave, &w);
+	EXPECT_EQ("select idle pair", select((master > slave ? master : slave) + 1, &r, &w, NULL, &tv), 2);
+	EXPECT_TRUE("select: both writable, neither readable",
+		    FD_ISSET(master, &w) && FD_ISSET(slave, &w) && !FD_ISSET(master, &r) && !FD_ISSET(slave, &r));
+
+	/* Blocking waits are woken by the other side. */
+	struct pollfd p = {slave, POLLIN, 0};
+	pid_t child = write_later(master, "typed\n");
+	EXPECT_EQ("poll slave woken by a line", poll(&p, 1, 5000), 1);
+	printf("woken slave revents: %#x\n", p.revents);
+	waitpid(child, NULL, 0);
+	expect_slave_read("the typed line", 100, "typed\\x0a");
+	drain(master, buf, sizeof buf);
+	p.fd = master;
+	child = write_later(slave, "out");
+	EXPECT_EQ("poll master woken by output", poll(&p, 1, 5000), 1);
+	printf("woken master revents: %#x\n", p.revents);
+	waitpid(child, NULL, 0);
+	expect_master("the output", "out");
+
+	int ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 1}, got[4];
+	EXPECT_EQ("epoll_ctl ADD slave", epoll_ctl(ep, EPOLL_CTL_ADD, slave, &ev), 0);
+	ev.data.u32 = 2;
+	EXPECT_EQ("epoll_ctl ADD master", epoll_ctl(ep, EPOLL_CTL_ADD, master, &ev), 0);
+	EXPECT_EQ("epoll_wait idle", epoll_wait(ep, got, 4, 0), 0);
+	child = write_later(master, "x\n");
+	int n = epoll_wait(ep, got, 4, 5000);
+	EXPECT_TRUE("epoll_wait woken by the input", n >= 1);
+	waitpid(child, NULL, 0);
+	settle();
+	n = epoll_wait(ep, got, 4, 0);
+	int seen = 0;
+	for (int i = 0; i < n; i++)
+		seen |= got[i].events == EPOLLIN ? (int)got[i].data.u32 : 0x10;
+	EXPECT_EQ("epoll: slave (line) and master (echo) readable", seen, 3);
+	expect_slave_read("the epoll line", 100, "x\\x0a");
+	drain(master, buf, sizeof buf);
+	EXPECT_EQ("epoll_wait drained", epoll_wait(ep, got, 4, 0), 0);
+	ev.events = EPOLLOUT;
+	ev.data.u32 = 1;
+	EXPECT_EQ("epoll_ctl MOD slave EPOLLOUT", epoll_ctl(ep, EPOLL_CTL_MOD, slave, &ev), 0);
+	n = epoll_wait(ep, got, 4, 0);
+	EXPECT_TRUE("epoll: slave writable", n == 1 && got[0].events == EPOLLOUT && got[0].data.u32 == 1);
+	EXPECT_EQ("TCOOFF", tcflow(slave, TCOOFF), 0);
+	EXPECT_EQ("epoll: stopped slave not writable", epoll_wait(ep, got, 4, 0), 0);
+	expect_revents("poll stopped slave", slave, 0);
+	EXPECT_EQ("TCOON", tcflow(slave, TCOON), 0);
+	EXPECT_EQ("epoll: restarted slave writable", epoll_wait(ep, got, 4, 0), 1);
+	close(ep);
+
+	/* Raw mode: VMIN decides when poll says readable, unless VTIME is set. */
+	struct termios t = defaults;
+	cfmakeraw(&t);
+	t.c_cc[VMIN] = 3;
+	t.c_cc[VTIME] = 0;
+	set_attrs(&t);
+	put("12");
+	expect_revents("poll raw slave, 2 of VMIN 3", slave, out);
+	put("3");
+	expect_revents("poll raw slave, 3 of VMIN 3", slave, in | out);
+	t.c_cc[VMIN] = 5;
+	set_attrs(&t);
+	expect_revents("poll raw slave, 3 of VMIN 5", slave, out);
+	t.c_cc[VTIME] = 1;
+	set_attrs(&t);
+	expect_revents("poll raw slave, VMIN 5 VTIME 1", slave, in | out);
+	t.c_cc[VMIN] = 0;
+	t.c_cc[VTIME] = 0;
+	set_attrs(&t);
+	expect_revents("poll raw slave, VMIN 0", slave, in | out);
+	expect_slave_read("the raw bytes", 10, "123");
+	set_attrs(&defaults);
+	drain(master, buf, sizeof buf);
+
+	/* Hang-ups: the slave's last close, then the master's. */
+	int s2 = open(name, O_RDWR | O_NOCTTY);
+	close(slave);
+	expect_revents("poll master, one slave still open", master, out);
+	close(s2);
+	expect_revents("poll master after the slave closed", master, POLLHUP | out);
+	slave = open(name, O_RDWR | O_NOCTTY);
+	expect_revents("poll master after reopening", master, out);
+	p.fd = slave;
+	p.events = POLLIN;
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		usleep(100000);
+		close(master);
+		_exit(0);
+	}
+	close(master);
+	EXPECT_EQ("poll slave woken by the hang-up", poll(&p, 1, 5000), 1);
+	printf("hung-up slave revents: %#x\n", p.revents);
+	waitpid(child, NULL, 0);
+	expect_revents("poll hung-up slave", slave, in | out | POLLERR | POLLHUP);
+	close(slave);
+	open_pair();
+}
+
 static void window_size(void)
 {
 	struct winsize ws = {0}, got = {1, 1, 1, 1};
@@ -678,6 +840,7 @@ int main(void)
 	output_processing();
 	flow_and_flush();
 	raw_mode();
+	readiness();
 	window_size();
 	closing();
 	sessions();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Kernel.Syscalls.Abi;
 using static Kernel.Actors.Vfs.Termios;
 
@@ -6,10 +7,11 @@ namespace Kernel.Actors.Vfs;
 /// <summary>
 /// A pseudo-terminal pair. Bytes the master writes go through the slave's line discipline (input processing,
 /// echo, line editing) to the slave's readers; bytes the slave writes go through its output processing to the
-/// master's readers. Nothing here blocks: an operation that would wait returns -EAGAIN and the caller parks until
-/// <see cref="Changed"/> fires. Thread-safe: the fast path calls in from task threads, the VFS actor from its own.
+/// master's readers. Nothing here blocks: an operation that would wait returns -EAGAIN and the caller parks on the
+/// side's wait queue (<see cref="MasterWaiters"/>, <see cref="SlaveWaiters"/>), which is notified when its readiness
+/// may have changed. Thread-safe: the fast path calls in from task threads, the VFS actor from its own.
 /// </summary>
-public sealed class Pty : IWaitable
+public sealed class Pty
 {
     /// <summary>Room for bytes going to the master (the slave's output and echoes), as the tty flip buffers hold about 64 KiB.</summary>
     public const int OutputCapacity = 65536;
@@ -33,7 +35,7 @@ public sealed class Pty : IWaitable
     private bool _masterStopped; // TCOOFF on the master
     private bool _packet;
     private byte _packetStatus;
-    private long _lastInputTicks;
+    private long _lastInput; // Stopwatch timestamp of the last byte the master wrote (VTIME between bytes)
 
     internal Pty(Devpts devpts, int index, uint uid, uint gid)
     {
@@ -57,10 +59,20 @@ public sealed class Pty : IWaitable
     public bool Exclusive { get; private set; }
     public bool HungUp { get { lock (_lock) return _hungUp; } }
 
-    /// <summary>Raised outside the lock after any change that may let a waiting read or write go on.</summary>
-    public event Action? Changed;
+    /// <summary>The master's readiness (Linux's read_wait and write_wait of the master tty, as one queue).</summary>
+    public WaitQueue MasterWaiters { get; } = new();
+    /// <summary>The slave's readiness.</summary>
+    public WaitQueue SlaveWaiters { get; } = new();
 
-    private void RaiseChanged() => Changed?.Invoke();
+    // Called outside the lock: the events that may have become ready on each side (0: any).
+    private void Notify(int master, int slave)
+    {
+        MasterWaiters.Notify(master);
+        SlaveWaiters.Notify(slave);
+    }
+
+    /// <summary>A change either side may care about (an open, a close, new settings).</summary>
+    private void RaiseChanged() => Notify(0, 0);
 
     // ---- opening and closing ----
 
@@ -133,7 +145,7 @@ public sealed class Pty : IWaitable
                 n = _toMaster.Dequeue(dest);
             }
         }
-        RaiseChanged();
+        SlaveWaiters.Notify(Poll.Writable);
         return n;
     }
 
@@ -153,11 +165,11 @@ public sealed class Pty : IWaitable
                 taken++;
             }
             _ldisc.CommitEchoes();
-            if (taken > 0) _lastInputTicks = Environment.TickCount64;
+            if (taken > 0) _lastInput = Stopwatch.GetTimestamp();
         }
         RaiseSignals(signals);
         if (taken == 0) return -(long)Errno.EAGAIN;
-        RaiseChanged();
+        Notify(Poll.Readable, 0); // echoes for the master; input (or a START character) for the slave
         return taken;
     }
 
@@ -208,41 +220,29 @@ public sealed class Pty : IWaitable
             DrainPendingInput(signals);
         }
         RaiseSignals(signals);
-        RaiseChanged();
+        Notify(Poll.Readable | Poll.Writable, Poll.Readable); // room for the master's input (and its echoes); more lines
         return n;
     }
 
     // With VMIN and VTIME both set, a read returns what arrived once VTIME tenths passed since the last byte.
     private bool InterByteTimeUp(int min, int time, int available) =>
-        min > 0 && time > 0 && available > 0 && Environment.TickCount64 - _lastInputTicks >= time * 100L;
+        min > 0 && time > 0 && available > 0 && Stopwatch.GetTimestamp() >= _lastInput + Tenths(time);
 
-    /// <summary>When a waiting slave read must give up waiting (VTIME), given when it began to wait.</summary>
-    internal DateTime? SlaveReadDeadline(DateTime since)
+    private static long Tenths(int tenths) => tenths * Stopwatch.Frequency / 10;
+
+    /// <summary>
+    /// When a blocked slave read stops waiting (VTIME), as a Stopwatch timestamp, given when it began to wait: VTIME
+    /// after that without VMIN, VTIME after the last byte once one arrived with it; null: no limit.
+    /// </summary>
+    internal long? SlaveReadDeadline(long waitStarted)
     {
         lock (_lock)
         {
             var t = _termios;
-            if (t.L(ICANON) || t.Cc[VTIME] == 0) return null;
-            var time = TimeSpan.FromMilliseconds(t.Cc[VTIME] * 100);
-            if (t.Cc[VMIN] == 0) return since + time;
-            if (_ldisc.Available == 0) return null;
-            return DateTime.UtcNow + TimeSpan.FromMilliseconds(Math.Max(0, _lastInputTicks + time.TotalMilliseconds - Environment.TickCount64));
+            if (_hungUp || t.L(ICANON) || t.Cc[VTIME] == 0) return null;
+            if (t.Cc[VMIN] == 0) return waitStarted + Tenths(t.Cc[VTIME]);
+            return _ldisc.Available == 0 ? null : _lastInput + Tenths(t.Cc[VTIME]);
         }
-    }
-
-    /// <summary>A slave read whose VTIME ran out: what has arrived, perhaps nothing.</summary>
-    internal long SlaveReadExpired(Span<byte> dest)
-    {
-        long n;
-        lock (_lock)
-        {
-            if (_hungUp || _termios.L(ICANON)) return _hungUp ? 0 : -(long)Errno.EAGAIN;
-            if (_termios.Cc[VMIN] > 0 && !InterByteTimeUp(_termios.Cc[VMIN], _termios.Cc[VTIME], _ldisc.Available)) return -(long)Errno.EAGAIN;
-            n = _ldisc.Read(dest);
-            DrainPendingInput([]);
-        }
-        RaiseChanged();
-        return n;
     }
 
     internal long SlaveWrite(ReadOnlySpan<byte> data)
@@ -256,13 +256,11 @@ public sealed class Pty : IWaitable
             n = _ldisc.Write(data);
         }
         if (n == 0) return -(long)Errno.EAGAIN;
-        RaiseChanged();
+        MasterWaiters.Notify(Poll.Readable);
         return n;
     }
 
-    // ---- readiness (poll) ----
-
-    private const int PollIn = 0x1, PollOut = 0x4, PollErr = 0x8, PollHup = 0x10, PollRdNorm = 0x40, PollWrNorm = 0x100;
+    // ---- readiness (poll), as n_tty_poll reports it ----
 
     /// <summary>The master's poll mask.</summary>
     public int MasterPoll()
@@ -270,24 +268,25 @@ public sealed class Pty : IWaitable
         lock (_lock)
         {
             int mask = 0;
-            if (_toMaster.Count > 0 || (_packet && _packetStatus != 0)) mask |= PollIn | PollRdNorm;
-            if (_slaveClosed) mask |= PollHup;
-            if (!_masterStopped && _pendingInput.Free > 0) mask |= PollOut | PollWrNorm;
+            if (_toMaster.Count > 0) mask |= Poll.Readable;
+            if (_packet && _packetStatus != 0) mask |= Poll.Pri | Poll.Readable;
+            if (_slaveClosed) mask |= Poll.Hup;
+            if (!_masterStopped && _pendingInput.Free > 0) mask |= Poll.Writable;
             return mask;
         }
     }
 
-    /// <summary>The slave's poll mask.</summary>
+    /// <summary>The slave's poll mask; a hung-up slave is ready for everything (hung_up_tty_poll).</summary>
     public int SlavePoll()
     {
         lock (_lock)
         {
-            if (_hungUp) return PollIn | PollOut | PollErr | PollHup | PollRdNorm | PollWrNorm;
+            if (_hungUp) return Poll.Readable | Poll.Writable | Poll.Err | Poll.Hup;
             int mask = 0;
             var t = _termios;
             int min = t.L(ICANON) || t.Cc[VTIME] != 0 ? 1 : t.Cc[VMIN];
-            if (_ldisc.Readable(min)) mask |= PollIn | PollRdNorm;
-            if (!_ldisc.Stopped && !_slaveStopped && _toMaster.Free > 0) mask |= PollOut | PollWrNorm;
+            if (_ldisc.Readable(min)) mask |= Poll.Readable;
+            if (!_ldisc.Stopped && !_slaveStopped && _toMaster.Free > 0) mask |= Poll.Writable;
             return mask;
         }
     }

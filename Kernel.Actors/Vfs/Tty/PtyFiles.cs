@@ -20,8 +20,7 @@ public abstract class TerminalFile : OpenFile
 
     public override bool IsTerminal => true;
 
-    /// <summary>The poll mask (POLLIN, POLLOUT, POLLHUP...) this file would report now.</summary>
-    public abstract int Poll();
+    public override bool Pollable => true;
 
     /// <summary>An ioctl that needs no process context; <paramref name="arg"/> is the raw argument for requests that take a value.</summary>
     public abstract long Ioctl(uint request, Span<byte> argIn, Span<byte> argOut, ulong arg);
@@ -30,10 +29,10 @@ public abstract class TerminalFile : OpenFile
 
     public override void Release()
     {
-        if (Interlocked.Exchange(ref _released, 1) == 0) Closed();
+        if (Interlocked.Exchange(ref _released, 1) == 0) ReleaseSide();
     }
 
-    protected abstract void Closed();
+    protected abstract void ReleaseSide();
 }
 
 /// <summary>The master side of a pty, from /dev/ptmx.</summary>
@@ -43,13 +42,13 @@ public sealed class PtyMasterFile(Pty pty, Location? location, int flags) : Term
     public override Terminal Terminal => Pty.Master;
     public override Terminal RealTerminal => Pty.Slave;
     public override bool HungUp => false;
-    public override IWaitable Waitable => Pty;
+    public override WaitQueue Readiness => Pty.MasterWaiters;
+    public override int PollEvents() => Pty.MasterPoll();
 
     public override long Read(Span<byte> buffer) => CanRead ? Pty.MasterRead(buffer) : -(long)Errno.EBADF;
     public override long Write(ReadOnlySpan<byte> data) => CanWrite ? Pty.MasterWrite(data) : -(long)Errno.EBADF;
-    public override int Poll() => Pty.MasterPoll();
     public override long Ioctl(uint request, Span<byte> argIn, Span<byte> argOut, ulong arg) => Pty.Ioctl(true, request, argIn, argOut, arg);
-    protected override void Closed() => Pty.MasterReleased();
+    protected override void ReleaseSide() => Pty.MasterReleased();
 }
 
 /// <summary>The slave side of a pty: /dev/pts/N, TIOCGPTPEER, or /dev/tty when it is the controlling terminal.</summary>
@@ -59,14 +58,12 @@ public sealed class PtySlaveFile(Pty pty, Location? location, int flags) : Termi
     public override Terminal Terminal => Pty.Slave;
     public override Terminal RealTerminal => Pty.Slave;
     public override bool HungUp => Pty.HungUp;
-    public override IWaitable Waitable => Pty;
+    public override WaitQueue Readiness => Pty.SlaveWaiters;
+    public override int PollEvents() => Pty.SlavePoll();
+    public override long? ReadDeadline(long waitStarted) => Pty.SlaveReadDeadline(waitStarted);
 
     public override long Read(Span<byte> buffer) => CanRead ? Pty.SlaveRead(buffer, NonBlocking) : -(long)Errno.EBADF;
     public override long Write(ReadOnlySpan<byte> data) => CanWrite ? Pty.SlaveWrite(data) : -(long)Errno.EBADF;
-    public override int Poll() => Pty.SlavePoll();
-
-    public override DateTime? WaitDeadline(bool write, DateTime since) => write ? null : Pty.SlaveReadDeadline(since);
-    public override long TransferExpired(Span<byte> buffer, bool write) => write ? -(long)Errno.EAGAIN : Pty.SlaveReadExpired(buffer);
 
     public override long Ioctl(uint request, Span<byte> argIn, Span<byte> argOut, ulong arg) =>
         HungUp ? -(long)Errno.EIO : Pty.Ioctl(false, request, argIn, argOut, arg);
@@ -77,5 +74,5 @@ public sealed class PtySlaveFile(Pty pty, Location? location, int flags) : Termi
         return Pty.Node.Stat(out st);
     }
 
-    protected override void Closed() => Pty.SlaveReleased();
+    protected override void ReleaseSide() => Pty.SlaveReleased();
 }

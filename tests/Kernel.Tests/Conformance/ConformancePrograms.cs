@@ -14,6 +14,18 @@ public static class ConformancePrograms
         return data;
     }
 
+    /// <summary>Programs whose syscalls qemu-user lacks: their oracle is the checked-in output of a real Linux kernel.</summary>
+    public static bool HasExpectedOutput(string name) => File.Exists(RepoPaths.ConformanceExpected(name));
+
+    /// <summary>The programs with an expected output, by name.</summary>
+    public static TheoryData<string> WithExpectedOutput()
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in RepoPaths.ConformancePrograms().Where(HasExpectedOutput))
+            data.Add(name);
+        return data;
+    }
+
     /// <summary>Programs whose purpose is a particular exit status; every other program exits 0 when all its checks pass.</summary>
     public static int ExpectedExitCode(string name) => name switch
     {

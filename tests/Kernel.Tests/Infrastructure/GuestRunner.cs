@@ -27,6 +27,7 @@ public static class GuestRunner
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 
     public const string CrossCompiler = "aarch64-linux-gnu-gcc";
+    public const string HostCompiler = "gcc";
     public const string Qemu = "qemu-aarch64";
 
     private static readonly object compileLock = new();
@@ -67,6 +68,24 @@ public static class GuestRunner
         return RunQemu(binary, args);
     }
 
+    /// <summary>
+    /// The oracle's run of a conformance program: under qemu-aarch64, or, for a program with an expected output
+    /// (qemu-user lacks its syscalls), built for the host and run directly on the host's Linux kernel.
+    /// </summary>
+    public static ProcessResult RunConformanceOracle(string name) =>
+        File.Exists(RepoPaths.ConformanceExpected(name)) ? RunConformanceNative(name) : RunConformanceUnderQemu(name);
+
+    /// <summary>Builds a conformance program for the host (if stale) and runs it there, from /.</summary>
+    public static ProcessResult RunConformanceNative(string name)
+    {
+        var binary = Compile(HostCompiler, RepoPaths.ConformanceSource(name), RepoPaths.ConformanceNativeBinary(name));
+        return Run(binary, [], DefaultTimeout, workingDirectory: "/");
+    }
+
+    /// <summary>The checked-in expected output of a program, as the result of a run that printed it and exited 0.</summary>
+    public static ProcessResult ExpectedConformanceResult(string name) =>
+        new($"(expected output of {name})", 0, File.ReadAllText(RepoPaths.ConformanceExpected(name)), "", TimeSpan.Zero);
+
     /// <summary>Compiles tests/conformance/NAME.c into tests/conformance/out/NAME unless it is up to date.</summary>
     public static string CompileConformance(string name) =>
         CompileArm64(RepoPaths.ConformanceSource(name), RepoPaths.ConformanceBinary(name));
@@ -76,7 +95,11 @@ public static class GuestRunner
     /// Skips the work when the output is newer than the source and every header beside it.
     /// Returns the output path.
     /// </summary>
-    public static string CompileArm64(string source, string output, params string[] extraFlags)
+    public static string CompileArm64(string source, string output, params string[] extraFlags) =>
+        Compile(CrossCompiler, source, output, extraFlags);
+
+    /// <summary>Compiles one C file with <paramref name="compiler"/> <c>-static -O1 -Wall -Werror</c>, unless it is up to date.</summary>
+    public static string Compile(string compiler, string source, string output, params string[] extraFlags)
     {
         source = Path.GetFullPath(source);
         output = Path.GetFullPath(output);
@@ -88,7 +111,7 @@ public static class GuestRunner
             Directory.CreateDirectory(outDir);
             // Build beside the target and rename, so a reader never sees a half-written binary.
             var temp = Path.Combine(outDir, $".{Path.GetFileName(output)}.{Environment.ProcessId}.tmp");
-            var result = Run(CrossCompiler,
+            var result = Run(compiler,
                 ["-static", "-O1", "-Wall", "-Werror", .. extraFlags, "-o", temp, source],
                 DefaultTimeout, workingDirectory: Path.GetDirectoryName(source));
             if (result.ExitCode != 0)

@@ -44,6 +44,16 @@ public static class RepoPaths
 
     public static string ConformanceBinary(string name) => Path.Combine(ConformanceOut, name);
 
+    /// <summary>
+    /// The output a real Linux kernel gives for a program whose calls qemu-user does not implement (io_uring, AIO):
+    /// tests/conformance/NAME.expected. It stands in for qemu as the oracle; OracleProgramsTests checks it against
+    /// the program built for the host and run on the host's kernel.
+    /// </summary>
+    public static string ConformanceExpected(string name) => Path.Combine(ConformanceSources, name + ".expected");
+
+    /// <summary>A conformance program built for the host (gitignored), for the programs with an expected output.</summary>
+    public static string ConformanceNativeBinary(string name) => Path.Combine(ConformanceOut, "native", name);
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -43,19 +43,59 @@ public sealed class PipeTests
         var (r, w) = Pipe.Create(0);
         var pipe = ((PipeEnd)w).Pipe;
         Assert.Equal(Pipe.DefaultCapacity, pipe.Capacity);
+        // 65436 bytes take all 16 page slots (the last one 3996 bytes long).
         var big = new byte[Pipe.DefaultCapacity - 100];
         Assert.Equal(big.Length, w.Write(big));
-        // 100 bytes free: a 200-byte write (<= PIPE_BUF) must not be split.
+        // 100 bytes are left in the last page, but a 200-byte write (<= PIPE_BUF) is never split.
         Assert.False(pipe.CanWrite(200));
         Assert.Equal(Err(Errno.EAGAIN), w.Write(new byte[200]));
         Assert.Equal(Pipe.DefaultCapacity - 100, pipe.Available);
-        // A write larger than PIPE_BUF may be partial.
-        Assert.Equal(100, w.Write(new byte[5000]));
+        // As in Linux, a larger write goes into new slots only: there are none.
+        Assert.Equal(Err(Errno.EAGAIN), w.Write(new byte[5000]));
         Assert.True(pipe.WriteWouldBlock);
+        // Small writes still fill the last page.
+        Assert.Equal(100, w.Write(new byte[100]));
         Assert.Equal(Err(Errno.EAGAIN), w.Write(new byte[1]));
         Assert.Equal(4096, r.Read(new byte[4096]));
         Assert.False(pipe.WriteWouldBlock);
         Assert.Equal(4096, w.Write(new byte[4096]));
+    }
+
+    [Fact]
+    public void SmallWritesMergeIntoThePageOfTheLastOne()
+    {
+        var (r, w) = Pipe.Create(O_NONBLOCK);
+        var pipe = ((PipeEnd)w).Pipe;
+        // 65536 one-byte writes fill the pipe exactly: each lands in the last page while it has room.
+        for (int i = 0; i < Pipe.DefaultCapacity; i++) Assert.Equal(1, w.Write("z"u8));
+        Assert.Equal(Err(Errno.EAGAIN), w.Write("z"u8));
+        Assert.Equal(Pipe.DefaultCapacity, pipe.Available);
+        Assert.Equal(1, r.Read(new byte[1]));
+        // One byte free in the first page, but merging only ever appends to the last page.
+        Assert.Equal(Err(Errno.EAGAIN), w.Write("z"u8));
+    }
+
+    [Fact]
+    public void PacketModeReadsReturnOnePacketAndDropItsRest()
+    {
+        var (r, w) = Pipe.Create(O_DIRECT | O_NONBLOCK);
+        var pipe = ((PipeEnd)w).Pipe;
+        Assert.Equal(3, w.Write("abc"u8));
+        Assert.Equal(2, w.Write("de"u8));
+        Assert.Equal(5, pipe.Available);
+        var buf = new byte[10];
+        Assert.Equal(2, r.Read(buf.AsSpan(0, 2)));
+        Assert.Equal(2, r.Read(buf));
+        Assert.Equal("de"u8.ToArray(), buf[..2]);
+        Assert.Equal(0, pipe.Available);
+        // A packet per slot: 16 packets fill the pipe whatever their size.
+        for (int i = 0; i < 16; i++) Assert.Equal(1, w.Write("p"u8));
+        Assert.Equal(Err(Errno.EAGAIN), w.Write("p"u8));
+        // Packets larger than a page are cut into pages.
+        while (r.Read(buf) > 0) { }
+        Assert.Equal(5000, w.Write(new byte[5000]));
+        Assert.Equal(4096, r.Read(new byte[8192]));
+        Assert.Equal(904, r.Read(new byte[8192]));
     }
 
     [Fact]
@@ -80,16 +120,19 @@ public sealed class PipeTests
     }
 
     [Fact]
-    public void ChangedFiresOnWritesReadsAndCloses()
+    public void WaitersAreNotifiedOnWritesReadsAndCloses()
     {
         var (r, w) = Pipe.Create(0);
         var pipe = ((PipeEnd)r).Pipe;
         int count = 0;
-        pipe.Changed += () => count++;
+        var keys = new List<int>();
+        pipe.Waiters.Subscribe(~0, key => { count++; keys.Add(key); return true; });
         w.Write("a"u8);
         Assert.Equal(1, count);
         r.Read(new byte[1]);
         Assert.Equal(2, count);
+        // Writes wake readers, reads wake writers (the keys filter epoll's and parked calls' interest).
+        Assert.Equal([Poll.Readable, Poll.Writable], keys);
         Assert.Equal(Err(Errno.EAGAIN), r.Read(new byte[1]));
         Assert.Equal(2, count); // nothing changed
         w.Release();

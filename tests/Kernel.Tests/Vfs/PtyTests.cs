@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Text;
 using Kernel.Actors.Vfs;
 using Kernel.Syscalls.Abi;
@@ -208,17 +209,18 @@ public sealed class PtyTests : IDisposable
         t.Cc[Termios.VMIN] = 0;
         t.Cc[Termios.VTIME] = 5;
         SetAttrs(s, t);
-        var since = DateTime.UtcNow;
+        var since = Stopwatch.GetTimestamp();
         Assert.Equal(Again, Read(s));
-        Assert.Equal(since + TimeSpan.FromMilliseconds(500), s.WaitDeadline(false, since));
-        Assert.Equal(0, s.TransferExpired(new byte[8], false));
-        // With VMIN set the timer only runs once a byte is there.
+        Assert.Equal(since + Stopwatch.Frequency / 2, s.ReadDeadline(since));
+        // With VMIN set the timer only runs once a byte is there, and counts from the last byte.
         t.Cc[Termios.VMIN] = 4;
         SetAttrs(s, t);
-        Assert.Null(s.WaitDeadline(false, since));
+        Assert.Null(s.ReadDeadline(since));
+        var before = Stopwatch.GetTimestamp();
         Put(m, "ab");
-        Assert.NotNull(s.WaitDeadline(false, since));
-        Assert.Equal(Err(Errno.EAGAIN), s.TransferExpired(new byte[8], false));
+        var deadline = s.ReadDeadline(since);
+        Assert.NotNull(deadline);
+        Assert.InRange(deadline!.Value - Stopwatch.Frequency / 2, before, Stopwatch.GetTimestamp());
         Assert.Equal(Again, Read(s));
     }
 
@@ -229,14 +231,49 @@ public sealed class PtyTests : IDisposable
         _t.Vfs.Devpts.Host = host;
         var (m, s) = OpenPair();
         s.Pty.Slave.Session = 5;
-        var changes = 0;
-        s.Pty.Changed += () => changes++;
+        var woken = new List<int>();
+        s.Readiness.Subscribe(Poll.ReadWait, key =>
+        {
+            woken.Add(key);
+            return true;
+        });
         m.DropReference();
         Assert.Equal([s.Pty.Slave], host.HungUp);
-        Assert.True(changes > 0);
+        Assert.NotEmpty(woken);
         Assert.Equal("", Read(s));
         Assert.Equal(Err(Errno.EIO), s.Write("x"u8));
-        Assert.Equal(0x1 | 0x4 | 0x8 | 0x10, s.Poll() & 0x1D); // POLLIN|POLLOUT|POLLERR|POLLHUP
+        Assert.Equal(0x1 | 0x4 | 0x8 | 0x10, s.PollEvents() & 0x1D); // POLLIN|POLLOUT|POLLERR|POLLHUP
+    }
+
+    [Fact]
+    public void Each_side_wakes_the_other_sides_waiters_with_its_readiness()
+    {
+        var (m, s) = OpenPair();
+        var slaveKeys = new List<int>();
+        var masterKeys = new List<int>();
+        s.Readiness.Subscribe(Poll.ReadWait | Poll.WriteWait, key =>
+        {
+            slaveKeys.Add(key);
+            return true;
+        });
+        m.Readiness.Subscribe(Poll.ReadWait | Poll.WriteWait, key =>
+        {
+            masterKeys.Add(key);
+            return true;
+        });
+        Assert.Equal(Poll.Writable, s.PollEvents());
+        Assert.Equal(Poll.Writable, m.PollEvents());
+        Put(m, "hi\n");
+        Assert.Contains(Poll.Readable, masterKeys); // the echo
+        Assert.NotEmpty(slaveKeys);
+        Assert.Equal(Poll.Readable | Poll.Writable, s.PollEvents());
+        Assert.Equal(Poll.Readable | Poll.Writable, m.PollEvents());
+        slaveKeys.Clear();
+        Assert.Equal("hi\r\n", Read(m));
+        Assert.Contains(Poll.Writable, slaveKeys);
+        masterKeys.Clear();
+        Put(s, "x");
+        Assert.Equal([Poll.Readable], masterKeys);
     }
 
     [Fact]
@@ -248,7 +285,7 @@ public sealed class PtyTests : IDisposable
         s.DropReference();
         Assert.Equal("z", Read(m));
         Assert.Equal($"-{Errno.EIO}", Read(m));
-        Assert.Equal(0x10, m.Poll() & 0x10);
+        Assert.Equal(0x10, m.PollEvents() & 0x10);
     }
 
     [Fact]
@@ -262,7 +299,7 @@ public sealed class PtyTests : IDisposable
         long n = m.Write(big);
         Assert.True(n >= Pty.InputCapacity && n < big.Length, $"wrote {n}");
         Assert.Equal(Err(Errno.EAGAIN), m.Write("x"u8));
-        Assert.Equal(0, m.Poll() & 0x4);
+        Assert.Equal(0, m.PollEvents() & 0x4);
         var sink = new byte[8192];
         Assert.Equal(LineDiscipline.BufferSize - 1, s.Read(sink));
         Assert.Equal(1, m.Write("x"u8));

@@ -16,7 +16,7 @@ public sealed class VfsTestRoot : IDisposable
 
     public static readonly Credentials UserCreds = new(1000, 1000, 1000, 1000, Array.Empty<uint>());
 
-    public VfsTestRoot(bool withBind = false)
+    public VfsTestRoot(bool withBind = false, RootFsMode mode = RootFsMode.ReadOnly)
     {
         HostDir = Directory.CreateTempSubdirectory("vfs-root-").FullName;
         Chmod(HostDir, Rwxr_xr_x); // temp dirs are 0700: the guest root must be searchable by everyone
@@ -55,7 +55,7 @@ public sealed class VfsTestRoot : IDisposable
             File.WriteAllText(Path.Combine(BindDir, "data.txt"), "bound");
             binds.Add((BindDir, "/mnt"));
         }
-        long r = VirtualFileSystem.Create(HostDir, binds, out var vfs);
+        long r = VirtualFileSystem.Create(HostDir, binds, out var vfs, mode);
         Assert.Equal(0, r);
         Vfs = vfs!;
         Root = Vfs.NewContext(Credentials.Root);

@@ -1,0 +1,13 @@
+using Kernel.Actors.Vfs;
+
+namespace Kernel.Actors;
+
+// State of the descriptor calls (fdio), surviving a restart of the VFS actor like the rest of VfsState.
+public sealed partial class VfsState
+{
+    /// <summary>Every fcntl record lock and flock lock of the sandbox, with the requests waiting for one.</summary>
+    public FileLocks Locks { get; } = new();
+
+    /// <summary>The unattached tmpfs that holds memfds (Linux's internal shm mount), made on first use.</summary>
+    internal Mount? MemfdMount { get; set; }
+}

@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Text;
+using Kernel.Actors.Tasks;
+using Kernel.Syscalls.Handlers;
+using Kernel.Syscalls.Abi;
+using static Kernel.Actors.Proc.ProcModes;
+
+namespace Kernel.Actors.Proc;
+
+/// <summary>The top of /proc: the process directories, self and thread-self, and the sandbox-wide files.</summary>
+internal static class ProcRoot
+{
+
+    private static readonly string[] Fixed =
+        ["cpuinfo", "filesystems", "loadavg", "meminfo", "mounts", "self", "stat", "swaps", "sys", "thread-self", "uptime", "version"];
+
+    public static ProcDir Create(Procfs fs)
+    {
+        ProcDir? root = null;
+        root = new ProcDir(fs, null, null, Dir, null,
+            () => Fixed.Concat(fs.Sandbox.AllProcesses().Select(p => p.Pid).Order().Select(Invariant)),
+            (dir, name) => Child(fs, dir, name));
+        return root;
+    }
+
+    internal static string Invariant(int n) => n.ToString(CultureInfo.InvariantCulture);
+    internal static byte[] Bytes(string s) => Encoding.UTF8.GetBytes(s);
+
+    private static ProcNode? Child(Procfs fs, ProcDir dir, string name)
+    {
+        ProcFile File(Func<string> text) => new(fs, dir, name, ReadOnly, null, () => Bytes(text()), ProcWriteKind.Eio);
+        return name switch
+        {
+            "cpuinfo" => File(ProcSystem.CpuInfo),
+            "filesystems" => File(() => ProcSystem.Filesystems(fs)),
+            "loadavg" => File(() => ProcSystem.LoadAvg(fs.Sandbox)),
+            "meminfo" => File(() => ProcSystem.MemInfo(fs.Sandbox)),
+            "stat" => File(() => ProcSystem.Stat(fs.Sandbox)),
+            "swaps" => File(() => "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"),
+            "uptime" => File(ProcSystem.Uptime),
+            "version" => File(() => $"Linux version {Syscalls.Handlers.System.Release} (kernel@sandbox) (gcc) {Syscalls.Handlers.System.Version}\n"),
+            "mounts" => new ProcLink(fs, dir, name, () => "self/mounts"),
+            "self" => new ProcLink(fs, dir, name, () => CurrentTask.Task is { } t ? Invariant(t.Pid) : null),
+            "thread-self" => new ProcLink(fs, dir, name, () => CurrentTask.Task is { } t ? $"{t.Pid}/task/{t.Tid}" : null),
+            "sys" => SysDir(fs, dir),
+            _ => ProcessDir(fs, dir, name),
+        };
+    }
+
+    /// <summary>/proc/PID for a process; a thread's id also finds its process (Linux's hidden /proc/TID), seen from that thread.</summary>
+    private static ProcNode? ProcessDir(Procfs fs, ProcDir dir, string name)
+    {
+        if (!int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || Invariant(id) != name) return null;
+        if (fs.Sandbox.FindProcess(id) is { } p) return ProcPid.ProcessDir(fs, dir, name, p, null);
+        foreach (var q in fs.Sandbox.AllProcesses())
+        {
+            if (q.Threads.FirstOrDefault(t => t.Tid == id) is { } thread) return ProcPid.ProcessDir(fs, dir, name, q, thread);
+        }
+        return null;
+    }
+
+    // ---- /proc/sys ----
+
+    private static ProcDir SysDir(Procfs fs, ProcDir parent) =>
+        Table(fs, parent, "sys", new()
+        {
+            ["fs"] = d => Table(fs, d, "fs", new()
+            {
+                ["file-max"] = f => Sysctl(fs, f, "file-max", ReadWrite, () => ProcSystem.FileMax(fs.Sandbox)),
+                ["nr_open"] = f => Sysctl(fs, f, "nr_open", ReadWrite, () => "1048576"),
+                ["pipe-max-size"] = f => Sysctl(fs, f, "pipe-max-size", ReadWrite, () => "1048576"),
+            }),
+            ["kernel"] = d => Table(fs, d, "kernel", new()
+            {
+                ["hostname"] = f => new ProcFile(fs, f, "hostname", ReadWrite, null, () => Bytes(fs.Sandbox.HostName + "\n"),
+                    ProcWriteKind.Handler, () => HostNameWriter(fs.Sandbox)),
+                ["ngroups_max"] = f => Sysctl(fs, f, "ngroups_max", ReadOnly, () => "65536"),
+                ["osrelease"] = f => Sysctl(fs, f, "osrelease", ReadOnly, () => Syscalls.Handlers.System.Release),
+                ["ostype"] = f => Sysctl(fs, f, "ostype", ReadOnly, () => Syscalls.Handlers.System.SysName),
+                ["pid_max"] = f => Sysctl(fs, f, "pid_max", ReadWrite, () => "32768"),
+                ["version"] = f => Sysctl(fs, f, "version", ReadOnly, () => Syscalls.Handlers.System.Version),
+            }),
+            ["vm"] = d => Table(fs, d, "vm", new()
+            {
+                ["overcommit_memory"] = f => Sysctl(fs, f, "overcommit_memory", ReadWrite, () => "0"),
+            }),
+        });
+
+    /// <summary>A directory with a fixed set of entries.</summary>
+    private static ProcDir Table(Procfs fs, ProcDir parent, string name, Dictionary<string, Func<ProcDir, ProcNode>> entries) =>
+        new(fs, parent, name, Dir, null, () => entries.Keys, (d, n) => entries.TryGetValue(n, out var make) ? make(d) : null);
+
+    /// <summary>
+    /// A sysctl the sandbox shows but does not let anyone change: the sandbox's root is not the host's, as root in a
+    /// user namespace (open for writing gives EACCES).
+    /// </summary>
+    private static ProcFile Sysctl(Procfs fs, ProcDir parent, string name, uint perm, Func<string> value) =>
+        new(fs, parent, name, perm, null, () => Bytes(value() + "\n"), ProcWriteKind.Denied);
+
+    /// <summary>Writing the hostname sets the sandbox's (UTS) hostname: up to the first newline, cut at 64 bytes as Linux does.</summary>
+    private static ProcWriter HostNameWriter(IProcSandbox sandbox) => data =>
+    {
+        var text = data[..Math.Min(data.Length, 64)];
+        var end = text.IndexOfAny((byte)'\n', (byte)0);
+        sandbox.HostName = Encoding.UTF8.GetString(end < 0 ? text : text[..end]);
+        return data.Length;
+    };
+}

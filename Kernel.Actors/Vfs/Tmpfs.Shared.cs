@@ -1,0 +1,64 @@
+namespace Kernel.Actors.Vfs;
+
+// A tmpfs file mapped MAP_SHARED keeps its contents in a host memory file from then on (see HostShm).
+public sealed partial class PagedData
+{
+    private HostShm? _host;
+    /// <summary>Pages counted against the filesystem's size= when the contents moved to the host (a host file is not counted further).</summary>
+    private long _hostPages;
+
+    /// <summary>
+    /// The host fd of the contents, moving them there on the first call; the host file then spans at least
+    /// <paramref name="size"/> bytes, so that a mapping of that much never touches a page the host lacks.
+    /// </summary>
+    internal long ShareForMapping(long size, out int fd)
+    {
+        fd = -1;
+        lock (_lock)
+        {
+            if (_host is null)
+            {
+                long r = HostShm.Create(out var shm);
+                if (r < 0) return r;
+                foreach (var (page, data) in _pages)
+                {
+                    r = shm!.Write(page * PageSize, data);
+                    if (r < 0)
+                    {
+                        shm.Dispose();
+                        return r;
+                    }
+                }
+                foreach (var page in _reserved) shm!.Reserve(page * PageSize, PageSize);
+                _hostPages = _pages.Count + _reserved.Count;
+                _pages.Clear();
+                _reserved.Clear();
+                _host = shm!;
+            }
+            long e = _host.EnsureSize(size);
+            if (e < 0) return e;
+            fd = _host.Fd;
+            return 0;
+        }
+    }
+
+    private long HostWriteLocked(long offset, ReadOnlySpan<byte> src)
+    {
+        long n = _host!.Write(offset, src);
+        if (n > 0) _length = Math.Max(_length, offset + n);
+        return n;
+    }
+
+    /// <summary>
+    /// A new length: whatever lies past the end (a mapping can store there) is punched out, so the bytes a truncation
+    /// drops, or an extension adds, read as zeros, as in a tmpfs file.
+    /// </summary>
+    private long HostResizeLocked(long length)
+    {
+        long from = Math.Min(length, _length);
+        long r = _host!.Punch(from, Math.Max(_host.Size, Math.Max(length, _length)) - from);
+        if (r < 0) return r;
+        _length = length;
+        return 0;
+    }
+}

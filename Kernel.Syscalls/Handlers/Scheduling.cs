@@ -1,0 +1,187 @@
+using Kernel.Syscalls.Abi;
+using Kernel.Syscalls.Protocol;
+using Kernel.Syscalls.Table;
+
+namespace Kernel.Syscalls.Handlers;
+
+/// <summary>
+/// Scheduling parameters, priorities, CPU placement, resource usage, personality and prctl. A process's threads
+/// share one virtual CPU, so the sandbox has exactly one CPU (CPU 0, node 0).
+/// </summary>
+public static partial class Process
+{
+    private const int PrioProcess = 0, PrioPgrp = 1, PrioUser = 2;
+    private const long ClockTicks = 100; // USER_HZ
+
+    private static bool SelfOrExisting(ISyscallContext c, int pid) => pid == 0 || pid == c.Task.Pid || pid == c.Task.Tid || c.Task.GetProcessGroup(pid) >= 0;
+
+    [Syscall(118, "sched_setparam", Support.Partial, "Validated and recorded for the calling thread; other threads give ESRCH unless they exist, and priorities do not change how the virtual CPU is shared yet.")]
+    public static SyscallResult SchedSetParam(ISyscallContext c)
+    {
+        var pid = c.Int(0);
+        if (pid < 0 || c.Arg(1) == 0) return Errno.EINVAL;
+        if (c.Memory.ReadStruct<int>(c.Arg(1), out var prio) != Errno.None) return Errno.EFAULT;
+        if (!SelfOrExisting(c, pid)) return Errno.ESRCH;
+        var s = c.Task.Settings;
+        if (!ValidPriority(s.Policy, prio)) return Errno.EINVAL;
+        if (pid == 0 || pid == c.Task.Tid) s.Priority = prio;
+        return 0;
+    }
+
+    [Syscall(121, "sched_getparam", Support.Full, "Fully supported.")]
+    public static SyscallResult SchedGetParam(ISyscallContext c)
+    {
+        var pid = c.Int(0);
+        if (pid < 0 || c.Arg(1) == 0) return Errno.EINVAL;
+        if (!SelfOrExisting(c, pid)) return Errno.ESRCH;
+        var prio = pid == 0 || pid == c.Task.Tid ? c.Task.Settings.Priority : 0;
+        return c.Memory.WriteStruct(c.Arg(1), prio) == Errno.None ? 0 : Errno.EFAULT;
+    }
+
+    [Syscall(119, "sched_setscheduler", Support.Partial, "SCHED_OTHER, BATCH, IDLE, FIFO and RR are validated and recorded (FIFO and RR need root); the virtual CPU's scheduling does not follow them yet; SCHED_DEADLINE gives EINVAL.")]
+    public static SyscallResult SchedSetScheduler(ISyscallContext c)
+    {
+        const int ResetOnFork = 0x40000000;
+        var pid = c.Int(0);
+        var policy = c.Int(1) & ~ResetOnFork;
+        if (pid < 0 || c.Arg(2) == 0) return Errno.EINVAL;
+        if (policy is not (TaskSettings.SchedOther or TaskSettings.SchedFifo or TaskSettings.SchedRr or TaskSettings.SchedBatch or TaskSettings.SchedIdle))
+            return Errno.EINVAL;
+        if (c.Memory.ReadStruct<int>(c.Arg(2), out var prio) != Errno.None) return Errno.EFAULT;
+        if (!SelfOrExisting(c, pid)) return Errno.ESRCH;
+        if (!ValidPriority(policy, prio)) return Errno.EINVAL;
+        if (policy is TaskSettings.SchedFifo or TaskSettings.SchedRr && c.Task.Ids.Euid != 0) return Errno.EPERM;
+        if (pid == 0 || pid == c.Task.Tid)
+        {
+            c.Task.Settings.Policy = policy;
+            c.Task.Settings.Priority = prio;
+        }
+        return 0;
+    }
+
+    [Syscall(120, "sched_getscheduler", Support.Full, "Fully supported.")]
+    public static SyscallResult SchedGetScheduler(ISyscallContext c)
+    {
+        var pid = c.Int(0);
+        if (pid < 0) return Errno.EINVAL;
+        if (!SelfOrExisting(c, pid)) return Errno.ESRCH;
+        return pid == 0 || pid == c.Task.Tid ? c.Task.Settings.Policy : TaskSettings.SchedOther;
+    }
+
+    private static bool ValidPriority(int policy, int prio) =>
+        policy is TaskSettings.SchedFifo or TaskSettings.SchedRr ? prio is >= 1 and <= 99 : prio == 0;
+
+    [Syscall(125, "sched_get_priority_max", Support.Full, "Fully supported.")]
+    public static SyscallResult SchedGetPriorityMax(ISyscallContext c) => c.Int(0) switch
+    {
+        TaskSettings.SchedFifo or TaskSettings.SchedRr => 99,
+        TaskSettings.SchedOther or TaskSettings.SchedBatch or TaskSettings.SchedIdle => 0,
+        _ => Errno.EINVAL,
+    };
+
+    [Syscall(126, "sched_get_priority_min", Support.Full, "Fully supported.")]
+    public static SyscallResult SchedGetPriorityMin(ISyscallContext c) => c.Int(0) switch
+    {
+        TaskSettings.SchedFifo or TaskSettings.SchedRr => 1,
+        TaskSettings.SchedOther or TaskSettings.SchedBatch or TaskSettings.SchedIdle => 0,
+        _ => Errno.EINVAL,
+    };
+
+    [Syscall(127, "sched_rr_get_interval", Support.Full, "Reports the virtual CPU's 10 ms time slice.")]
+    public static SyscallResult SchedRrGetInterval(ISyscallContext c)
+    {
+        var pid = c.Int(0);
+        if (pid < 0) return Errno.EINVAL;
+        if (!SelfOrExisting(c, pid)) return Errno.ESRCH;
+        Span<long> ts = [0, 10_000_000];
+        return c.CopyOut(c.Arg(1), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(ts));
+    }
+
+    [Syscall(122, "sched_setaffinity", Support.Full, "The sandbox has one CPU: a mask must include CPU 0 (EINVAL otherwise).")]
+    public static SyscallResult SchedSetAffinity(ISyscallContext c)
+    {
+        var pid = c.Int(0);
+        var len = c.Arg(1);
+        if (len == 0) return Errno.EINVAL;
+        if (c.Memory.ReadStruct<byte>(c.Arg(2), out var first) != Errno.None) return Errno.EFAULT;
+        if (!SelfOrExisting(c, pid)) return Errno.ESRCH;
+        return (first & 1) == 0 ? Errno.EINVAL : 0;
+    }
+
+    [Syscall(140, "setpriority", Support.Partial, "Nice values are validated, clamped and recorded for PRIO_PROCESS (the caller), PRIO_PGRP and PRIO_USER (checked for existence); they do not change the virtual CPU's share yet.")]
+    public static SyscallResult SetPriority(ISyscallContext c)
+    {
+        int which = c.Int(0), who = c.Int(1), nice = Math.Clamp(c.Int(2), -20, 19);
+        var e = CheckPriorityTarget(c, which, who);
+        if (e != Errno.None) return e;
+        var s = c.Task.Settings;
+        if (nice < s.Nice && c.Task.Ids.Euid != 0) return Errno.EACCES; // raising priority needs CAP_SYS_NICE
+        if (which == PrioProcess && (who == 0 || who == c.Task.Tid || who == c.Task.Pid)) s.Nice = nice;
+        return 0;
+    }
+
+    [Syscall(141, "getpriority", Support.Full, "Returns 20 - nice, as the raw syscall does.")]
+    public static SyscallResult GetPriority(ISyscallContext c)
+    {
+        int which = c.Int(0), who = c.Int(1);
+        var e = CheckPriorityTarget(c, which, who);
+        return e != Errno.None ? e : 20 - c.Task.Settings.Nice;
+    }
+
+    private static Errno CheckPriorityTarget(ISyscallContext c, int which, int who)
+    {
+        switch (which)
+        {
+            case PrioProcess:
+                return who == 0 || SelfOrExisting(c, who) ? Errno.None : Errno.ESRCH;
+            case PrioPgrp:
+                return who == 0 || who == c.Task.Pgid ? Errno.None : Errno.ESRCH;
+            case PrioUser:
+                return who == 0 || (uint)who == c.Task.Ids.Uid ? Errno.None : Errno.ESRCH;
+            default:
+                return Errno.EINVAL;
+        }
+    }
+
+    [Syscall(168, "getcpu", Support.Full, "CPU 0 on node 0: the sandbox's one CPU.")]
+    public static SyscallResult GetCpu(ISyscallContext c)
+    {
+        if (c.Arg(0) != 0 && c.Memory.WriteStruct(c.Arg(0), 0u) != Errno.None) return Errno.EFAULT;
+        if (c.Arg(1) != 0 && c.Memory.WriteStruct(c.Arg(1), 0u) != Errno.None) return Errno.EFAULT;
+        return 0;
+    }
+
+    [Syscall(153, "times", Support.Partial, "User time is guest execution, system time is time in the kernel's syscall handling, for the process and its reaped children; the return value counts ticks since the sandbox started.")]
+    public static SyscallResult Times(ISyscallContext c)
+    {
+        var self = c.Task.GetUsage(0);
+        var children = c.Task.GetUsage(-1);
+        if (c.Arg(0) != 0)
+        {
+            Span<long> tms = [self.UserMicros / 10000, self.SystemMicros / 10000, children.UserMicros / 10000, children.SystemMicros / 10000];
+            if (c.Memory.Write(c.Arg(0), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(tms)) != Errno.None) return Errno.EFAULT;
+        }
+        return Environment.TickCount64 / (1000 / ClockTicks);
+    }
+
+    [Syscall(165, "getrusage", Support.Partial, "RUSAGE_SELF, RUSAGE_CHILDREN and RUSAGE_THREAD with user and system time, maximum resident size (of guest memory) and context switches; page-fault, I/O and IPC counts are zero.")]
+    public static SyscallResult GetRusage(ISyscallContext c)
+    {
+        var who = c.Int(0);
+        if (who is not (0 or -1 or 1)) return Errno.EINVAL;
+        return c.CopyOut(c.Arg(1), c.Task.GetUsage(who).ToRusage());
+    }
+
+    [Syscall(92, "personality", Support.Full, "Recorded and reported; the sandbox never randomizes its layout, so ADDR_NO_RANDOMIZE always holds.")]
+    public static SyscallResult Personality(ISyscallContext c)
+    {
+        var old = c.Task.ProcessSettings.Personality;
+        var requested = c.UInt(0);
+        if (requested != 0xffffffff) c.Task.ProcessSettings.Personality = requested;
+        return old;
+    }
+
+    [Syscall(95, "waitid", Support.Partial, "P_ALL, P_PID and P_PGID with WEXITED, WNOHANG and WNOWAIT, siginfo and rusage; stopped and continued children (WSTOPPED, WCONTINUED) are not reported yet; P_PIDFD gives EBADF (no pidfds yet).")]
+    public static SyscallResult Waitid(ISyscallContext c) =>
+        SyscallResult.Send(new WaitChildInfo(c.Task, c.Int(0), c.Int(1), c.Int(3), c.Arg(2), c.Arg(4)));
+}

@@ -1,0 +1,56 @@
+namespace Kernel.Syscalls;
+
+/// <summary>Per-thread settings that handlers keep without an actor: scheduling and prctl state.</summary>
+public sealed class TaskSettings
+{
+    public const int SchedOther = 0, SchedFifo = 1, SchedRr = 2, SchedBatch = 3, SchedIdle = 5;
+
+    public int Nice { get; set; }
+    public int Policy { get; set; } = SchedOther;
+    public int Priority { get; set; }
+    public int PdeathSignal { get; set; }
+    public bool NoNewPrivs { get; set; }
+    public bool KeepCaps { get; set; }
+    public ulong TimerSlackNs { get; set; } = 50_000;
+    /// <summary>The thread's name (comm): PR_SET_NAME; null means the process's.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>What a new thread or child starts with (fork and clone copy these).</summary>
+    public TaskSettings Copy() => (TaskSettings)MemberwiseClone();
+}
+
+/// <summary>Per-process settings: personality, dumpability, subreaper, capability bounding set.</summary>
+public sealed class ProcessSettings
+{
+    public uint Personality { get; set; }
+    public bool Dumpable { get; set; } = true;
+    public bool ChildSubreaper { get; set; }
+    public bool ThpDisable { get; set; }
+    /// <summary>Capabilities 0..40 (CAP_LAST_CAP of Linux 6.x) are in the bounding set until dropped.</summary>
+    public ulong CapabilityBound { get; set; } = (1UL << 41) - 1;
+
+    public ProcessSettings Copy() => (ProcessSettings)MemberwiseClone();
+}
+
+/// <summary>Resource usage as getrusage reports it (times in microseconds, memory in KiB).</summary>
+public readonly record struct Usage(long UserMicros, long SystemMicros, long MaxRssKb, long MinorFaults, long VoluntarySwitches, long InvoluntarySwitches)
+{
+    public static Usage operator +(Usage a, Usage b) => new(a.UserMicros + b.UserMicros, a.SystemMicros + b.SystemMicros,
+        Math.Max(a.MaxRssKb, b.MaxRssKb), a.MinorFaults + b.MinorFaults, a.VoluntarySwitches + b.VoluntarySwitches,
+        a.InvoluntarySwitches + b.InvoluntarySwitches);
+
+    /// <summary>An arm64 struct rusage (144 bytes: two timevals, then fourteen longs).</summary>
+    public byte[] ToRusage()
+    {
+        var b = new byte[144];
+        BitConverter.TryWriteBytes(b, UserMicros / 1_000_000);
+        BitConverter.TryWriteBytes(b.AsSpan(8), UserMicros % 1_000_000);
+        BitConverter.TryWriteBytes(b.AsSpan(16), SystemMicros / 1_000_000);
+        BitConverter.TryWriteBytes(b.AsSpan(24), SystemMicros % 1_000_000);
+        BitConverter.TryWriteBytes(b.AsSpan(32), MaxRssKb);
+        BitConverter.TryWriteBytes(b.AsSpan(64), MinorFaults);
+        BitConverter.TryWriteBytes(b.AsSpan(128), VoluntarySwitches);
+        BitConverter.TryWriteBytes(b.AsSpan(136), InvoluntarySwitches);
+        return b;
+    }
+}
