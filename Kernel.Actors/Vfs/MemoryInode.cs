@@ -3,58 +3,60 @@ using static Kernel.Syscalls.Abi.OpenFlags;
 namespace Kernel.Actors.Vfs;
 
 /// <summary>
-/// A node of a synthetic filesystem (devpts, sysfs) whose metadata lives in memory: mode, owner and times may be
-/// changed as Linux lets them be on those filesystems; the rest of the stat comes from overridable properties.
+/// A node whose metadata lives in memory (tmpfs, devpts, sysfs): mode, owner and times may be changed as Linux lets
+/// them be on those filesystems; the rest of the stat comes from overridable members.
 /// </summary>
 public abstract class MemoryInode : Inode
 {
     private uint _mode;
-    private uint _uid, _gid;
-    private Timespec _atime, _mtime, _ctime;
+    internal uint OwnerUid;
+    internal uint OwnerGid;
+    internal Timespec Atime, Mtime, Ctime;
 
     protected MemoryInode(Filesystem fs, ulong ino, uint mode, uint uid = 0, uint gid = 0) : base(fs, ino)
     {
         _mode = mode;
-        _uid = uid;
-        _gid = gid;
-        _atime = _mtime = _ctime = Timespec.Now;
+        OwnerUid = uid;
+        OwnerGid = gid;
+        Atime = Mtime = Ctime = Timespec.Now;
     }
 
     public override uint Mode => _mode;
-    public override uint Uid => _uid;
-    public override uint Gid => _gid;
-    protected virtual uint Nlink => 1;
+    public override uint Uid => OwnerUid;
+    public override uint Gid => OwnerGid;
+    protected virtual uint LinkCount => 1;
     protected virtual long Size => 0;
     protected virtual ulong Rdev => 0;
     protected virtual int BlockSize => 4096;
+    protected virtual long BlockCount() => 0;
 
     public override long Stat(out StatInfo st)
     {
-        st = new StatInfo(Fs.Dev, Ino, _mode, Nlink, _uid, _gid, Rdev, Size, BlockSize, 0, _atime.Sec, _atime.Nsec,
-            _mtime.Sec, _mtime.Nsec, _ctime.Sec, _ctime.Nsec);
+        st = new StatInfo(Fs.Dev, Ino, _mode, LinkCount, OwnerUid, OwnerGid, Rdev, Size, BlockSize, BlockCount(),
+            Atime.Sec, Atime.Nsec, Mtime.Sec, Mtime.Nsec, Ctime.Sec, Ctime.Nsec);
         return 0;
     }
 
     public override long SetMode(uint permissions)
     {
-        _mode = (_mode & S_IFMT) | (permissions & 0xFFF);
-        _ctime = Timespec.Now;
+        _mode = (_mode & S_IFMT) | (permissions & 0xFFF /* 07777 */);
+        Ctime = Timespec.Now;
         return 0;
     }
 
     public override long SetOwner(uint uid, uint gid)
     {
-        if (uid != uint.MaxValue) _uid = uid;
-        if (gid != uint.MaxValue) _gid = gid;
-        _ctime = Timespec.Now;
+        if (uid != uint.MaxValue) OwnerUid = uid;
+        if (gid != uint.MaxValue) OwnerGid = gid;
+        Ctime = Timespec.Now;
         return 0;
     }
 
     public override long SetTimes(Timespec? atime, Timespec? mtime)
     {
-        if (atime is { } a) _atime = a;
-        if (mtime is { } m) _mtime = m;
-        _ctime = Timespec.Now;
+        if (atime is { } a) Atime = a;
+        if (mtime is { } m) Mtime = m;
+        Ctime = Timespec.Now;
         return 0;
     }
 }

@@ -56,7 +56,7 @@ internal sealed class SysfsDirectory : SysfsNode
 
     public override Inode? DirParent => _parent;
     public override string? DirName => _name;
-    protected override uint Nlink => 2 + (uint)_entries.Values.Count(e => e.IsDirectory);
+    protected override uint LinkCount => 2 + (uint)_entries.Values.Count(e => e.IsDirectory);
 
     public SysfsDirectory Directory(string name)
     {

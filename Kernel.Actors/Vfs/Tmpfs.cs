@@ -183,63 +183,17 @@ public sealed class Tmpfs : Filesystem
 }
 
 /// <summary>State common to tmpfs nodes.</summary>
-public abstract class TmpInode : Inode
+public abstract class TmpInode : MemoryInode
 {
-    private uint _mode;
-
-    protected TmpInode(Tmpfs fs, ulong ino, uint mode, uint uid, uint gid) : base(fs, ino)
+    protected TmpInode(Tmpfs fs, ulong ino, uint mode, uint uid, uint gid) : base(fs, ino, mode, uid, gid)
     {
-        _mode = mode;
-        OwnerUid = uid;
-        OwnerGid = gid;
-        Atime = Mtime = Ctime = Timespec.Now;
         Nlink = 1;
     }
 
-    public override uint Mode => _mode;
-    public override uint Uid => OwnerUid;
-    public override uint Gid => OwnerGid;
-    internal uint OwnerUid;
-    internal uint OwnerGid;
     internal uint Nlink;
-    internal Timespec Atime, Mtime, Ctime;
     internal Tmpfs TmpFs => (Tmpfs)Fs;
 
-    protected virtual long Size => 0;
-    protected virtual ulong Rdev => 0;
-
-    public override long Stat(out StatInfo st)
-    {
-        long size = Size;
-        st = new StatInfo(Fs.Dev, Ino, _mode, Nlink, OwnerUid, OwnerGid, Rdev, size, 4096, BlockCount(),
-            Atime.Sec, Atime.Nsec, Mtime.Sec, Mtime.Nsec, Ctime.Sec, Ctime.Nsec);
-        return 0;
-    }
-
-    protected virtual long BlockCount() => 0;
-
-    public override long SetMode(uint permissions)
-    {
-        _mode = (_mode & S_IFMT) | (permissions & 0xFFF /* 07777 */);
-        Ctime = Timespec.Now;
-        return 0;
-    }
-
-    public override long SetOwner(uint uid, uint gid)
-    {
-        if (uid != uint.MaxValue) OwnerUid = uid;
-        if (gid != uint.MaxValue) OwnerGid = gid;
-        Ctime = Timespec.Now;
-        return 0;
-    }
-
-    public override long SetTimes(Timespec? atime, Timespec? mtime)
-    {
-        if (atime is { } a) Atime = a;
-        if (mtime is { } m) Mtime = m;
-        Ctime = Timespec.Now;
-        return 0;
-    }
+    protected override uint LinkCount => Nlink;
 
     private XattrStore? _xattrs;
 

@@ -93,22 +93,6 @@ static void expect_slave_read(const char *label, long size, const char *want)
 
 static void put(const char *s) { (void)!write(master, s, strlen(s)); }
 
-/* Typed input, the echo the master sees, and the line the slave then reads. */
-struct exchange {
-	const char *input, *label, *echo, *line;
-};
-
-static void exchanges(const struct exchange *x, int n)
-{
-	for (int i = 0; i < n; i++) {
-		char label[128];
-		put(x[i].input);
-		expect_master(x[i].label, x[i].echo);
-		snprintf(label, sizeof label, "line after %s", x[i].label);
-		expect_slave_read(label, 100, x[i].line);
-	}
-}
-
 static struct termios attrs(void)
 {
 	struct termios t;
@@ -127,6 +111,29 @@ static void set_lflag(tcflag_t on, tcflag_t off)
 }
 
 static struct termios defaults;
+
+/* Typed input, the echo the master sees, and the line the slave then reads; first the local
+ * modes are changed (from the defaults when fresh is set). */
+struct exchange {
+	const char *input, *label, *echo, *line;
+	tcflag_t on, off;
+	int fresh;
+};
+
+static void exchanges(const struct exchange *x, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char label[128];
+		if (x[i].fresh)
+			set_attrs(&defaults);
+		if (x[i].on || x[i].off)
+			set_lflag(x[i].on, x[i].off);
+		put(x[i].input);
+		expect_master(x[i].label, x[i].echo);
+		snprintf(label, sizeof label, "line after %s", x[i].label);
+		expect_slave_read(label, 100, x[i].line);
+	}
+}
 
 static void open_pair(void)
 {
@@ -292,32 +299,15 @@ static void canonical(void)
 
 static void echo_variants(void)
 {
-	set_lflag(0, ECHOE);
-	put("ab\x7f\n");
-	expect_master("erase without ECHOE", "ab^?\\x0d\\x0a");
-	expect_slave_read("line", 100, "a\\x0a");
-	set_lflag(0, ECHOCTL);
-	put("ab\x7f\x01\n");
-	expect_master("without ECHOCTL", "ab\\x7f\\x01\\x0d\\x0a");
-	expect_slave_read("line", 100, "a\\x01\\x0a");
-	set_attrs(&defaults);
-	set_lflag(0, ECHOKE);
-	put("abc\x15" "d\n");
-	expect_master("kill with ECHOK, without ECHOKE", "abc^U\\x0d\\x0ad\\x0d\\x0a");
-	expect_slave_read("line", 100, "d\\x0a");
-	set_lflag(ECHOPRT, 0);
-	put("abc\x7f\x7f" "d\n");
-	expect_master("erase with ECHOPRT", "abc\\x5ccb/d\\x0d\\x0a");
-	expect_slave_read("line", 100, "ad\\x0a");
-	set_attrs(&defaults);
-	set_lflag(ECHONL, ECHO);
-	put("secret\n");
-	expect_master("ECHONL without ECHO", "\\x0d\\x0a");
-	expect_slave_read("line", 100, "secret\\x0a");
-	set_lflag(0, ECHONL);
-	put("quiet\n");
-	expect_master("no echo", "");
-	expect_slave_read("line", 100, "quiet\\x0a");
+	static const struct exchange variants[] = {
+		{"ab\x7f\n", "erase without ECHOE", "ab^?\\x0d\\x0a", "a\\x0a", 0, ECHOE, 0},
+		{"ab\x7f\x01\n", "without ECHOCTL", "ab\\x7f\\x01\\x0d\\x0a", "a\\x01\\x0a", 0, ECHOCTL, 0},
+		{"abc\x15" "d\n", "kill with ECHOK, without ECHOKE", "abc^U\\x0d\\x0ad\\x0d\\x0a", "d\\x0a", 0, ECHOKE, 1},
+		{"abc\x7f\x7f" "d\n", "erase with ECHOPRT", "abc\\x5ccb/d\\x0d\\x0a", "ad\\x0a", ECHOPRT, 0, 0},
+		{"secret\n", "ECHONL without ECHO", "\\x0d\\x0a", "secret\\x0a", ECHONL, ECHO, 1},
+		{"quiet\n", "no echo", "", "quiet\\x0a", 0, ECHONL, 0},
+	};
+	exchanges(variants, 6);
 	set_attrs(&defaults);
 }
 

@@ -79,7 +79,7 @@ public sealed class Devpts : Filesystem
 /// <summary>The devpts root directory: "ptmx" and one entry per open pty.</summary>
 internal sealed class DevptsRoot(Devpts fs) : MemoryInode(fs, 1, S_IFDIR | 0x1ED /* 0755 */)
 {
-    protected override uint Nlink => 2;
+    protected override uint LinkCount => 2;
 
     public override long Lookup(string name, out Inode? child)
     {
