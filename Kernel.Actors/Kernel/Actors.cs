@@ -136,6 +136,7 @@ public sealed class KernelSupervisor : UntypedActor
 
     private readonly IActorRef _dispatcher;
     private readonly IActorRef _task;
+    private readonly IActorRef _signal;
     private readonly Dictionary<Subsystem, IActorRef> _routes;
 
     public KernelSupervisor(Sandbox sandbox)
@@ -150,6 +151,7 @@ public sealed class KernelSupervisor : UntypedActor
             [Subsystem.Net] = Context.ActorOf(Props.Create(() => new EmptySubsystemActor(sandbox.Log)), "net"),
         };
         _task = routes[Subsystem.Task];
+        _signal = routes[Subsystem.Signal];
         _routes = routes;
         _dispatcher = Context.ActorOf(Props.Create(() => new Dispatcher(routes)), "dispatcher");
     }
@@ -168,6 +170,7 @@ public sealed class KernelSupervisor : UntypedActor
         if (message is GetDispatcher) Sender.Tell(_dispatcher);
         else if (message is GetRoutes) Sender.Tell((IReadOnlyDictionary<Subsystem, IActorRef>)_routes);
         else if (message is TaskActor.ProcessExited) _task.Forward(message); // wakes wait4 callers
+        else if (message is SignalActor.SignalGroup or SignalActor.SignalProcess) _signal.Forward(message); // from terminals
         else Unhandled(message);
     }
 }

@@ -62,6 +62,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         Syscalls = new SyscallDispatch(SyscallTable.Default, log);
         System = ActorSystem.Create("kernel", config);
         Supervisor = System.ActorOf(Props.Create(() => new KernelSupervisor(this)), "kernel");
+        vfs.Devpts.Host = new Sessions(this);
         _dispatcher = Supervisor.Ask<IActorRef>(new KernelSupervisor.GetDispatcher()).GetAwaiter().GetResult();
         _routes = Supervisor.Ask<IReadOnlyDictionary<Subsystem, IActorRef>>(new KernelSupervisor.GetRoutes()).GetAwaiter().GetResult();
     }
@@ -139,14 +140,18 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         var creds = new Credentials(Options.Uid, Options.Gid, Options.Uid, Options.Gid, []);
         var fs = Vfs.NewContext(creds);
         var files = new FdTable();
+        HostTerminal? terminal = null;
         for (var fd = 0; fd < 3; fd++)
         {
             var access = fd == 0 ? OpenFlags.O_RDONLY : OpenFlags.O_WRONLY;
-            if (HostStdioFile.FromHostFd(fd, access, out var stdio) == 0) files.Install(stdio!, false, fd);
+            if (HostStdioFile.FromHostFd(fd, access, out var stdio) != 0) continue;
+            if (stdio!.IsTerminal) stdio.Terminal = terminal ??= new HostTerminal(fd);
+            files.Install(stdio, false, fd);
         }
         var pid = Interlocked.Increment(ref _nextPid);
         var mm = new AddressSpace(new UnicornCpu(), Options.AddressWindow);
         var p = new KernelProcess(this, pid, 0, mm, files, fs);
+        if (terminal is not null) terminal.Attach(p); // started on a terminal: it is the first session's
         var e = Load(p, mm, path, argv, envp, out var context);
         if (e < 0)
         {
@@ -312,6 +317,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         if (_processes.Values.Any(q => q.Pgid == p.Pid)) return -(long)Errno.EPERM; // already a group leader
         p.Sid = p.Pid;
         p.Pgid = p.Pid;
+        p.ControllingTerminal = null;
         return p.Pid;
     }
 
@@ -371,6 +377,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
             entry.File.DropReference();
         }
         process.Files = new FdTable();
+        Sessions.ProcessExited(this, process);
         foreach (var child in Children(process.Pid).ToList()) child.Ppid = 1;
         process.CompleteExit();
         Supervisor.Tell(new TaskActor.ProcessExited(process));

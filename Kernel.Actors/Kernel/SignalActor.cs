@@ -11,6 +11,30 @@ namespace Kernel.Actors;
 /// </summary>
 public sealed class SignalActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
 {
+    /// <summary>A signal the kernel itself sends to a process group (a terminal's ISIG characters, SIGWINCH, SIGHUP).</summary>
+    public sealed record SignalGroup(int Pgid, int Signal);
+
+    /// <summary>A signal the kernel itself sends to one process (SIGHUP to a session leader whose terminal hung up).</summary>
+    public sealed record SignalProcess(int Pid, int Signal);
+
+    protected override void OnOther(object message)
+    {
+        switch (message)
+        {
+            case SignalGroup g:
+                foreach (var p in sandbox.AllProcesses().Where(p => p.Pgid == g.Pgid).ToList()) Deliver(p, g.Signal);
+                break;
+            case SignalProcess s when sandbox.FindProcess(s.Pid) is { } target:
+                Deliver(target, s.Signal);
+                break;
+            case SignalProcess:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
     protected override KernelReply? Handle(KernelRequest request, IActorRef sender)
     {
         switch (request)

@@ -103,7 +103,8 @@ public sealed partial class VfsActor
         if ((type & FileIdIsDir) != 0 && !loc!.IsDirectory) return new Failed(Errno.ESTALE);
         var flags = r.Flags;
         if ((flags & O_PATH) != 0) flags &= O_PATH | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW;
-        e = sandbox.Vfs.OpenLocation(process.Fs, loc!, flags, false, out var file);
+        OpenFile? file;
+        using (DeviceOpen.For(process)) e = sandbox.Vfs.OpenLocation(process.Fs, loc!, flags, false, out file);
         if (e < 0) return Result(e);
         var fd = process.Files.Install(file!, (flags & O_CLOEXEC) != 0);
         if (fd < 0) file!.DropReference();

@@ -93,6 +93,7 @@ public sealed partial class VfsActor
             throw;
         }
         if (reply is not null) Finish(call, reply);
+        else if (call.Deadline is not null && call.Timer is null) ScheduleExpiry(call); // the attempt moved the deadline
     }
 
     private void Finish(ParkedCall call, KernelReply reply)
@@ -114,8 +115,10 @@ public sealed class ParkedCall(KernelRequest request, IActorRef sender, IActorRe
 
     public KernelRequest Request { get; } = request;
     public IActorRef Sender { get; } = sender;
+    /// <summary>Stopwatch timestamp of the call's arrival.</summary>
+    public long Started { get; } = Stopwatch.GetTimestamp();
     /// <summary>Stopwatch timestamp after which the call stops waiting; null waits for ever.</summary>
-    public long? Deadline { get; } = timeout is { } t ? Stopwatch.GetTimestamp() + (long)(Math.Min(t.TotalSeconds, 1e9) * Stopwatch.Frequency) : null;
+    public long? Deadline { get; private set; } = timeout is { } t ? Stopwatch.GetTimestamp() + (long)(Math.Min(t.TotalSeconds, 1e9) * Stopwatch.Frequency) : null;
     /// <summary>The deadline passed while the call was parked.</summary>
     public bool TimedOut { get; set; }
     internal ICancelable? Timer { get; set; }
@@ -126,6 +129,19 @@ public sealed class ParkedCall(KernelRequest request, IActorRef sender, IActorRe
 
     /// <summary>Whether the call may still wait (no zero timeout, deadline not passed).</summary>
     public bool MayWait => !TimedOut && Remaining > TimeSpan.Zero;
+
+    /// <summary>
+    /// Moves the deadline from an attempt (a terminal's VTIME counts from the last byte received); the actor schedules
+    /// the new one when the attempt parks the call again.
+    /// </summary>
+    public void SetDeadline(long? deadline)
+    {
+        if (deadline == Deadline) return;
+        Deadline = deadline;
+        TimedOut = false;
+        Timer?.Cancel();
+        Timer = null;
+    }
 
     /// <summary>Wakes the call when <paramref name="queue"/> reports any of <paramref name="interest"/>; true when newly subscribed.</summary>
     public bool Watch(WaitQueue queue, int interest, bool exclusive = false)

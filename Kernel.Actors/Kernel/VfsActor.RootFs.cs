@@ -128,7 +128,9 @@ public sealed partial class VfsActor
                 at = ctx.Root;
             }
         }
-        long e = sandbox.Vfs.Open(ctx, at, path, r.Flags, r.Mode, out var opened);
+        long e;
+        OpenFile? opened;
+        using (DeviceOpen.For(p)) e = sandbox.Vfs.Open(ctx, at, path, r.Flags, r.Mode, out opened);
         if (e < 0) return Result(e);
         var fd = p.Files.Install(opened!, (r.Flags & OpenFlags.O_CLOEXEC) != 0);
         if (fd < 0) opened!.DropReference();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Kernel.Actors.Files;
 using Kernel.Actors.Tasks;
@@ -45,7 +46,8 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
             {
                 var e = DirAt(r.Task, r.DirFd, r.Path, out var at);
                 if (e < 0) return Result(e);
-                e = vfs.Open(P(r.Task).Fs, at, r.Path, r.Flags, r.Mode, out var file);
+                OpenFile? file;
+                using (DeviceOpen.For(P(r.Task))) e = vfs.Open(P(r.Task).Fs, at, r.Path, r.Flags, r.Mode, out file);
                 if (e < 0) return Result(e);
                 var fd = P(r.Task).Files.Install(file!, (r.Flags & OCloexec) != 0);
                 if (fd < 0) file!.DropReference();
@@ -249,6 +251,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                 return new Done(0);
             }
         }
+        if (TerminalIoctl(r, file) is { } terminalReply) return terminalReply;
         // Terminal ioctls: the size of the argument is encoded by the request for these classic numbers.
         var (inSize, outSize) = r.Request switch
         {
@@ -350,6 +353,11 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         {
             result = file.Transfer(span, offset, write);
             if (result != -(long)Errno.EAGAIN) return Result(result);
+        }
+        if (!write && file.ReadDeadline(call.Started) is { } deadline)
+        {
+            if (Stopwatch.GetTimestamp() >= deadline) return new Done(0); // the wait ran out with nothing to read
+            call.SetDeadline(deadline);
         }
         return null;
     }

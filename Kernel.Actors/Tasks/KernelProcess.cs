@@ -13,7 +13,7 @@ public sealed record SignalAction(ulong Handler, ulong Flags, ulong Restorer, ul
 }
 
 /// <summary>A thread group: an address space, open files, filesystem context and credentials shared by its threads.</summary>
-public sealed class KernelProcess
+public sealed class KernelProcess : IDeviceOpener
 {
     private readonly List<KernelTask> _threads = [];
     private readonly TaskCompletionSource<ProcessExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -52,6 +52,8 @@ public sealed class KernelProcess
     public int OomScoreAdj { get; set; }
     public SignalAction[] SignalActions { get; } = Enumerable.Repeat(SignalAction.DefaultAction, 65).ToArray();
     public Runner? Runner { get; internal set; }
+    /// <summary>The session's controlling terminal as this process knows it (Linux's signal->tty); inherited by fork.</summary>
+    public Terminal? ControllingTerminal { get; set; }
     /// <summary>The signal the parent gets when this process ends (clone's exit signal; SIGCHLD for fork).</summary>
     public int ExitSignal { get; init; } = Kernel.Syscalls.Abi.Sig.SIGCHLD;
     /// <summary>Completes when a vfork child has exec'd or exited, which lets its parent run again.</summary>
@@ -106,6 +108,7 @@ public sealed class KernelProcess
             foreach (var (k, v) in parent._limits) _limits[k] = v;
         }
         Array.Copy(parent.SignalActions, SignalActions, SignalActions.Length);
+        ControllingTerminal = parent.ControllingTerminal;
         ExecutablePath = parent.ExecutablePath;
         Argv = parent.Argv;
         Envp = parent.Envp;

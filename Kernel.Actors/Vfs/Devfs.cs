@@ -6,8 +6,8 @@ namespace Kernel.Actors.Vfs;
 /// <summary>Builds /dev: a tmpfs-like tree holding the standard character devices and links.</summary>
 public static class Devfs
 {
-    /// <summary>A new devfs; <paramref name="controllingTerminal"/> serves /dev/tty (null result: ENXIO).</summary>
-    public static Tmpfs Create(Func<OpenFile?> controllingTerminal)
+    /// <summary>A new devfs whose /dev/ptmx opens ptys of <paramref name="devpts"/> (to be mounted on its "pts").</summary>
+    public static Tmpfs Create(Devpts devpts)
     {
         var fs = new Tmpfs("devtmpfs", 0x1ED /* 0755 */);
         var root = (TmpDirectory)fs.Root;
@@ -16,7 +16,9 @@ public static class Devfs
         root.AddDevice("full", 0x1B6 /* 0666 */, 1, 7, (loc, flags) => new FullDevice(loc, flags));
         root.AddDevice("random", 0x1B6 /* 0666 */, 1, 8, (loc, flags) => new RandomDevice(loc, flags, pollable: true));
         root.AddDevice("urandom", 0x1B6 /* 0666 */, 1, 9, (loc, flags) => new RandomDevice(loc, flags));
-        root.AddDevice("tty", 0x1B6 /* 0666 */, 5, 0, (_, _) => controllingTerminal());
+        root.AddDevice("tty", 0x1B6 /* 0666 */, 5, 0, OpenControllingTerminal);
+        root.AddDevice("console", 0x180 /* 0600 */, 5, 1, OpenConsole);
+        root.AddDevice("ptmx", 0x1B6 /* 0666 */, 5, 2, devpts.OpenMaster);
         var creds = Credentials.Root;
         root.CreateSymlink("stdin", "/proc/self/fd/0", creds);
         root.CreateSymlink("stdout", "/proc/self/fd/1", creds);
@@ -25,6 +27,23 @@ public static class Devfs
         root.CreateDirectory("shm", 0x3FF /* 01777 */, creds);
         root.CreateDirectory("pts", 0x1ED /* 0755 */, creds);
         return fs;
+    }
+
+    /// <summary>/dev/tty: the opening process's controlling terminal, opened again; ENXIO without one.</summary>
+    private static long OpenControllingTerminal(Location location, int flags, out OpenFile? file)
+    {
+        file = null;
+        if (DeviceOpen.Current?.ControllingTerminal is not { } terminal) return -(long)Errno.ENXIO;
+        return terminal.OpenAgain(location, flags, out file);
+    }
+
+    /// <summary>/dev/console: the sandbox's console is the host's standard output (where the kernel was started).</summary>
+    private static long OpenConsole(Location location, int flags, out OpenFile? file)
+    {
+        file = null;
+        var e = HostStdioFile.FromHostFd(1, flags & OpenFlags.StatusFlagsMask, out var stdio);
+        file = stdio;
+        return e;
     }
 }
 
@@ -71,7 +90,7 @@ public sealed class FullDevice(Location? location, int flags) : DeviceFile(locat
         return buffer.Length;
     }
 
-    protected override long DoWrite(ReadOnlySpan<byte> data) => data.Length == 0 ? 0 : -(long)Errno.ENOSPC;
+    protected override long DoWrite(ReadOnlySpan<byte> data) => -(long)Errno.ENOSPC;
 }
 
 /// <summary>/dev/random and /dev/urandom: the host's cryptographic generator; writes are accepted and ignored.</summary>

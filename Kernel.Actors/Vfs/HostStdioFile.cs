@@ -68,6 +68,8 @@ public sealed class HostStdioFile : OpenFile
 
     public int HostFd => _fd;
     public override bool IsTerminal { get; }
+    /// <summary>The sandbox's view of the host terminal behind this file (its session and foreground group), if it is one.</summary>
+    public HostTerminal? Terminal { get; set; }
 
     public override long Read(Span<byte> buffer)
     {

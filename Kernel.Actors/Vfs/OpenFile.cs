@@ -70,7 +70,7 @@ public abstract partial class OpenFile : Kernel.Syscalls.IFastFile
 
     public virtual bool IsTerminal => false;
 
-    // ---- Readiness: poll, select, epoll and the parking of blocking reads and writes use these three members. ----
+    // ---- Readiness: poll, select, epoll and the parking of blocking reads and writes use these members. ----
 
     /// <summary>
     /// Whether the file has a poll operation. Files without one (regular files, directories, /dev/null...) are always
@@ -86,6 +86,12 @@ public abstract partial class OpenFile : Kernel.Syscalls.IFastFile
     /// files whose readiness never changes. A read or write that returned EAGAIN waits on it.
     /// </summary>
     public virtual WaitQueue? Readiness => null;
+
+    /// <summary>
+    /// For a blocking read parked since <paramref name="waitStarted"/> (a Stopwatch timestamp) with nothing to return:
+    /// when it stops waiting and returns 0 (a terminal's VTIME). Null: it waits for readiness alone.
+    /// </summary>
+    public virtual long? ReadDeadline(long waitStarted) => null;
 
     /// <summary>What /proc/[pid]/fd/N reads for a file without a Location, as Linux names it ("pipe:[N]", "socket:[N]", "anon_inode:[eventfd]").</summary>
     public virtual string AnonymousName => "anon_inode:[file]";

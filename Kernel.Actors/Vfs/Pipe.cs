@@ -137,8 +137,8 @@ public sealed partial class Pipe
         int done = 0;
         lock (_lock)
         {
-            if (_readers == 0) return -(long)Errno.EPIPE;
             if (data.Length == 0) return 0;
+            if (_readers == 0) return -(long)Errno.EPIPE;
             // As Linux: the part beyond whole pages goes first into the last slot if it fits there, the rest into new
             // slots of a page each, so a write of at most PIPE_BUF bytes is never split.
             int chars = data.Length & (PageSize - 1);

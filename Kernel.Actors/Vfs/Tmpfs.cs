@@ -183,63 +183,17 @@ public sealed class Tmpfs : Filesystem
 }
 
 /// <summary>State common to tmpfs nodes.</summary>
-public abstract class TmpInode : Inode
+public abstract class TmpInode : MemoryInode
 {
-    private uint _mode;
-
-    protected TmpInode(Tmpfs fs, ulong ino, uint mode, uint uid, uint gid) : base(fs, ino)
+    protected TmpInode(Tmpfs fs, ulong ino, uint mode, uint uid, uint gid) : base(fs, ino, mode, uid, gid)
     {
-        _mode = mode;
-        OwnerUid = uid;
-        OwnerGid = gid;
-        Atime = Mtime = Ctime = Timespec.Now;
         Nlink = 1;
     }
 
-    public override uint Mode => _mode;
-    public override uint Uid => OwnerUid;
-    public override uint Gid => OwnerGid;
-    internal uint OwnerUid;
-    internal uint OwnerGid;
     internal uint Nlink;
-    internal Timespec Atime, Mtime, Ctime;
     internal Tmpfs TmpFs => (Tmpfs)Fs;
 
-    protected virtual long Size => 0;
-    protected virtual ulong Rdev => 0;
-
-    public override long Stat(out StatInfo st)
-    {
-        long size = Size;
-        st = new StatInfo(Fs.Dev, Ino, _mode, Nlink, OwnerUid, OwnerGid, Rdev, size, 4096, BlockCount(),
-            Atime.Sec, Atime.Nsec, Mtime.Sec, Mtime.Nsec, Ctime.Sec, Ctime.Nsec);
-        return 0;
-    }
-
-    protected virtual long BlockCount() => 0;
-
-    public override long SetMode(uint permissions)
-    {
-        _mode = (_mode & S_IFMT) | (permissions & 0xFFF /* 07777 */);
-        Ctime = Timespec.Now;
-        return 0;
-    }
-
-    public override long SetOwner(uint uid, uint gid)
-    {
-        if (uid != uint.MaxValue) OwnerUid = uid;
-        if (gid != uint.MaxValue) OwnerGid = gid;
-        Ctime = Timespec.Now;
-        return 0;
-    }
-
-    public override long SetTimes(Timespec? atime, Timespec? mtime)
-    {
-        if (atime is { } a) Atime = a;
-        if (mtime is { } m) Mtime = m;
-        Ctime = Timespec.Now;
-        return 0;
-    }
+    protected override uint LinkCount => Nlink;
 
     private XattrStore? _xattrs;
 
@@ -349,8 +303,16 @@ public sealed class TmpDirectory : TmpInode
         return Add(name, node);
     }
 
-    /// <summary>Adds a device node whose opens are served by <paramref name="open"/> (devfs).</summary>
+    /// <summary>Adds a device node whose opens are served by <paramref name="open"/> (devfs); a null file gives ENXIO.</summary>
     public long AddDevice(string name, uint perm, uint major, uint minor, Func<Location, int, OpenFile?> open) =>
+        AddDevice(name, perm, major, minor, (Location loc, int flags, out OpenFile? file) =>
+        {
+            file = open(loc, flags);
+            return file is null ? -(long)Errno.ENXIO : 0;
+        });
+
+    /// <summary>Adds a device node whose opens are served by <paramref name="open"/>, which may fail with any errno.</summary>
+    public long AddDevice(string name, uint perm, uint major, uint minor, OpenDevice open) =>
         Add(name, new TmpDevice(TmpFs, TmpFs.NextIno(), perm, StatInfo.MakeDev(major, minor), open));
 
     public override long AddLink(string name, Inode target)
@@ -465,13 +427,16 @@ public sealed partial class TmpRegular : TmpInode
     }
 }
 
+/// <summary>Opens a device node: 0 and the file, or -errno.</summary>
+public delegate long OpenDevice(Location location, int flags, out OpenFile? file);
+
 /// <summary>A character device node (devfs): opening it asks a factory for the file object.</summary>
 public sealed class TmpDevice : TmpInode
 {
     private readonly ulong _rdev;
-    private readonly Func<Location, int, OpenFile?> _open;
+    private readonly OpenDevice _open;
 
-    internal TmpDevice(Tmpfs fs, ulong ino, uint perm, ulong rdev, Func<Location, int, OpenFile?> open)
+    internal TmpDevice(Tmpfs fs, ulong ino, uint perm, ulong rdev, OpenDevice open)
         : base(fs, ino, S_IFCHR | perm, 0, 0)
     {
         _rdev = rdev;
@@ -480,11 +445,7 @@ public sealed class TmpDevice : TmpInode
 
     protected override ulong Rdev => _rdev;
 
-    public override long Open(Location location, int flags, out OpenFile? file)
-    {
-        file = _open(location, flags);
-        return file is null ? -(long)Errno.ENXIO : 0;
-    }
+    public override long Open(Location location, int flags, out OpenFile? file) => _open(location, flags, out file);
 }
 
 /// <summary>A device or socket node made with mknod: no driver behind it, so opening it gives ENXIO.</summary>

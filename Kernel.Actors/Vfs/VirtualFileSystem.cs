@@ -26,13 +26,13 @@ public sealed partial class VirtualFileSystem : IDisposable
     public PathResolver Resolver { get; }
     /// <summary>Filesystem events for inotify: the operations below report what they changed.</summary>
     public FsNotify Notify { get; } = new();
-    /// <summary>Serves opens of /dev/tty; null (or a null result) gives ENXIO: no controlling terminal.</summary>
-    public Func<OpenFile?>? ControllingTerminal { get; set; }
+    /// <summary>The pseudo-terminals (devpts at /dev/pts, opened through /dev/ptmx).</summary>
+    public Devpts Devpts { get; } = new();
 
     /// <summary>
     /// A file tree whose "/" is the host directory <paramref name="hostRoot"/> (by default under an in-memory overlay that
-    /// takes every change; see <see cref="RootFsMode"/>), with tmpfs at /tmp and /dev/shm, devfs at /dev, and each
-    /// bind's host directory mounted read only at its guest path.
+    /// takes every change; see <see cref="RootFsMode"/>), with tmpfs at /tmp and /dev/shm, devfs at /dev, devpts at
+    /// /dev/pts, sysfs at /sys, and each bind's host directory mounted read only at its guest path.
     /// </summary>
     public static long Create(string hostRoot, IReadOnlyList<(string HostDir, string GuestPath)> readOnlyBinds, out VirtualFileSystem? vfs,
         RootFsMode mode = RootFsMode.Overlay)
@@ -42,8 +42,10 @@ public sealed partial class VirtualFileSystem : IDisposable
         if (r < 0) return r;
         var v = new VirtualFileSystem(rootFs!);
         v.AddMount("/tmp", new Tmpfs("tmpfs", 0x3FF /* 01777 */), false, MountFlags.NoSuid | MountFlags.NoDev);
-        v.AddMount("/dev", Devfs.Create(() => v.ControllingTerminal?.Invoke()), false, MountFlags.NoSuid);
+        v.AddMount("/dev", Devfs.Create(v.Devpts), false, MountFlags.NoSuid);
         v.AddMount("/dev/shm", new Tmpfs("tmpfs", 0x3FF /* 01777 */), false, MountFlags.NoSuid | MountFlags.NoDev);
+        v.AddMount("/dev/pts", v.Devpts, false, MountFlags.NoSuid | MountFlags.NoExec);
+        v.AddMount("/sys", new Sysfs(), false, MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec);
         foreach (var (hostDir, guestPath) in readOnlyBinds)
         {
             r = HostFilesystem.Open(hostDir, out var bindFs);

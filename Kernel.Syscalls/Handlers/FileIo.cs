@@ -43,7 +43,8 @@ public static partial class FileIo
     {
         var file = c.Task.File(c.Int(0));
         if (file is null) return Errno.EBADF;
-        return count == 0 ? 0 : TryTransfer(c, file, buffer, count, offset, write);
+        // A zero-length transfer still reaches the file, which may fail it (/dev/full gives ENOSPC).
+        return count == 0 ? file.Transfer(Span<byte>.Empty, offset, write) : TryTransfer(c, file, buffer, count, offset, write);
     }
 
     /// <summary>
@@ -141,7 +142,11 @@ public static partial class FileIo
         _ => Errno.EIO,
     };
 
-    [Syscall(29, "ioctl", Support.Partial, "Terminal ioctls (TCGETS, TCSETS*, TIOCGWINSZ, TIOCGPGRP), FIONBIO, FIOCLEX/FIONCLEX; others give ENOTTY.")]
+    [Syscall(29, "ioctl", Support.Partial, "FIONBIO, FIOCLEX/FIONCLEX, FIONREAD; on ptys the terminal ioctls (termios and termios2, window size, " +
+        "process group and session, TIOCSCTTY/TIOCNOTTY, TIOCGPTN/TIOCSPTLCK/TIOCGPTPEER, TIOCPKT, TIOCSTI, TIOCSIG, TCFLSH, TCXONC, " +
+        "TIOCOUTQ); the host terminal's basic ones pass through. Terminal signals (ISIG, SIGWINCH, SIGHUP) take default " +
+        "actions only until signal delivery lands, so ^Z does not stop; background callers get EIO instead of a SIGTTOU stop; " +
+        "FIOASYNC, TIOCVHANGUP, TCGETA and modem/serial ioctls give ENOTTY.")]
     public static SyscallResult Ioctl(ISyscallContext c) => SyscallResult.Send(new IoctlFile(c.Task, c.Int(0), c.UInt(1), c.Arg(2)));
 
     [Syscall(25, "fcntl", Support.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, record locks (F_GETLK/SETLK/SETLKW and the OFD ones, waits parked in the VFS actor, EDEADLK detection), F_GETOWN/SETOWN(_EX) and F_GETSIG/SETSIG (recorded; SIGIO is not sent yet), F_ADD_SEALS/GET_SEALS, F_GETPIPE_SZ/SETPIPE_SZ; leases, F_NOTIFY and the rest give EINVAL.")]

@@ -5,8 +5,10 @@
 
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef SYS_openat2
@@ -150,5 +152,22 @@ int main(void)
 	EXPECT_ERR("missing", o2(dir, "missing", O_RDONLY, 0, 0), ENOENT);
 	EXPECT_ERR("bad dirfd", o2(99, "file", O_RDONLY, 0, 0), EBADF);
 	EXPECT_ERR("bad path pointer", syscall(SYS_openat2, dir, (char *)8, &big.h, 24), EFAULT);
+
+	/* Devices that depend on the opener: a session leader's pty slave becomes its controlling terminal,
+	 * which /dev/tty then opens. */
+	fflush(stdout);
+	pid_t child = fork();
+	if (child == 0) {
+		setsid();
+		EXPECT_ERR("/dev/tty without a controlling terminal", o2(AT_FDCWD, "/dev/tty", O_RDWR, 0, 0), ENXIO);
+		int m = (int)o2(AT_FDCWD, "/dev/ptmx", O_RDWR | O_NOCTTY, 0, 0);
+		unlockpt(m);
+		EXPECT_OK("slave, acquiring it", o2(AT_FDCWD, ptsname(m), O_RDWR, 0, 0));
+		EXPECT_OK("/dev/tty", o2(AT_FDCWD, "/dev/tty", O_RDWR, 0, 0));
+		exit(conf_exit());
+	}
+	int status;
+	waitpid(child, &status, 0);
+	EXPECT_EQ("child's checks", WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0);
 	return conf_exit();
 }

@@ -198,7 +198,7 @@ public static class GuestRunner
     }
 
     /// <summary>The dotnet host running these tests, so the kernel runs on the same runtime.</summary>
-    private static string DotnetHost()
+    public static string DotnetHost()
     {
         var self = Environment.ProcessPath;
         if (self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet")

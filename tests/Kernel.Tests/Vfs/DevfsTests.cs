@@ -57,8 +57,29 @@ public sealed class DevfsTests : IDisposable
     public void TtyWithoutControllingTerminalIsEnxio()
     {
         Assert.Equal(Err(Errno.ENXIO), _t.OpenErr(_t.Root, "/dev/tty", O_RDWR));
-        _t.Vfs.ControllingTerminal = () => new NullDevice(null, O_RDWR);
-        Assert.Equal(0, _t.OpenErr(_t.Root, "/dev/tty", O_RDWR));
+        var opener = new FakeOpener();
+        using (DeviceOpen.For(opener)) Assert.Equal(Err(Errno.ENXIO), _t.OpenErr(_t.Root, "/dev/tty", O_RDWR));
+        opener.ControllingTerminal = new NullTerminal();
+        using (DeviceOpen.For(opener)) Assert.Equal(0, _t.OpenErr(_t.Root, "/dev/tty", O_RDWR));
+    }
+
+    /// <summary>A process as devices see it, for opens outside a sandbox.</summary>
+    internal sealed class FakeOpener(int pid = 1, int pgid = 1, int sid = 1) : IDeviceOpener
+    {
+        public int Pid { get; } = pid;
+        public int Pgid { get; } = pgid;
+        public int Sid { get; } = sid;
+        public Credentials Creds => Credentials.Root;
+        public Terminal? ControllingTerminal { get; set; }
+    }
+
+    private sealed class NullTerminal : Terminal
+    {
+        public override long OpenAgain(Location location, int flags, out OpenFile? file)
+        {
+            file = new NullDevice(location, flags);
+            return 0;
+        }
     }
 
     [Fact]
@@ -69,7 +90,7 @@ public sealed class DevfsTests : IDisposable
         Assert.Equal(0, _t.Vfs.ReadLink(_t.Root, null, "/dev/fd", out t));
         Assert.Equal("/proc/self/fd", t);
         var names = DirentReader.ReadAllNames(_t.Open(_t.Root, "/dev", O_RDONLY | O_DIRECTORY));
-        foreach (var n in new[] { "null", "zero", "full", "random", "urandom", "tty", "stdin", "stdout", "stderr", "fd", "shm", "pts" })
+        foreach (var n in new[] { "null", "zero", "full", "random", "urandom", "tty", "console", "ptmx", "stdin", "stdout", "stderr", "fd", "shm", "pts" })
             Assert.Contains(n, names);
         Assert.Equal(0, _t.Vfs.Stat(_t.Root, null, "/dev/pts", 0, out var pts));
         Assert.Equal(S_IFDIR, pts.Mode & S_IFMT);
