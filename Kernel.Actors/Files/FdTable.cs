@@ -7,8 +7,9 @@ namespace Kernel.Actors.Files;
 public sealed record FdEntry(OpenFile File, bool CloseOnExec);
 
 /// <summary>
-/// A process's file descriptor table (shared by CLONE_FILES). Lookups are lock-free reads of an immutable
-/// snapshot, so the read/write fast path on a task's thread never waits; changes copy the array under a lock.
+/// A process's file descriptor table (shared by CLONE_FILES). Lookups are lock-free reads of one slot (a
+/// reference, written whole), so the read/write fast path on a task's thread never waits; changes write slots
+/// under a lock and copy the array only to grow it.
 /// </summary>
 public sealed class FdTable
 {
@@ -59,12 +60,7 @@ public sealed class FdTable
         lock (_gate)
         {
             var old = Get(fd);
-            if (old is not null)
-            {
-                var copy = (FdEntry?[])_slots.Clone();
-                copy[fd] = null;
-                _slots = copy;
-            }
+            if (old is not null) Volatile.Write(ref _slots[fd], null);
             return old;
         }
     }
@@ -89,7 +85,7 @@ public sealed class FdTable
     public FdTable Clone()
     {
         var copy = new FdTable { Limit = Limit };
-        copy._slots = (FdEntry?[])_slots.Clone();
+        lock (_gate) copy._slots = (FdEntry?[])_slots.Clone();
         foreach (var (_, e) in copy.All()) e.File.AddReference();
         return copy;
     }
@@ -97,9 +93,14 @@ public sealed class FdTable
     private void Set(int fd, FdEntry entry)
     {
         var slots = _slots;
-        var copy = fd < slots.Length ? (FdEntry?[])slots.Clone() : new FdEntry?[Math.Max(fd + 1, slots.Length * 2)];
-        if (fd >= slots.Length) Array.Copy(slots, copy, slots.Length);
-        copy[fd] = entry;
-        _slots = copy;
+        if (fd < slots.Length)
+        {
+            Volatile.Write(ref slots[fd], entry);
+            return;
+        }
+        var grown = new FdEntry?[Math.Max(fd + 1, slots.Length * 2)];
+        Array.Copy(slots, grown, slots.Length);
+        grown[fd] = entry;
+        _slots = grown;
     }
 }

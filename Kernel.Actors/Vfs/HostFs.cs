@@ -231,6 +231,12 @@ public sealed class HostInode : Inode
                 bool write = acc is O_WRONLY or O_RDWR;
                 if (write && !HostFs.Writable) return -(long)Errno.EROFS;
                 int hostFlags = (acc == O_WRONLY ? HostNative.O_WRONLY : acc == O_RDWR ? HostNative.O_RDWR : HostNative.O_RDONLY) | HostNative.O_NOFOLLOW;
+                if (!HostFs.Writable && !_gone)
+                {
+                    // The overlay's lower tree never changes: the host file is opened when first read.
+                    file = new HostRegularFile(location, () => (OpenSelf(hostFlags, true, out int lazy), lazy), flags);
+                    return 0;
+                }
                 long r = OpenSelf(hostFlags, !write, out int fd);
                 if (r < 0) return r;
                 file = new HostRegularFile(location, fd, flags);
@@ -454,10 +460,40 @@ public sealed class HostRegularFile : OpenFile
     private readonly object _posLock = new();
     private int _fd;
     private long _pos;
+    // Opens the host file on first use (read-only trees only: there a name cannot go away while the file is open).
+    private Func<(long Error, int Fd)>? _deferred;
+    private bool _released;
 
     internal HostRegularFile(Location location, int fd, int flags) : base(location, flags)
     {
         _fd = fd;
+    }
+
+    /// <summary>A file whose host descriptor is opened only when its contents are first needed: open+close touches no host file.</summary>
+    internal HostRegularFile(Location location, Func<(long Error, int Fd)> open, int flags) : base(location, flags)
+    {
+        _fd = -1;
+        _deferred = open;
+    }
+
+    /// <summary>The host descriptor (-1 after release, or when the deferred open failed).</summary>
+    private int Fd
+    {
+        get
+        {
+            var fd = Volatile.Read(ref _fd);
+            if (fd >= 0 || Volatile.Read(ref _deferred) is null) return fd;
+            lock (_posLock)
+            {
+                if (_deferred is { } open && !_released)
+                {
+                    var (e, opened) = open();
+                    _deferred = null;
+                    if (e == 0) Volatile.Write(ref _fd, opened);
+                }
+                return _fd;
+            }
+        }
     }
 
     public override long Read(Span<byte> buffer)
@@ -465,7 +501,7 @@ public sealed class HostRegularFile : OpenFile
         if (!CanRead) return -(long)Errno.EBADF;
         lock (_posLock)
         {
-            long n = HostNative.PRead(_fd, buffer, _pos);
+            long n = HostNative.PRead(Fd, buffer, _pos);
             if (n > 0) _pos += n;
             return Transferred(n, false);
         }
@@ -475,7 +511,7 @@ public sealed class HostRegularFile : OpenFile
     {
         if (!CanRead) return -(long)Errno.EBADF;
         if (offset < 0) return -(long)Errno.EINVAL;
-        return Transferred(HostNative.PRead(_fd, buffer, offset), false);
+        return Transferred(HostNative.PRead(Fd, buffer, offset), false);
     }
 
     public override long Write(ReadOnlySpan<byte> data)
@@ -486,11 +522,11 @@ public sealed class HostRegularFile : OpenFile
             long at = _pos;
             if ((StatusFlags & O_APPEND) != 0)
             {
-                long s = HostNative.FStat(_fd, 0, out var st);
+                long s = HostNative.FStat(Fd, 0, out var st);
                 if (s < 0) return s;
                 at = st.Size;
             }
-            long n = HostNative.PWrite(_fd, data, at);
+            long n = HostNative.PWrite(Fd, data, at);
             if (n >= 0) _pos = at + n;
             return n;
         }
@@ -503,23 +539,23 @@ public sealed class HostRegularFile : OpenFile
         if ((StatusFlags & O_APPEND) != 0)
         {
             // Linux appends even for pwrite on an O_APPEND file.
-            long s = HostNative.FStat(_fd, 0, out var st);
+            long s = HostNative.FStat(Fd, 0, out var st);
             if (s < 0) return s;
             offset = st.Size;
         }
-        return HostNative.PWrite(_fd, data, offset);
+        return HostNative.PWrite(Fd, data, offset);
     }
 
     public override long Truncate(long length)
     {
         if (!CanWrite) return -(long)Errno.EINVAL;
         if (length < 0) return -(long)Errno.EINVAL;
-        return HostNative.FTruncate(_fd, length);
+        return HostNative.FTruncate(Fd, length);
     }
 
     public override long Stat(out StatInfo st)
     {
-        long r = HostNative.FStat(_fd, Location!.Mount.Fs.Dev, out st);
+        long r = HostNative.FStat(Fd, Location!.Mount.Fs.Dev, out st);
         // Under the overlay the number is the overlay's (the same as the lower file's).
         if (r == 0) st = st with { Ino = Location.Inode.Ino };
         return r;
@@ -530,13 +566,13 @@ public sealed class HostRegularFile : OpenFile
         lock (_posLock)
         {
             long r;
-            if (whence is SEEK_DATA or SEEK_HOLE) r = HostNative.LSeek(_fd, offset, whence);
+            if (whence is SEEK_DATA or SEEK_HOLE) r = HostNative.LSeek(Fd, offset, whence);
             else
             {
                 long size = 0;
                 if (whence == SEEK_END)
                 {
-                    long s = HostNative.FStat(_fd, 0, out var st);
+                    long s = HostNative.FStat(Fd, 0, out var st);
                     if (s < 0) return s;
                     size = st.Size;
                 }
@@ -549,6 +585,11 @@ public sealed class HostRegularFile : OpenFile
 
     public override void Release()
     {
+        lock (_posLock)
+        {
+            _released = true;
+            _deferred = null;
+        }
         int fd = Interlocked.Exchange(ref _fd, -1);
         if (fd >= 0) HostNative.Close(fd);
     }

@@ -40,6 +40,32 @@ public sealed class OverlayTests : IDisposable
         Assert.Equal(0, sfs.Flags & StatFsInfo.ST_RDONLY);
     }
 
+    /// <summary>Host descriptors of this process open on <paramref name="path"/> (other tests' files do not count).</summary>
+    private static int HostFdsOn(string path) => Directory.GetFiles("/proc/self/fd").Count(fd =>
+    {
+        try { return new FileInfo(fd).LinkTarget == path; }
+        catch (IOException) { return false; } // closed meanwhile
+    });
+
+    [Fact]
+    public void ALowerFileOpenedForReadingTakesAHostDescriptorOnlyWhenRead()
+    {
+        var host = Host("file.txt");
+        var files = Enumerable.Range(0, 5).Select(_ => _t.Open(R, "/file.txt", O_RDONLY)).ToList();
+        // Opens of the lower file take no host descriptor yet (open+close costs no host call).
+        Assert.Equal(0, HostFdsOn(host));
+        var buf = new byte[64];
+        foreach (var f in files) Assert.Equal(11, f.Read(buf));
+        Assert.Equal("hello world", System.Text.Encoding.ASCII.GetString(buf, 0, 11));
+        Assert.Equal(5, HostFdsOn(host));
+        foreach (var f in files) f.Release();
+        Assert.Equal(0, HostFdsOn(host));
+        // A file released before any read never opens the host file, and reads after release fail.
+        var unread = _t.Open(R, "/file.txt", O_RDONLY);
+        unread.Release();
+        Assert.True(unread.Read(buf) < 0);
+    }
+
     [Fact]
     public void WritingALowerFileCopiesItUpAndLeavesTheHostAlone()
     {
