@@ -112,9 +112,13 @@ public interface IKernelTask
     /// </summary>
     long Exec(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp);
 
-    /// <summary>Parks the task on a futex word; a later <see cref="FutexWake"/> or the timeout wakes it.</summary>
-    SyscallResult FutexWait(ulong address, uint expected, uint bitset, TimeSpan? timeout);
-    int FutexWake(ulong address, int count, uint bitset);
+    /// <summary>
+    /// Parks the task on a futex word if it still holds <paramref name="expected"/> (else EAGAIN); a later
+    /// <see cref="FutexWake"/> or the timeout wakes it. A <paramref name="shared"/> futex in shared memory meets
+    /// the other processes that map the same memory.
+    /// </summary>
+    SyscallResult FutexWait(ulong address, uint expected, uint bitset, TimeSpan? timeout, bool shared);
+    int FutexWake(ulong address, int count, uint bitset, bool shared);
 }
 
 /// <summary>clone/clone3's arguments, decoded. <see cref="Stack"/> is the new stack pointer (0: the caller's).</summary>

@@ -1,3 +1,4 @@
+using Kernel.Actors.Tasks;
 using Kernel.Actors.Mm;
 using Kernel.Actors.Vfs;
 using Kernel.Platform;
@@ -16,10 +17,30 @@ public sealed partial class MmActor
         var node = file.Node;
         if ((node.SealMask & (Seals.Write | Seals.FutureWrite)) != 0 && (prot & Prot.Write) != 0) return -(long)Errno.EPERM;
         if (offset > PagedData.MaxSize - (long)length) return -(long)Errno.EOVERFLOW;
+        return MapNode(mm, node, file.CanWrite, address, length, prot, offset, name);
+    }
+
+    private static long MapNode(AddressSpace mm, TmpRegular node, bool mayWrite, ulong address, ulong length, Prot prot, long offset, string name)
+    {
         long e = node.Data.ShareForMapping(offset + (long)length, out int fd);
         if (e < 0) return e;
-        var backing = new MappedFile(node, offset - (long)address, MayWrite: file.CanWrite);
+        var backing = new MappedFile(node, offset - (long)address, MayWrite: mayWrite);
         return mm.MapFixed(address, length, prot, true, name, backing, fd) ? (long)address : -(long)Errno.ENOMEM;
+    }
+
+    // Not counted against any size= limit: shared anonymous memory is the process's own, as on Linux.
+    private static readonly Tmpfs AnonymousShmem = new("tmpfs");
+
+    /// <summary>
+    /// MAP_SHARED|MAP_ANONYMOUS: memory backed by an unnamed tmpfs file, as Linux backs it by a shmem file
+    /// ("/dev/zero (deleted)"), so a fork's child shares it and futexes in it meet across processes.
+    /// </summary>
+    private static long MapSharedAnonymous(AddressSpace mm, KernelProcess process, ulong address, ulong length, Prot prot)
+    {
+        var node = TmpRegular.CreateUnlinked(AnonymousShmem, 0x1B6u /* 0666 */, process.Creds.Euid, process.Creds.Egid);
+        long e = node.Data.SetLength((long)length);
+        if (e < 0) return e;
+        return MapNode(mm, node, mayWrite: true, address, length, prot, 0, "/dev/zero (deleted)");
     }
 
     /// <summary>mremap of a shared file mapping: growing or moving maps more of the file, nothing is copied.</summary>

@@ -76,6 +76,7 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
             mm.MapSharedPages(address, length, prot, pages.Name, pages.Pages, pages.Offset, pages.Length, pages.Owner);
             return (long)address;
         }
+        if (anonymous && type != MapPrivate) return MapSharedAnonymous(mm, process, address, length, prot);
         var name = file?.Location?.GuestPath ?? "";
         if (file is Vfs.TmpRegularFile tmpfs && type != MapPrivate) return MapSharedFile(mm, tmpfs, address, length, prot, r.Offset, name);
         mm.MapFixed(address, length, prot, type != MapPrivate, name);

@@ -50,6 +50,8 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     public ulong FreeMemory => ProcMemory.Free(this);
     public int ProcessCount => _processes.Count;
     public VfsState VfsState { get; } = new();
+    /// <summary>Futexes in shared memory, met by every process that maps it.</summary>
+    public SharedFutexes Futexes { get; } = new();
     public TaskActor.WaitState WaitState { get; } = new();
     public IActorRef Supervisor { get; }
 
@@ -122,6 +124,20 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     /// <summary>The inline gate of <paramref name="subsystem"/>, or null when its requests always go through the mailbox.</summary>
     internal InlineGate? Inline(Subsystem subsystem) => _gates.GetValueOrDefault(subsystem);
 
+    /// <summary>
+    /// RLIMIT_NPROC, as copy_process checks it: the tasks (threads included) of the caller's real user have reached
+    /// the limit, and the caller is not privileged (real uid 0 or effective root).
+    /// </summary>
+    private bool OverProcessLimit(KernelProcess p)
+    {
+        var (limit, _) = p.GetLimit(Kernel.Syscalls.Handlers.Limits.NProc);
+        var creds = p.Creds;
+        if (limit == ulong.MaxValue || creds.Uid == 0 || creds.Euid == 0) return false;
+        // Zombies count until they are reaped, as Linux releases the count in release_task.
+        var tasks = _processes.Values.Where(q => q.Creds.Uid == creds.Uid).Sum(q => (long)Math.Max(1, q.Threads.Count));
+        return (ulong)tasks >= limit;
+    }
+
     public KernelProcess? FindProcess(int pid) => _processes.TryGetValue(pid, out var p) ? p : null;
     public KernelProcess? FindThread(int tid) => _processes.Values.FirstOrDefault(p => p.Threads.Any(t => t.Tid == tid));
     public IEnumerable<KernelProcess> AllProcesses() => _processes.Values;
@@ -179,7 +195,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     internal long Clone(KernelTask parent, in CloneArgs a)
     {
         var p = parent.Process;
-        if (p.IsExiting) return -(long)Errno.EAGAIN;
+        if (p.IsExiting || OverProcessLimit(p)) return -(long)Errno.EAGAIN;
         var tid = Interlocked.Increment(ref _nextPid);
         if ((a.Flags & CloneFlags.Thread) != 0)
         {

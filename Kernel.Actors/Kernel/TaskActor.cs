@@ -138,6 +138,13 @@ public sealed class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
         }
         foreach (var waiter in State.Waiters.ToArray())
         {
+            // A waiter whose process died meanwhile is dropped: nobody reads the answer, and no child may be reaped
+            // for it (its memory may already be gone).
+            if (((KernelTask)waiter.Request.Task).Process.IsExiting)
+            {
+                State.Waiters.Remove(waiter);
+                continue;
+            }
             var reply = TryWait(waiter.Request, waiter.Sender, park: false);
             if (reply is null) continue;
             State.Waiters.Remove(waiter);

@@ -364,8 +364,13 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
 
     public void Dispose()
     {
+        // Every later access fails its check (EFAULT). A kernel thread that passed the check just before (an actor
+        // answering a dead process's wait4) may still be copying: the pages go now, the host range a moment later,
+        // so a late copy lands in zeroed memory of the dead process instead of an unmapped range.
+        _vmas = [];
         ReleaseAllShared();
         Cpu.Dispose();
-        Host.Dispose();
+        Host.Discard(0, WindowSize);
+        _ = Task.Delay(TimeSpan.FromSeconds(2)).ContinueWith(_ => Host.Dispose(), TaskScheduler.Default);
     }
 }

@@ -54,6 +54,8 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
 
     /// <summary>Counts this task's futex waits, so a timer can tell whether its wait is still the current one.</summary>
     internal long FutexWaitCount { get; set; }
+    /// <summary>The shared futex this task sleeps on, to take it out of the sandbox's table when the task goes.</summary>
+    internal ((object, long) Key, SharedFutexes.Waiter Waiter)? SharedFutexWait { get; set; }
 
     public IFastFile? File(int fd) => Process.Files.GetFile(fd);
 
@@ -118,10 +120,15 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
     public long Exec(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp) =>
         Process.Sandbox.ExecInto(this, path, argv, envp);
 
-    public SyscallResult FutexWait(ulong address, uint expected, uint bitset, TimeSpan? timeout) =>
-        Process.Runner!.FutexWait(this, address, bitset, timeout);
+    public SyscallResult FutexWait(ulong address, uint expected, uint bitset, TimeSpan? timeout, bool shared) =>
+        shared && SharedFutexes.KeyOf(Process.Mm, address) is { } key
+            ? Process.Runner!.FutexWaitShared(this, key, address, expected, bitset, timeout)
+            : Process.Runner!.FutexWait(this, address, expected, bitset, timeout);
 
-    public int FutexWake(ulong address, int count, uint bitset) => Process.Runner!.FutexWake(address, count, bitset);
+    public int FutexWake(ulong address, int count, uint bitset, bool shared) =>
+        shared && SharedFutexes.KeyOf(Process.Mm, address) is { } key
+            ? Process.Sandbox.Futexes.Wake(key, count, bitset)
+            : Process.Runner!.FutexWake(address, count, bitset);
 
     public (ulong Cur, ulong Max) GetLimit(int resource) => Process.GetLimit(resource);
     public void SetLimit(int resource, ulong cur, ulong max) => Process.SetLimit(resource, cur, max);

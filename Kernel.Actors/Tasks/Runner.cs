@@ -200,8 +200,12 @@ public sealed class Runner
     private readonly List<KernelTask> _futexWaiters = [];
 
     /// <summary>FUTEX_WAIT: parks the task on this runner (private futexes live with their address space).</summary>
-    internal SyscallResult FutexWait(KernelTask task, ulong address, uint bitset, TimeSpan? timeout)
+    internal SyscallResult FutexWait(KernelTask task, ulong address, uint expected, uint bitset, TimeSpan? timeout)
     {
+        // Every waker of a private futex runs on this thread: the check and the sleep cannot be split.
+        var word = ReadWord(address);
+        if (word is null) return Errno.EFAULT;
+        if (word != expected) return Errno.EAGAIN;
         task.VoluntarySwitches++;
         task.State = TaskState.Parked;
         task.FutexWaitingOn = (address, bitset);
@@ -220,6 +224,52 @@ public sealed class Runner
             }), TaskScheduler.Default);
         }
         return SyscallResult.Unchanged;
+    }
+
+    private uint? ReadWord(ulong address)
+    {
+        Span<byte> buf = stackalloc byte[4];
+        return _process.Mm.Read(address, buf) == Errno.None ? BitConverter.ToUInt32(buf) : null;
+    }
+
+    /// <summary>FUTEX_WAIT on shared memory: queued in the sandbox's table, where wakers of any process find it.</summary>
+    internal SyscallResult FutexWaitShared(KernelTask task, (object, long) key, ulong address, uint expected, uint bitset, TimeSpan? timeout)
+    {
+        var waiter = new SharedFutexes.Waiter(this, task, task.FutexWaitCount + 1, bitset);
+        switch (_sandbox.Futexes.Enqueue(key, () => ReadWord(address), expected, waiter))
+        {
+            case null: return Errno.EFAULT;
+            case false: return Errno.EAGAIN;
+        }
+        task.VoluntarySwitches++;
+        task.State = TaskState.Parked;
+        task.FutexWaitCount = waiter.Wait;
+        task.SharedFutexWait = (key, waiter);
+        _runQueue.Remove(task);
+        if (timeout is { } t)
+        {
+            _ = Task.Delay(t).ContinueWith(_ => Post(() =>
+            {
+                if (_sandbox.Futexes.Remove(key, waiter)) EndSharedFutexWait(waiter, -(long)Errno.ETIMEDOUT);
+            }), TaskScheduler.Default);
+        }
+        return SyscallResult.Unchanged;
+    }
+
+    private void LeaveSharedFutex(KernelTask task)
+    {
+        if (task.SharedFutexWait is { } w) _sandbox.Futexes.Remove(w.Key, w.Waiter);
+        task.SharedFutexWait = null;
+    }
+
+    /// <summary>A shared futex wait ended (woken, timed out): the task runs on with <paramref name="result"/>.</summary>
+    internal void EndSharedFutexWait(SharedFutexes.Waiter waiter, long result)
+    {
+        var task = waiter.Task;
+        if (task.State != TaskState.Parked || task.FutexWaitCount != waiter.Wait) return;
+        task.SharedFutexWait = null;
+        task.Context.SetX(0, unchecked((ulong)result));
+        AddRunnable(task);
     }
 
     internal int FutexWake(ulong address, int count, uint bitset)
@@ -262,6 +312,7 @@ public sealed class Runner
             t.FutexWaitingOn = null;
             _runQueue.Remove(t);
             _futexWaiters.Remove(t);
+            LeaveSharedFutex(t);
             _process.RemoveThread(t);
             t.Context.Dispose();
         }
@@ -273,6 +324,7 @@ public sealed class Runner
         foreach (var t in _process.Threads)
         {
             t.State = TaskState.Exited;
+            LeaveSharedFutex(t);
             _process.RemoveThread(t);
         }
         _runQueue.Clear();

@@ -17,7 +17,6 @@ public static partial class Process
     [Syscall(91, "capset", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(97, "unshare", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(117, "ptrace", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(164, "setrlimit", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(268, "setns", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(272, "kcmp", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(274, "sched_setattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]

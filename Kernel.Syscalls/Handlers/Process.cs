@@ -102,7 +102,7 @@ public static partial class Process
         return c.CopyOut(c.Arg(2), mask, mask.Length);
     }
 
-    [Syscall(261, "prlimit64", Support.Partial, "Reads and sets the calling process's limits (pid 0 or its own); limits are recorded, RLIMIT_NOFILE is enforced.")]
+    [Syscall(261, "prlimit64", Support.Partial, "Reads and sets the calling process's limits (pid 0 or its own); RLIMIT_NOFILE and RLIMIT_NPROC are enforced, the others recorded only.")]
     public static SyscallResult Prlimit64(ISyscallContext c)
     {
         if (c.Int(0) != 0 && c.Int(0) != c.Task.Pid) return Errno.ESRCH;
@@ -115,17 +115,30 @@ public static partial class Process
             var e = c.CopyOut(c.Arg(3), Pair(cur, max));
             if (e.Value != 0) return e;
         }
-        if (c.Arg(2) != 0)
-        {
-            var buf = new byte[16];
-            if (c.Memory.Read(c.Arg(2), buf) != Errno.None) return Errno.EFAULT;
-            var cur = BitConverter.ToUInt64(buf);
-            var max = BitConverter.ToUInt64(buf, 8);
-            if (cur > max) return Errno.EINVAL;
-            var old = limits.GetLimit(resource);
-            if (max > old.Max && c.Task.Euid != 0) return Errno.EPERM;
-            limits.SetLimit(resource, cur, max);
-        }
+        return c.Arg(2) != 0 ? SetLimit(c, resource, c.Arg(2)) : 0;
+    }
+
+    [Syscall(164, "setrlimit", Support.Full, "Fully supported (RLIMIT_NOFILE and RLIMIT_NPROC are enforced; see prlimit64).")]
+    public static SyscallResult SetRlimit(ISyscallContext c)
+    {
+        var resource = c.Int(0);
+        if (resource is < 0 or >= Limits.Count) return Errno.EINVAL;
+        return SetLimit(c, resource, c.Arg(1));
+    }
+
+    /// <summary>Sets a limit from the struct rlimit at <paramref name="address"/>, with do_prlimit's checks.</summary>
+    private static SyscallResult SetLimit(ISyscallContext c, int resource, ulong address)
+    {
+        var buf = new byte[16];
+        if (c.Memory.Read(address, buf) != Errno.None) return Errno.EFAULT;
+        var cur = BitConverter.ToUInt64(buf);
+        var max = BitConverter.ToUInt64(buf, 8);
+        if (cur > max) return Errno.EINVAL;
+        var limits = (ILimits)c.Task;
+        var old = limits.GetLimit(resource);
+        if (max > old.Max && c.Task.Euid != 0) return Errno.EPERM;
+        if (resource == Limits.NoFile && max > Limits.NrOpen) return Errno.EPERM; // sysctl fs.nr_open
+        limits.SetLimit(resource, cur, max);
         return 0;
     }
 
@@ -146,11 +159,12 @@ public static partial class Process
         return bytes;
     }
 
-    [Syscall(98, "futex", Support.Partial, "FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_BITSET and FUTEX_WAKE_BITSET within a process, on the task's thread; other operations give ENOSYS.")]
+    [Syscall(98, "futex", Support.Partial, "FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_BITSET and FUTEX_WAKE_BITSET: private ones on the task's thread, shared ones in MAP_SHARED memory (shared anonymous, /dev/shm, memfd) across processes; REQUEUE, WAKE_OP and the PI operations give ENOSYS.")]
     public static SyscallResult Futex(ISyscallContext c)
     {
         const int Wait = 0, Wake = 1, WaitBitset = 9, WakeBitset = 10, ClockRealtimeFlag = 256;
         var op = c.Int(1) & 0x7f; // without FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME
+        var shared = (c.Int(1) & 128) == 0; // FUTEX_PRIVATE_FLAG not set: may be shared with other processes
         var address = c.Arg(0);
         if ((address & 3) != 0) return Errno.EINVAL;
         var bitset = op is WaitBitset or WakeBitset ? c.UInt(5) : uint.MaxValue;
@@ -159,9 +173,6 @@ public static partial class Process
         {
             case Wait or WaitBitset:
             {
-                var buf = new byte[4];
-                if (c.Memory.Read(address, buf) != Errno.None) return Errno.EFAULT;
-                if (BitConverter.ToUInt32(buf) != c.UInt(2)) return Errno.EAGAIN;
                 TimeSpan? timeout = null;
                 if (c.Arg(3) != 0)
                 {
@@ -171,10 +182,10 @@ public static partial class Process
                     var clock = (c.Int(1) & ClockRealtimeFlag) != 0 ? Time.ClockRealtime : Time.ClockMonotonic;
                     timeout = op == WaitBitset ? Time.UntilAbsolute(clock, sec, nsec) : Time.Relative(sec, nsec);
                 }
-                return c.Task.FutexWait(address, c.UInt(2), bitset, timeout);
+                return c.Task.FutexWait(address, c.UInt(2), bitset, timeout, shared);
             }
             case Wake or WakeBitset:
-                return c.Task.FutexWake(address, Math.Max(c.Int(2), 0), bitset);
+                return c.Task.FutexWake(address, Math.Max(c.Int(2), 0), bitset, shared);
             default:
                 return Errno.ENOSYS;
         }
@@ -192,6 +203,8 @@ public static class Limits
 {
     public const int Count = 16;
     public const int Stack = 3;
+    public const int NProc = 6;
     public const int NoFile = 7;
+    public const ulong NrOpen = 1 << 20; // /proc/sys/fs/nr_open
     public const ulong Infinity = ulong.MaxValue;
 }

@@ -65,4 +65,21 @@ public sealed partial class EndToEndTests
         AssertExit(0, r);
         Assert.Equal("8000\n5\n", r.Stdout);
     }
+
+    [Fact]
+    public void Python_multiprocessing_pool_of_four_returns_the_results()
+    {
+        // Pool's workers are forked processes that share semaphores (futexes in /dev/shm memory) with the parent.
+        const string code = """
+            import multiprocessing as mp
+            def sq(x): return x * x
+            if __name__ == "__main__":
+                with mp.Pool(4) as p:
+                    print(sum(p.map(sq, range(100))))
+                    print(p.apply_async(sq, (12,)).get(timeout=60))
+            """;
+        var r = RunInRootfs("/usr/bin/python3", "-c", code);
+        AssertExit(0, r);
+        Assert.Equal("328350\n144\n", r.Stdout);
+    }
 }

@@ -1,0 +1,73 @@
+using Kernel.Actors.Mm;
+
+namespace Kernel.Actors.Tasks;
+
+/// <summary>
+/// Futexes in shared memory (MAP_SHARED mappings, whose pages belong to a tmpfs file: /dev/shm, memfds, shared
+/// anonymous memory), keyed by the backing file and offset as Linux keys them by inode and page, so processes
+/// that map the same file at different addresses meet on one word. Private futexes stay with their runner.
+/// The value check and the enqueue happen under one lock, and so does every wake, so no wake-up is lost between a
+/// waiter's check and its sleep (Linux's hash-bucket lock).
+/// </summary>
+public sealed class SharedFutexes
+{
+    /// <summary>One sleeping task; <see cref="Wait"/> tells this wait from the task's later ones.</summary>
+    public sealed record Waiter(Runner Runner, KernelTask Task, long Wait, uint Bitset);
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<(object File, long Offset), List<Waiter>> _queues = new();
+
+    /// <summary>The key of a futex word at <paramref name="address"/>, or null when its memory is not shared.</summary>
+    public static (object, long)? KeyOf(AddressSpace mm, ulong address) =>
+        mm.Find(address) is { Backing: { } b } ? (b.Node, b.OffsetAt(address)) : null;
+
+    /// <summary>
+    /// Enqueues <paramref name="waiter"/> if the word still holds <paramref name="expected"/>: true when queued,
+    /// false for EAGAIN; null when the word cannot be read (EFAULT).
+    /// </summary>
+    public bool? Enqueue((object, long) key, Func<uint?> read, uint expected, Waiter waiter)
+    {
+        lock (_lock)
+        {
+            var value = read();
+            if (value is null) return null;
+            if (value != expected) return false;
+            if (!_queues.TryGetValue(key, out var queue)) _queues[key] = queue = [];
+            queue.Add(waiter);
+            return true;
+        }
+    }
+
+    /// <summary>Takes a waiter out (timeout, exit); false when a wake took it first.</summary>
+    public bool Remove((object, long) key, Waiter waiter)
+    {
+        lock (_lock)
+        {
+            if (!_queues.TryGetValue(key, out var queue) || !queue.Remove(waiter)) return false;
+            if (queue.Count == 0) _queues.Remove(key);
+            return true;
+        }
+    }
+
+    /// <summary>Wakes up to <paramref name="count"/> waiters whose bitset meets <paramref name="bitset"/>; returns how many.</summary>
+    public int Wake((object, long) key, int count, uint bitset)
+    {
+        List<Waiter> woken = [];
+        lock (_lock)
+        {
+            if (!_queues.TryGetValue(key, out var queue)) return 0;
+            for (var i = 0; i < queue.Count && woken.Count < count; i++)
+            {
+                var w = queue[i];
+                if ((w.Bitset & bitset) == 0) continue;
+                queue.RemoveAt(i--);
+                // A task whose process is going away is dropped, not counted.
+                if (w.Task.State == TaskState.Exited || w.Task.Process.IsExiting) continue;
+                woken.Add(w);
+            }
+            if (queue.Count == 0) _queues.Remove(key);
+        }
+        foreach (var w in woken) w.Runner.Post(() => w.Runner.EndSharedFutexWait(w, 0));
+        return woken.Count;
+    }
+}
