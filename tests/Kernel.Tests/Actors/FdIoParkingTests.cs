@@ -1,3 +1,4 @@
+using Kernel.Tests.Infrastructure;
 using System.Buffers.Binary;
 using Akka.Configuration;
 using Kernel.Actors;
@@ -148,17 +149,4 @@ public sealed class FdIoParkingTests : IAsyncLifetime
         Assert.Equal("abc"u8.ToArray(), got);
     }
 
-    /// <summary>No guest code runs here: the CPU only has to accept the memory manager's mappings.</summary>
-    private sealed class NoCpu : ICpu
-    {
-        public void Map(ulong address, ulong length, Prot prot, nint host) { }
-        public void Unmap(ulong address, ulong length) { }
-        public void Protect(ulong address, ulong length, Prot prot) { }
-        public void InvalidateCode(ulong address, ulong length) { }
-        public ICpuContext NewContext() => throw new NotSupportedException();
-        public ICpuContext CloneContext(ICpuContext source) => throw new NotSupportedException();
-        public Trap Run(ICpuContext context) => throw new NotSupportedException();
-        public void Interrupt() { }
-        public void Dispose() { }
-    }
 }

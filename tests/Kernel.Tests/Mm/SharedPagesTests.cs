@@ -1,3 +1,4 @@
+using Kernel.Tests.Infrastructure;
 using Kernel.Actors.Mm;
 using Kernel.Platform;
 
@@ -13,7 +14,7 @@ public sealed class SharedPagesTests : IDisposable
     private const ulong Page = 4096;
     private const ulong At = 0x100000;
 
-    private readonly AddressSpace _mm = new(new NullCpu(), 1UL << 30);
+    private readonly AddressSpace _mm = new(new NoCpu(), 1UL << 30);
     private readonly SharedPages _pages = new(4 * Page, "test");
     private readonly CountingOwner _owner = new();
 
@@ -68,7 +69,7 @@ public sealed class SharedPagesTests : IDisposable
     public void A_fork_keeps_sharing_and_a_teardown_gives_the_mappings_back()
     {
         _mm.MapSharedPages(At, 2 * Page, Prot.Read | Prot.Write, "ring", _pages, 0, 2 * Page, _owner);
-        var child = _mm.Fork(new NullCpu());
+        var child = _mm.Fork(new NoCpu());
         try
         {
             Assert.Equal(2, _owner.Mappings);
@@ -90,7 +91,7 @@ public sealed class SharedPagesTests : IDisposable
     [Fact]
     public void Disposing_is_raised_once()
     {
-        var mm = new AddressSpace(new NullCpu(), 1UL << 30);
+        var mm = new AddressSpace(new NoCpu(), 1UL << 30);
         var raised = 0;
         mm.Disposing += _ => raised++;
         mm.Dispose();
@@ -111,17 +112,4 @@ public sealed class SharedPagesTests : IDisposable
         public void MappingRemoved() => Mappings--;
     }
 
-    /// <summary>A CPU that runs nothing: these tests only need the address space's bookkeeping and host memory.</summary>
-    private sealed class NullCpu : ICpu
-    {
-        public void Map(ulong address, ulong length, Prot prot, nint host) { }
-        public void Unmap(ulong address, ulong length) { }
-        public void Protect(ulong address, ulong length, Prot prot) { }
-        public void InvalidateCode(ulong address, ulong length) { }
-        public ICpuContext NewContext() => throw new NotSupportedException();
-        public ICpuContext CloneContext(ICpuContext source) => throw new NotSupportedException();
-        public Trap Run(ICpuContext context) => throw new NotSupportedException();
-        public void Interrupt() { }
-        public void Dispose() { }
-    }
 }
