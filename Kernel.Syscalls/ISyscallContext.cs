@@ -119,6 +119,8 @@ public interface IKernelTask
     /// </summary>
     SyscallResult FutexWait(ulong address, uint expected, uint bitset, TimeSpan? timeout, bool shared);
     int FutexWake(ulong address, int count, uint bitset, bool shared);
+    /// <summary>Wakes up to <paramref name="wake"/> waiters on <paramref name="from"/> and moves up to <paramref name="requeue"/> others to <paramref name="to"/>.</summary>
+    (int Woken, int Moved) FutexRequeue(ulong from, ulong to, int wake, int requeue, bool shared);
 }
 
 /// <summary>clone/clone3's arguments, decoded. <see cref="Stack"/> is the new stack pointer (0: the caller's).</summary>

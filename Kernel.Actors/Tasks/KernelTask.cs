@@ -55,7 +55,7 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
     /// <summary>Counts this task's futex waits, so a timer can tell whether its wait is still the current one.</summary>
     internal long FutexWaitCount { get; set; }
     /// <summary>The shared futex this task sleeps on, to take it out of the sandbox's table when the task goes.</summary>
-    internal ((object, long) Key, SharedFutexes.Waiter Waiter)? SharedFutexWait { get; set; }
+    internal SharedFutexes.Waiter? SharedFutexWait { get; set; }
 
     public IFastFile? File(int fd) => Process.Files.GetFile(fd);
 
@@ -124,6 +124,18 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
         shared && SharedFutexes.KeyOf(Process.Mm, address) is { } key
             ? Process.Runner!.FutexWaitShared(this, key, address, expected, bitset, timeout)
             : Process.Runner!.FutexWait(this, address, expected, bitset, timeout);
+
+    public (int Woken, int Moved) FutexRequeue(ulong from, ulong to, int wake, int requeue, bool shared)
+    {
+        if (shared && SharedFutexes.KeyOf(Process.Mm, from) is { } a)
+        {
+            // Both words must be shared memory to meet the same waiters; a private target cannot take them.
+            return SharedFutexes.KeyOf(Process.Mm, to) is { } b
+                ? Process.Sandbox.Futexes.Requeue(a, b, wake, requeue)
+                : (Process.Sandbox.Futexes.Wake(a, wake, uint.MaxValue), 0);
+        }
+        return Process.Runner!.FutexRequeue(from, to, wake, requeue);
+    }
 
     public int FutexWake(ulong address, int count, uint bitset, bool shared) =>
         shared && SharedFutexes.KeyOf(Process.Mm, address) is { } key

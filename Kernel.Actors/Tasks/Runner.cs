@@ -235,8 +235,8 @@ public sealed class Runner
     /// <summary>FUTEX_WAIT on shared memory: queued in the sandbox's table, where wakers of any process find it.</summary>
     internal SyscallResult FutexWaitShared(KernelTask task, (object, long) key, ulong address, uint expected, uint bitset, TimeSpan? timeout)
     {
-        var waiter = new SharedFutexes.Waiter(this, task, task.FutexWaitCount + 1, bitset);
-        switch (_sandbox.Futexes.Enqueue(key, () => ReadWord(address), expected, waiter))
+        var waiter = new SharedFutexes.Waiter(this, task, task.FutexWaitCount + 1, bitset, key);
+        switch (_sandbox.Futexes.Enqueue(() => ReadWord(address), expected, waiter))
         {
             case null: return Errno.EFAULT;
             case false: return Errno.EAGAIN;
@@ -244,13 +244,13 @@ public sealed class Runner
         task.VoluntarySwitches++;
         task.State = TaskState.Parked;
         task.FutexWaitCount = waiter.Wait;
-        task.SharedFutexWait = (key, waiter);
+        task.SharedFutexWait = waiter;
         _runQueue.Remove(task);
         if (timeout is { } t)
         {
             _ = Task.Delay(t).ContinueWith(_ => Post(() =>
             {
-                if (_sandbox.Futexes.Remove(key, waiter)) EndSharedFutexWait(waiter, -(long)Errno.ETIMEDOUT);
+                if (_sandbox.Futexes.Remove(waiter)) EndSharedFutexWait(waiter, -(long)Errno.ETIMEDOUT);
             }), TaskScheduler.Default);
         }
         return SyscallResult.Unchanged;
@@ -258,7 +258,7 @@ public sealed class Runner
 
     private void LeaveSharedFutex(KernelTask task)
     {
-        if (task.SharedFutexWait is { } w) _sandbox.Futexes.Remove(w.Key, w.Waiter);
+        if (task.SharedFutexWait is { } w) _sandbox.Futexes.Remove(w);
         task.SharedFutexWait = null;
     }
 
@@ -270,6 +270,21 @@ public sealed class Runner
         task.SharedFutexWait = null;
         task.Context.SetX(0, unchecked((ulong)result));
         AddRunnable(task);
+    }
+
+    /// <summary>FUTEX_REQUEUE on private futexes: wakes some waiters on <paramref name="from"/>, moves others to <paramref name="to"/>.</summary>
+    internal (int Woken, int Moved) FutexRequeue(ulong from, ulong to, int wake, int requeue)
+    {
+        var woken = FutexWake(from, wake, uint.MaxValue);
+        var moved = 0;
+        foreach (var t in _futexWaiters)
+        {
+            if (moved >= requeue || from == to) break;
+            if (t.FutexWaitingOn is not { } w || w.Address != from) continue;
+            t.FutexWaitingOn = (to, w.Bitset);
+            moved++;
+        }
+        return (woken, moved);
     }
 
     internal int FutexWake(ulong address, int count, uint bitset)

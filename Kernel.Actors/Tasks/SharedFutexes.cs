@@ -12,7 +12,15 @@ namespace Kernel.Actors.Tasks;
 public sealed class SharedFutexes
 {
     /// <summary>One sleeping task; <see cref="Wait"/> tells this wait from the task's later ones.</summary>
-    public sealed record Waiter(Runner Runner, KernelTask Task, long Wait, uint Bitset);
+    public sealed class Waiter(Runner runner, KernelTask task, long wait, uint bitset, (object, long) key)
+    {
+        public Runner Runner { get; } = runner;
+        public KernelTask Task { get; } = task;
+        public long Wait { get; } = wait;
+        public uint Bitset { get; } = bitset;
+        /// <summary>The word it sleeps on (a requeue moves it; changed under the table's lock only).</summary>
+        public (object, long) Key { get; internal set; } = key;
+    }
 
     private readonly Lock _lock = new();
     private readonly Dictionary<(object File, long Offset), List<Waiter>> _queues = new();
@@ -25,49 +33,76 @@ public sealed class SharedFutexes
     /// Enqueues <paramref name="waiter"/> if the word still holds <paramref name="expected"/>: true when queued,
     /// false for EAGAIN; null when the word cannot be read (EFAULT).
     /// </summary>
-    public bool? Enqueue((object, long) key, Func<uint?> read, uint expected, Waiter waiter)
+    public bool? Enqueue(Func<uint?> read, uint expected, Waiter waiter)
     {
         lock (_lock)
         {
             var value = read();
             if (value is null) return null;
             if (value != expected) return false;
-            if (!_queues.TryGetValue(key, out var queue)) _queues[key] = queue = [];
-            queue.Add(waiter);
+            Add(waiter);
             return true;
         }
     }
 
+    private void Add(Waiter waiter)
+    {
+        if (!_queues.TryGetValue(waiter.Key, out var queue)) _queues[waiter.Key] = queue = [];
+        queue.Add(waiter);
+    }
+
     /// <summary>Takes a waiter out (timeout, exit); false when a wake took it first.</summary>
-    public bool Remove((object, long) key, Waiter waiter)
+    public bool Remove(Waiter waiter)
     {
         lock (_lock)
         {
-            if (!_queues.TryGetValue(key, out var queue) || !queue.Remove(waiter)) return false;
-            if (queue.Count == 0) _queues.Remove(key);
+            if (!_queues.TryGetValue(waiter.Key, out var queue) || !queue.Remove(waiter)) return false;
+            if (queue.Count == 0) _queues.Remove(waiter.Key);
             return true;
         }
     }
 
     /// <summary>Wakes up to <paramref name="count"/> waiters whose bitset meets <paramref name="bitset"/>; returns how many.</summary>
-    public int Wake((object, long) key, int count, uint bitset)
+    public int Wake((object, long) key, int count, uint bitset) => Requeue(key, key, count, 0, bitset).Woken;
+
+    /// <summary>
+    /// Wakes up to <paramref name="wake"/> waiters on <paramref name="from"/> (those whose bitset meets
+    /// <paramref name="bitset"/>) and moves up to <paramref name="requeue"/> of the others to <paramref name="to"/>.
+    /// </summary>
+    public (int Woken, int Moved) Requeue((object, long) from, (object, long) to, int wake, int requeue, uint bitset = uint.MaxValue)
     {
         List<Waiter> woken = [];
+        var moved = 0;
         lock (_lock)
         {
-            if (!_queues.TryGetValue(key, out var queue)) return 0;
-            for (var i = 0; i < queue.Count && woken.Count < count; i++)
+            if (!_queues.TryGetValue(from, out var queue)) return (0, 0);
+            for (var i = 0; i < queue.Count && (woken.Count < wake || moved < requeue); i++)
             {
                 var w = queue[i];
-                if ((w.Bitset & bitset) == 0) continue;
-                queue.RemoveAt(i--);
                 // A task whose process is going away is dropped, not counted.
-                if (w.Task.State == TaskState.Exited || w.Task.Process.IsExiting) continue;
-                woken.Add(w);
+                if (w.Task.State == TaskState.Exited || w.Task.Process.IsExiting)
+                {
+                    queue.RemoveAt(i--);
+                    continue;
+                }
+                if (woken.Count < wake)
+                {
+                    if ((w.Bitset & bitset) == 0) continue;
+                    queue.RemoveAt(i--);
+                    woken.Add(w);
+                }
+                else if (!Equals(from, to))
+                {
+                    queue.RemoveAt(i--);
+                    w.Key = to;
+                    Add(w);
+                    moved++;
+                }
+                else break;
             }
-            if (queue.Count == 0) _queues.Remove(key);
+            if (queue.Count == 0) _queues.Remove(from);
         }
         foreach (var w in woken) w.Runner.Post(() => w.Runner.EndSharedFutexWait(w, 0));
-        return woken.Count;
+        return (woken.Count, moved);
     }
 }

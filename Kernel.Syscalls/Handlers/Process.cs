@@ -158,38 +158,6 @@ public static partial class Process
         BitConverter.TryWriteBytes(bytes.AsSpan(8), b);
         return bytes;
     }
-
-    [Syscall(98, "futex", Support.Partial, "FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_BITSET and FUTEX_WAKE_BITSET: private ones on the task's thread, shared ones in MAP_SHARED memory (shared anonymous, /dev/shm, memfd) across processes; REQUEUE, WAKE_OP and the PI operations give ENOSYS.")]
-    public static SyscallResult Futex(ISyscallContext c)
-    {
-        const int Wait = 0, Wake = 1, WaitBitset = 9, WakeBitset = 10, ClockRealtimeFlag = 256;
-        var op = c.Int(1) & 0x7f; // without FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME
-        var shared = (c.Int(1) & 128) == 0; // FUTEX_PRIVATE_FLAG not set: may be shared with other processes
-        var address = c.Arg(0);
-        if ((address & 3) != 0) return Errno.EINVAL;
-        var bitset = op is WaitBitset or WakeBitset ? c.UInt(5) : uint.MaxValue;
-        if (bitset == 0) return Errno.EINVAL;
-        switch (op)
-        {
-            case Wait or WaitBitset:
-            {
-                TimeSpan? timeout = null;
-                if (c.Arg(3) != 0)
-                {
-                    var e = Time.ReadTimespec(c, c.Arg(3), out var sec, out var nsec);
-                    if (e != Errno.None) return e;
-                    // FUTEX_WAIT's timeout is relative; FUTEX_WAIT_BITSET's is absolute on its clock.
-                    var clock = (c.Int(1) & ClockRealtimeFlag) != 0 ? Time.ClockRealtime : Time.ClockMonotonic;
-                    timeout = op == WaitBitset ? Time.UntilAbsolute(clock, sec, nsec) : Time.Relative(sec, nsec);
-                }
-                return c.Task.FutexWait(address, c.UInt(2), bitset, timeout, shared);
-            }
-            case Wake or WakeBitset:
-                return c.Task.FutexWake(address, Math.Max(c.Int(2), 0), bitset, shared);
-            default:
-                return Errno.ENOSYS;
-        }
-    }
 }
 
 /// <summary>Resource limits (RLIMIT_*), kept per process.</summary>
