@@ -271,6 +271,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
             return e;
         }
         p.Runner!.RemoveOtherThreads(task);
+        RobustFutexes.Release(task); // exec ends the old image's robust list (clear_child_tid is only dropped)
         var old = p.Mm;
         var oldContext = task.Context;
         p.Mm = mm;

@@ -310,11 +310,22 @@ public sealed class Runner
         _process.EndedUserTicks += task.UserTicks;
         _process.EndedSystemTicks += task.SystemTicks;
         _runQueue.Remove(task);
+        ReleaseThreadFutexes(task);
+        if (_process.RemoveThread(task)) _process.BeginExit(ProcessExit.Exited(code));
+    }
+
+    /// <summary>
+    /// What mm_release does for an ending thread: its robust futexes are handed on, and the word at
+    /// clear_child_tid is zeroed and woken (as a shared futex: pthread_join may wait on it from anywhere).
+    /// </summary>
+    internal void ReleaseThreadFutexes(KernelTask task)
+    {
+        RobustFutexes.Release(task);
         if (task.ClearChildTid != 0 && _process.Mm.Write(task.ClearChildTid, new byte[4]) == Errno.None)
         {
-            FutexWake(task.ClearChildTid, 1, uint.MaxValue);
+            task.FutexWake(task.ClearChildTid, 1, uint.MaxValue, shared: true);
         }
-        if (_process.RemoveThread(task)) _process.BeginExit(ProcessExit.Exited(code));
+        task.ClearChildTid = 0;
     }
 
     /// <summary>exec: every thread but <paramref name="keep"/> ends at once (they run nowhere else).</summary>
@@ -328,6 +339,7 @@ public sealed class Runner
             _runQueue.Remove(t);
             _futexWaiters.Remove(t);
             LeaveSharedFutex(t);
+            ReleaseThreadFutexes(t);
             _process.RemoveThread(t);
             t.Context.Dispose();
         }
@@ -340,6 +352,7 @@ public sealed class Runner
         {
             t.State = TaskState.Exited;
             LeaveSharedFutex(t);
+            ReleaseThreadFutexes(t);
             _process.RemoveThread(t);
         }
         _runQueue.Clear();
