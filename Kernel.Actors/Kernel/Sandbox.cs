@@ -44,6 +44,8 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     public bool Strace => Options.Strace;
     /// <summary>The UTS hostname: from the settings, changed by writes to /proc/sys/kernel/hostname.</summary>
     public string HostName { get; set; }
+    /// <summary>The UTS domain name (setdomainname, /proc/sys/kernel/domainname); Linux starts it as "(none)".</summary>
+    public string DomainName { get; set; } = "(none)";
     public ulong MemoryBytes => Options.MemoryBytes;
     public int LastPid => Volatile.Read(ref _nextPid);
     /// <summary>Memory not held by the sandbox's processes (sysinfo's freeram, /proc/meminfo's MemFree).</summary>

@@ -72,8 +72,10 @@ internal static class ProcRoot
             }),
             ["kernel"] = d => Table(fs, d, "kernel", new()
             {
+                ["domainname"] = f => new ProcFile(fs, f, "domainname", ReadWrite, null, () => Bytes(fs.Sandbox.DomainName + "\n"),
+                    ProcWriteKind.Handler, () => UtsNameWriter(name => fs.Sandbox.DomainName = name)),
                 ["hostname"] = f => new ProcFile(fs, f, "hostname", ReadWrite, null, () => Bytes(fs.Sandbox.HostName + "\n"),
-                    ProcWriteKind.Handler, () => HostNameWriter(fs.Sandbox)),
+                    ProcWriteKind.Handler, () => UtsNameWriter(name => fs.Sandbox.HostName = name)),
                 ["ngroups_max"] = f => Sysctl(fs, f, "ngroups_max", ReadOnly, () => "65536"),
                 ["osrelease"] = f => Sysctl(fs, f, "osrelease", ReadOnly, () => Syscalls.Handlers.System.Release),
                 ["ostype"] = f => Sysctl(fs, f, "ostype", ReadOnly, () => Syscalls.Handlers.System.SysName),
@@ -97,12 +99,12 @@ internal static class ProcRoot
     private static ProcFile Sysctl(Procfs fs, ProcDir parent, string name, uint perm, Func<string> value) =>
         new(fs, parent, name, perm, null, () => Bytes(value() + "\n"), ProcWriteKind.Denied);
 
-    /// <summary>Writing the hostname sets the sandbox's (UTS) hostname: up to the first newline, cut at 64 bytes as Linux does.</summary>
-    private static ProcWriter HostNameWriter(IProcSandbox sandbox) => data =>
+    /// <summary>Writing the hostname or domain name sets the sandbox's (UTS) one: up to the first newline, cut at 64 bytes as Linux does.</summary>
+    private static ProcWriter UtsNameWriter(Action<string> set) => data =>
     {
         var text = data[..Math.Min(data.Length, 64)];
         var end = text.IndexOfAny((byte)'\n', (byte)0);
-        sandbox.HostName = Encoding.UTF8.GetString(end < 0 ? text : text[..end]);
+        set(Encoding.UTF8.GetString(end < 0 ? text : text[..end]));
         return data.Length;
     };
 }

@@ -11,6 +11,7 @@ public interface IProcSandbox
     KernelProcess? FindProcess(int pid);
     /// <summary>The UTS hostname (uname, /proc/sys/kernel/hostname, which root may write).</summary>
     string HostName { get; set; }
+    string DomainName { get; set; }
     /// <summary>The memory the sandbox reports as installed (/proc/meminfo, sysinfo).</summary>
     ulong MemoryBytes { get; }
     /// <summary>The last pid handed out (/proc/loadavg; also how many processes were created, /proc/stat).</summary>

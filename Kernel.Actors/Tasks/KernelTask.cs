@@ -146,7 +146,13 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
     public void SetLimit(int resource, ulong cur, ulong max) => Process.SetLimit(resource, cur, max);
 
     public string HostName => Process.Sandbox.HostName;
-    public string DomainName => "(none)";
+    public string DomainName => Process.Sandbox.DomainName;
+
+    public void SetUtsName(bool domain, string name)
+    {
+        if (domain) Process.Sandbox.DomainName = name;
+        else Process.Sandbox.HostName = name;
+    }
     public ulong TotalRam => Process.Sandbox.Options.MemoryBytes;
     public ulong FreeRam => Process.Sandbox.FreeMemory;
     public int ProcessCount => Process.Sandbox.ProcessCount;

@@ -12,8 +12,6 @@ public static partial class System
     [Syscall(30, "ioprio_set", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(31, "ioprio_get", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(42, "nfsservctl", Support.Unimplemented, "Removed from Linux in 3.1; returns ENOSYS, as current Linux does.")]
-    [Syscall(161, "sethostname", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(162, "setdomainname", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(217, "add_key", Support.Unimplemented, "No key retention service; returns ENOSYS, as Linux built without keys does.")]
     [Syscall(218, "request_key", Support.Unimplemented, "No key retention service; returns ENOSYS, as Linux built without keys does.")]
     [Syscall(219, "keyctl", Support.Unimplemented, "No key retention service; returns ENOSYS, as Linux built without keys does.")]

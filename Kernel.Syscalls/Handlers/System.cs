@@ -26,6 +26,28 @@ public static partial class System
         return c.CopyOut(c.Arg(0), buf);
     }
 
+    [Syscall(161, "sethostname", Support.Full, "Sets the sandbox's UTS hostname (root only), never the host's.")]
+    public static SyscallResult SetHostName(ISyscallContext c) => SetUtsName(c, domain: false);
+
+    [Syscall(162, "setdomainname", Support.Full, "Sets the sandbox's UTS domain name (root only), never the host's.")]
+    public static SyscallResult SetDomainName(ISyscallContext c) => SetUtsName(c, domain: true);
+
+    /// <summary>sethostname/setdomainname: CAP_SYS_ADMIN (root here) first, then the length (at most 64), then the copy.</summary>
+    private static SyscallResult SetUtsName(ISyscallContext c, bool domain)
+    {
+        const int NewUtsLen = 64;
+        if (c.Task.Euid != 0) return Errno.EPERM;
+        var len = c.Long(1);
+        if (len < 0 || len > NewUtsLen) return Errno.EINVAL;
+        var bytes = new byte[len];
+        if (c.Memory.Read(c.Arg(0), bytes) != Errno.None) return Errno.EFAULT;
+        // The field holds exactly these bytes; readers stop at the first NUL, as uname's do.
+        var end = Array.IndexOf(bytes, (byte)0);
+        var name = Encoding.UTF8.GetString(bytes, 0, end < 0 ? bytes.Length : end);
+        ((IUtsView)c.Task).SetUtsName(domain, name);
+        return 0;
+    }
+
     [Syscall(278, "getrandom", Support.Full, "From the host's CSPRNG; GRND_NONBLOCK and GRND_RANDOM never block.")]
     public static SyscallResult GetRandom(ISyscallContext c)
     {
@@ -56,6 +78,8 @@ public interface IUtsView
 {
     string HostName { get; }
     string DomainName { get; }
+    /// <summary>Sets the hostname (or, with <paramref name="domain"/>, the domain name) of the sandbox's UTS namespace.</summary>
+    void SetUtsName(bool domain, string name);
     ulong TotalRam { get; }
     ulong FreeRam { get; }
     int ProcessCount { get; }

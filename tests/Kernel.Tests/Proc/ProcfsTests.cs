@@ -298,6 +298,7 @@ public sealed class ProcfsTests : IDisposable
         public IEnumerable<KernelProcess> AllProcesses() => Processes.ToArray();
         public KernelProcess? FindProcess(int pid) => Processes.FirstOrDefault(p => p.Pid == pid);
         public string HostName { get; set; } = "box";
+        public string DomainName { get; set; } = "(none)";
         public ulong MemoryBytes => 512UL << 20;
         public int LastPid => Processes.Max(p => p.Pid);
     }
