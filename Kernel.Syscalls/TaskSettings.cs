@@ -27,7 +27,11 @@ public sealed class ProcessSettings
     public bool ChildSubreaper { get; set; }
     public bool ThpDisable { get; set; }
     /// <summary>Capabilities 0..40 (CAP_LAST_CAP of Linux 6.x) are in the bounding set until dropped.</summary>
-    public ulong CapabilityBound { get; set; } = (1UL << 41) - 1;
+    public ulong CapabilityBound { get; set; } = Capabilities.All;
+    /// <summary>The effective, permitted and inheritable capability sets (root's are full, others' empty).</summary>
+    public ulong CapEffective { get; set; }
+    public ulong CapPermitted { get; set; }
+    public ulong CapInheritable { get; set; }
 
     public ProcessSettings Copy() => (ProcessSettings)MemberwiseClone();
 }
@@ -52,5 +56,44 @@ public readonly record struct Usage(long UserMicros, long SystemMicros, long Max
         BitConverter.TryWriteBytes(b.AsSpan(128), VoluntarySwitches);
         BitConverter.TryWriteBytes(b.AsSpan(136), InvoluntarySwitches);
         return b;
+    }
+}
+
+/// <summary>Capability sets as bit masks, and how id changes and exec move them (security/commoncap.c).</summary>
+public static class Capabilities
+{
+    public const int LastCap = 40;
+    public const ulong All = (1UL << (LastCap + 1)) - 1;
+
+    /// <summary>cap_task_fix_setuid for a change of the real, effective and saved user ids.</summary>
+    public static void FixSetuid(ProcessSettings p, bool keepCaps, (uint R, uint E, uint S) old, (uint R, uint E, uint S) now)
+    {
+        var wasRoot = old.R == 0 || old.E == 0 || old.S == 0;
+        var noneRoot = now.R != 0 && now.E != 0 && now.S != 0;
+        if (wasRoot && noneRoot && !keepCaps)
+        {
+            p.CapPermitted = 0;
+            p.CapEffective = 0;
+        }
+        if (old.E == 0 && now.E != 0) p.CapEffective = 0;
+        if (old.E != 0 && now.E == 0) p.CapEffective = p.CapPermitted;
+    }
+
+    /// <summary>
+    /// execve without file capabilities: root (real or effective uid 0) gains the bounding set as permitted
+    /// (effective too when the effective uid is 0); anyone else keeps no permitted or effective capability.
+    /// </summary>
+    public static void Exec(ProcessSettings p, uint ruid, uint euid)
+    {
+        if (ruid == 0 || euid == 0)
+        {
+            p.CapPermitted = p.CapabilityBound | (p.CapInheritable & p.CapabilityBound);
+            p.CapEffective = euid == 0 ? p.CapPermitted : 0;
+        }
+        else
+        {
+            p.CapPermitted = 0;
+            p.CapEffective = 0;
+        }
     }
 }

@@ -169,6 +169,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         var pid = Interlocked.Increment(ref _nextPid);
         var mm = new AddressSpace(new UnicornCpu(), Options.AddressWindow);
         var p = new KernelProcess(this, pid, 0, mm, files, fs);
+        if (Options.Uid == 0) p.Settings.CapEffective = p.Settings.CapPermitted = Capabilities.All;
         if (terminal is not null) terminal.Attach(p); // started on a terminal: it is the first session's
         var e = Load(p, mm, path, argv, envp, out var context);
         if (e < 0)
@@ -274,6 +275,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         }
         p.Runner!.RemoveOtherThreads(task);
         RobustFutexes.Release(task); // exec ends the old image's robust list (clear_child_tid is only dropped)
+        Capabilities.Exec(p.Settings, p.Creds.Uid, p.Creds.Euid);
         var old = p.Mm;
         var oldContext = task.Context;
         p.Mm = mm;

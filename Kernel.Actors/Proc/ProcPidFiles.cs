@@ -17,7 +17,6 @@ internal static class ProcPidFiles
     private const ulong PfRandomize = 0x400000;
     private const int Sigchld = 17;
     // CAP_LAST_CAP is 40 in Linux 6.1: the full set a root task holds.
-    private const ulong FullCapabilities = (1UL << 41) - 1;
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -168,7 +167,7 @@ internal static class ProcPidFiles
             Line("THP_enabled:\t1");
         }
         var (ignored, caught) = SignalSets(p);
-        var caps = c.Euid == 0 ? FullCapabilities : 0;
+        var caps = p.Settings;
         Line(string.Create(Inv, $"Threads:\t{p.Threads.Count}"));
         var sigLimit = p.GetLimit(RlimitSigPending).Cur;
         Line(string.Create(Inv, $"SigQ:\t0/{sigLimit}"));
@@ -177,10 +176,10 @@ internal static class ProcPidFiles
         Line($"SigBlk:\t{(t?.SignalMask ?? 0):x16}");
         Line($"SigIgn:\t{ignored:x16}");
         Line($"SigCgt:\t{caught:x16}");
-        Line("CapInh:\t0000000000000000");
-        Line($"CapPrm:\t{caps:x16}");
-        Line($"CapEff:\t{caps:x16}");
-        Line($"CapBnd:\t{FullCapabilities:x16}");
+        Line($"CapInh:\t{caps.CapInheritable:x16}");
+        Line($"CapPrm:\t{caps.CapPermitted:x16}");
+        Line($"CapEff:\t{caps.CapEffective:x16}");
+        Line($"CapBnd:\t{caps.CapabilityBound:x16}");
         Line("CapAmb:\t0000000000000000");
         Line("NoNewPrivs:\t0");
         Line("Seccomp:\t0");

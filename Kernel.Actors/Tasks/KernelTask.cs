@@ -74,6 +74,7 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
         }
     }
     public ProcessSettings ProcessSettings => Process.Settings;
+    public ProcessSettings? ProcessSettingsOf(int tid) => Process.Sandbox.FindThread(tid)?.Settings;
 
     /// <summary>Time this thread spent running guest code and in syscalls, in Stopwatch ticks.</summary>
     internal long UserTicks;
@@ -97,11 +98,16 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
             var c = Process.Creds;
             return new IdSet(c.Uid, c.Euid, c.Suid, c.Fsuid, c.Gid, c.Egid, c.Sgid, c.Fsgid);
         }
-        set => Process.Fs.Creds = Process.Creds with
+        set
         {
-            Uid = value.Uid, Euid = value.Euid, Suid = value.Suid, Fsuid = value.Fsuid,
-            Gid = value.Gid, Egid = value.Egid, Sgid = value.Sgid, Fsgid = value.Fsgid,
-        };
+            var c = Process.Creds;
+            Capabilities.FixSetuid(Process.Settings, Settings.KeepCaps, (c.Uid, c.Euid, c.Suid), (value.Uid, value.Euid, value.Suid));
+            Process.Fs.Creds = c with
+            {
+                Uid = value.Uid, Euid = value.Euid, Suid = value.Suid, Fsuid = value.Fsuid,
+                Gid = value.Gid, Egid = value.Egid, Sgid = value.Sgid, Fsgid = value.Fsgid,
+            };
+        }
     }
 
     public IReadOnlyList<uint> Groups
