@@ -8,6 +8,8 @@ public sealed class TaskSettings
     public int Nice { get; set; }
     public int Policy { get; set; } = SchedOther;
     public int Priority { get; set; }
+    /// <summary>SCHED_RESET_ON_FORK / SCHED_FLAG_RESET_ON_FORK.</summary>
+    public bool ResetOnFork { get; set; }
     public int PdeathSignal { get; set; }
     public bool NoNewPrivs { get; set; }
     public bool KeepCaps { get; set; }

@@ -17,8 +17,6 @@ public static partial class Process
     [Syscall(117, "ptrace", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(268, "setns", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(272, "kcmp", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(274, "sched_setattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(275, "sched_getattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(277, "seccomp", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(281, "execveat", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(293, "rseq", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
