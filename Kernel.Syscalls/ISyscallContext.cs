@@ -107,6 +107,8 @@ public interface IKernelTask
 
     /// <summary>clone/clone3 after argument checks: creates the thread or process; its tid, or -errno.</summary>
     long Clone(in CloneArgs args);
+    /// <summary>kcmp: 0 when the two tasks' resources of <paramref name="type"/> are one, 1 or 2 to order them, 3 when not comparable; or -errno.</summary>
+    long CompareKernelObjects(int pid1, int pid2, int type, ulong idx1, ulong idx2);
 
     /// <summary>
     /// execve: replaces the calling process's image. On success the task's registers are the new program's

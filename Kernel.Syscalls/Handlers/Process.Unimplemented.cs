@@ -16,7 +16,6 @@ public static partial class Process
     [Syscall(97, "unshare", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(117, "ptrace", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(268, "setns", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(272, "kcmp", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(277, "seccomp", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(281, "execveat", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(293, "rseq", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
