@@ -109,6 +109,8 @@ public interface IKernelTask
     long Clone(in CloneArgs args);
     /// <summary>kcmp: 0 when the two tasks' resources of <paramref name="type"/> are one, 1 or 2 to order them, 3 when not comparable; or -errno.</summary>
     long CompareKernelObjects(int pid1, int pid2, int type, ulong idx1, ulong idx2);
+    /// <summary>get_robust_list: the robust list head of thread <paramref name="tid"/> (0: the caller), or -ESRCH/-EPERM.</summary>
+    long RobustListOf(int tid);
 
     /// <summary>
     /// execve: replaces the calling process's image. On success the task's registers are the new program's

@@ -52,6 +52,15 @@ internal static class KernelObjects
         return NumberOf(a) < NumberOf(b) ? 1 : 2;
     }
 
+    /// <summary>get_robust_list of another thread: ptrace-read permission, as for kcmp.</summary>
+    public static long RobustListOf(KernelTask caller, int tid)
+    {
+        if (tid == 0) return (long)caller.RobustList;
+        var target = FindTask(caller.Process.Sandbox, tid);
+        if (target is null) return -(long)Errno.ESRCH;
+        return MayInspect(caller, target.Process) ? (long)target.RobustList : -(long)Errno.EPERM;
+    }
+
     private static KernelTask? FindTask(Kernel.Actors.Sandbox sandbox, int tid) =>
         sandbox.FindThread(tid)?.Threads.FirstOrDefault(t => t.Tid == tid);
 

@@ -126,6 +126,8 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
     public long CompareKernelObjects(int pid1, int pid2, int type, ulong idx1, ulong idx2) =>
         KernelObjects.Compare(this, pid1, pid2, type, idx1, idx2);
 
+    public long RobustListOf(int tid) => KernelObjects.RobustListOf(this, tid);
+
     public long Exec(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp) =>
         Process.Sandbox.ExecInto(this, path, argv, envp);
 

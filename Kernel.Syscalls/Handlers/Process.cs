@@ -37,11 +37,12 @@ public static partial class Process
         return 0;
     }
 
-    [Syscall(100, "get_robust_list", Support.Partial, "Only the calling thread (pid 0 or its own tid).")]
+    [Syscall(100, "get_robust_list", Support.Full, "Any thread of the sandbox the caller may inspect (same real ids, or root; EPERM otherwise).")]
     public static SyscallResult GetRobustList(ISyscallContext c)
     {
-        if (c.Int(0) != 0 && c.Int(0) != c.Task.Tid) return Errno.ESRCH;
-        var e = c.Memory.WriteStruct(c.Arg(1), c.Task.RobustList);
+        var head = c.Task.RobustListOf(c.Int(0));
+        if (head < 0) return head;
+        var e = c.Memory.WriteStruct(c.Arg(1), (ulong)head);
         if (e != Errno.None) return e;
         e = c.Memory.WriteStruct(c.Arg(2), c.Task.RobustListLength);
         return e != Errno.None ? e : 0;

@@ -42,6 +42,17 @@ static void *lock_and_wait(void *arg)
 	return (void *)r;
 }
 
+static volatile long other_tid;
+
+static void *park_until_told(void *arg)
+{
+	int *go = arg;
+	char c;
+	other_tid = syscall(SYS_gettid);
+	read(go[0], &c, 1);
+	return NULL;
+}
+
 static void *lock_until_told(void *arg)
 {
 	int *go = arg;
@@ -60,6 +71,17 @@ int main(void)
 	EXPECT_EQ("glibc registered a list head of 24 bytes", len, 24);
 	EXPECT_ERR("set_robust_list with a bad length", syscall(SYS_set_robust_list, head, 12), EINVAL);
 	EXPECT_ERR("get_robust_list of no such thread", syscall(SYS_get_robust_list, 999999, &head, &len), ESRCH);
+	int park[2];
+	pipe(park);
+	pthread_t parked;
+	pthread_create(&parked, NULL, park_until_told, park);
+	while (other_tid == 0)
+		usleep(1000);
+	struct robust_list_head *theirs = NULL;
+	EXPECT_OK("get_robust_list of another thread", syscall(SYS_get_robust_list, other_tid, &theirs, &len));
+	EXPECT_TRUE("it has a head of its own", theirs != NULL && theirs != head);
+	write(park[1], "x", 1);
+	pthread_join(parked, NULL);
 
 	/* A thread ends holding a robust mutex: the next lock gets EOWNERDEAD, then the mutex is usable again. */
 	make_robust(&local_mutex, PTHREAD_PROCESS_PRIVATE);
