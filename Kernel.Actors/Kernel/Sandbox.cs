@@ -148,6 +148,8 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     internal void Reap(KernelProcess zombie)
     {
         _processes.TryRemove(zombie.Pid, out _);
+        zombie.IsReaped = true;
+        zombie.ExitQueue.Notify(0);
         zombie.Mm.Dispose();
     }
 
@@ -401,6 +403,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         Sessions.ProcessExited(this, process);
         foreach (var child in Children(process.Pid).ToList()) child.Ppid = 1;
         process.CompleteExit();
+        process.ExitQueue.Notify(Kernel.Syscalls.Abi.Poll.In | Kernel.Syscalls.Abi.Poll.RdNorm);
         Supervisor.Tell(new TaskActor.ProcessExited(process));
         if (process.Ppid == 0) Reap(process);
     }

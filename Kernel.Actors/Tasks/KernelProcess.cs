@@ -148,6 +148,10 @@ public sealed class KernelProcess : IDeviceOpener
 
     public bool IsExiting { get; private set; }
     public ProcessExit? ExitStatus { get; private set; }
+    /// <summary>Pollers of the process's end (pidfds): notified when it exits and when it is reaped.</summary>
+    public WaitQueue ExitQueue { get; } = new();
+    /// <summary>The parent has collected the exit status; the pid is free.</summary>
+    public bool IsReaped { get; internal set; }
     public Task<ProcessExit> Exited => _exited.Task;
 
     internal void AddThread(KernelTask task)

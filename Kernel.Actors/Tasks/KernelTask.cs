@@ -128,6 +128,10 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
 
     public long RobustListOf(int tid) => KernelObjects.RobustListOf(this, tid);
 
+    public long OpenPidFd(int pid, int flags) => PidFdFile.Open(this, pid, flags);
+
+    public long PidOfPidFd(int fd) => Process.Files.GetFile(fd) is PidFdFile p ? p.Target.Pid : -(long)Errno.EBADF;
+
     public long Exec(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp) =>
         Process.Sandbox.ExecInto(this, path, argv, envp);
 

@@ -19,6 +19,5 @@ public static partial class Process
     [Syscall(277, "seccomp", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(281, "execveat", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(293, "rseq", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(434, "pidfd_open", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     public static SyscallResult NotImplemented(ISyscallContext ctx) => Errno.ENOSYS;
 }

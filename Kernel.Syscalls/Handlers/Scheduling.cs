@@ -181,7 +181,21 @@ public static partial class Process
         return old;
     }
 
-    [Syscall(95, "waitid", Support.Partial, "P_ALL, P_PID and P_PGID with WEXITED, WNOHANG and WNOWAIT, siginfo and rusage; stopped and continued children (WSTOPPED, WCONTINUED) are not reported yet; P_PIDFD gives EBADF (no pidfds yet).")]
-    public static SyscallResult Waitid(ISyscallContext c) =>
-        SyscallResult.Send(new WaitChildInfo(c.Task, c.Int(0), c.Int(1), c.Int(3), c.Arg(2), c.Arg(4)));
+    [Syscall(95, "waitid", Support.Partial, "P_ALL, P_PID, P_PGID and P_PIDFD with WEXITED, WNOHANG and WNOWAIT, siginfo and rusage; stopped and continued children (WSTOPPED, WCONTINUED) are not reported yet.")]
+    public static SyscallResult Waitid(ISyscallContext c)
+    {
+        const int PPid = 1, PPidfd = 3;
+        int idType = c.Int(0), id = c.Int(1);
+        if (idType == PPidfd)
+        {
+            // The process the pidfd names, waited for as P_PID would.
+            var pid = c.Task.PidOfPidFd(id);
+            if (pid < 0) return pid;
+            (idType, id) = (PPid, (int)pid);
+        }
+        return SyscallResult.Send(new WaitChildInfo(c.Task, idType, id, c.Int(3), c.Arg(2), c.Arg(4)));
+    }
+
+    [Syscall(434, "pidfd_open", Support.Partial, "A close-on-exec descriptor naming a process: readable (poll, epoll) once it exits, hung up once reaped, usable with waitid(P_PIDFD); with PIDFD_NONBLOCK a waitid without WNOHANG still waits instead of giving EAGAIN.")]
+    public static SyscallResult PidfdOpen(ISyscallContext c) => c.Task.OpenPidFd(c.Int(0), c.Int(1));
 }

@@ -1,0 +1,61 @@
+/* pidfd_open and waitid(P_PIDFD): a descriptor that names a process, polls readable when it exits, and waits for it. */
+#include "conformance.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int pidfd_open(pid_t pid, unsigned flags) { return syscall(SYS_pidfd_open, pid, flags); }
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	int go[2];
+	pipe(go);
+	pid_t child = fork();
+	if (child == 0) {
+		char c;
+		read(go[0], &c, 1);
+		_exit(7);
+	}
+	int pfd = pidfd_open(child, 0);
+	EXPECT_TRUE("pidfd_open of a child", pfd >= 0);
+	EXPECT_EQ("it is close-on-exec", fcntl(pfd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	char link[64] = {0}, path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", pfd);
+	readlink(path, link, sizeof link - 1);
+	printf("its /proc link: %s\n", link);
+	struct pollfd p = {pfd, POLLIN, 0};
+	EXPECT_EQ("not readable while the process runs", poll(&p, 1, 0), 0);
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	EXPECT_EQ("waitid WNOHANG on the running process", waitid(P_PIDFD, pfd, &si, WEXITED | WNOHANG), 0);
+	EXPECT_EQ("  nothing reported", si.si_pid, 0);
+	write(go[1], "x", 1);
+	EXPECT_EQ("readable once it exits", poll(&p, 1, 10000), 1);
+	EXPECT_EQ("  POLLIN", p.revents & (POLLIN | POLLHUP), POLLIN);
+	memset(&si, 0, sizeof si);
+	EXPECT_EQ("waitid(P_PIDFD) reaps it", waitid(P_PIDFD, pfd, &si, WEXITED), 0);
+	EXPECT_TRUE("  the child's pid", si.si_pid == child);
+	EXPECT_EQ("  its exit status", si.si_status, 7);
+	EXPECT_EQ("  CLD_EXITED", si.si_code, CLD_EXITED);
+	p.revents = 0;
+	EXPECT_EQ("still readable after the reap", poll(&p, 1, 0), 1);
+	EXPECT_ERR("waitid on the reaped process", waitid(P_PIDFD, pfd, &si, WEXITED), ECHILD);
+	close(pfd);
+
+	EXPECT_ERR("pidfd_open of pid 0", pidfd_open(0, 0), EINVAL);
+	EXPECT_ERR("pidfd_open of a negative pid", pidfd_open(-5, 0), EINVAL);
+	EXPECT_ERR("pidfd_open with a bad flag", pidfd_open(getpid(), 1), EINVAL);
+	EXPECT_ERR("pidfd_open of no such process", pidfd_open(999999, 0), ESRCH);
+	int self = pidfd_open(getpid(), O_NONBLOCK);
+	EXPECT_TRUE("pidfd_open of itself, PIDFD_NONBLOCK", self >= 0);
+	EXPECT_EQ("  O_NONBLOCK in its status flags", fcntl(self, F_GETFL) & O_NONBLOCK, O_NONBLOCK);
+	EXPECT_ERR("waitid(P_PIDFD) on itself: not a child", waitid(P_PIDFD, self, &si, WEXITED | WNOHANG), ECHILD);
+	EXPECT_ERR("waitid(P_PIDFD) on a pipe", waitid(P_PIDFD, go[0], &si, WEXITED), EBADF);
+	EXPECT_ERR("waitid(P_PIDFD) on a closed fd", waitid(P_PIDFD, 900, &si, WEXITED), EBADF);
+	EXPECT_ERR("read of a pidfd", read(self, link, 8), EINVAL);
+	return conf_exit();
+}
