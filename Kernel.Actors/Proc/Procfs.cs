@@ -78,14 +78,8 @@ public sealed class Procfs : Filesystem
     /// ptrace_may_access(PTRACE_MODE_READ_FSCREDS): effective root (CAP_SYS_PTRACE), or a caller whose filesystem ids
     /// are the target's real, effective and saved ids.
     /// </summary>
-    internal static bool MayAccess(Credentials? caller, KernelProcess target)
-    {
-        if (caller is null) return false;
-        if (caller.Euid == 0) return true;
-        var t = target.Creds;
-        return caller.Fsuid == t.Uid && caller.Fsuid == t.Euid && caller.Fsuid == t.Suid
-            && caller.Fsgid == t.Gid && caller.Fsgid == t.Egid && caller.Fsgid == t.Sgid;
-    }
+    internal static bool MayAccess(Credentials? caller, KernelProcess target) =>
+        caller is not null && caller.MayInspect(target.Creds, realCreds: false);
 
     /// <summary>The credentials of the task being served (readlink has no FsContext of its own).</summary>
     internal static Credentials? CallerCreds => CurrentTask.Task?.Process.Creds;

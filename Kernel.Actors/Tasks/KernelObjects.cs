@@ -21,7 +21,6 @@ internal static class KernelObjects
         var t1 = FindTask(sandbox, pid1);
         var t2 = FindTask(sandbox, pid2);
         if (t1 is null || t2 is null) return -(long)Errno.ESRCH;
-        // PTRACE_MODE_READ: the caller's real ids must be the target's (or the caller is root).
         if (!MayInspect(caller, t1.Process) || !MayInspect(caller, t2.Process)) return -(long)Errno.EPERM;
         object? a, b;
         switch (type)
@@ -64,13 +63,9 @@ internal static class KernelObjects
     private static KernelTask? FindTask(Kernel.Actors.Sandbox sandbox, int tid) =>
         sandbox.FindThread(tid)?.Threads.FirstOrDefault(t => t.Tid == tid);
 
-    private static bool MayInspect(KernelTask caller, KernelProcess target)
-    {
-        var c = caller.Process.Creds;
-        var t = target.Creds;
-        if (c.Euid == 0 || ReferenceEquals(caller.Process, target)) return true;
-        return c.Uid == t.Uid && c.Uid == t.Euid && c.Uid == t.Suid && c.Gid == t.Gid && c.Gid == t.Egid && c.Gid == t.Sgid;
-    }
+    // PTRACE_MODE_READ_REALCREDS; a task may always inspect its own thread group.
+    private static bool MayInspect(KernelTask caller, KernelProcess target) =>
+        ReferenceEquals(caller.Process, target) || caller.Process.Creds.MayInspect(target.Creds, realCreds: true);
 
     private static long NumberOf(object o) => (long)Numbers.GetValue(o, _ => Interlocked.Increment(ref _next));
 }

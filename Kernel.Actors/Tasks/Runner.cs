@@ -206,24 +206,33 @@ public sealed class Runner
         var word = ReadWord(address);
         if (word is null) return Errno.EFAULT;
         if (word != expected) return Errno.EAGAIN;
+        task.FutexWaitingOn = (address, bitset);
+        var wait = ParkOnFutex(task);
+        _futexWaiters.Add(task);
+        AfterTimeout(timeout, () =>
+        {
+            // Only this wait's timer may end it: the task may have been woken and be waiting again since.
+            if (task.FutexWaitCount != wait || !_futexWaiters.Remove(task)) return;
+            task.FutexWaitingOn = null;
+            task.Context.SetX(0, unchecked((ulong)-(long)Errno.ETIMEDOUT));
+            AddRunnable(task);
+        });
+        return SyscallResult.Unchanged;
+    }
+
+    /// <summary>Takes a futex waiter off the run queue; returns the number of this wait (a later wait's differs).</summary>
+    private long ParkOnFutex(KernelTask task)
+    {
         task.VoluntarySwitches++;
         task.State = TaskState.Parked;
-        task.FutexWaitingOn = (address, bitset);
-        var wait = ++task.FutexWaitCount;
         _runQueue.Remove(task);
-        _futexWaiters.Add(task);
-        if (timeout is { } t)
-        {
-            _ = Task.Delay(t).ContinueWith(_ => Post(() =>
-            {
-                // Only this wait's timer may end it: the task may have been woken and be waiting again since.
-                if (task.FutexWaitCount != wait || !_futexWaiters.Remove(task)) return;
-                task.FutexWaitingOn = null;
-                task.Context.SetX(0, unchecked((ulong)-(long)Errno.ETIMEDOUT));
-                AddRunnable(task);
-            }), TaskScheduler.Default);
-        }
-        return SyscallResult.Unchanged;
+        return ++task.FutexWaitCount;
+    }
+
+    /// <summary>Runs <paramref name="expired"/> on this runner's thread once <paramref name="timeout"/> has passed (none: never).</summary>
+    private void AfterTimeout(TimeSpan? timeout, Action expired)
+    {
+        if (timeout is { } t) _ = Task.Delay(t).ContinueWith(_ => Post(expired), TaskScheduler.Default);
     }
 
     private uint? ReadWord(ulong address)
@@ -241,18 +250,12 @@ public sealed class Runner
             case null: return Errno.EFAULT;
             case false: return Errno.EAGAIN;
         }
-        task.VoluntarySwitches++;
-        task.State = TaskState.Parked;
-        task.FutexWaitCount = waiter.Wait;
+        ParkOnFutex(task); // the waiter was made with this wait's number
         task.SharedFutexWait = waiter;
-        _runQueue.Remove(task);
-        if (timeout is { } t)
+        AfterTimeout(timeout, () =>
         {
-            _ = Task.Delay(t).ContinueWith(_ => Post(() =>
-            {
-                if (_sandbox.Futexes.Remove(waiter)) EndSharedFutexWait(waiter, -(long)Errno.ETIMEDOUT);
-            }), TaskScheduler.Default);
-        }
+            if (_sandbox.Futexes.Remove(waiter)) EndSharedFutexWait(waiter, -(long)Errno.ETIMEDOUT);
+        });
         return SyscallResult.Unchanged;
     }
 

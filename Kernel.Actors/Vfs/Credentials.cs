@@ -21,6 +21,19 @@ public sealed record Credentials(uint Uid, uint Gid, uint Euid, uint Egid, IRead
 
     public bool InGroup(uint gid) => Fsgid == gid || Groups.Contains(gid);
 
+    /// <summary>
+    /// ptrace_may_access's id check: effective root (CAP_SYS_PTRACE) may inspect anyone; otherwise the caller's
+    /// filesystem ids (PTRACE_MODE_FSCREDS) or real ids (PTRACE_MODE_REALCREDS) must be the target's real,
+    /// effective and saved ids.
+    /// </summary>
+    public bool MayInspect(Credentials target, bool realCreds)
+    {
+        if (Euid == 0) return true;
+        uint uid = realCreds ? Uid : Fsuid, gid = realCreds ? Gid : Fsgid;
+        return uid == target.Uid && uid == target.Euid && uid == target.Suid
+            && gid == target.Gid && gid == target.Egid && gid == target.Sgid;
+    }
+
     /// <summary>The same ids with the real ones taking the place of the effective ones (access(2) without AT_EACCESS).</summary>
     public Credentials WithRealAsEffective() => this with { Euid = Uid, Egid = Gid, Fsuid = Uid, Fsgid = Gid };
 }
