@@ -134,12 +134,13 @@ public sealed class FdIoParkingTests : IAsyncLifetime
         Assert.Equal(5, await waiting.WaitAsync(TimeSpan.FromSeconds(5)));
         Assert.Equal(5, _a.Process.Files.GetFile(file)!.Seek(0, SEEK_CUR));
 
-        // vmsplice out of the empty pipe waits too, and takes what arrives.
-        var reading = Call(new VmSplice(_a, readEnd, Page + 64, 1, 0));
+        // vmsplice out of the empty pipe waits too, and takes what arrives. The iovec is in memory before the
+        // request is sent: the actor may read it at once.
         var iov = new byte[16];
         BinaryPrimitives.WriteUInt64LittleEndian(iov, Page + 128);
         BinaryPrimitives.WriteUInt64LittleEndian(iov.AsSpan(8), 16);
         _a.Process.Mm.Poke(Page + 64, iov);
+        var reading = Call(new VmSplice(_a, readEnd, Page + 64, 1, 0));
         await Task.Delay(Parked);
         Assert.False(reading.IsCompleted);
         Assert.Equal(3, _a.Process.Files.GetFile(writeEnd)!.Write("abc"u8));
