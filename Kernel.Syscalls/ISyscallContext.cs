@@ -77,6 +77,8 @@ public interface IKernelTask
     ulong SignalMask { get; set; }
     ulong Rseq { get; set; }
     (ulong Sp, int Flags, ulong Size) AltStack { get; set; }
+    /// <summary>Pending signals, frames and signal waits: state kept on the task's thread.</summary>
+    ITaskSignals Signals { get; }
 
     /// <summary>Ends this thread (exit).</summary>
     void ExitThread(int code);
@@ -131,6 +133,31 @@ public interface IKernelTask
     int FutexWake(ulong address, int count, uint bitset, bool shared);
     /// <summary>Wakes up to <paramref name="wake"/> waiters on <paramref name="from"/> and moves up to <paramref name="requeue"/> others to <paramref name="to"/>.</summary>
     (int Woken, int Moved) FutexRequeue(ulong from, ulong to, int wake, int requeue, bool shared);
+}
+
+/// <summary>The signal calls that run on the calling task's thread.</summary>
+public interface ITaskSignals
+{
+    /// <summary>rt_sigreturn: restores the registers and mask saved in the frame at the stack pointer.</summary>
+    SyscallResult Return();
+
+    /// <summary>rt_sigpending: signals pending for the thread or its process.</summary>
+    ulong Pending { get; }
+
+    /// <summary>rt_sigsuspend: runs with <paramref name="mask"/> until a signal is delivered (EINTR).</summary>
+    SyscallResult Suspend(ulong mask);
+
+    /// <summary>
+    /// rt_sigtimedwait: takes a pending signal of <paramref name="set"/> (its number; its siginfo to
+    /// <paramref name="infoAddress"/> when not 0), waiting up to <paramref name="timeout"/> (null: for ever) for one.
+    /// </summary>
+    SyscallResult Wait(ulong set, TimeSpan? timeout, ulong infoAddress);
+
+    /// <summary>The thread's stack pointer now (sigaltstack's on-stack test).</summary>
+    ulong StackPointer { get; }
+
+    /// <summary>ppoll/pselect6/epoll_pwait: <paramref name="mask"/> applies until the call returns (restored then, or after a handler).</summary>
+    void MaskForCall(ulong mask);
 }
 
 /// <summary>clone/clone3's arguments, decoded. <see cref="Stack"/> is the new stack pointer (0: the caller's).</summary>

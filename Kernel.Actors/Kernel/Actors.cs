@@ -37,6 +37,14 @@ public abstract class SubsystemActor : UntypedActor
     /// <summary>Non-request messages (timers, notifications).</summary>
     protected virtual void OnOther(object message) => Unhandled(message);
 
+    /// <summary>A signal interrupts a call this actor parked: answer it now (ERESTARTSYS, EINTR) if it still waits.</summary>
+    public sealed record InterruptCall(KernelRequest Request);
+
+    /// <summary>Answers the parked <paramref name="request"/> as interrupted; nothing when it is no longer parked here.</summary>
+    protected virtual void OnInterrupt(KernelRequest request)
+    {
+    }
+
     /// <summary>A handler that ran inline threw: the actor restarts on its own thread, as if it had thrown there.</summary>
     private sealed record InlineFault(Exception Exception);
 
@@ -53,6 +61,11 @@ public abstract class SubsystemActor : UntypedActor
     private void Deliver(object message)
     {
         if (message is InlineFault f) throw new InvalidOperationException("a request handled inline failed", f.Exception);
+        if (message is InterruptCall interrupt)
+        {
+            OnInterrupt(interrupt.Request);
+            return;
+        }
         if (message is not KernelRequest request)
         {
             OnOther(message);

@@ -120,6 +120,12 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         return false;
     }
 
+    /// <summary>A signal for a task parked on <paramref name="request"/>: its actor answers it as interrupted if it still waits.</summary>
+    internal void Interrupt(KernelRequest request)
+    {
+        if (_routes.TryGetValue(request.Subsystem, out var actor)) actor.Tell(new SubsystemActor.InterruptCall(request));
+    }
+
     // Subsystems whose requests vCPU threads may run inline when the actor is idle (see InlineGate).
     private readonly Dictionary<Subsystem, InlineGate> _gates = new() { [Subsystem.Vfs] = new InlineGate() };
 
@@ -206,7 +212,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         {
             var ctx = p.Mm.Cpu.CloneContext(parent.Context);
             SetUpChild(ctx, a);
-            var thread = new KernelTask(tid, p, ctx) { SignalMask = parent.SignalMask, Settings = parent.Settings.Copy() };
+            var thread = new KernelTask(tid, p, ctx) { SignalMask = parent.SignalMask, Settings = ChildSettings(parent) };
             if (!FinishClone(parent, thread, p.Mm, a)) return -(long)Errno.EFAULT;
             p.AddThread(thread);
             p.Runner!.AddRunnable(thread);
@@ -230,7 +236,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         var child = new KernelProcess(this, tid, ppid, mm, files, fs) { Pgid = p.Pgid, Sid = p.Sid, ExitSignal = a.ExitSignal };
         child.InheritFrom(p);
         child.Settings = p.Settings.Copy();
-        var task = new KernelTask(tid, child, context) { SignalMask = parent.SignalMask, Settings = parent.Settings.Copy() };
+        var task = new KernelTask(tid, child, context) { SignalMask = parent.SignalMask, Settings = ChildSettings(parent) };
         if (!FinishClone(parent, task, mm, a))
         {
             if ((a.Flags & CloneFlags.Files) == 0) foreach (var (_, entry) in files.All()) entry.File.DropReference();
@@ -239,6 +245,14 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         }
         StartProcess(child, task);
         return tid;
+    }
+
+    /// <summary>A new task's settings: its creator's, without the parent-death signal (copy_process clears it).</summary>
+    private static TaskSettings ChildSettings(KernelTask parent)
+    {
+        var settings = parent.Settings.Copy();
+        settings.PdeathSignal = 0;
+        return settings;
     }
 
     private static void SetUpChild(ICpuContext ctx, in CloneArgs a)
@@ -362,6 +376,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
             return -(long)ex.Errno;
         }
         mm.InitBrk(loaded.BrkStart);
+        mm.MapSigPage();
         p.ExecutablePath = loaded.ExecutablePath;
         p.Image = loaded;
         p.Executable = Vfs.Resolve(p.Fs, null, loaded.ExecutablePath, 0, out var exe) >= 0 ? exe : null;
@@ -401,11 +416,44 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         }
         process.Files = new FdTable();
         Sessions.ProcessExited(this, process);
-        foreach (var child in Children(process.Pid).ToList()) child.Ppid = 1;
+        foreach (var child in Children(process.Pid).ToList())
+        {
+            child.Ppid = 1;
+            foreach (var t in child.Threads)
+            {
+                if (t.Settings.PdeathSignal is > 0 and var sig) SignalActor.Post(child, SigInfo.FromUser(sig, SigInfo.SiUser, process.Pid, process.Creds.Uid), t);
+            }
+        }
         process.CompleteExit();
+        NotifyParent(process);
         process.ExitQueue.Notify(Kernel.Syscalls.Abi.Poll.In | Kernel.Syscalls.Abi.Poll.RdNorm);
         Supervisor.Tell(new TaskActor.ProcessExited(process));
         if (process.Ppid == 0) Reap(process);
+    }
+
+    /// <summary>
+    /// do_notify_parent: the parent gets the child's exit signal (SIGCHLD) with its status; a parent that ignores
+    /// SIGCHLD or set SA_NOCLDWAIT does not keep the zombie (it is reaped at once).
+    /// </summary>
+    private void NotifyParent(KernelProcess child)
+    {
+        if (child.Ppid == 0 || FindProcess(child.Ppid) is not { IsExiting: false } parent) return;
+        var exit = child.ExitStatus ?? ProcessExit.Exited(0);
+        var usage = child.FinalUsage;
+        var action = parent.SignalActions[Sig.SIGCHLD];
+        var autoReap = child.ExitSignal == Sig.SIGCHLD && (action.Handler == SignalAction.Ignore || (action.Flags & SaFlags.NoCldWait) != 0);
+        if (child.ExitSignal > 0)
+        {
+            SignalActor.Post(parent, new SigInfo(child.ExitSignal, exit.Signal == 0 ? SigInfo.CldExited : exit.CoreDumped ? SigInfo.CldDumped : SigInfo.CldKilled)
+            {
+                Pid = child.Pid,
+                Uid = child.Creds.Uid,
+                Status = exit.Signal == 0 ? exit.Code : exit.Signal,
+                Utime = usage.UserMicros / 10000,
+                Stime = usage.SystemMicros / 10000,
+            }, null);
+        }
+        if (autoReap) Reap(child);
     }
 
     public async ValueTask DisposeAsync()

@@ -6,8 +6,8 @@ using Kernel.Syscalls.Protocol;
 namespace Kernel.Actors;
 
 /// <summary>
-/// Signal dispositions and sending. Default actions that terminate are carried out; delivery into guest
-/// handlers (signal frames) is the next step and is reported as unsupported in the table's notes.
+/// Signal dispositions and sending: finds the target processes, checks the sender's permission, and hands each
+/// signal to the target's vCPU thread, which queues it and delivers it (see Runner.Signals).
 /// </summary>
 public sealed class SignalActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
 {
@@ -17,15 +17,17 @@ public sealed class SignalActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
     /// <summary>A signal the kernel itself sends to one process (SIGHUP to a session leader whose terminal hung up).</summary>
     public sealed record SignalProcess(int Pid, int Signal);
 
+    private const int CapKill = 5;
+
     protected override void OnOther(object message)
     {
         switch (message)
         {
             case SignalGroup g:
-                foreach (var p in sandbox.AllProcesses().Where(p => p.Pgid == g.Pgid).ToList()) Deliver(p, g.Signal);
+                foreach (var p in sandbox.AllProcesses().Where(p => p.Pgid == g.Pgid).ToList()) Post(p, SigInfo.Kernel(g.Signal), null);
                 break;
             case SignalProcess s when sandbox.FindProcess(s.Pid) is { } target:
-                Deliver(target, s.Signal);
+                Post(target, SigInfo.Kernel(s.Signal), null);
                 break;
             case SignalProcess:
                 break;
@@ -43,7 +45,16 @@ public sealed class SignalActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
             {
                 var process = ((KernelTask)r.Task).Process;
                 var old = process.SignalActions[r.Signal];
-                if (r.New is { } n) process.SignalActions[r.Signal] = new SignalAction(n.Handler, n.Flags, n.Restorer, n.Mask);
+                if (r.New is { } n)
+                {
+                    var action = new SignalAction(n.Handler, n.Flags, n.Restorer, n.Mask);
+                    process.SignalActions[r.Signal] = action;
+                    // A signal now ignored is discarded where it is pending (do_sigaction).
+                    if (n.Handler == SignalAction.Ignore || (n.Handler == SignalAction.Default && Sig.IgnoredByDefault(r.Signal)))
+                    {
+                        process.Runner?.Post(() => process.Runner.DiscardPending(r.Signal));
+                    }
+                }
                 return new OldDisposition(new SignalDisposition(old.Handler, old.Flags, old.Restorer, old.Mask));
             }
             case SendSignal r:
@@ -55,18 +66,22 @@ public sealed class SignalActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
 
     private KernelReply Send(SendSignal r)
     {
-        var caller = ((KernelTask)r.Task).Process;
-        IEnumerable<KernelProcess> targets;
+        var callerTask = (KernelTask)r.Task;
+        var caller = callerTask.Process;
+        KernelTask? thread = null;
+        List<KernelProcess> targets;
         if (r.Tid > 0)
         {
             var owner = sandbox.FindThread(r.Tid);
             if (owner is null || (r.Pid > 0 && owner.Pid != r.Pid)) return new Failed(Errno.ESRCH);
+            thread = owner.Threads.FirstOrDefault(t => t.Tid == r.Tid);
+            if (thread is null) return new Failed(Errno.ESRCH);
             targets = [owner];
         }
         else if (r.Pid > 0)
         {
             var p = sandbox.FindProcess(r.Pid);
-            if (p is null) return new Failed(Errno.ESRCH);
+            if (p is null || p.IsReaped) return new Failed(Errno.ESRCH);
             targets = [p];
         }
         else if (r.Pid == 0)
@@ -75,32 +90,47 @@ public sealed class SignalActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
         }
         else if (r.Pid == -1)
         {
-            targets = sandbox.AllProcesses().Where(p => p.Pid != 1 && p != caller).Append(caller).ToList();
+            // Every process the caller may signal, except init and itself (kill(2)); it still succeeds alone.
+            targets = sandbox.AllProcesses().Where(p => p.Pid != 1 && p != caller).ToList();
+            if (targets.Count == 0) return new Failed(Errno.ESRCH);
+            var sent = targets.Where(p => MaySignal(caller, p, r.Signal)).ToList();
+            if (sent.Count == 0) return new Failed(Errno.EPERM);
+            if (r.Signal != 0) foreach (var p in sent) Post(p, InfoFor(r, callerTask), null);
+            return new Done(0);
         }
         else
         {
             targets = sandbox.AllProcesses().Where(p => p.Pgid == -r.Pid).ToList();
         }
-        var list = targets.ToList();
-        if (list.Count == 0) return new Failed(Errno.ESRCH);
+        targets.RemoveAll(p => p.IsReaped);
+        if (targets.Count == 0) return new Failed(Errno.ESRCH);
+        // A group succeeds when any member could be signalled (kill_pgrp_info); else the last error, EPERM.
+        var allowed = targets.Where(p => MaySignal(caller, p, r.Signal)).ToList();
+        if (allowed.Count == 0) return new Failed(Errno.EPERM);
         if (r.Signal == 0) return new Done(0);
-        foreach (var target in list) Deliver(target, r.Signal);
+        foreach (var target in allowed) Post(target, InfoFor(r, callerTask), thread);
         return new Done(0);
     }
 
-    private void Deliver(KernelProcess target, int signal)
+    private static SigInfo InfoFor(SendSignal r, KernelTask caller) =>
+        r.Info is { } given ? given with { Signo = r.Signal }
+        : SigInfo.FromUser(r.Signal, r.Tid > 0 ? SigInfo.SiTkill : SigInfo.SiUser, caller.Pid, caller.Process.Creds.Uid);
+
+    /// <summary>check_kill_permission: same thread group, CAP_KILL, matching uids, or SIGCONT within the session.</summary>
+    private static bool MaySignal(KernelProcess caller, KernelProcess target, int signal)
     {
-        var action = target.SignalActions[signal];
-        if (signal != Sig.SIGKILL)
-        {
-            if (action.Handler == SignalAction.Ignore) return;
-            if (action.Handler == SignalAction.Default && (Sig.IgnoredByDefault(signal) || Sig.StopsByDefault(signal))) return;
-            if (action.Handler != SignalAction.Default)
-            {
-                Log.Warning("signal {Signal} to {Process} has a handler; handler delivery is not implemented yet, so it is dropped", signal, target);
-                return;
-            }
-        }
-        target.Runner?.Post(() => target.Runner.Kill(signal));
+        if (caller == target) return true;
+        if ((caller.Settings.CapEffective & (1UL << CapKill)) != 0) return true;
+        var c = caller.Creds;
+        var t = target.Creds;
+        if (c.Euid == t.Suid || c.Euid == t.Uid || c.Uid == t.Suid || c.Uid == t.Uid) return true;
+        return signal == Sig.SIGCONT && caller.Sid == target.Sid;
+    }
+
+    /// <summary>Hands the signal to the target's vCPU thread, where pending signals live.</summary>
+    internal static void Post(KernelProcess target, SigInfo info, KernelTask? thread)
+    {
+        if (target.Runner is not { } runner) return;
+        runner.Post(() => runner.Queue(info, thread));
     }
 }

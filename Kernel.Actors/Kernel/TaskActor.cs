@@ -20,9 +20,12 @@ public sealed class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
         switch (request)
         {
             case Sleep r:
+            {
                 if (r.Duration <= TimeSpan.Zero) return new Done(0);
-                Scheduler.ScheduleTellOnce(r.Duration, sender, new Done(0), Self);
+                var end = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(r.Duration.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+                State.Sleeps[r] = (sender, end, Scheduler.ScheduleTellOnceCancelable(r.Duration, Self, new SleepEnded(r), Self));
                 return null;
+            }
             case WaitChild or WaitChildInfo:
                 return TryWait((TaskRequest)request, sender, park: true);
             case WaitVforkChild r:
@@ -129,8 +132,33 @@ public sealed class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
         return caller.Mm.Write(address, info) == Errno.None ? null : new Failed(Errno.EFAULT);
     }
 
+    private sealed record SleepEnded(Sleep Request);
+
+    protected override void OnInterrupt(KernelRequest request)
+    {
+        if (request is Sleep sleep && State.Sleeps.Remove(sleep, out var s))
+        {
+            s.Timer.Cancel();
+            var left = System.Diagnostics.Stopwatch.GetElapsedTime(System.Diagnostics.Stopwatch.GetTimestamp(), s.End);
+            s.Sender.Tell(new SleepInterrupted(left > TimeSpan.Zero ? left : TimeSpan.Zero));
+            return;
+        }
+        var i = State.Waiters.FindIndex(w => ReferenceEquals(w.Request, request));
+        if (i < 0) return;
+        var waiter = State.Waiters[i];
+        State.Waiters.RemoveAt(i);
+        // A child that ended meanwhile (the SIGCHLD that interrupts is often its own) is reported, as do_wait looks
+        // for one before it looks at signals.
+        waiter.Sender.Tell(TryWait(waiter.Request, waiter.Sender, park: false) ?? new Failed(Errno.ERESTARTSYS));
+    }
+
     protected override void OnOther(object message)
     {
+        if (message is SleepEnded ended)
+        {
+            if (State.Sleeps.Remove(ended.Request, out var s)) s.Sender.Tell(new Done(0));
+            return;
+        }
         if (message is not ProcessExited)
         {
             Unhandled(message);
@@ -156,5 +184,7 @@ public sealed class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
     public sealed class WaitState
     {
         public List<(TaskRequest Request, IActorRef Sender)> Waiters { get; } = [];
+        /// <summary>Sleeps in progress, by request (reference): whom to answer, the end (Stopwatch ticks), the timer.</summary>
+        public Dictionary<Sleep, (IActorRef Sender, long End, ICancelable Timer)> Sleeps { get; } = new(ReferenceEqualityComparer.Instance);
     }
 }

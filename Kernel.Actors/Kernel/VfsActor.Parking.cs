@@ -79,6 +79,14 @@ public sealed partial class VfsActor
         }
     }
 
+    protected override void OnInterrupt(KernelRequest request)
+    {
+        var call = State.Parked.FirstOrDefault(c => ReferenceEquals(c.Request, request));
+        if (call is null) return;
+        // Reads, writes and lock waits restart under SA_RESTART; poll, select and epoll_wait never do.
+        Finish(call, new Failed(request is EventsRequest ? Errno.ERESTARTNOHAND : Errno.ERESTARTSYS));
+    }
+
     private void Resume(ParkedCall call)
     {
         if (!State.Parked.Contains(call)) return;

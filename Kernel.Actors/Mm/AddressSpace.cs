@@ -346,6 +346,7 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
             child._vmas = _vmas;
             child.BrkStart = BrkStart;
             child.Brk = Brk;
+            child.SigPage = SigPage;
             foreach (var v in _vmas)
             {
                 if (v.Backing is not null) child.Host.ShareFrom(Host, v.Start, v.End - v.Start);

@@ -51,6 +51,8 @@ public sealed class KernelProcess : IDeviceOpener
     /// <summary>/proc/[pid]/oom_score_adj (-1000..1000).</summary>
     public int OomScoreAdj { get; set; }
     public SignalAction[] SignalActions { get; } = Enumerable.Repeat(SignalAction.DefaultAction, 65).ToArray();
+    /// <summary>Signals sent to the process as a whole, taken by whichever thread does not block them.</summary>
+    public PendingSignals SharedPending { get; } = new();
     public Runner? Runner { get; internal set; }
     /// <summary>The session's controlling terminal as this process knows it (Linux's signal->tty); inherited by fork.</summary>
     public Terminal? ControllingTerminal { get; set; }

@@ -45,6 +45,10 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
     public ulong SignalMask { get; set; }
     public (ulong Sp, int Flags, ulong Size) AltStack { get; set; } = (0, 2 /* SS_DISABLE */, 0);
     public ulong Rseq { get; set; }
+    private TaskSignals? _signals;
+    /// <summary>Pending signals, the interrupted call and signal waits.</summary>
+    public TaskSignals SignalState => _signals ??= new TaskSignals(this);
+    public ITaskSignals Signals => SignalState;
 
     /// <summary>The syscall a parked task waits in, for strace and for interruption.</summary>
     public int ParkedSyscall { get; internal set; } = -1;

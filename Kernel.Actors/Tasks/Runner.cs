@@ -13,7 +13,7 @@ namespace Kernel.Actors.Tasks;
 /// handles their traps, and takes fast-path syscalls itself. A thread waiting for a kernel actor is parked and
 /// the others run; replies come back through <see cref="Post"/>.
 /// </summary>
-public sealed class Runner
+public sealed partial class Runner
 {
     private static readonly ConcurrentDictionary<Runner, byte> Active = new();
     private static readonly Timer Preemption = new(_ => TickAll(), null, 10, 10);
@@ -81,6 +81,7 @@ public sealed class Runner
                     continue;
                 }
                 var task = _runQueue.First!.Value;
+                if (!PrepareToRun(task)) continue;
                 var t0 = Stopwatch.GetTimestamp();
                 var trap = _process.Mm.Cpu.Run(task.Context);
                 var t1 = Stopwatch.GetTimestamp();
@@ -119,30 +120,38 @@ public sealed class Runner
                 break;
             case TrapKind.MemoryFault:
                 _log.Debug("{Task}: {Access} fault at {Address:x} (pc {Pc:x}, {Kind})", task, trap.Access, trap.Address, trap.Pc, trap.Unmapped ? "unmapped" : "protection");
-                Kill(Sig.SIGSEGV);
+                Fault(task, trap, new SigInfo(Sig.SIGSEGV, trap.Unmapped ? SigInfo.SegvMaperr : SigInfo.SegvAccerr) { Addr = trap.Address });
                 break;
             case TrapKind.Undefined:
                 _log.Debug("{Task}: undefined instruction at {Pc:x}", task, trap.Pc);
-                Kill(Sig.SIGILL);
+                Fault(task, trap, new SigInfo(Sig.SIGILL, SigInfo.IllIllopc) { Addr = trap.Pc });
                 break;
             case TrapKind.Breakpoint:
-                Kill(Sig.SIGTRAP);
+                Fault(task, trap, new SigInfo(Sig.SIGTRAP, SigInfo.TrapBrkpt) { Addr = trap.Pc });
                 break;
             default:
                 _log.Debug("{Task}: CPU fault {Code} at {Pc:x}", task, trap.Code, trap.Pc);
-                Kill(Sig.SIGSEGV);
+                Fault(task, trap, new SigInfo(Sig.SIGSEGV, SigInfo.SiKernel));
                 break;
         }
     }
 
-    /// <summary>Ends the process with a fatal signal (until signal delivery exists, every fault is fatal).</summary>
+    /// <summary>Ends the process with a fatal signal.</summary>
     public void Kill(int signal) => _process.BeginExit(ProcessExit.Killed(signal, Sig.DumpsCore(signal)));
+
+    /// <summary>A fault: the thread stands at the faulting instruction, and gets the signal (handled, or fatal).</summary>
+    private void Fault(KernelTask task, Trap trap, SigInfo info)
+    {
+        task.Context.Pc = trap.Pc;
+        ForceSignal(task, info);
+    }
 
     private void HandleSyscall(KernelTask task)
     {
         var ctx = task.Context;
         var number = (int)ctx.GetX(8);
         var call = new SyscallCall(task, number, ctx.GetX(0), ctx.GetX(1), ctx.GetX(2), ctx.GetX(3), ctx.GetX(4), ctx.GetX(5));
+        task.SignalState.Call = call;
         var started = _sandbox.Strace ? Stopwatch.GetTimestamp() : 0;
         var result = _sandbox.Syscalls.Invoke(call);
         Complete(task, call, result, started);
@@ -157,7 +166,8 @@ public sealed class Runner
         }
         if (_sandbox.Strace) _sandbox.Syscalls.Trace(call, result, started);
         if (task.State == TaskState.Exited || _process.IsExiting) return;
-        if (!result.NoReturnValue) task.Context.SetX(0, (ulong)result.Value);
+        if (!result.NoReturnValue) SetResult(task, result.Value);
+        if (result.Value == -(long)Errno.EPIPE && RaisesSigpipe(call.Number)) Queue(SigInfo.FromUser(Sig.SIGPIPE, SigInfo.SiUser, _process.Pid, _process.Creds.Uid), task);
     }
 
     private void Park(KernelTask task, SyscallCall call, SyscallResult result, long started)
@@ -169,10 +179,16 @@ public sealed class Runner
         var exclusive = result.Request!.Subsystem == Subsystem.Mm;
         if (exclusive) _exclusive++;
         var then = result.Then!;
+        // A signal may interrupt the wait, except a memory-map request's (short) and a vfork parent's (killable only).
+        if (!exclusive && result.Request is not WaitVforkChild) task.SignalState.ParkedRequest = result.Request;
         // Memory-map requests stop the whole process and always go through the MM actor's mailbox.
         if (_sandbox.Submit(result.Request!, reply => Post(() => Resume(task, call, then, reply, started, exclusive)), !exclusive, out var now))
         {
             Resume(task, call, then, now!, started, exclusive);
+        }
+        else if (Deliverable(task) != 0)
+        {
+            Interrupt(task); // unblocked by the call's own mask (ppoll, pselect6, epoll_pwait)
         }
     }
 
@@ -182,6 +198,7 @@ public sealed class Runner
         if (exclusive) _exclusive--;
         if (task.State != TaskState.Parked) return;
         task.ParkedSyscall = -1;
+        task.SignalState.ParkedRequest = null;
         task.State = TaskState.Runnable;
         _runQueue.AddFirst(task);
         SyscallResult next;
@@ -196,6 +213,9 @@ public sealed class Runner
         }
         Complete(task, call, next, started);
     }
+
+    /// <summary>write and splice to a pipe with no reader (EPIPE) also raise SIGPIPE in the writing thread.</summary>
+    private static bool RaisesSigpipe(int number) => number is 64 or 66 or 68 or 70 or 287 or 71 or 75 or 76 or 77;
 
     private readonly List<KernelTask> _futexWaiters = [];
 
@@ -271,7 +291,7 @@ public sealed class Runner
         var task = waiter.Task;
         if (task.State != TaskState.Parked || task.FutexWaitCount != waiter.Wait) return;
         task.SharedFutexWait = null;
-        task.Context.SetX(0, unchecked((ulong)result));
+        SetResult(task, result);
         AddRunnable(task);
     }
 

@@ -135,6 +135,13 @@ public enum Errno
     ENOTRECOVERABLE = 131,
     ERFKILL = 132,
     EHWPOISON = 133,
+
+    // Kernel-internal: an interrupted call that is restarted or fails with EINTR depending on the signal's handler
+    // (never seen by a guest; the runner turns them into EINTR or a restart when it delivers the signal).
+    ERESTARTSYS = 512,
+    ERESTARTNOINTR = 513,
+    ERESTARTNOHAND = 514,
+    ERESTART_RESTARTBLOCK = 516,
     EWOULDBLOCK = EAGAIN,
     EDEADLOCK = EDEADLK,
 }

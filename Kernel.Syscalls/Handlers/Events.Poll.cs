@@ -9,7 +9,7 @@ namespace Kernel.Syscalls.Handlers;
 // wait, is answered on the task's thread; one that must wait is parked in the VFS actor.
 public static partial class Events
 {
-    [Syscall(73, "ppoll", Support.Partial, "Every file kind reports its Linux readiness; waits are parked in the VFS actor and the time left is written back; " + NoSignalsNote + ".")]
+    [Syscall(73, "ppoll", Support.Full, "Every file kind reports its Linux readiness; waits are parked in the VFS actor and the time left is written back; " + SignalsNote + ".")]
     public static SyscallResult Ppoll(ISyscallContext c)
     {
         var tsp = c.Arg(2);
@@ -19,7 +19,7 @@ public static partial class Events
             var t = ReadTimeout(c, tsp, out timeoutNs);
             if (t != Errno.None) return t;
         }
-        var s = CheckSigmask(c, c.Arg(3), c.Arg(4));
+        var s = ApplySigmask(c, c.Arg(3), c.Arg(4));
         if (s != Errno.None) return s;
         var started = Stopwatch.GetTimestamp();
         var nfds = c.Arg(1);
@@ -43,7 +43,7 @@ public static partial class Events
         return e;
     }
 
-    [Syscall(72, "pselect6", Support.Partial, "As ppoll, with Linux's read/write/exception sets (the descriptor count is clamped to the fd table, EBADF for closed ones); " + NoSignalsNote + ".")]
+    [Syscall(72, "pselect6", Support.Full, "As ppoll, with Linux's read/write/exception sets (the descriptor count is clamped to the fd table, EBADF for closed ones); " + SignalsNote + ".")]
     public static SyscallResult Pselect6(ISyscallContext c)
     {
         // The sixth argument points to { const sigset_t *ss; size_t ss_len; }, read before anything else.
@@ -62,7 +62,7 @@ public static partial class Events
             var t = ReadTimeout(c, tsp, out timeoutNs);
             if (t != Errno.None) return t;
         }
-        var s = CheckSigmask(c, ss, ssLen);
+        var s = ApplySigmask(c, ss, ssLen);
         if (s != Errno.None) return s;
         var started = Stopwatch.GetTimestamp();
         var n = c.Int(0);

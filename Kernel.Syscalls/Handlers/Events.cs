@@ -18,7 +18,7 @@ public static partial class Events
     private const int EpollMaxEvents = int.MaxValue / 16;
     /// <summary>arm64's user address space (48-bit): what access_ok accepts.</summary>
     private const ulong TaskSize = 1UL << 48;
-    private const string NoSignalsNote = "the signal mask is checked but signals are not delivered yet, so the wait is never interrupted (no EINTR)";
+    private const string SignalsNote = "the signal mask applies while the call runs, and a handled signal ends the wait with EINTR";
 
     [Syscall(19, "eventfd2", Support.Full, "EFD_SEMAPHORE, EFD_NONBLOCK, EFD_CLOEXEC; blocking reads and writes wait parked in the VFS actor.")]
     public static SyscallResult EventFd2(ISyscallContext c)
@@ -52,16 +52,16 @@ public static partial class Events
         return SyscallResult.Send(new ControlEpoll(c.Task, c.Int(0), op, c.Int(2), events, data));
     }
 
-    [Syscall(22, "epoll_pwait", Support.Partial, "Waits parked in the VFS actor with the actor's timers; " + NoSignalsNote + ".")]
+    [Syscall(22, "epoll_pwait", Support.Full, "Waits parked in the VFS actor with the actor's timers; " + SignalsNote + ".")]
     public static SyscallResult EpollPwait(ISyscallContext c)
     {
-        var e = CheckSigmask(c, c.Arg(4), c.Arg(5));
+        var e = ApplySigmask(c, c.Arg(4), c.Arg(5));
         if (e != Errno.None) return e;
         var timeout = c.Int(3);
         return EpollWait(c, timeout < 0 ? null : TimeSpan.FromMilliseconds(timeout));
     }
 
-    [Syscall(441, "epoll_pwait2", Support.Partial, "As epoll_pwait, with a timespec timeout; " + NoSignalsNote + ".")]
+    [Syscall(441, "epoll_pwait2", Support.Full, "As epoll_pwait, with a timespec timeout; " + SignalsNote + ".")]
     public static SyscallResult EpollPwait2(ISyscallContext c)
     {
         TimeSpan? timeout = null;
@@ -71,7 +71,7 @@ public static partial class Events
             if (e != Errno.None) return e;
             timeout = ToTimeout(ns);
         }
-        var s = CheckSigmask(c, c.Arg(4), c.Arg(5));
+        var s = ApplySigmask(c, c.Arg(4), c.Arg(5));
         return s != Errno.None ? s : EpollWait(c, timeout);
     }
 
@@ -89,13 +89,18 @@ public static partial class Events
         return SyscallResult.Send(new WaitEpoll(c.Task, c.Int(0), c.Arg(1), max, timeout));
     }
 
-    /// <summary>A sigmask argument as set_user_sigmask checks it: the size must be 8 and the set readable.</summary>
-    internal static Errno CheckSigmask(ISyscallContext c, ulong set, ulong size)
+    /// <summary>
+    /// set_user_sigmask: the size must be 8 and the set readable; the set then replaces the thread's mask until the
+    /// call returns (or, if a handler runs, until it returns).
+    /// </summary>
+    internal static Errno ApplySigmask(ISyscallContext c, ulong set, ulong size)
     {
         if (set == 0) return Errno.None;
         if (size != 8) return Errno.EINVAL;
         Span<byte> raw = stackalloc byte[8];
-        return c.Memory.Read(set, raw) != Errno.None ? Errno.EFAULT : Errno.None;
+        if (c.Memory.Read(set, raw) != Errno.None) return Errno.EFAULT;
+        c.Task.Signals.MaskForCall(BitConverter.ToUInt64(raw));
+        return Errno.None;
     }
 
     /// <summary>access_ok: the range lies in the user address space (whether it is mapped is found out when copying).</summary>

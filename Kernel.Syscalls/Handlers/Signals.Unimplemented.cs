@@ -9,13 +9,5 @@ public static partial class Signals
 {
     /// <summary>Calls not implemented yet (or absent from the Linux we model): ENOSYS, so callers take their fallback.</summary>
     [Syscall(74, "signalfd4", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(128, "restart_syscall", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(133, "rt_sigsuspend", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(136, "rt_sigpending", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(137, "rt_sigtimedwait", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(138, "rt_sigqueueinfo", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(139, "rt_sigreturn", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(240, "rt_tgsigqueueinfo", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(424, "pidfd_send_signal", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     public static SyscallResult NotImplemented(ISyscallContext ctx) => Errno.ENOSYS;
 }

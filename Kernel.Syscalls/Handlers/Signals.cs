@@ -4,12 +4,12 @@ using Kernel.Syscalls.Table;
 
 namespace Kernel.Syscalls.Handlers;
 
-/// <summary>Signal dispositions, masks and sending. Handlers are recorded; delivery into handlers comes later.</summary>
+/// <summary>Signal dispositions, masks and sending; delivery itself happens on the task's thread before it runs guest code.</summary>
 public static partial class Signals
 {
     private const ulong Unblockable = (1UL << (Sig.SIGKILL - 1)) | (1UL << (Sig.SIGSTOP - 1));
 
-    [Syscall(134, "rt_sigaction", Support.Partial, "Dispositions are recorded and SIG_IGN/SIG_DFL honoured; handlers are not yet invoked.")]
+    [Syscall(134, "rt_sigaction", Support.Full, "Handlers run on an arm64 rt_sigframe (siginfo, ucontext with fpsimd state) with SA_SIGINFO, SA_ONSTACK, SA_RESTART, SA_NODEFER, SA_RESETHAND, SA_RESTORER (else a sigreturn trampoline page), SA_NOCLDWAIT; setting SIG_IGN discards pending instances.")]
     public static SyscallResult RtSigaction(ISyscallContext c)
     {
         var sig = c.Int(0);
@@ -56,11 +56,14 @@ public static partial class Signals
         return c.Arg(2) != 0 ? c.CopyOut(c.Arg(2), BitConverter.GetBytes(old)) : 0;
     }
 
-    [Syscall(132, "sigaltstack", Support.Partial, "The alternate stack is recorded; it is used once handlers are delivered.")]
+    [Syscall(132, "sigaltstack", Support.Full, "Handlers with SA_ONSTACK run on it; EPERM while running on it; the frame saves and rt_sigreturn restores it.")]
     public static SyscallResult Sigaltstack(ISyscallContext c)
     {
-        const int SsDisable = 2, MinSigStkSz = 5120;
+        const int SsOnStack = 1, SsDisable = 2, MinSigStkSz = 5120;
         var old = c.Task.AltStack;
+        var current = c.Task.Signals.StackPointer;
+        var onStack = old.Flags != SsDisable && current > old.Sp && current - old.Sp <= old.Size;
+        if (onStack) old = (old.Sp, SsOnStack, old.Size);
         if (c.Arg(0) != 0)
         {
             var raw = new byte[24];
@@ -69,6 +72,7 @@ public static partial class Signals
             var flags = BitConverter.ToInt32(raw, 8);
             var size = BitConverter.ToUInt64(raw, 16);
             if ((flags & ~(SsDisable | unchecked((int)0x80000000))) != 0) return Errno.EINVAL;
+            if (onStack) return Errno.EPERM;
             if ((flags & SsDisable) == 0 && size < MinSigStkSz) return Errno.ENOMEM;
             c.Task.AltStack = (flags & SsDisable) != 0 ? (0, SsDisable, 0) : (sp, 0, size);
         }
@@ -83,15 +87,112 @@ public static partial class Signals
         return 0;
     }
 
-    [Syscall(129, "kill", Support.Partial, "To a pid in the sandbox; default actions terminate (exit status 128+N); handlers, stop/continue and process groups are not yet supported.")]
+    private const string StopNote = "job-control stops (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU with the default action) are discarded instead of stopping the process";
+
+    [Syscall(129, "kill", Support.Partial, "To a process, a process group (0, -pgid) or all (-1), with Linux's permission checks (EPERM) and SI_USER siginfo; " + StopNote + ".")]
     public static SyscallResult Kill(ISyscallContext c) =>
         c.Int(1) is < 0 or > Sig.SIGRTMAX ? Errno.EINVAL : SyscallResult.Send(new SendSignal(c.Task, c.Int(0), 0, c.Int(1)));
 
-    [Syscall(131, "tgkill", Support.Partial, "As kill, to the thread's process.")]
+    [Syscall(131, "tgkill", Support.Partial, "To one thread of a thread group (SI_TKILL); " + StopNote + ".")]
     public static SyscallResult Tgkill(ISyscallContext c) =>
         c.Int(2) is < 0 or > Sig.SIGRTMAX || c.Int(0) <= 0 || c.Int(1) <= 0 ? Errno.EINVAL : SyscallResult.Send(new SendSignal(c.Task, c.Int(0), c.Int(1), c.Int(2)));
 
-    [Syscall(130, "tkill", Support.Partial, "As kill, to the thread's process.")]
+    [Syscall(130, "tkill", Support.Partial, "As tgkill, to a thread of any process; " + StopNote + ".")]
     public static SyscallResult Tkill(ISyscallContext c) =>
         c.Int(1) is < 0 or > Sig.SIGRTMAX || c.Int(0) <= 0 ? Errno.EINVAL : SyscallResult.Send(new SendSignal(c.Task, 0, c.Int(0), c.Int(1)));
+
+    [Syscall(139, "rt_sigreturn", Support.Full, "Restores the registers, fpsimd state, mask and alternate stack from the frame; a bad frame gives SIGSEGV.")]
+    public static SyscallResult RtSigreturn(ISyscallContext c) => c.Task.Signals.Return();
+
+    [Syscall(136, "rt_sigpending", Support.Full, "Blocked signals pending for the thread or its process.")]
+    public static SyscallResult RtSigpending(ISyscallContext c)
+    {
+        if (c.Arg(1) > 8) return Errno.EINVAL;
+        var set = BitConverter.GetBytes(c.Task.Signals.Pending);
+        return c.CopyOut(c.Arg(0), set.AsSpan(0, (int)c.Arg(1)).ToArray());
+    }
+
+    [Syscall(133, "rt_sigsuspend", Support.Full, "Waits with the given mask until a handler runs (EINTR); the old mask comes back when it returns.")]
+    public static SyscallResult RtSigsuspend(ISyscallContext c)
+    {
+        if (c.Arg(1) != 8) return Errno.EINVAL;
+        var e = ReadSet(c, c.Arg(0), out var mask);
+        return e != Errno.None ? e : c.Task.Signals.Suspend(mask);
+    }
+
+    [Syscall(137, "rt_sigtimedwait", Support.Full, "Takes a pending signal of the set, waiting (with the set unblocked) up to the timeout: EAGAIN when it passes, EINTR for another handled signal.")]
+    public static SyscallResult RtSigtimedwait(ISyscallContext c)
+    {
+        if (c.Arg(3) != 8) return Errno.EINVAL;
+        var e = ReadSet(c, c.Arg(0), out var set);
+        if (e != Errno.None) return e;
+        TimeSpan? timeout = null;
+        if (c.Arg(2) != 0)
+        {
+            e = Events.ReadTimeout(c, c.Arg(2), out var ns);
+            if (e != Errno.None) return e;
+            timeout = ns == 0 ? TimeSpan.Zero : Events.ToTimeout(ns);
+        }
+        return c.Task.Signals.Wait(set, timeout, c.Arg(1));
+    }
+
+    [Syscall(138, "rt_sigqueueinfo", Support.Full, "Queues the caller's siginfo to a process; EPERM for a non-negative si_code or SI_TKILL sent to another process.")]
+    public static SyscallResult RtSigqueueinfo(ISyscallContext c)
+    {
+        var e = ReadQueuedInfo(c, c.Int(1), c.Arg(2), c.Int(0), out var info);
+        return e != Errno.None ? e : SyscallResult.Send(new SendSignal(c.Task, c.Int(0), 0, c.Int(1)) { Info = info });
+    }
+
+    [Syscall(240, "rt_tgsigqueueinfo", Support.Full, "As rt_sigqueueinfo, to one thread of a thread group.")]
+    public static SyscallResult RtTgsigqueueinfo(ISyscallContext c)
+    {
+        if (c.Int(0) <= 0 || c.Int(1) <= 0) return Errno.EINVAL;
+        var e = ReadQueuedInfo(c, c.Int(2), c.Arg(3), c.Int(0), out var info);
+        return e != Errno.None ? e : SyscallResult.Send(new SendSignal(c.Task, c.Int(0), c.Int(1), c.Int(2)) { Info = info });
+    }
+
+    [Syscall(424, "pidfd_send_signal", Support.Full, "To the process a pidfd names (ESRCH once reaped), with an optional siginfo checked as rt_sigqueueinfo checks it; flags must be 0.")]
+    public static SyscallResult PidfdSendSignal(ISyscallContext c)
+    {
+        var sig = c.Int(1);
+        if (c.Arg(3) != 0 || sig is < 0 or > Sig.SIGRTMAX) return Errno.EINVAL;
+        var pid = c.Task.PidOfPidFd(c.Int(0));
+        if (pid < 0) return (Errno)(-pid);
+        SigInfo? info = null;
+        if (c.Arg(2) != 0)
+        {
+            var e = ReadQueuedInfo(c, sig, c.Arg(2), (int)pid, out info);
+            if (e != Errno.None) return e;
+            if (BitConverter.ToInt32(info!.Raw) != sig) return Errno.EINVAL;
+        }
+        return SyscallResult.Send(new SendSignal(c.Task, (int)pid, 0, sig) { Info = info });
+    }
+
+    [Syscall(128, "restart_syscall", Support.Full, "Interrupted calls restart by re-executing them, so no restart block is ever pending: EINTR, as Linux answers then.")]
+    public static SyscallResult RestartSyscall(ISyscallContext c) => Errno.EINTR;
+
+    private static Errno ReadSet(ISyscallContext c, ulong address, out ulong set)
+    {
+        set = 0;
+        Span<byte> raw = stackalloc byte[8];
+        if (c.Memory.Read(address, raw) != Errno.None) return Errno.EFAULT;
+        set = BitConverter.ToUInt64(raw);
+        return Errno.None;
+    }
+
+    /// <summary>
+    /// A caller-made siginfo (rt_sigqueueinfo and friends): only the kernel may claim SI_USER or a kernel code, or
+    /// SI_TKILL, towards another process (EPERM); the receiver gets the bytes as written, with si_signo set.
+    /// </summary>
+    private static Errno ReadQueuedInfo(ISyscallContext c, int sig, ulong address, int targetPid, out SigInfo? info)
+    {
+        info = null;
+        if (sig is < 0 or > Sig.SIGRTMAX) return Errno.EINVAL;
+        var raw = new byte[SigInfo.Size];
+        if (c.Memory.Read(address, raw) != Errno.None) return Errno.EFAULT;
+        var code = BitConverter.ToInt32(raw, 8);
+        if ((code >= 0 || code == SigInfo.SiTkill) && targetPid != c.Task.Pid) return Errno.EPERM;
+        info = new SigInfo(sig, code) { Raw = raw };
+        return Errno.None;
+    }
 }

@@ -83,22 +83,39 @@ public static partial class Time
         return delta <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks(delta / 100);
     }
 
-    [Syscall(101, "nanosleep", Support.Partial, "Parked on a timer; not yet interruptible by signals (no EINTR, remaining time not written).")]
+    [Syscall(101, "nanosleep", Support.Full, "Parked on a timer; a handled signal ends it with EINTR and the time left in rem.")]
     public static SyscallResult Nanosleep(ISyscallContext c)
     {
         var e = ReadTimespec(c, c.Arg(0), out var sec, out var nsec);
         if (e != Errno.None) return e;
-        return SyscallResult.Send(new Sleep(c.Task, Relative(sec, nsec)));
+        return SleepFor(c, Relative(sec, nsec), c.Arg(1));
     }
 
-    [Syscall(115, "clock_nanosleep", Support.Partial, "Relative and TIMER_ABSTIME sleeps on every clock; not yet interruptible by signals.")]
+    /// <summary>Parks the caller for <paramref name="duration"/>; interrupted, the time left goes to <paramref name="remaining"/> (when not 0).</summary>
+    private static SyscallResult SleepFor(ISyscallContext c, TimeSpan duration, ulong remaining) =>
+        SyscallResult.Send(new Sleep(c.Task, duration), reply =>
+        {
+            if (reply is not SleepInterrupted si) return reply is Failed f ? f.Errno : 0;
+            if (remaining != 0)
+            {
+                var ns = si.Remaining.Ticks * 100;
+                var ts = new byte[16];
+                BitConverter.TryWriteBytes(ts, ns / 1_000_000_000);
+                BitConverter.TryWriteBytes(ts.AsSpan(8), ns % 1_000_000_000);
+                if (c.Memory.Write(remaining, ts) != Errno.None) return Errno.EFAULT;
+            }
+            return Errno.ERESTARTNOHAND;
+        });
+
+    [Syscall(115, "clock_nanosleep", Support.Full, "Relative and TIMER_ABSTIME sleeps on every clock; a handled signal ends them with EINTR (and the time left of a relative sleep).")]
     public static SyscallResult ClockNanosleep(ISyscallContext c)
     {
         var clock = c.Int(0);
         if (Now(clock) is null || clock is ClockThreadCputime) return Errno.EINVAL;
         var e = ReadTimespec(c, c.Arg(2), out var sec, out var nsec);
         if (e != Errno.None) return e;
-        var duration = (c.Int(1) & 1) != 0 ? UntilAbsolute(clock, sec, nsec) : Relative(sec, nsec);
-        return SyscallResult.Send(new Sleep(c.Task, duration));
+        var absolute = (c.Int(1) & 1) != 0;
+        var duration = absolute ? UntilAbsolute(clock, sec, nsec) : Relative(sec, nsec);
+        return SleepFor(c, duration, absolute ? 0 : c.Arg(3));
     }
 }

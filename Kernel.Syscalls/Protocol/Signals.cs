@@ -13,5 +13,11 @@ public sealed record SignalDisposition(ulong Handler, ulong Flags, ulong Restore
 public sealed record SetSignalAction(IKernelTask Task, int Signal, SignalDisposition? New) : SignalRequest(Task);
 public sealed record OldDisposition(SignalDisposition Value) : KernelReply;
 
-/// <summary>kill (Tid 0) and tgkill/tkill.</summary>
-public sealed record SendSignal(IKernelTask Task, int Pid, int Tid, int Signal) : SignalRequest(Task);
+/// <summary>
+/// kill (Tid 0), tgkill/tkill, rt_(tg)sigqueueinfo and pidfd_send_signal. <see cref="Info"/> is the siginfo the
+/// caller supplied (sigqueue); without it the kernel fills SI_USER or SI_TKILL with the caller's pid and uid.
+/// </summary>
+public sealed record SendSignal(IKernelTask Task, int Pid, int Tid, int Signal) : SignalRequest(Task)
+{
+    public Abi.SigInfo? Info { get; init; }
+}

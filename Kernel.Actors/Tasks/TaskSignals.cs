@@ -1,0 +1,49 @@
+using Kernel.Syscalls;
+using Kernel.Syscalls.Abi;
+
+namespace Kernel.Actors.Tasks;
+
+/// <summary>
+/// A thread's signal state beyond its mask: its own pending queue, the call a signal may interrupt and restart,
+/// and a mask to restore (sigsuspend, ppoll). Touched only on the process's vCPU thread.
+/// </summary>
+public sealed class TaskSignals(KernelTask task) : ITaskSignals
+{
+    public PendingSignals Pending { get; } = new();
+
+    /// <summary>The syscall the task is in (or last made): what a restart re-executes.</summary>
+    internal SyscallCall? Call { get; set; }
+
+    /// <summary>An interrupted call's ERESTART* code: the next delivery turns it into EINTR or a restart.</summary>
+    internal Errno RestartErrno { get; set; }
+
+    /// <summary>The mask to go back to after a call that ran with a temporary one (sigsuspend, ppoll, sigtimedwait).</summary>
+    internal ulong? SavedMask { get; set; }
+
+    /// <summary>A sigsuspend or sigtimedwait in progress.</summary>
+    internal SignalWait? Wait { get; set; }
+
+    /// <summary>The request the task is parked on in a kernel actor, which a signal may interrupt.</summary>
+    internal Syscalls.Protocol.KernelRequest? ParkedRequest { get; set; }
+
+    /// <summary>What a signal wait waits for: any handled signal (sigsuspend) or one of <see cref="Set"/> (sigtimedwait).</summary>
+    internal sealed record SignalWait(bool Timed, ulong Set, ulong InfoAddress, long Number);
+
+    private Runner Runner => task.Process.Runner!;
+
+    public SyscallResult Return() => Runner.SigReturn(task);
+
+    public ulong StackPointer => task.Context.Sp;
+
+    ulong ITaskSignals.Pending => (Pending.Bits | task.Process.SharedPending.Bits) & task.SignalMask;
+
+    public SyscallResult Suspend(ulong mask) => Runner.SigSuspend(task, mask);
+
+    SyscallResult ITaskSignals.Wait(ulong set, TimeSpan? timeout, ulong infoAddress) => Runner.SigTimedWait(task, set, timeout, infoAddress);
+
+    public void MaskForCall(ulong mask)
+    {
+        SavedMask ??= task.SignalMask;
+        task.SignalMask = mask & ~Runner.Unblockable;
+    }
+}
