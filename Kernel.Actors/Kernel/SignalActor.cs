@@ -86,7 +86,13 @@ public sealed class SignalActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
         }
         else if (r.Pid == 0)
         {
-            targets = sandbox.AllProcesses().Where(p => p.Pgid == caller.Pgid).ToList();
+            var pgid = caller.Pgid;
+            if (r.GroupOf > 0)
+            {
+                if (sandbox.FindProcess(r.GroupOf) is not { IsReaped: false } leader) return new Failed(Errno.ESRCH);
+                pgid = leader.Pgid;
+            }
+            targets = sandbox.AllProcesses().Where(p => p.Pgid == pgid).ToList();
         }
         else if (r.Pid == -1)
         {

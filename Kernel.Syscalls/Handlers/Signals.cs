@@ -151,11 +151,13 @@ public static partial class Signals
         return e != Errno.None ? e : SyscallResult.Send(new SendSignal(c.Task, c.Int(0), c.Int(1), c.Int(2)) { Info = info });
     }
 
-    [Syscall(424, "pidfd_send_signal", Support.Full, "To the process a pidfd names (ESRCH once reaped), with an optional siginfo checked as rt_sigqueueinfo checks it; flags must be 0.")]
+    [Syscall(424, "pidfd_send_signal", Support.Full, "To the process a pidfd names (ESRCH once reaped), its main thread (PIDFD_SIGNAL_THREAD) or its process group (PIDFD_SIGNAL_PROCESS_GROUP), with an optional siginfo checked as rt_sigqueueinfo checks it.")]
     public static SyscallResult PidfdSendSignal(ISyscallContext c)
     {
+        const ulong Thread = 1, ThreadGroup = 2, ProcessGroup = 4;
         var sig = c.Int(1);
-        if (c.Arg(3) != 0 || sig is < 0 or > Sig.SIGRTMAX) return Errno.EINVAL;
+        var flags = c.Arg(3);
+        if ((flags & ~(Thread | ThreadGroup | ProcessGroup)) != 0 || ulong.PopCount(flags) > 1 || sig is < 0 or > Sig.SIGRTMAX) return Errno.EINVAL;
         var pid = c.Task.PidOfPidFd(c.Int(0));
         if (pid < 0) return (Errno)(-pid);
         SigInfo? info = null;
@@ -165,7 +167,13 @@ public static partial class Signals
             if (e != Errno.None) return e;
             if (BitConverter.ToInt32(info!.Raw) != sig) return Errno.EINVAL;
         }
-        return SyscallResult.Send(new SendSignal(c.Task, (int)pid, 0, sig) { Info = info });
+        var request = flags switch
+        {
+            Thread => new SendSignal(c.Task, (int)pid, (int)pid, sig),
+            ProcessGroup => new SendSignal(c.Task, 0, 0, sig) { GroupOf = (int)pid },
+            _ => new SendSignal(c.Task, (int)pid, 0, sig),
+        };
+        return SyscallResult.Send(request with { Info = info });
     }
 
     [Syscall(128, "restart_syscall", Support.Full, "Interrupted calls restart by re-executing them, so no restart block is ever pending: EINTR, as Linux answers then.")]

@@ -20,4 +20,6 @@ public sealed record OldDisposition(SignalDisposition Value) : KernelReply;
 public sealed record SendSignal(IKernelTask Task, int Pid, int Tid, int Signal) : SignalRequest(Task)
 {
     public Abi.SigInfo? Info { get; init; }
+    /// <summary>pidfd_send_signal(PIDFD_SIGNAL_PROCESS_GROUP): the process group of this pid, not the caller's.</summary>
+    public int GroupOf { get; init; }
 }
