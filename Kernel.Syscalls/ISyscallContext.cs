@@ -79,6 +79,8 @@ public interface IKernelTask
     (ulong Sp, int Flags, ulong Size) AltStack { get; set; }
     /// <summary>Pending signals, frames and signal waits: state kept on the task's thread.</summary>
     ITaskSignals Signals { get; }
+    /// <summary>CPU clocks, interval timers and POSIX timers of the task and its process.</summary>
+    ITaskTimers Timers { get; }
 
     /// <summary>Ends this thread (exit).</summary>
     void ExitThread(int code);
@@ -158,6 +160,33 @@ public interface ITaskSignals
 
     /// <summary>ppoll/pselect6/epoll_pwait: <paramref name="mask"/> applies until the call returns (restored then, or after a handler).</summary>
     void MaskForCall(ulong mask);
+}
+
+/// <summary>A timer's setting in nanoseconds: the time to the next expiry (0: disarmed) and the period (0: once).</summary>
+public readonly record struct TimerSpec(long ValueNs, long IntervalNs);
+
+/// <summary>What a POSIX timer does when it expires (struct sigevent): SIGEV_SIGNAL, SIGEV_NONE or SIGEV_THREAD_ID.</summary>
+public readonly record struct TimerEvent(int Notify, int Signo, ulong Value, int Tid)
+{
+    public const int Signal = 0, None = 1, Thread = 2, ThreadId = 4;
+
+    /// <summary>No sigevent was given: the signal carries the timer's id as its value.</summary>
+    public bool ValueIsId { get; init; }
+}
+
+/// <summary>The timer calls, run on the calling task's thread; each returns a value or -errno.</summary>
+public interface ITaskTimers
+{
+    /// <summary>A CPU-time clock (PROCESS_CPUTIME_ID, THREAD_CPUTIME_ID, or one glibc encodes for a pid or tid) in ns; -EINVAL for an unknown clock.</summary>
+    long CpuClock(int clock);
+    long Create(int clock, TimerEvent ev);
+    long Set(int id, bool absolute, TimerSpec spec, out TimerSpec old);
+    long Get(int id, out TimerSpec current);
+    long Overrun(int id);
+    long Delete(int id);
+    /// <summary>setitimer/getitimer: ITIMER_REAL (0), ITIMER_VIRTUAL (1), ITIMER_PROF (2).</summary>
+    long SetInterval(int which, TimerSpec spec, out TimerSpec old);
+    long GetInterval(int which, out TimerSpec current);
 }
 
 /// <summary>clone/clone3's arguments, decoded. <see cref="Stack"/> is the new stack pointer (0: the caller's).</summary>

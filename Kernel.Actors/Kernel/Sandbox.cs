@@ -314,6 +314,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         {
             if (p.SignalActions[sig].Handler != SignalAction.Ignore) p.SignalActions[sig] = SignalAction.DefaultAction;
         }
+        if (p.HasTimers) p.Timers.OnExec();
         p.HasExeced = true;
         p.VforkRelease.TrySetResult();
         return 0;

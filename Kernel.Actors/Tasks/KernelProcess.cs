@@ -53,6 +53,10 @@ public sealed class KernelProcess : IDeviceOpener
     public SignalAction[] SignalActions { get; } = Enumerable.Repeat(SignalAction.DefaultAction, 65).ToArray();
     /// <summary>Signals sent to the process as a whole, taken by whichever thread does not block them.</summary>
     public PendingSignals SharedPending { get; } = new();
+    private ProcessTimers? _timers;
+    /// <summary>Interval and POSIX timers (not inherited by fork).</summary>
+    public ProcessTimers Timers => _timers ??= new ProcessTimers(this);
+    internal bool HasTimers => _timers is not null;
     public Runner? Runner { get; internal set; }
     /// <summary>The session's controlling terminal as this process knows it (Linux's signal->tty); inherited by fork.</summary>
     public Terminal? ControllingTerminal { get; set; }

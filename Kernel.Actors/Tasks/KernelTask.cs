@@ -49,6 +49,8 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
     /// <summary>Pending signals, the interrupted call and signal waits.</summary>
     public TaskSignals SignalState => _signals ??= new TaskSignals(this);
     public ITaskSignals Signals => SignalState;
+    private TaskTimers? _timers;
+    public ITaskTimers Timers => _timers ??= new TaskTimers(this);
 
     /// <summary>The syscall a parked task waits in, for strace and for interruption.</summary>
     public int ParkedSyscall { get; internal set; } = -1;

@@ -51,6 +51,16 @@ public sealed class PendingSignals
         Bits &= ~set;
     }
 
+    /// <summary>Whether this very instance (a timer's signal) is still queued.</summary>
+    public bool Contains(SigInfo info) => _queue.Exists(s => ReferenceEquals(s, info));
+
+    /// <summary>Takes this very instance out (a deleted timer's signal).</summary>
+    public void Remove(SigInfo info)
+    {
+        if (_queue.RemoveAll(s => ReferenceEquals(s, info)) == 0) return;
+        if (!_queue.Exists(s => s.Signo == info.Signo)) Bits &= ~Bit(info.Signo);
+    }
+
     public void Clear()
     {
         _queue.Clear();

@@ -59,6 +59,16 @@ public sealed partial class Runner
         if (IsIgnored(sig, _process.SignalActions[sig])) DropPending(Bit(sig));
     }
 
+    /// <summary>Whether <paramref name="info"/> (a timer's signal) still waits in a queue of this process.</summary>
+    internal bool IsQueued(SigInfo info) =>
+        _process.SharedPending.Contains(info) || _process.Threads.Any(t => t.SignalState.Pending.Contains(info));
+
+    internal void Unqueue(SigInfo info)
+    {
+        _process.SharedPending.Remove(info);
+        foreach (var t in _process.Threads) t.SignalState.Pending.Remove(info);
+    }
+
     private void DropPending(ulong set)
     {
         _process.SharedPending.Remove(set);
@@ -76,6 +86,14 @@ public sealed partial class Runner
             found ??= t;
         }
         return found;
+    }
+
+    /// <summary>Dequeues the next signal of <paramref name="among"/> for the task: its own first, then its process's.</summary>
+    private SigInfo? Take(KernelTask task, ulong among)
+    {
+        var info = task.SignalState.Pending.Take(among) ?? _process.SharedPending.Take(among);
+        // A timer's signal carries the overruns counted up to its dequeue.
+        return info is { Code: SigInfo.SiTimer } && _process.HasTimers ? _process.Timers.Dequeued(info) : info;
     }
 
     private ulong Deliverable(KernelTask task) => (task.SignalState.Pending.Bits | _process.SharedPending.Bits) & ~task.SignalMask;
@@ -133,7 +151,7 @@ public sealed partial class Runner
         var handled = false;
         for (var guard = 0; guard < 128; guard++)
         {
-            var info = s.Pending.Take(~task.SignalMask) ?? _process.SharedPending.Take(~task.SignalMask);
+            var info = Take(task, ~task.SignalMask);
             if (info is null) break;
             var sig = info.Signo;
             var action = _process.SignalActions[sig];
@@ -193,7 +211,13 @@ public sealed partial class Runner
         var ucStack = (alt.Sp, alt.Size == 0 ? SignalFrame.SsDisable : onAlt ? SignalFrame.SsOnStack : 0, alt.Size);
         var saved = s.SavedMask ?? task.SignalMask;
         var fault = info.Signo is Sig.SIGSEGV or Sig.SIGBUS or Sig.SIGILL or Sig.SIGTRAP or Sig.SIGFPE && info.Code > 0 ? info.Addr : 0;
-        var (frame, record, bytes) = SignalFrame.Build(regs, top, info, saved, ucStack, fault, null);
+        ulong? esr = null;
+        if (info.Signo == Sig.SIGSEGV && info.Code is SigInfo.SegvMaperr or SigInfo.SegvAccerr)
+        {
+            esr = s.FaultEsr;
+            s.FaultEsr = null;
+        }
+        var (frame, record, bytes) = SignalFrame.Build(regs, top, info, saved, ucStack, fault, esr);
         var mm = _process.Mm;
         Span<byte> link = stackalloc byte[16];
         BitConverter.TryWriteBytes(link, regs.X[29]);
@@ -272,7 +296,7 @@ public sealed partial class Runner
     {
         set &= ~Unblockable;
         var s = task.SignalState;
-        var info = s.Pending.Take(set) ?? _process.SharedPending.Take(set);
+        var info = Take(task, set);
         if (info is not null) return WriteWaitInfo(info, infoAddress);
         if (timeout == TimeSpan.Zero) return Errno.EAGAIN;
         // While it waits, the set is unblocked (real_blocked), so a signal of the set picks and wakes this thread.
@@ -308,7 +332,7 @@ public sealed partial class Runner
         }
         task.SignalMask = s.SavedMask ?? task.SignalMask;
         s.SavedMask = null;
-        var info = s.Pending.Take(wait.Set) ?? _process.SharedPending.Take(wait.Set);
+        var info = Take(task, wait.Set);
         SetResult(task, info is null ? -(long)Errno.EINTR : WriteWaitInfo(info, wait.InfoAddress));
         AddRunnable(task);
     }

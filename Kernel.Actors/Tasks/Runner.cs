@@ -59,7 +59,8 @@ public sealed partial class Runner
     {
         foreach (var r in Active.Keys)
         {
-            if (r._runQueue.Count > 1) r._process.Mm.Cpu.Interrupt();
+            // Also a lone thread while a CPU-time timer is armed: it must be checked as the time passes.
+            if (r._runQueue.Count > 1 || (r._process.HasTimers && r._process.Timers.CpuArmed)) r._process.Mm.Cpu.Interrupt();
         }
     }
 
@@ -88,6 +89,7 @@ public sealed partial class Runner
                 task.UserTicks += t1 - t0;
                 HandleTrap(task, trap);
                 task.SystemTicks += Stopwatch.GetTimestamp() - t1;
+                if (_process.HasTimers && _process.Timers.CpuArmed) _process.Timers.CheckCpu();
             }
         }
         catch (Exception e)
@@ -120,6 +122,10 @@ public sealed partial class Runner
                 break;
             case TrapKind.MemoryFault:
                 _log.Debug("{Task}: {Access} fault at {Address:x} (pc {Pc:x}, {Kind})", task, trap.Access, trap.Address, trap.Pc, trap.Unmapped ? "unmapped" : "protection");
+                // The frame's esr_context: a data (EC 0x24) or instruction (0x20) abort from EL0, WnR for a store,
+                // a level-3 translation (0x07) or permission (0x0f) fault.
+                task.SignalState.FaultEsr = ((trap.Access == MemoryAccess.Execute ? 0x20UL : 0x24UL) << 26) | (1UL << 25)
+                    | (trap.Access == MemoryAccess.Write ? 1UL << 6 : 0) | (trap.Unmapped ? 0x07UL : 0x0FUL);
                 Fault(task, trap, new SigInfo(Sig.SIGSEGV, trap.Unmapped ? SigInfo.SegvMaperr : SigInfo.SegvAccerr) { Addr = trap.Address });
                 break;
             case TrapKind.Undefined:
@@ -370,6 +376,7 @@ public sealed partial class Runner
 
     private void FinishExit()
     {
+        if (_process.HasTimers) _process.Timers.Dispose();
         _process.FinalUsage = _process.SelfUsage();
         foreach (var t in _process.Threads)
         {

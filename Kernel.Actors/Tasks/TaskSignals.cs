@@ -20,6 +20,9 @@ public sealed class TaskSignals(KernelTask task) : ITaskSignals
     /// <summary>The mask to go back to after a call that ran with a temporary one (sigsuspend, ppoll, sigtimedwait).</summary>
     internal ulong? SavedMask { get; set; }
 
+    /// <summary>The syndrome of the last memory fault, for the esr_context of the SIGSEGV frame it causes.</summary>
+    internal ulong? FaultEsr { get; set; }
+
     /// <summary>A sigsuspend or sigtimedwait in progress.</summary>
     internal SignalWait? Wait { get; set; }
 

@@ -8,13 +8,6 @@ namespace Kernel.Syscalls.Handlers;
 public static partial class Time
 {
     /// <summary>Calls not implemented yet (or absent from the Linux we model): ENOSYS, so callers take their fallback.</summary>
-    [Syscall(102, "getitimer", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(103, "setitimer", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(107, "timer_create", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(108, "timer_gettime", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(109, "timer_getoverrun", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(110, "timer_settime", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(111, "timer_delete", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(171, "adjtimex", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(266, "clock_adjtime", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     public static SyscallResult NotImplemented(ISyscallContext ctx) => Errno.ENOSYS;

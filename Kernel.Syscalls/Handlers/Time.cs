@@ -31,18 +31,22 @@ public static partial class Time
         return b;
     }
 
-    [Syscall(113, "clock_gettime", Support.Partial, "REALTIME, MONOTONIC(_RAW/_COARSE), BOOTTIME; the CPU-time clocks report the kernel process's CPU time, not the task's.")]
+    [Syscall(113, "clock_gettime", Support.Full, "REALTIME, MONOTONIC(_RAW/_COARSE), BOOTTIME; PROCESS_CPUTIME_ID, THREAD_CPUTIME_ID and the CPU clocks glibc encodes for a pid or tid count the guest's own CPU time (its code and its syscalls), as times and getrusage do.")]
     public static SyscallResult ClockGettime(ISyscallContext c)
     {
-        var ns = Now(c.Int(0));
-        return ns is null ? Errno.EINVAL : c.CopyOut(c.Arg(1), Timespec(ns.Value));
+        var ns = TaskNow(c, c.Int(0));
+        return ns < 0 ? (Errno)(-ns) : c.CopyOut(c.Arg(1), Timespec(ns));
     }
+
+    /// <summary>A clock as the calling task reads it: CPU clocks are its own; -EINVAL for an unknown clock.</summary>
+    private static long TaskNow(ISyscallContext c, int clock) =>
+        clock is ClockProcessCputime or ClockThreadCputime or < 0 ? c.Task.Timers.CpuClock(clock) : Now(clock) ?? -(long)Errno.EINVAL;
 
     [Syscall(114, "clock_getres", Support.Full, "Fully supported.")]
     public static SyscallResult ClockGetres(ISyscallContext c)
     {
         var clock = c.Int(0);
-        if (Now(clock) is null) return Errno.EINVAL;
+        if (TaskNow(c, clock) < 0) return Errno.EINVAL;
         if (c.Arg(1) == 0) return 0;
         var res = clock is ClockRealtimeCoarse or ClockMonotonicCoarse ? 4_000_000 : 1;
         return c.CopyOut(c.Arg(1), Timespec(res));
