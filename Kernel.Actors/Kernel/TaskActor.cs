@@ -8,7 +8,7 @@ namespace Kernel.Actors;
 /// <summary>Process lifetime: exit notifications, wait4 (parked until a child exits) and sleeps (parked on a timer).</summary>
 public sealed class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
 {
-    /// <summary>Sent by the sandbox when a process has ended.</summary>
+    /// <summary>Sent when a process has ended, stopped or continued: wait4/waitid callers look again.</summary>
     public sealed record ProcessExited(KernelProcess Process);
 
     private const int WNoHang = 1;
@@ -82,8 +82,17 @@ public sealed class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
         }
         var children = sandbox.Children(caller.Pid).Where(matches).ToList();
         if (children.Count == 0) return new Failed(Errno.ECHILD);
-        // Only exits are reported: stopped and continued children need job control signals.
         var zombie = (options & WExited) != 0 ? children.FirstOrDefault(c => c.ExitStatus is not null && c.Exited.IsCompleted) : null;
+        if (zombie is null && (options & (WStopped | WContinued)) != 0)
+        {
+            // A stop or continue not yet reported (consumed unless WNOWAIT).
+            foreach (var c in children)
+            {
+                if (c.IsExiting) continue;
+                var sig = c.TakeStateReport((options & WStopped) != 0, (options & WContinued) != 0, (options & WNoWait) != 0);
+                if (sig != 0) return ReportState(request, caller, c, sig);
+            }
+        }
         if (zombie is null)
         {
             if ((options & WNoHang) != 0) return request is WaitChildInfo i && WriteInfo(caller, i.InfoAddress, null) is { } f ? f : new Done(0);
@@ -110,6 +119,26 @@ public sealed class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
         caller.ChildrenUsage += usage;
         sandbox.Reap(zombie);
         return new Done(request is WaitChild ? zombie.Pid : 0);
+    }
+
+    /// <summary>wait4's status word or waitid's siginfo for a child that stopped (by <paramref name="sig"/>) or continued.</summary>
+    private static KernelReply ReportState(TaskRequest request, KernelProcess caller, KernelProcess child, int sig)
+    {
+        var continued = sig == Sig.SIGCONT;
+        if (request is WaitChild w)
+        {
+            var status = continued ? 0xffff : (sig << 8) | 0x7f;
+            if (w.StatusAddress != 0 && caller.Mm.Write(w.StatusAddress, BitConverter.GetBytes(status)) != Errno.None) return new Failed(Errno.EFAULT);
+            if (w.RusageAddress != 0 && caller.Mm.Write(w.RusageAddress, child.SelfUsage().ToRusage()) != Errno.None) return new Failed(Errno.EFAULT);
+            return new Done(child.Pid);
+        }
+        var i = (WaitChildInfo)request;
+        if (i.InfoAddress != 0)
+        {
+            var info = new SigInfo(Sig.SIGCHLD, continued ? SigInfo.CldContinued : SigInfo.CldStopped) { Pid = child.Pid, Uid = child.Creds.Uid, Status = sig };
+            if (caller.Mm.Write(i.InfoAddress, info.ToBytes()) != Errno.None) return new Failed(Errno.EFAULT);
+        }
+        return new Done(0);
     }
 
     /// <summary>The siginfo_t waitid fills: SIGCHLD, CLD_EXITED/KILLED/DUMPED, pid, uid, status; zeros when none.</summary>

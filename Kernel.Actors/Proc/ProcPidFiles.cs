@@ -55,6 +55,7 @@ internal static class ProcPidFiles
     {
         if (p.ExitStatus is not null || t is null || t.State == TaskState.Exited) return 'Z';
         if (ReferenceEquals(t, CurrentTask.Task)) return 'R';
+        if (p.IsStopped) return 'T';
         return t.State == TaskState.Parked ? 'S' : 'R';
     }
 
@@ -62,6 +63,7 @@ internal static class ProcPidFiles
     {
         'R' => "R (running)",
         'S' => "S (sleeping)",
+        'T' => "T (stopped)",
         _ => "Z (zombie)",
     };
 
@@ -171,8 +173,8 @@ internal static class ProcPidFiles
         Line(string.Create(Inv, $"Threads:\t{p.Threads.Count}"));
         var sigLimit = p.GetLimit(RlimitSigPending).Cur;
         Line(string.Create(Inv, $"SigQ:\t0/{sigLimit}"));
-        Line("SigPnd:\t0000000000000000");
-        Line("ShdPnd:\t0000000000000000");
+        Line($"SigPnd:\t{(t?.SignalState.Pending.Bits ?? 0):x16}");
+        Line($"ShdPnd:\t{p.SharedPending.Bits:x16}");
         Line($"SigBlk:\t{(t?.SignalMask ?? 0):x16}");
         Line($"SigIgn:\t{ignored:x16}");
         Line($"SigCgt:\t{caught:x16}");

@@ -153,6 +153,60 @@ public sealed class KernelProcess : IDeviceOpener
     }
 
     public bool IsExiting { get; private set; }
+
+    // Job control, set on the vCPU thread and read by the Task actor's wait4/waitid.
+    private readonly object _jobLock = new();
+    private int _stopReport;
+    private bool _continueReport;
+
+    /// <summary>A stop signal's default action stopped the process; SIGCONT or SIGKILL ends that.</summary>
+    public bool IsStopped { get; private set; }
+    /// <summary>The signal that stopped the process (/proc status shows T).</summary>
+    public int StopSignal { get; private set; }
+
+    internal void SetStopped(int sig)
+    {
+        lock (_jobLock)
+        {
+            IsStopped = true;
+            StopSignal = sig;
+            _stopReport = sig;
+            _continueReport = false;
+        }
+    }
+
+    internal void SetContinued()
+    {
+        lock (_jobLock)
+        {
+            IsStopped = false;
+            _stopReport = 0;
+            _continueReport = true;
+        }
+    }
+
+    /// <summary>
+    /// wait's view of a stop or continue not yet reported: the stop signal, or SIGCONT for a continue; consumed
+    /// unless <paramref name="peek"/> (WNOWAIT). 0 when there is nothing of the kinds asked for.
+    /// </summary>
+    internal int TakeStateReport(bool stops, bool continues, bool peek)
+    {
+        lock (_jobLock)
+        {
+            if (stops && _stopReport != 0)
+            {
+                var sig = _stopReport;
+                if (!peek) _stopReport = 0;
+                return sig;
+            }
+            if (continues && _continueReport)
+            {
+                if (!peek) _continueReport = false;
+                return Kernel.Syscalls.Abi.Sig.SIGCONT;
+            }
+            return 0;
+        }
+    }
     public ProcessExit? ExitStatus { get; private set; }
     /// <summary>Pollers of the process's end (pidfds): notified when it exits and when it is reaped.</summary>
     public WaitQueue ExitQueue { get; } = new();

@@ -16,8 +16,7 @@ public sealed partial class Runner
     private static ulong Bit(int sig) => PendingSignals.Bit(sig);
 
     private static bool IsIgnored(int sig, SignalAction action) =>
-        action.Handler == SignalAction.Ignore
-        || (action.Handler == SignalAction.Default && (Sig.IgnoredByDefault(sig) || Sig.StopsByDefault(sig)));
+        action.Handler == SignalAction.Ignore || (action.Handler == SignalAction.Default && Sig.IgnoredByDefault(sig));
 
     /// <summary>
     /// Queues <paramref name="info"/> for <paramref name="thread"/> (null: the process). Must run on this runner's
@@ -33,8 +32,15 @@ public sealed partial class Runner
             return true;
         }
         // A continue cancels pending stops and a stop a pending continue (prepare_signal).
-        if (sig == Sig.SIGCONT) DropPending(StopSignals);
-        else if ((Bit(sig) & StopSignals) != 0) DropPending(Bit(Sig.SIGCONT));
+        if (sig == Sig.SIGCONT)
+        {
+            DropPending(StopSignals);
+            Continue();
+        }
+        else if ((Bit(sig) & StopSignals) != 0)
+        {
+            DropPending(Bit(Sig.SIGCONT));
+        }
         var action = _process.SignalActions[sig];
         var target = thread ?? PickThread(sig);
         var blocked = target is null || (target.SignalMask & Bit(sig)) != 0;
@@ -44,7 +50,7 @@ public sealed partial class Runner
         if (!realBlocked && IsIgnored(sig, action)) return true;
         if (!(thread?.SignalState.Pending ?? _process.SharedPending).Add(info)) return false;
         if (blocked) return true;
-        if (action.Handler == SignalAction.Default && !realBlocked)
+        if (action.Handler == SignalAction.Default && !realBlocked && !Sig.StopsByDefault(sig))
         {
             Kill(sig); // fatal with no handler: the whole group goes now (complete_signal)
             return true;
@@ -142,7 +148,7 @@ public sealed partial class Runner
         var s = task.SignalState;
         if (Deliverable(task) == 0 && s.RestartErrno == Errno.None && s.SavedMask is null) return true;
         DeliverSignals(task);
-        return !_process.IsExiting && task.State == TaskState.Runnable;
+        return !_process.IsExiting && !_process.IsStopped && task.State == TaskState.Runnable;
     }
 
     private void DeliverSignals(KernelTask task)
@@ -158,7 +164,12 @@ public sealed partial class Runner
             if (action.Handler == SignalAction.Ignore) continue;
             if (action.Handler == SignalAction.Default)
             {
-                if (Sig.IgnoredByDefault(sig) || Sig.StopsByDefault(sig)) continue; // job-control stops are not modelled yet
+                if (Sig.IgnoredByDefault(sig)) continue;
+                if (Sig.StopsByDefault(sig))
+                {
+                    Stop(sig);
+                    break; // the interrupted call restarts once the process continues
+                }
                 Kill(sig);
                 return;
             }

@@ -76,7 +76,7 @@ public sealed partial class Runner
                     FinishExit();
                     return;
                 }
-                if (_runQueue.Count == 0 || _exclusive > 0)
+                if (_runQueue.Count == 0 || _exclusive > 0 || _process.IsStopped)
                 {
                     _wake.Wait();
                     continue;

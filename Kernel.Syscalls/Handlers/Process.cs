@@ -87,7 +87,7 @@ public static partial class Process
         return old;
     }
 
-    [Syscall(260, "wait4", Support.Partial, "Waits for exited children, with status and rusage; stopped and continued children (WUNTRACED, WCONTINUED) are not reported yet.")]
+    [Syscall(260, "wait4", Support.Full, "Waits for exited, stopped (WUNTRACED) and continued (WCONTINUED) children, with status and rusage; a handled signal interrupts it (SA_RESTART restarts it).")]
     public static SyscallResult Wait4(ISyscallContext c) => SyscallResult.Send(new WaitChild(c.Task, c.Int(0), c.Int(2), c.Arg(1), c.Arg(3)));
 
     [Syscall(124, "sched_yield", Support.Full, "Fully supported.")]

@@ -181,7 +181,7 @@ public static partial class Process
         return old;
     }
 
-    [Syscall(95, "waitid", Support.Partial, "P_ALL, P_PID, P_PGID and P_PIDFD with WEXITED, WNOHANG and WNOWAIT, siginfo and rusage; stopped and continued children (WSTOPPED, WCONTINUED) are not reported yet.")]
+    [Syscall(95, "waitid", Support.Partial, "P_ALL, P_PID, P_PGID and P_PIDFD with WEXITED, WSTOPPED, WCONTINUED, WNOHANG and WNOWAIT, siginfo and rusage; a PIDFD_NONBLOCK pidfd still waits instead of failing with EAGAIN.")]
     public static SyscallResult Waitid(ISyscallContext c)
     {
         const int PPid = 1, PPidfd = 3;

@@ -87,17 +87,15 @@ public static partial class Signals
         return 0;
     }
 
-    private const string StopNote = "job-control stops (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU with the default action) are discarded instead of stopping the process";
-
-    [Syscall(129, "kill", Support.Partial, "To a process, a process group (0, -pgid) or all (-1), with Linux's permission checks (EPERM) and SI_USER siginfo; " + StopNote + ".")]
+    [Syscall(129, "kill", Support.Full, "To a process, a process group (0, -pgid) or all (-1), with Linux's permission checks (EPERM) and SI_USER siginfo; stop signals stop the process until SIGCONT.")]
     public static SyscallResult Kill(ISyscallContext c) =>
         c.Int(1) is < 0 or > Sig.SIGRTMAX ? Errno.EINVAL : SyscallResult.Send(new SendSignal(c.Task, c.Int(0), 0, c.Int(1)));
 
-    [Syscall(131, "tgkill", Support.Partial, "To one thread of a thread group (SI_TKILL); " + StopNote + ".")]
+    [Syscall(131, "tgkill", Support.Full, "To one thread of a thread group (SI_TKILL).")]
     public static SyscallResult Tgkill(ISyscallContext c) =>
         c.Int(2) is < 0 or > Sig.SIGRTMAX || c.Int(0) <= 0 || c.Int(1) <= 0 ? Errno.EINVAL : SyscallResult.Send(new SendSignal(c.Task, c.Int(0), c.Int(1), c.Int(2)));
 
-    [Syscall(130, "tkill", Support.Partial, "As tgkill, to a thread of any process; " + StopNote + ".")]
+    [Syscall(130, "tkill", Support.Full, "As tgkill, to a thread of any process.")]
     public static SyscallResult Tkill(ISyscallContext c) =>
         c.Int(1) is < 0 or > Sig.SIGRTMAX || c.Int(0) <= 0 ? Errno.EINVAL : SyscallResult.Send(new SendSignal(c.Task, 0, c.Int(0), c.Int(1)));
 

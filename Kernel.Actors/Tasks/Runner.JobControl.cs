@@ -1,0 +1,48 @@
+using Kernel.Syscalls.Abi;
+
+namespace Kernel.Actors.Tasks;
+
+// Job control: a stop signal's default action stops every thread of the process until SIGCONT (or SIGKILL);
+// the parent hears of both through SIGCHLD (unless SA_NOCLDSTOP) and wait4/waitid with WUNTRACED/WCONTINUED.
+public sealed partial class Runner
+{
+    /// <summary>The default action of <paramref name="sig"/>: the group stops (do_signal_stop).</summary>
+    private void Stop(int sig)
+    {
+        if (_process.IsStopped) return;
+        // The terminal stops are discarded in an orphaned process group: nobody in the session could continue it.
+        if (sig != Sig.SIGSTOP && IsOrphanedGroup()) return;
+        _process.SetStopped(sig);
+        NotifyParentOfState(SigInfo.CldStopped, sig);
+    }
+
+    /// <summary>SIGCONT reached a stopped process: it runs again, whatever the signal's disposition.</summary>
+    private void Continue()
+    {
+        if (!_process.IsStopped) return;
+        _process.SetContinued();
+        NotifyParentOfState(SigInfo.CldContinued, Sig.SIGCONT);
+        _wake.Release();
+    }
+
+    /// <summary>is_current_pgrp_orphaned: no member has a parent in another group of the same session.</summary>
+    private bool IsOrphanedGroup()
+    {
+        var sandbox = _process.Sandbox;
+        foreach (var q in sandbox.AllProcesses())
+        {
+            if (q.Pgid != _process.Pgid || q.IsExiting) continue;
+            if (sandbox.FindProcess(q.Ppid) is { } parent && parent.Pgid != q.Pgid && parent.Sid == q.Sid) return false;
+        }
+        return true;
+    }
+
+    private void NotifyParentOfState(int code, int status)
+    {
+        var sandbox = _process.Sandbox;
+        sandbox.Supervisor.Tell(new TaskActor.ProcessExited(_process), Akka.Actor.ActorRefs.NoSender); // re-checks wait4/waitid callers
+        if (sandbox.FindProcess(_process.Ppid) is not { IsExiting: false } parent) return;
+        if ((parent.SignalActions[Sig.SIGCHLD].Flags & SaFlags.NoCldStop) != 0) return;
+        SignalActor.Post(parent, new SigInfo(Sig.SIGCHLD, code) { Pid = _process.Pid, Uid = _process.Creds.Uid, Status = status }, null);
+    }
+}
