@@ -155,6 +155,9 @@ public interface ITaskSignals
     /// </summary>
     SyscallResult Wait(ulong set, TimeSpan? timeout, ulong infoAddress);
 
+    /// <summary>signalfd4: a new signalfd (fd -1) or a new mask for signalfd <paramref name="fd"/>; the fd or -errno.</summary>
+    long SignalFd(int fd, ulong mask, int flags);
+
     /// <summary>The thread's stack pointer now (sigaltstack's on-stack test).</summary>
     ulong StackPointer { get; }
 

@@ -53,6 +53,8 @@ public sealed class KernelProcess : IDeviceOpener
     public SignalAction[] SignalActions { get; } = Enumerable.Repeat(SignalAction.DefaultAction, 65).ToArray();
     /// <summary>Signals sent to the process as a whole, taken by whichever thread does not block them.</summary>
     public PendingSignals SharedPending { get; } = new();
+    /// <summary>Notified when a signal is queued for the process or one of its threads (signalfd readers wait here).</summary>
+    public WaitQueue SignalQueued { get; } = new();
     private ProcessTimers? _timers;
     /// <summary>Interval and POSIX timers (not inherited by fork).</summary>
     public ProcessTimers Timers => _timers ??= new ProcessTimers(this);

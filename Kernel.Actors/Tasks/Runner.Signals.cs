@@ -1,3 +1,4 @@
+using Kernel.Actors.Vfs;
 using Kernel.Syscalls;
 using Kernel.Syscalls.Abi;
 using Kernel.Syscalls.Protocol;
@@ -49,6 +50,7 @@ public sealed partial class Runner
         // An ignored signal is discarded at once, unless blocked: its disposition may change before it is unblocked.
         if (!realBlocked && IsIgnored(sig, action)) return true;
         if (!(thread?.SignalState.Pending ?? _process.SharedPending).Add(info)) return false;
+        _process.SignalQueued.Notify(Poll.In);
         if (blocked) return true;
         if (action.Handler == SignalAction.Default && !realBlocked && !Sig.StopsByDefault(sig))
         {
@@ -101,6 +103,9 @@ public sealed partial class Runner
         // A timer's signal carries the overruns counted up to its dequeue.
         return info is { Code: SigInfo.SiTimer } && _process.HasTimers ? _process.Timers.Dequeued(info) : info;
     }
+
+    /// <summary>A signalfd read: takes a pending signal of <paramref name="mask"/> for <paramref name="reader"/> (any thread may call).</summary>
+    internal SigInfo? TakeForSignalFd(KernelTask reader, ulong mask) => Take(reader, mask);
 
     private ulong Deliverable(KernelTask task) => (task.SignalState.Pending.Bits | _process.SharedPending.Bits) & ~task.SignalMask;
 

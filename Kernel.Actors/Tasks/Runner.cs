@@ -158,6 +158,7 @@ public sealed partial class Runner
         var number = (int)ctx.GetX(8);
         var call = new SyscallCall(task, number, ctx.GetX(0), ctx.GetX(1), ctx.GetX(2), ctx.GetX(3), ctx.GetX(4), ctx.GetX(5));
         task.SignalState.Call = call;
+        using var current = CurrentTask.Enter(task); // what a file read on this thread sees as its reader (signalfd)
         var started = _sandbox.Strace ? Stopwatch.GetTimestamp() : 0;
         var result = _sandbox.Syscalls.Invoke(call);
         Complete(task, call, result, started);

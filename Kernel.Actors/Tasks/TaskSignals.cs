@@ -38,6 +38,8 @@ public sealed class TaskSignals(KernelTask task) : ITaskSignals
 
     public ulong StackPointer => task.Context.Sp;
 
+    public long SignalFd(int fd, ulong mask, int flags) => SignalFdFile.Open(task, fd, mask, flags);
+
     ulong ITaskSignals.Pending => (Pending.Bits | task.Process.SharedPending.Bits) & task.SignalMask;
 
     public SyscallResult Suspend(ulong mask) => Runner.SigSuspend(task, mask);

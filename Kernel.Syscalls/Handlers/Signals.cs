@@ -177,6 +177,14 @@ public static partial class Signals
     [Syscall(128, "restart_syscall", Support.Full, "Interrupted calls restart by re-executing them, so no restart block is ever pending: EINTR, as Linux answers then.")]
     public static SyscallResult RestartSyscall(ISyscallContext c) => Errno.EINTR;
 
+    [Syscall(74, "signalfd4", Support.Full, "Reads take the reader's pending signals of the mask as signalfd_siginfo records; poll, select and epoll see them; SFD_NONBLOCK and SFD_CLOEXEC; an existing signalfd gets a new mask.")]
+    public static SyscallResult Signalfd4(ISyscallContext c)
+    {
+        if ((c.Int(3) & ~(OpenFlags.O_NONBLOCK | OpenFlags.O_CLOEXEC)) != 0 || c.Arg(2) != 8) return Errno.EINVAL;
+        var e = ReadSet(c, c.Arg(1), out var mask);
+        return e != Errno.None ? e : c.Task.Signals.SignalFd(c.Int(0), mask, c.Int(3));
+    }
+
     private static Errno ReadSet(ISyscallContext c, ulong address, out ulong set)
     {
         set = 0;
