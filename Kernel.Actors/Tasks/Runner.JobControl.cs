@@ -25,13 +25,17 @@ public sealed partial class Runner
         _wake.Release();
     }
 
-    /// <summary>is_current_pgrp_orphaned: no member has a parent in another group of the same session.</summary>
+    /// <summary>
+    /// is_current_pgrp_orphaned: no member has a parent in another group of the same session. The sandbox's first
+    /// process counts as having one (whoever started the sandbox, as a shell starts a job), so its group is not orphaned.
+    /// </summary>
     private bool IsOrphanedGroup()
     {
         var sandbox = _process.Sandbox;
         foreach (var q in sandbox.AllProcesses())
         {
             if (q.Pgid != _process.Pgid || q.IsExiting) continue;
+            if (q.Ppid == 0) return false;
             if (sandbox.FindProcess(q.Ppid) is { } parent && parent.Pgid != q.Pgid && parent.Sid == q.Sid) return false;
         }
         return true;
