@@ -155,6 +155,12 @@ public interface ITaskSignals
     /// </summary>
     SyscallResult Wait(ulong set, TimeSpan? timeout, ulong infoAddress);
 
+    /// <summary>
+    /// kill/tgkill/tkill/sigqueue aimed at the caller's own process: queued at once on this thread (no permission to
+    /// check, no actor to ask). False when the target is another process; the Signal actor then handles it.
+    /// </summary>
+    bool SendToSelf(int pid, int tid, int sig, Abi.SigInfo? info);
+
     /// <summary>signalfd4: a new signalfd (fd -1) or a new mask for signalfd <paramref name="fd"/>; the fd or -errno.</summary>
     long SignalFd(int fd, ulong mask, int flags);
 

@@ -16,7 +16,7 @@ KERNEL="${KERNEL:-$REPO/kernel}"
 ROOTFS="${KERNEL_ROOTFS:-/var/cache/kernel/rootfs-bookworm-arm64}"
 
 DEFAULT_BENCHES="getppid write_null cpu"
-EXTRA_BENCHES="pipe_pingpong pipe4k futex_pingpong tmpfs_read open_close fork_wait thread_join mmap_touch epoll_wait poll_pipe"
+EXTRA_BENCHES="pipe_pingpong pipe4k futex_pingpong tmpfs_read open_close fork_wait thread_join mmap_touch epoll_wait poll_pipe signal_self timer_1khz"
 
 # Per-benchmark iteration counts: "small large" (normal) and quick variants.
 # The small run measures start-up; large - small isolates the loop.
@@ -34,6 +34,8 @@ declare -A N_NORMAL=(
     [mmap_touch]="100 3000"
     [epoll_wait]="1000 100000"
     [poll_pipe]="1000 100000"
+    [signal_self]="1000 50000"
+    [timer_1khz]="100 2000"
 )
 declare -A N_QUICK=(
     [getppid]="1000 100000"
@@ -49,6 +51,8 @@ declare -A N_QUICK=(
     [mmap_touch]="10 200"
     [epoll_wait]="100 10000"
     [poll_pipe]="100 10000"
+    [signal_self]="100 5000"
+    [timer_1khz]="20 200"
 )
 
 RUNS=3
@@ -66,7 +70,7 @@ usage: bench/run.sh [options]
   --markdown       print the result tables as markdown (for docs/performance.md)
   --qemu-only      run only the qemu-aarch64 side (no kernel needed)
   --bench LIST     comma-separated benchmarks (default: ${DEFAULT_BENCHES// /,})
-EXTRA_BENCHES="pipe_pingpong pipe4k futex_pingpong tmpfs_read open_close fork_wait thread_join mmap_touch epoll_wait poll_pipe"
+EXTRA_BENCHES="pipe_pingpong pipe4k futex_pingpong tmpfs_read open_close fork_wait thread_join mmap_touch epoll_wait poll_pipe signal_self timer_1khz"
   --kernel PATH    kernel launcher (default \$KERNEL or <repo>/kernel)
   --timeout SEC    per-process time limit (default $TIMEOUT)
 Environment: CC, QEMU, KERNEL, KERNEL_ROOTFS.

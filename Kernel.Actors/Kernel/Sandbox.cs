@@ -55,6 +55,8 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     /// <summary>Futexes in shared memory, met by every process that maps it.</summary>
     public SharedFutexes Futexes { get; } = new();
     public TaskActor.WaitState WaitState { get; } = new();
+    /// <summary>Fires the wall-clock timers of every process of the sandbox.</summary>
+    public TimerThread TimerThread { get; } = new();
     public IActorRef Supervisor { get; }
 
     private Sandbox(SandboxOptions options, ILogger log, VirtualFileSystem vfs, Config config)

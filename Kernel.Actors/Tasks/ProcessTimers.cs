@@ -40,7 +40,7 @@ public sealed class ProcessTimers(KernelProcess process) : IDisposable
         public long Interval;
         public int Overrun, LastOverrun;
         public SigInfo? Queued;
-        public System.Threading.Timer? Host;
+        public TimerThread.Entry? Host;
         public long Generation;
         public bool IsCpu => Clock is Time.ClockProcessCputime or Time.ClockThreadCputime || Clock < 0;
     }
@@ -205,22 +205,21 @@ public sealed class ProcessTimers(KernelProcess process) : IDisposable
         if (t.Expiry != 0 && t.IsCpu) _cpuArmed--;
         t.Expiry = 0;
         t.Generation++;
-        t.Host?.Dispose();
+        t.Host?.Cancel();
         t.Host = null;
     }
 
     /// <summary>Asks the host's timer queue to post the expiry to the vCPU thread (never early: re-checked there).</summary>
     private void Schedule(Timer t)
     {
-        var delayNs = t.Expiry - Now(t);
-        var ms = delayNs <= 0 ? 0 : (long)Math.Ceiling(delayNs / 1e6);
+        var delayNs = Math.Clamp(t.Expiry - Now(t), 0, 86_400_000_000_000L); // a longer wait is re-checked daily
         var generation = t.Generation;
-        t.Host?.Dispose();
-        t.Host = new System.Threading.Timer(_ =>
+        t.Host?.Cancel();
+        t.Host = process.Sandbox.TimerThread.Schedule(TimeSpan.FromTicks(delayNs / 100), () =>
         {
             var runner = process.Runner;
             runner?.Post(() => Expired(t, generation));
-        }, null, Math.Min(ms, 0xfffffffe), Timeout.Infinite);
+        });
     }
 
     private void Expired(Timer t, long generation)

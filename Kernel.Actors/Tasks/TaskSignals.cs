@@ -38,6 +38,28 @@ public sealed class TaskSignals(KernelTask task) : ITaskSignals
 
     public ulong StackPointer => task.Context.Sp;
 
+    public bool SendToSelf(int pid, int tid, int sig, SigInfo? info)
+    {
+        var process = task.Process;
+        KernelTask? thread = null;
+        if (tid > 0)
+        {
+            if (pid > 0 && pid != process.Pid) return false;
+            thread = tid == task.Tid ? task : process.Threads.FirstOrDefault(t => t.Tid == tid);
+            if (thread is null) return false;
+        }
+        else if (pid != process.Pid)
+        {
+            return false;
+        }
+        if (sig == 0 || process.Runner is not { } runner) return true;
+        info = info is null
+            ? SigInfo.FromUser(sig, tid > 0 ? SigInfo.SiTkill : SigInfo.SiUser, process.Pid, process.Creds.Uid)
+            : info with { Signo = sig };
+        runner.Queue(info, thread);
+        return true;
+    }
+
     public long SignalFd(int fd, ulong mask, int flags) => SignalFdFile.Open(task, fd, mask, flags);
 
     ulong ITaskSignals.Pending => (Pending.Bits | task.Process.SharedPending.Bits) & task.SignalMask;

@@ -88,16 +88,23 @@ public static partial class Signals
     }
 
     [Syscall(129, "kill", Support.Full, "To a process, a process group (0, -pgid) or all (-1), with Linux's permission checks (EPERM) and SI_USER siginfo; stop signals stop the process until SIGCONT.")]
-    public static SyscallResult Kill(ISyscallContext c) =>
-        c.Int(1) is < 0 or > Sig.SIGRTMAX ? Errno.EINVAL : SyscallResult.Send(new SendSignal(c.Task, c.Int(0), 0, c.Int(1)));
+    public static SyscallResult Kill(ISyscallContext c) => Send(c, c.Int(0), 0, c.Int(1), null);
+
+    /// <summary>A signal to the caller's own process is queued on its thread; any other goes through the Signal actor.</summary>
+    private static SyscallResult Send(ISyscallContext c, int pid, int tid, int sig, SigInfo? info)
+    {
+        if (sig is < 0 or > Sig.SIGRTMAX) return Errno.EINVAL;
+        if (c.Task.Signals.SendToSelf(pid, tid, sig, info)) return 0;
+        return SyscallResult.Send(new SendSignal(c.Task, pid, tid, sig) { Info = info });
+    }
 
     [Syscall(131, "tgkill", Support.Full, "To one thread of a thread group (SI_TKILL).")]
     public static SyscallResult Tgkill(ISyscallContext c) =>
-        c.Int(2) is < 0 or > Sig.SIGRTMAX || c.Int(0) <= 0 || c.Int(1) <= 0 ? Errno.EINVAL : SyscallResult.Send(new SendSignal(c.Task, c.Int(0), c.Int(1), c.Int(2)));
+        c.Int(0) <= 0 || c.Int(1) <= 0 ? Errno.EINVAL : Send(c, c.Int(0), c.Int(1), c.Int(2), null);
 
     [Syscall(130, "tkill", Support.Full, "As tgkill, to a thread of any process.")]
     public static SyscallResult Tkill(ISyscallContext c) =>
-        c.Int(1) is < 0 or > Sig.SIGRTMAX || c.Int(0) <= 0 ? Errno.EINVAL : SyscallResult.Send(new SendSignal(c.Task, 0, c.Int(0), c.Int(1)));
+        c.Int(0) <= 0 ? Errno.EINVAL : Send(c, 0, c.Int(0), c.Int(1), null);
 
     [Syscall(139, "rt_sigreturn", Support.Full, "Restores the registers, fpsimd state, mask and alternate stack from the frame; a bad frame gives SIGSEGV.")]
     public static SyscallResult RtSigreturn(ISyscallContext c) => c.Task.Signals.Return();
@@ -138,7 +145,7 @@ public static partial class Signals
     public static SyscallResult RtSigqueueinfo(ISyscallContext c)
     {
         var e = ReadQueuedInfo(c, c.Int(1), c.Arg(2), c.Int(0), out var info);
-        return e != Errno.None ? e : SyscallResult.Send(new SendSignal(c.Task, c.Int(0), 0, c.Int(1)) { Info = info });
+        return e != Errno.None ? e : Send(c, c.Int(0), 0, c.Int(1), info);
     }
 
     [Syscall(240, "rt_tgsigqueueinfo", Support.Full, "As rt_sigqueueinfo, to one thread of a thread group.")]
@@ -146,7 +153,7 @@ public static partial class Signals
     {
         if (c.Int(0) <= 0 || c.Int(1) <= 0) return Errno.EINVAL;
         var e = ReadQueuedInfo(c, c.Int(2), c.Arg(3), c.Int(0), out var info);
-        return e != Errno.None ? e : SyscallResult.Send(new SendSignal(c.Task, c.Int(0), c.Int(1), c.Int(2)) { Info = info });
+        return e != Errno.None ? e : Send(c, c.Int(0), c.Int(1), c.Int(2), info);
     }
 
     [Syscall(424, "pidfd_send_signal", Support.Full, "To the process a pidfd names (ESRCH once reaped), its main thread (PIDFD_SIGNAL_THREAD) or its process group (PIDFD_SIGNAL_PROCESS_GROUP), with an optional siginfo checked as rt_sigqueueinfo checks it.")]
