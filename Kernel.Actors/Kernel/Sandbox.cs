@@ -351,6 +351,21 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         return 0;
     }
 
+    /// <summary>
+    /// is_pgrp_orphaned: no member has a parent in another group of the same session. The sandbox's first process
+    /// counts as having one (whoever started the sandbox, as a shell starts a job), so its group is not orphaned.
+    /// </summary>
+    internal bool IsOrphanedGroup(int pgid)
+    {
+        foreach (var q in _processes.Values)
+        {
+            if (q.Pgid != pgid || q.IsExiting) continue;
+            if (q.Ppid == 0) return false;
+            if (FindProcess(q.Ppid) is { } parent && parent.Pgid != q.Pgid && parent.Sid == q.Sid) return false;
+        }
+        return true;
+    }
+
     internal long NewSession(KernelTask caller)
     {
         var p = caller.Process;

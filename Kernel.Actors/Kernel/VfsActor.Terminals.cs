@@ -129,14 +129,18 @@ public sealed partial class VfsActor
 
     /// <summary>
     /// tty_check_change: a background process may change its controlling terminal only with SIGTTOU ignored or
-    /// blocked. Otherwise Linux stops it with SIGTTOU; stopping is not supported yet, so the call fails with EIO.
+    /// blocked. Otherwise its group gets SIGTTOU and the call restarts once it is continued; an orphaned group, which
+    /// nobody would continue, gets EIO instead.
     /// </summary>
-    private static long CheckForeground(IKernelTask task, KernelProcess process, Terminal tty)
+    private long CheckForeground(IKernelTask task, KernelProcess process, Terminal tty)
     {
         if (!ReferenceEquals(process.ControllingTerminal, tty) || tty.ForegroundGroup == 0 || tty.ForegroundGroup == process.Pgid) return 0;
         bool ignored = process.SignalActions[Sig.SIGTTOU].Handler == SignalAction.Ignore;
         bool blocked = (task.SignalMask & (1UL << (Sig.SIGTTOU - 1))) != 0;
-        return ignored || blocked ? 0 : -(long)Errno.EIO;
+        if (ignored || blocked) return 0;
+        if (sandbox.IsOrphanedGroup(process.Pgid)) return -(long)Errno.EIO;
+        sandbox.Supervisor.Tell(new SignalActor.SignalGroup(process.Pgid, Sig.SIGTTOU));
+        return -(long)Errno.ERESTARTSYS;
     }
 
     /// <summary>TIOCSPGRP: the caller's own controlling terminal gets a foreground group of the caller's session.</summary>

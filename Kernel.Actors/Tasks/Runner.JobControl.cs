@@ -11,7 +11,7 @@ public sealed partial class Runner
     {
         if (_process.IsStopped) return;
         // The terminal stops are discarded in an orphaned process group: nobody in the session could continue it.
-        if (sig != Sig.SIGSTOP && IsOrphanedGroup()) return;
+        if (sig != Sig.SIGSTOP && _process.Sandbox.IsOrphanedGroup(_process.Pgid)) return;
         _process.SetStopped(sig);
         NotifyParentOfState(SigInfo.CldStopped, sig);
     }
@@ -23,22 +23,6 @@ public sealed partial class Runner
         _process.SetContinued();
         NotifyParentOfState(SigInfo.CldContinued, Sig.SIGCONT);
         _wake.Release();
-    }
-
-    /// <summary>
-    /// is_current_pgrp_orphaned: no member has a parent in another group of the same session. The sandbox's first
-    /// process counts as having one (whoever started the sandbox, as a shell starts a job), so its group is not orphaned.
-    /// </summary>
-    private bool IsOrphanedGroup()
-    {
-        var sandbox = _process.Sandbox;
-        foreach (var q in sandbox.AllProcesses())
-        {
-            if (q.Pgid != _process.Pgid || q.IsExiting) continue;
-            if (q.Ppid == 0) return false;
-            if (sandbox.FindProcess(q.Ppid) is { } parent && parent.Pgid != q.Pgid && parent.Sid == q.Sid) return false;
-        }
-        return true;
     }
 
     private void NotifyParentOfState(int code, int status)

@@ -144,8 +144,8 @@ public static partial class FileIo
 
     [Syscall(29, "ioctl", Support.Partial, "FIONBIO, FIOCLEX/FIONCLEX, FIONREAD; on ptys the terminal ioctls (termios and termios2, window size, " +
         "process group and session, TIOCSCTTY/TIOCNOTTY, TIOCGPTN/TIOCSPTLCK/TIOCGPTPEER, TIOCPKT, TIOCSTI, TIOCSIG, TCFLSH, TCXONC, " +
-        "TIOCOUTQ); the host terminal's basic ones pass through. Terminal signals (ISIG, SIGWINCH, SIGHUP) take default " +
-        "actions only until signal delivery lands, so ^Z does not stop; background callers get EIO instead of a SIGTTOU stop; " +
+        "TIOCOUTQ); the host terminal's basic ones pass through. Terminal signals (ISIG, SIGWINCH, SIGHUP) are delivered; " +
+        "a background caller changing the terminal gets SIGTTOU (EIO when its group is orphaned); " +
         "FIOASYNC, TIOCVHANGUP, TCGETA and modem/serial ioctls give ENOTTY.")]
     public static SyscallResult Ioctl(ISyscallContext c) => SyscallResult.Send(new IoctlFile(c.Task, c.Int(0), c.UInt(1), c.Arg(2)));
 
