@@ -161,6 +161,15 @@ public interface ITaskSignals
     /// </summary>
     bool SendToSelf(int pid, int tid, int sig, Abi.SigInfo? info);
 
+    /// <summary>
+    /// An interrupted call that returns ERESTART_RESTARTBLOCK leaves how to go on here: if no handler runs, the thread
+    /// re-enters the kernel through restart_syscall, which runs it (a sleep then waits only for the time left).
+    /// </summary>
+    void SetRestartBlock(Func<ISyscallContext, SyscallResult> resume);
+
+    /// <summary>restart_syscall: runs the restart block left by the interrupted call (EINTR when there is none).</summary>
+    SyscallResult RunRestartBlock(ISyscallContext c);
+
     /// <summary>signalfd4: a new signalfd (fd -1) or a new mask for signalfd <paramref name="fd"/>; the fd or -errno.</summary>
     long SignalFd(int fd, ulong mask, int flags);
 

@@ -208,13 +208,19 @@ public sealed partial class Runner
         task.SignalState.RestartErrno = Errno.None;
     }
 
-    /// <summary>Makes the task execute its interrupted syscall again: back over the svc, with x0 as it was.</summary>
+    /// <summary>
+    /// Makes the task execute its interrupted syscall again: back over the svc, with x0 as it was; a call that left a
+    /// restart block goes on through restart_syscall instead (x8 = 128), as Linux does.
+    /// </summary>
     private static void Rewind(KernelTask task)
     {
         if (task.SignalState.Call is not { } call) return;
         task.Context.Pc -= 4;
-        task.Context.SetX(0, call.Arg(0));
+        if (task.SignalState.RestartErrno == Errno.ERESTART_RESTARTBLOCK) task.Context.SetX(8, RestartSyscall);
+        else task.Context.SetX(0, call.Arg(0));
     }
+
+    private const ulong RestartSyscall = 128;
 
     private bool PushFrame(KernelTask task, SigInfo info, SignalAction action)
     {

@@ -60,6 +60,17 @@ public sealed class TaskSignals(KernelTask task) : ITaskSignals
         return true;
     }
 
+    private Func<ISyscallContext, SyscallResult>? _restartBlock;
+
+    public void SetRestartBlock(Func<ISyscallContext, SyscallResult> resume) => _restartBlock = resume;
+
+    public SyscallResult RunRestartBlock(ISyscallContext c)
+    {
+        var block = _restartBlock;
+        _restartBlock = null;
+        return block is null ? Errno.EINTR : block(c);
+    }
+
     public long SignalFd(int fd, ulong mask, int flags) => SignalFdFile.Open(task, fd, mask, flags);
 
     ulong ITaskSignals.Pending => (Pending.Bits | task.Process.SharedPending.Bits) & task.SignalMask;

@@ -181,8 +181,8 @@ public static partial class Signals
         return SyscallResult.Send(request with { Info = info });
     }
 
-    [Syscall(128, "restart_syscall", Support.Full, "Interrupted calls restart by re-executing them, so no restart block is ever pending: EINTR, as Linux answers then.")]
-    public static SyscallResult RestartSyscall(ISyscallContext c) => Errno.EINTR;
+    [Syscall(128, "restart_syscall", Support.Full, "Goes on with an interrupted sleep (nanosleep, relative clock_nanosleep) for the time it had left; EINTR when nothing is to be restarted.")]
+    public static SyscallResult RestartSyscall(ISyscallContext c) => c.Task.Signals.RunRestartBlock(c);
 
     [Syscall(74, "signalfd4", Support.Full, "Reads take the reader's pending signals of the mask as signalfd_siginfo records; poll, select and epoll see them; SFD_NONBLOCK and SFD_CLOEXEC; an existing signalfd gets a new mask.")]
     public static SyscallResult Signalfd4(ISyscallContext c)

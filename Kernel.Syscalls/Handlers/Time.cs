@@ -95,7 +95,10 @@ public static partial class Time
         return SleepFor(c, Relative(sec, nsec), c.Arg(1));
     }
 
-    /// <summary>Parks the caller for <paramref name="duration"/>; interrupted, the time left goes to <paramref name="remaining"/> (when not 0).</summary>
+    /// <summary>
+    /// Parks the caller for <paramref name="duration"/>. Interrupted, the time left goes to <paramref name="remaining"/>
+    /// (when not 0) and a restart block is left, so that a sleep resumed after a stop waits only for the rest.
+    /// </summary>
     private static SyscallResult SleepFor(ISyscallContext c, TimeSpan duration, ulong remaining) =>
         SyscallResult.Send(new Sleep(c.Task, duration), reply =>
         {
@@ -108,7 +111,9 @@ public static partial class Time
                 BitConverter.TryWriteBytes(ts.AsSpan(8), ns % 1_000_000_000);
                 if (c.Memory.Write(remaining, ts) != Errno.None) return Errno.EFAULT;
             }
-            return Errno.ERESTARTNOHAND;
+            var end = Now(ClockMonotonic)!.Value + si.Remaining.Ticks * 100;
+            c.Task.Signals.SetRestartBlock(rc => SleepFor(rc, TimeSpan.FromTicks(Math.Max(0, end - Now(ClockMonotonic)!.Value) / 100), remaining));
+            return Errno.ERESTART_RESTARTBLOCK;
         });
 
     [Syscall(115, "clock_nanosleep", Support.Full, "Relative and TIMER_ABSTIME sleeps on every clock; a handled signal ends them with EINTR (and the time left of a relative sleep).")]

@@ -119,6 +119,35 @@ int main(void)
 	EXPECT_TRUE("  killed by SIGKILL", WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	close(p[0]);
 
+	/* A sleep stopped and continued goes on for the time it had left (restart_syscall), without EINTR. */
+	int sp[2];
+	pipe(sp);
+	child = fork();
+	if (child == 0) {
+		close(sp[0]);
+		struct timespec a, b, req = {1, 0};
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		int r = nanosleep(&req, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		double took = (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+		char verdict = r != 0 ? 'e' : took < 0.95 ? 's' : took < 1.6 ? 'y' : 'n';
+		write(sp[1], &verdict, 1);
+		_exit(0);
+	}
+	close(sp[1]);
+	usleep(700000);
+	kill(child, SIGSTOP);
+	waitpid(child, &status, WUNTRACED);
+	usleep(200000);
+	kill(child, SIGCONT);
+	char verdict = 0;
+	read(sp[0], &verdict, 1);
+	waitpid(child, &status, 0);
+	printf("a stopped nanosleep resumes for the time left: %c\n", verdict);
+	if (verdict != 'y')
+		conf_mismatch("a stopped nanosleep resumes for the time left", "y");
+	close(sp[0]);
+
 	/* SA_NOCLDSTOP is checked in kernel-only/sigchld_flags.c: qemu-user keeps it from the host kernel. */
 
 	/* A handled SIGTSTP does not stop. */
