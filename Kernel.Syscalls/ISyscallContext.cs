@@ -205,6 +205,9 @@ public interface ITaskTimers
     /// <summary>setitimer/getitimer: ITIMER_REAL (0), ITIMER_VIRTUAL (1), ITIMER_PROF (2).</summary>
     long SetInterval(int which, TimerSpec spec, out TimerSpec old);
     long GetInterval(int which, out TimerSpec current);
+
+    /// <summary>How far the sandbox's CLOCK_REALTIME is from the host's, in ns (clock_settime moves it).</summary>
+    long RealtimeOffsetNs { get; set; }
 }
 
 /// <summary>clone/clone3's arguments, decoded. <see cref="Stack"/> is the new stack pointer (0: the caller's).</summary>

@@ -55,6 +55,8 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     /// <summary>Futexes in shared memory, met by every process that maps it.</summary>
     public SharedFutexes Futexes { get; } = new();
     public TaskActor.WaitState WaitState { get; } = new();
+    /// <summary>How far the sandbox's CLOCK_REALTIME is from the host's (clock_settime with CAP_SYS_TIME), in ns.</summary>
+    public long RealtimeOffsetNs;
     /// <summary>Fires the wall-clock timers of every process of the sandbox.</summary>
     public TimerThread TimerThread { get; } = new();
     public IActorRef Supervisor { get; }

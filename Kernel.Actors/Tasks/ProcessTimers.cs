@@ -80,7 +80,7 @@ public sealed class ProcessTimers(KernelProcess process) : IDisposable
         Time.ClockProcessCputime => ProcessCpu(process, prof: true),
         Time.ClockThreadCputime => ThreadCpu(t.ClockThread!, prof: true),
         < 0 => ProcessCpu(process, prof: (t.Clock & 3) != 1),
-        ClockRealtimeAlarm => Time.Now(Time.ClockRealtime)!.Value,
+        ClockRealtimeAlarm or Time.ClockRealtime => Time.Now(Time.ClockRealtime)!.Value + Interlocked.Read(ref process.Sandbox.RealtimeOffsetNs),
         ClockBoottimeAlarm => Time.Now(Time.ClockBoottime)!.Value,
         _ => Time.Now(t.Clock)!.Value,
     };
@@ -318,4 +318,10 @@ internal sealed class TaskTimers(KernelTask task) : ITaskTimers
     public long Delete(int id) => Timers.Delete(id);
     public long SetInterval(int which, TimerSpec spec, out TimerSpec old) => Timers.SetInterval(which, spec, out old);
     public long GetInterval(int which, out TimerSpec current) => Timers.GetInterval(which, out current);
+
+    public long RealtimeOffsetNs
+    {
+        get => Interlocked.Read(ref task.Process.Sandbox.RealtimeOffsetNs);
+        set => Interlocked.Exchange(ref task.Process.Sandbox.RealtimeOffsetNs, value);
+    }
 }

@@ -34,7 +34,7 @@ public static class Futex
                     if (e != Errno.None) return e;
                     // FUTEX_WAIT's timeout is relative; FUTEX_WAIT_BITSET's is absolute on its clock.
                     var clock = (c.Int(1) & ClockRealtimeFlag) != 0 ? Time.ClockRealtime : Time.ClockMonotonic;
-                    timeout = op == WaitBitset ? Time.UntilAbsolute(clock, sec, nsec) : Time.Relative(sec, nsec);
+                    timeout = op == WaitBitset ? Time.UntilAbsolute(c, clock, sec, nsec) : Time.Relative(sec, nsec);
                 }
                 return c.Task.FutexWait(address, c.UInt(2), bitset, timeout, shared);
             }

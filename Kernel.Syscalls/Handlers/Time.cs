@@ -39,8 +39,12 @@ public static partial class Time
     }
 
     /// <summary>A clock as the calling task reads it: CPU clocks are its own; -EINVAL for an unknown clock.</summary>
-    private static long TaskNow(ISyscallContext c, int clock) =>
-        clock is ClockProcessCputime or ClockThreadCputime or < 0 ? c.Task.Timers.CpuClock(clock) : Now(clock) ?? -(long)Errno.EINVAL;
+    internal static long TaskNow(ISyscallContext c, int clock) => clock switch
+    {
+        ClockProcessCputime or ClockThreadCputime or < 0 => c.Task.Timers.CpuClock(clock),
+        ClockRealtime or ClockRealtimeCoarse => Now(clock)!.Value + c.Task.Timers.RealtimeOffsetNs,
+        _ => Now(clock) ?? -(long)Errno.EINVAL,
+    };
 
     [Syscall(114, "clock_getres", Support.Full, "Fully supported.")]
     public static SyscallResult ClockGetres(ISyscallContext c)
@@ -57,7 +61,7 @@ public static partial class Time
     {
         if (c.Arg(0) != 0)
         {
-            var ns = Now(ClockRealtime)!.Value;
+            var ns = TaskNow(c, ClockRealtime);
             var b = new byte[16];
             BitConverter.TryWriteBytes(b, ns / 1_000_000_000);
             BitConverter.TryWriteBytes(b.AsSpan(8), ns % 1_000_000_000 / 1000);
@@ -81,9 +85,9 @@ public static partial class Time
     internal static TimeSpan Relative(long sec, long nsec) => TimeSpan.FromSeconds(sec) + TimeSpan.FromTicks(nsec / 100);
 
     /// <summary>Time from now until an absolute time on <paramref name="clock"/> (zero if it has passed).</summary>
-    internal static TimeSpan UntilAbsolute(int clock, long sec, long nsec)
+    internal static TimeSpan UntilAbsolute(ISyscallContext c, int clock, long sec, long nsec)
     {
-        var delta = sec * 1_000_000_000 + nsec - Now(clock)!.Value;
+        var delta = sec * 1_000_000_000 + nsec - TaskNow(c, clock);
         return delta <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks(delta / 100);
     }
 
@@ -124,7 +128,7 @@ public static partial class Time
         var e = ReadTimespec(c, c.Arg(2), out var sec, out var nsec);
         if (e != Errno.None) return e;
         var absolute = (c.Int(1) & 1) != 0;
-        var duration = absolute ? UntilAbsolute(clock, sec, nsec) : Relative(sec, nsec);
+        var duration = absolute ? UntilAbsolute(c, clock, sec, nsec) : Relative(sec, nsec);
         return SleepFor(c, duration, absolute ? 0 : c.Arg(3));
     }
 }
