@@ -37,6 +37,20 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         return 0;
     }
 
+    /// <summary>
+    /// DirAt, except that an empty path with a descriptor names that descriptor's file (AT_EMPTY_PATH), whatever it is:
+    /// EBADF for a bad descriptor, ENOENT for one without a place in the tree (a pipe).
+    /// </summary>
+    private static long EmptyPathAt(IKernelTask task, int dirFd, string path, out Location? at)
+    {
+        if (path.Length != 0 || dirFd == Args.AtFdCwd) return DirAt(task, dirFd, path, out at);
+        at = null;
+        var file = P(task).Files.GetFile(dirFd);
+        if (file is null) return -(long)Errno.EBADF;
+        at = file.Location;
+        return at is null ? -(long)Errno.ENOENT : 0;
+    }
+
     private KernelReply? HandleRequest(KernelRequest request, IActorRef sender)
     {
         var vfs = sandbox.Vfs;
@@ -46,6 +60,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
             {
                 var e = DirAt(r.Task, r.DirFd, r.Path, out var at);
                 if (e < 0) return Result(e);
+                if (!P(r.Task).Files.HasFree()) return new Failed(Errno.EMFILE);
                 OpenFile? file;
                 using (DeviceOpen.For(P(r.Task))) e = vfs.Open(P(r.Task).Fs, at, r.Path, r.Flags, r.Mode, out file);
                 if (e < 0) return Result(e);
@@ -122,7 +137,8 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
             }
             case ReadLinkAt r:
             {
-                var e = DirAt(r.Task, r.DirFd, r.Path, out var at);
+                // readlinkat always takes an empty path: it names the descriptor itself (an O_PATH symlink).
+                var e = EmptyPathAt(r.Task, r.DirFd, r.Path, out var at);
                 if (e < 0) return Result(e);
                 e = vfs.ReadLink(P(r.Task).Fs, at, r.Path, out var target);
                 return e < 0 ? Result(e) : new Text(target);
@@ -133,7 +149,12 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                 return Result(e < 0 ? e : vfs.Access(P(r.Task).Fs, at, r.Path, r.Mode, r.Flags));
             }
             case GetWorkingDirectory r:
-                return new Text(P(r.Task).Fs.Cwd.PathFrom(P(r.Task).Fs.Root));
+            {
+                // A removed working directory has no path (Linux checks d_unlinked).
+                var cwd = P(r.Task).Fs.Cwd;
+                if (cwd.Inode.Stat(out var cst) >= 0 && cst.Nlink == 0) return new Failed(Errno.ENOENT);
+                return new Text(cwd.PathFrom(P(r.Task).Fs.Root));
+            }
             case ChangeDirectory r:
             {
                 if (r.Path is not null) return Result(vfs.ChangeDir(P(r.Task).Fs, null, r.Path));
@@ -154,15 +175,23 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                     DirAt(r.Task, r.NewDirFd, r.NewPath, out var newAt) is var e && e < 0 ? e
                         : vfs.Rename(P(r.Task).Fs, oldAt, r.OldPath, newAt, r.NewPath, r.Flags));
             case LinkAt r:
+            {
+                if (r.OldPath.Length == 0 && (r.Flags & 0x1000 /* AT_EMPTY_PATH */) != 0)
+                {
+                    var e = EmptyPathAt(r.Task, r.OldDirFd, r.OldPath, out var fileAt);
+                    if (e < 0) return Result(e);
+                    return WithDir(r.Task, r.NewDirFd, r.NewPath, newAt => vfs.Link(P(r.Task).Fs, fileAt, "", newAt, r.NewPath, r.Flags));
+                }
                 return WithDir(r.Task, r.OldDirFd, r.OldPath, oldAt =>
                     DirAt(r.Task, r.NewDirFd, r.NewPath, out var newAt) is var e && e < 0 ? e
                         : vfs.Link(P(r.Task).Fs, oldAt, r.OldPath, newAt, r.NewPath, r.Flags));
+            }
             case TruncateFile r:
             {
                 if (r.Length < 0) return new Failed(Errno.EINVAL);
                 if (r.Path is not null) return Result(vfs.Truncate(P(r.Task).Fs, null, r.Path, r.Length));
                 var file = P(r.Task).Files.GetFile(r.Fd);
-                if (file is null) return new Failed(Errno.EBADF);
+                if (file is null || file.IsPathOnly) return new Failed(Errno.EBADF);
                 return Result(file.CanWrite ? file.Truncate(r.Length) : -(long)Errno.EINVAL);
             }
             case SeekFile r:

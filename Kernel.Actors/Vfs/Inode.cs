@@ -116,8 +116,8 @@ public abstract class Inode
     public virtual long AddLink(string name, Inode target) => -(long)Errno.EPERM;
     /// <summary>Removes the entry <paramref name="name"/> (a directory only when <paramref name="directory"/>; ENOTEMPTY if not empty).</summary>
     public virtual long RemoveEntry(string name, bool directory) => -(long)Errno.EPERM;
-    /// <summary>O_TMPFILE: an unnamed regular file in this directory.</summary>
-    public virtual long CreateUnnamedFile(uint mode, Credentials creds, out Inode? file)
+    /// <summary>O_TMPFILE: an unnamed regular file in this directory; linkat may name it only when <paramref name="linkable"/> (no O_EXCL).</summary>
+    public virtual long CreateUnnamedFile(uint mode, Credentials creds, bool linkable, out Inode? file)
     {
         file = null;
         return -(long)Errno.EOPNOTSUPP;

@@ -322,6 +322,8 @@ public sealed class TmpDirectory : TmpInode
         long r = Add(name, t, newNode: t.Nlink == 0);
         if (r == 0)
         {
+            // Once named, it is an ordinary file: unlinked again, it cannot come back (Linux clears I_LINKABLE).
+            if (t is TmpRegular reg) reg.Linkable = false;
             t.Nlink++;
             t.Ctime = Timespec.Now;
         }
@@ -352,12 +354,12 @@ public sealed class TmpDirectory : TmpInode
         return 0;
     }
 
-    public override long CreateUnnamedFile(uint mode, Credentials creds, out Inode? file)
+    public override long CreateUnnamedFile(uint mode, Credentials creds, bool linkable, out Inode? file)
     {
         file = null;
         if (Nlink == 0) return -(long)Errno.ENOENT;
         // Counted only once it gets a name (linkat), as its space is returned only when it is unlinked.
-        file = new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Fsuid, NewGid(creds)) { Nlink = 0, Linkable = true };
+        file = new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Fsuid, NewGid(creds)) { Nlink = 0, Linkable = linkable };
         return 0;
     }
 
@@ -386,7 +388,7 @@ public sealed class TmpSymlink : TmpInode
 public sealed partial class TmpRegular : TmpInode
 {
     internal readonly PagedData Data;
-    /// <summary>An O_TMPFILE file may get a name with linkat until it is opened O_EXCL (not modelled) or closed.</summary>
+    /// <summary>An O_TMPFILE file opened without O_EXCL may get a name with linkat.</summary>
     internal bool Linkable;
 
     internal TmpRegular(Tmpfs fs, ulong ino, uint perm, uint uid, uint gid) : base(fs, ino, S_IFREG | perm, uid, gid)

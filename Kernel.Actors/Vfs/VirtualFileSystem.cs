@@ -184,7 +184,7 @@ public sealed partial class VirtualFileSystem : IDisposable
         r = Permission.Check(dir.Inode, ctx.Creds, Permission.MayWrite | Permission.MayExec);
         if (r < 0) return r;
         uint perm = (uint)mode & 0xFFF /* 07777 */ & ~(uint)ctx.Umask;
-        r = dir.Inode.CreateUnnamedFile(perm, ctx.Creds, out var node);
+        r = dir.Inode.CreateUnnamedFile(perm, ctx.Creds, (flags & O_EXCL) == 0, out var node);
         if (r < 0) return r;
         return OpenLocation(ctx, new Location(dir.Mount, node!, dir, "#" + node!.Ino), flags & ~__O_TMPFILE & ~O_DIRECTORY, true, out file);
     }
@@ -251,7 +251,8 @@ public sealed partial class VirtualFileSystem : IDisposable
         // An empty path names dirAt itself (an O_PATH descriptor of a symlink), as readlinkat allows.
         long r = path.Length == 0 && dirAt is not null ? 0 : Resolve(ctx, dirAt, path, AT_SYMLINK_NOFOLLOW, out dirAt);
         if (r < 0) return r;
-        if (!dirAt!.Inode.IsSymlink) return -(long)Errno.EINVAL;
+        // An empty path that names something else is ENOENT (Linux 5.x and later), a named non-link EINVAL.
+        if (!dirAt!.Inode.IsSymlink) return path.Length == 0 ? -(long)Errno.ENOENT : -(long)Errno.EINVAL;
         return dirAt.Inode.ReadLink(out target);
     }
 
@@ -432,7 +433,8 @@ public sealed partial class VirtualFileSystem : IDisposable
     {
         if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) != 0) return -(long)Errno.EINVAL;
         if ((flags & RENAME_EXCHANGE) != 0 && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)) != 0) return -(long)Errno.EINVAL;
-        if ((flags & RENAME_WHITEOUT) != 0) return -(long)Errno.EINVAL;
+        // A whiteout is a device node: it needs CAP_MKNOD.
+        if ((flags & RENAME_WHITEOUT) != 0 && !ctx.Creds.IsRoot) return -(long)Errno.EPERM;
         int links = 0;
         long r = Resolver.WalkToParent(ctx, Start(ctx, oldAt), oldPath, ref links, out var oldDir, out var oldName, out bool oldTrailing);
         if (r < 0) return r;
@@ -468,6 +470,12 @@ public sealed partial class VirtualFileSystem : IDisposable
             if (!source.IsDirectory && dest.IsDirectory) return -(long)Errno.EISDIR;
         }
         r = oldDir.Mount.Fs.Rename(oldDir.Inode, oldName, newDir.Inode, newName, flags);
+        // RENAME_WHITEOUT leaves a character device 0:0 at the old name (the filesystem refuses the flag if it cannot).
+        if (r == 0 && (flags & RENAME_WHITEOUT) != 0)
+        {
+            r = oldDir.Inode.CreateNode(oldName, S_IFCHR, 0, ctx.Creds);
+            if (r == 0) Notify.Created(oldDir, oldName, false);
+        }
         if (r == 0) Notify.Moved(oldDir, oldName, newDir, newName, source.Inode, exchange ? null : destExists ? dest.Inode : null);
         if (r == 0 && exchange) Notify.Moved(newDir, newName, oldDir, oldName, dest.Inode, null);
         return r;
