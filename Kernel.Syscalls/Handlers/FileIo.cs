@@ -76,16 +76,20 @@ public static partial class FileIo
             vecs[i] = (BitConverter.ToUInt64(raw), BitConverter.ToUInt64(raw[8..]));
             if ((long)vecs[i].Len < 0) return Errno.EINVAL;
         }
-        long total = 0;
+        // As import_iovec: a segment outside user space is EFAULT before anything moves; the total stops at MAX_RW_COUNT.
         foreach (var (b, len) in vecs)
+            if (!Events.UserRange(b, len)) return Errno.EFAULT;
+        long total = 0;
+        foreach (var (b, whole) in vecs)
         {
+            var len = Math.Min(whole, (ulong)(MaxIo - total));
             if (len == 0) continue;
             var r = TryTransfer(c, file, b, len, offset < 0 ? -1 : offset + total, write);
             // Something already moved: report it rather than an error or a wait, as Linux does.
             if (total > 0 && (r.IsPending || r.Value < 0)) return total;
             if (r.IsPending || r.Value < 0) return r;
             total += r.Value;
-            if ((ulong)r.Value < Math.Min(len, MaxIo)) break;
+            if ((ulong)r.Value < len) break;
         }
         return total;
     }
