@@ -115,8 +115,10 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                 {
                     var file = P(r.Task).Files.GetFile(r.Fd);
                     if (file is null) return new Failed(Errno.EBADF);
-                    if (file.Location is null) return new Failed(Errno.ENOSYS);
-                    e = vfs.StatFs(P(r.Task).Fs, file.Location, ".", out st);
+                    // Pipes and anonymous files live on the kernel's internal pipefs and anon_inodefs (simple_statfs).
+                    st = file.Location is { } loc ? VirtualFileSystem.StatFsOf(loc)
+                        : StatFsInfo.Internal(file is PipeEnd ? StatFsInfo.PIPEFS_MAGIC : StatFsInfo.ANON_INODE_FS_MAGIC);
+                    e = 0;
                 }
                 else
                 {

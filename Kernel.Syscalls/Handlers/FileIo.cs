@@ -131,6 +131,9 @@ public static partial class FileIo
     [Syscall(291, "statx", Support.Partial, "Basic fields; no birth time (STATX_BTIME unreported), no attributes.")]
     public static SyscallResult Statx(ISyscallContext c)
     {
+        const int syncType = 0x6000; // AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC: one or the other
+        const uint reserved = 0x80000000; // STATX__RESERVED
+        if ((c.Int(2) & syncType) == syncType || (c.UInt(3) & reserved) != 0) return Errno.EINVAL;
         var e = c.Path(1, out var path);
         if (e != Errno.None) return e;
         var address = c.Arg(4);
