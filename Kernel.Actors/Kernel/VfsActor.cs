@@ -264,13 +264,20 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
 
     private KernelReply Ioctl(IoctlFile r)
     {
-        const uint FioNbio = 0x5421, FioClex = 0x5451, FioNclex = 0x5450;
+        const uint FioNbio = 0x5421, FioClex = 0x5451, FioNclex = 0x5450, FioNread = 0x541B;
         var files = P(r.Task).Files;
         var file = files.GetFile(r.Fd);
         if (file is null) return new Failed(Errno.EBADF);
         var mem = P(r.Task).Mm;
         switch (r.Request)
         {
+            case FioNread when !file.IsPathOnly && file.Location?.Inode.IsRegular == true:
+            {
+                // A regular file: the bytes from the position to the end (negative past it), as Linux's file_ioctl.
+                if (file.Stat(out var st) < 0) return new Failed(Errno.EIO);
+                var left = BitConverter.GetBytes((int)(st.Size - file.Seek(0, 1 /* SEEK_CUR */)));
+                return mem.Write(r.Argument, left) != Errno.None ? new Failed(Errno.EFAULT) : new Done(0);
+            }
             case FioClex or FioNclex:
                 files.SetCloseOnExec(r.Fd, r.Request == FioClex);
                 return new Done(0);
@@ -308,6 +315,8 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         var files = P(r.Task).Files;
         var entry = files.Get(r.Fd);
         if (entry is null) return new Failed(Errno.EBADF);
+        // An O_PATH descriptor takes only the descriptor commands and F_GETFL (check_fcntl_cmd).
+        if (entry.File.IsPathOnly && r.Command is not (FDupFd or FDupFdCloexec or FGetFd or FSetFd or FGetFl)) return new Failed(Errno.EBADF);
         switch (r.Command)
         {
             case FDupFd or FDupFdCloexec:
@@ -335,7 +344,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
             case FGetPipeSz:
                 return entry.File is PipeEnd p ? new Done(p.Pipe.Capacity) : new Failed(Errno.EBADF);
             case FSetPipeSz:
-                return entry.File is PipeEnd q ? Result(q.Pipe.SetCapacity((int)Math.Min(r.Argument, int.MaxValue))) : new Failed(Errno.EBADF);
+                return entry.File is PipeEnd q ? Result(q.Pipe.SetCapacity((uint)r.Argument, privileged: r.Task.Euid == 0)) : new Failed(Errno.EBADF);
             default:
                 return FcntlMore(r, entry.File);
         }

@@ -77,16 +77,22 @@ public sealed partial class Pipe
         lock (_lock) return _readers == 0 || _used < _slots.Length || CanMergeLocked(length & (PageSize - 1));
     }
 
-    /// <summary>F_SETPIPE_SZ: rounds up to a power of two pages; EBUSY if the slots in use do not fit.</summary>
-    public long SetCapacity(int size)
+    /// <summary>fs.pipe-max-size: the most an unprivileged F_SETPIPE_SZ may ask for.</summary>
+    public const int MaxSize = 1 << 20;
+
+    /// <summary>
+    /// F_SETPIPE_SZ: rounds up to a power of two pages (one page at least; EINVAL above 2^31); growing past
+    /// fs.pipe-max-size needs CAP_SYS_RESOURCE (EPERM); EBUSY if the slots in use do not fit.
+    /// </summary>
+    public long SetCapacity(uint size, bool privileged)
     {
-        if (size <= 0) return -(long)Errno.EINVAL;
-        if (size > 1 << 20) return -(long)Errno.EPERM;
-        int cap = PageSize;
+        if (size > 1u << 31) return -(long)Errno.EINVAL;
+        long cap = PageSize;
         while (cap < size) cap <<= 1;
         lock (_lock)
         {
-            int slots = cap / PageSize;
+            int slots = (int)(cap / PageSize);
+            if (slots > _slots.Length && cap > MaxSize && !privileged) return -(long)Errno.EPERM;
             if (_used > slots) return -(long)Errno.EBUSY;
             var ring = new Slot[slots];
             for (int i = 0; i < _used; i++) ring[i] = _slots[(_tail + i) % _slots.Length];

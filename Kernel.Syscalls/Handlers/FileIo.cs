@@ -163,7 +163,13 @@ public static partial class FileIo
     public static SyscallResult Dup(ISyscallContext c) => SyscallResult.Send(new DuplicateFd(c.Task, c.Int(0), -1, 0));
 
     [Syscall(24, "dup3", Support.Full, "Fully supported.")]
-    public static SyscallResult Dup3(ISyscallContext c) => SyscallResult.Send(new DuplicateFd(c.Task, c.Int(0), c.Int(1), c.Int(2)));
+    public static SyscallResult Dup3(ISyscallContext c)
+    {
+        // newfd is unsigned: a negative one is past RLIMIT_NOFILE (EBADF), after the flag and same-fd checks.
+        const int oCloexec = 0x80000;
+        if (c.Int(1) < 0 && (c.Int(2) & ~oCloexec) == 0 && c.Int(0) != c.Int(1)) return Errno.EBADF;
+        return SyscallResult.Send(new DuplicateFd(c.Task, c.Int(0), c.Int(1), c.Int(2)));
+    }
 
     [Syscall(59, "pipe2", Support.Full, "Fully supported.")]
     public static SyscallResult Pipe2(ISyscallContext c) => SyscallResult.Send(new CreatePipe(c.Task, c.Arg(0), c.Int(1)));
