@@ -67,7 +67,10 @@ public sealed partial class VfsActor
             case OpenHow r:
                 return OpenWithHow(r);
             case ChmodAt r:
-                return WithDir(r.Task, r.DirFd, r.Path, at => vfs.ChmodAt(p.Fs, at, r.Path, r.Mode, r.Flags));
+            {
+                var e = EmptyPathAt(r.Task, r.DirFd, r.Path, (r.Flags & AtFlags.AT_EMPTY_PATH) != 0, out var at);
+                return Result(e < 0 ? e : vfs.ChmodAt(p.Fs, at, r.Path, r.Mode, r.Flags));
+            }
             default:
                 return new Failed(Errno.ENOSYS);
         }

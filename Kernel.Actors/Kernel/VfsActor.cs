@@ -38,12 +38,13 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
     }
 
     /// <summary>
-    /// DirAt, except that an empty path with a descriptor names that descriptor's file (AT_EMPTY_PATH), whatever it is:
-    /// EBADF for a bad descriptor, ENOENT for one without a place in the tree (a pipe).
+    /// DirAt, except that an empty path with a descriptor names that descriptor's file when the call allows it
+    /// (AT_EMPTY_PATH), whatever it is: EBADF for a bad descriptor, ENOENT for one without a place in the tree (a
+    /// pipe). Without this, DirAt's null would make the VFS act on the working directory instead.
     /// </summary>
-    private static long EmptyPathAt(IKernelTask task, int dirFd, string path, out Location? at)
+    private static long EmptyPathAt(IKernelTask task, int dirFd, string path, bool emptyAllowed, out Location? at)
     {
-        if (path.Length != 0 || dirFd == Args.AtFdCwd) return DirAt(task, dirFd, path, out at);
+        if (path.Length != 0 || dirFd == Args.AtFdCwd || !emptyAllowed) return DirAt(task, dirFd, path, out at);
         at = null;
         var file = P(task).Files.GetFile(dirFd);
         if (file is null) return -(long)Errno.EBADF;
@@ -140,14 +141,14 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
             case ReadLinkAt r:
             {
                 // readlinkat always takes an empty path: it names the descriptor itself (an O_PATH symlink).
-                var e = EmptyPathAt(r.Task, r.DirFd, r.Path, out var at);
+                var e = EmptyPathAt(r.Task, r.DirFd, r.Path, emptyAllowed: true, out var at);
                 if (e < 0) return Result(e);
                 e = vfs.ReadLink(P(r.Task).Fs, at, r.Path, out var target);
                 return e < 0 ? Result(e) : new Text(target);
             }
             case AccessAt r:
             {
-                var e = DirAt(r.Task, r.DirFd, r.Path, out var at);
+                var e = EmptyPathAt(r.Task, r.DirFd, r.Path, (r.Flags & AtFlags.AT_EMPTY_PATH) != 0, out var at);
                 return Result(e < 0 ? e : vfs.Access(P(r.Task).Fs, at, r.Path, r.Mode, r.Flags));
             }
             case GetWorkingDirectory r:
@@ -178,9 +179,9 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                         : vfs.Rename(P(r.Task).Fs, oldAt, r.OldPath, newAt, r.NewPath, r.Flags));
             case LinkAt r:
             {
-                if (r.OldPath.Length == 0 && (r.Flags & 0x1000 /* AT_EMPTY_PATH */) != 0)
+                if (r.OldPath.Length == 0 && (r.Flags & AtFlags.AT_EMPTY_PATH) != 0)
                 {
-                    var e = EmptyPathAt(r.Task, r.OldDirFd, r.OldPath, out var fileAt);
+                    var e = EmptyPathAt(r.Task, r.OldDirFd, r.OldPath, emptyAllowed: true, out var fileAt);
                     if (e < 0) return Result(e);
                     return WithDir(r.Task, r.NewDirFd, r.NewPath, newAt => vfs.Link(P(r.Task).Fs, fileAt, "", newAt, r.NewPath, r.Flags));
                 }

@@ -130,7 +130,7 @@ public abstract class Inode
     public virtual long Truncate(long length) => -(long)Errno.EINVAL;
 
     /// <summary>A /proc magic link (its target is a kernel object, not a path text): RESOLVE_NO_MAGICLINKS refuses it.</summary>
-    public virtual bool IsMagicLink => false;
+    public bool IsMagicLink => this is IMagicLink;
 
     // Extended attributes. Names are whole ("user.foo"); the VFS has checked the namespace, permissions and
     // read-only mounts, so implementations only store. A filesystem without xattrs answers EOPNOTSUPP.

@@ -391,6 +391,8 @@ static void access_calls(void)
 	EXPECT_OK("faccessat2 AT_EACCESS", syscall(SYS_faccessat2, AT_FDCWD, "file", R_OK, AT_EACCESS));
 	int fd = open("file", O_RDONLY);
 	EXPECT_OK("faccessat2 AT_EMPTY_PATH", syscall(SYS_faccessat2, fd, "", R_OK, AT_EMPTY_PATH));
+	EXPECT_ERR("faccessat2 AT_EMPTY_PATH X_OK checks the file, not the cwd", syscall(SYS_faccessat2, fd, "", X_OK, AT_EMPTY_PATH), EACCES);
+	EXPECT_ERR("faccessat2 AT_EMPTY_PATH bad fd", syscall(SYS_faccessat2, 99, "", R_OK, AT_EMPTY_PATH), EBADF);
 	EXPECT_ERR("faccessat2 empty path without flag", syscall(SYS_faccessat2, fd, "", R_OK, 0), ENOENT);
 	close(fd);
 	EXPECT_ERR("faccessat2 bad flag", syscall(SYS_faccessat2, AT_FDCWD, "file", F_OK, 0x1), EINVAL);
