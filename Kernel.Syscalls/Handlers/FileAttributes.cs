@@ -77,6 +77,10 @@ public static partial class FileSystem
         {
             return Errno.EFAULT; // a NULL path needs a real descriptor
         }
+        else if (flags != 0)
+        {
+            return Errno.EINVAL; // the descriptor itself takes no flags (do_utimes_fd)
+        }
         return Send(new SetFileTimes(c.Task, c.Int(0), path, atime, mtime, explicitTimes, flags));
     }
 
