@@ -136,6 +136,9 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                 if (file is null) return new Failed(Errno.EBADF);
                 var mem = P(r.Task).Mm;
                 if (mem.GetSpan(r.Buffer, r.Count, true, out var span) != Errno.None) return new Failed(Errno.EFAULT);
+                // A removed directory lists nothing, not even . and .. (Linux's IS_DEADDIR check).
+                if (!file.IsPathOnly && file.Location is { IsDirectory: true } dir && dir.Inode.Stat(out var dst) >= 0 && dst.Nlink == 0)
+                    return new Failed(Errno.ENOENT);
                 return Result(file.GetDents64(span));
             }
             case ReadLinkAt r:
