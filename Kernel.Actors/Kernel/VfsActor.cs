@@ -342,6 +342,11 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
             case FSetFl:
             {
                 const int settable = OAppend | ONonblock | ODirect | ONoatime | OAsync;
+                // Turning O_NOATIME on is for the file's owner (or CAP_FOWNER), as setfl checks.
+                var creds = P(r.Task).Fs.Creds;
+                if (((int)r.Argument & ONoatime) != 0 && (entry.File.StatusFlags & ONoatime) == 0
+                    && entry.File.Location is { } owned && !creds.IsRoot && creds.Fsuid != owned.Inode.Uid)
+                    return new Failed(Errno.EPERM);
                 entry.File.StatusFlags = (entry.File.StatusFlags & ~settable) | ((int)r.Argument & settable);
                 return new Done(0);
             }

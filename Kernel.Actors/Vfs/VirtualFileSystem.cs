@@ -202,7 +202,8 @@ public sealed partial class VirtualFileSystem : IDisposable
         }
         if ((flags & O_DIRECTORY) != 0 && !inode.IsDirectory) return -(long)Errno.ENOTDIR;
         int acc = flags & O_ACCMODE;
-        if (inode.IsDirectory && (acc != O_RDONLY || (flags & O_CREAT) != 0)) return -(long)Errno.EISDIR;
+        // O_TRUNC asks for write access (build_open_flags), which a directory never gives.
+        if (inode.IsDirectory && (acc != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0)) return -(long)Errno.EISDIR;
         if (inode.IsSymlink) return -(long)Errno.ELOOP;
         if (inode.FileType is S_IFCHR or S_IFBLK && loc.Mount.NoDev) return -(long)Errno.EACCES;
         int mask = acc switch
@@ -218,6 +219,8 @@ public sealed partial class VirtualFileSystem : IDisposable
             if ((mask & Permission.MayWrite) != 0 && loc.Mount.ReadOnly && IsReadOnlyAffected(inode)) return -(long)Errno.EROFS;
             long r = Permission.Check(inode, ctx.Creds, mask);
             if (r < 0) return r;
+            // O_NOATIME is for the owner (or CAP_FOWNER) only, as may_open checks.
+            if ((flags & O_NOATIME) != 0 && !ctx.Creds.IsRoot && ctx.Creds.Fsuid != inode.Uid) return -(long)Errno.EPERM;
             if (truncate)
             {
                 r = inode.Truncate(0);

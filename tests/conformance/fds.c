@@ -7,7 +7,12 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/timerfd.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -168,6 +173,11 @@ static void pipes_and_limits(void)
 		EXPECT_ERR("F_DUPFD with a full table", fcntl(0, F_DUPFD, 0), EMFILE);
 		EXPECT_ERR("F_DUPFD_CLOEXEC with a full table", fcntl(0, F_DUPFD_CLOEXEC, 3), EMFILE);
 		EXPECT_ERR("open with a full table", open(path, O_RDONLY), EMFILE);
+		EXPECT_ERR("eventfd2 with a full table", eventfd(0, 0), EMFILE);
+		EXPECT_ERR("epoll_create1 with a full table", epoll_create1(0), EMFILE);
+		EXPECT_ERR("inotify_init1 with a full table", inotify_init1(0), EMFILE);
+		EXPECT_ERR("timerfd_create with a full table", timerfd_create(CLOCK_MONOTONIC, 0), EMFILE);
+		EXPECT_ERR("memfd_create with a full table", memfd_create("x", 0), EMFILE);
 		EXPECT_EQ("dup3 into an open slot still works", dup3(0, last, 0), last);
 		fflush(stdout);
 		_exit(conf_failures ? 1 : 0);

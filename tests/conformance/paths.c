@@ -130,6 +130,7 @@ static void open_paths(void)
 	EXPECT_ERR("open dir O_CREAT", open("d", O_RDONLY | O_CREAT, 0600), EISDIR);
 	EXPECT_ERR("open dir O_RDWR", open("d", O_RDWR), EISDIR);
 	EXPECT_ERR("open dir O_WRONLY|O_TRUNC", open("d", O_WRONLY | O_TRUNC), EISDIR);
+	EXPECT_ERR("open dir O_RDONLY|O_TRUNC", open("d", O_RDONLY | O_TRUNC), EISDIR);
 	EXPECT_ERR("open O_CREAT|O_DIRECTORY", open("newdir", O_RDWR | O_CREAT | O_DIRECTORY, 0600), EINVAL);
 	EXPECT_TRUE("nothing created by O_CREAT|O_DIRECTORY", !exists("newdir"));
 	EXPECT_ERR("open empty path", open("", O_RDONLY), ENOENT);
@@ -148,6 +149,8 @@ static void open_paths(void)
 	EXPECT_ERR("O_TMPFILE read-only", open("d", O_TMPFILE | O_RDONLY, 0600), EINVAL);
 	EXPECT_ERR("O_TMPFILE on a file", open("file", O_TMPFILE | O_RDWR, 0600), ENOTDIR);
 	EXPECT_ERR("O_TMPFILE in a missing dir", open("nodir", O_TMPFILE | O_RDWR, 0600), ENOENT);
+	/* procfs has no unnamed files; the attempt creates nothing. */
+	EXPECT_ERR("O_TMPFILE in /proc", open("/proc", O_TMPFILE | O_RDWR, 0600), EOPNOTSUPP);
 	fd = open("d", O_TMPFILE | O_RDWR, 0600);
 	EXPECT_TRUE("O_TMPFILE in d", fd >= 0);
 	EXPECT_EQ("O_TMPFILE write", write(fd, "tmp", 3), 3);
@@ -519,6 +522,13 @@ static void nobody(void)
 	EXPECT_ERR("nobody: stat through a 0700 dir", access("private/f", F_OK), EACCES);
 	EXPECT_ERR("nobody: create in a 0555 dir", open("ro/new", O_RDWR | O_CREAT, 0600), EACCES);
 	EXPECT_ERR("nobody: O_TRUNC a 0644 file", open("pub", O_RDONLY | O_TRUNC), EACCES);
+	EXPECT_ERR("nobody: O_NOATIME on root's file", open("pub", O_RDONLY | O_NOATIME), EPERM);
+	int theirs = open("pub", O_RDONLY);
+	EXPECT_ERR("nobody: F_SETFL O_NOATIME on root's file", fcntl(theirs, F_SETFL, O_NOATIME), EPERM);
+	close(theirs);
+	int own = open("mine", O_RDONLY | O_NOATIME);
+	EXPECT_TRUE("nobody: O_NOATIME on its own file", own >= 0);
+	close(own);
 	EXPECT_ERR("nobody: mkdir in a 0555 dir", mkdir("ro/x", 0755), EACCES);
 	EXPECT_ERR("nobody: unlink in a 0555 dir", unlink("ro/f"), EACCES);
 	EXPECT_ERR("nobody: rmdir in a 0555 dir", rmdir("ro/sub"), EACCES);
