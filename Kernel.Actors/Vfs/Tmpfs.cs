@@ -153,7 +153,11 @@ public sealed class Tmpfs : Filesystem
                     ed.Parent = null;
                     nd.Nlink--;
                 }
-                else existing.Nlink--;
+                else
+                {
+                    if (existing.Nlink > 1) ReturnInode();
+                    existing.Nlink--;
+                }
                 if (existing.Nlink == 0) existing.Unlinked();
                 existing.Ctime = now;
             }
@@ -319,7 +323,8 @@ public sealed class TmpDirectory : TmpInode
     {
         if (target is not TmpInode t || !ReferenceEquals(t.Fs, Fs)) return -(long)Errno.EXDEV;
         if (t.Nlink == 0 && t is not TmpRegular { Linkable: true }) return -(long)Errno.ENOENT;
-        long r = Add(name, t, newNode: t.Nlink == 0);
+        // Every name costs an inode of nr_inodes, as Linux's shmem_link counts each extra link (its dentry pins memory).
+        long r = Add(name, t);
         if (r == 0)
         {
             // Once named, it is an ordinary file: unlinked again, it cannot come back (Linux clears I_LINKABLE).
@@ -344,6 +349,7 @@ public sealed class TmpDirectory : TmpInode
         else
         {
             if (node.IsDirectory) return -(long)Errno.EISDIR;
+            if (node.Nlink > 1) TmpFs.ReturnInode(); // the name's share; the last one is returned by Unlinked
             node.Nlink--;
         }
         if (node.Nlink == 0) node.Unlinked();
