@@ -80,7 +80,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         if (e < 0) return e;
         vfs!.FilesystemTypes.MemoryBytes = options.MemoryBytes;
         var s = new Sandbox(options, log, vfs!, config);
-        e = vfs!.AddMount("/proc", new Procfs(s, vfs), false);
+        e = vfs!.AddMount("/proc", new Procfs(s, vfs), false, MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec);
         if (e < 0)
         {
             s.DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -456,7 +456,7 @@ public sealed class TmpDevice : TmpInode
     public override long Open(Location location, int flags, out OpenFile? file) => _open(location, flags, out file);
 }
 
-/// <summary>A device or socket node made with mknod: no driver behind it, so opening it gives ENXIO.</summary>
+/// <summary>A device or socket node made with mknod: a character device opens the standard device of its number, if any; the rest give ENXIO.</summary>
 public sealed class TmpSpecial : TmpInode
 {
     private readonly ulong _rdev;
@@ -467,6 +467,12 @@ public sealed class TmpSpecial : TmpInode
     }
 
     protected override ulong Rdev => _rdev;
+
+    public override long Open(Location location, int flags, out OpenFile? file)
+    {
+        file = null;
+        return FileType == S_IFCHR ? Devfs.OpenByNumber(_rdev, location, flags, out file) : -(long)Errno.ENXIO;
+    }
 }
 
 /// <summary>A named pipe: every open shares one <see cref="Pipe"/>.</summary>

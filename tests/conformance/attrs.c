@@ -75,6 +75,11 @@ static void errors(int dfd)
 			printf("setuid failed\n");
 		struct timespec t[2] = { { 1, 0 }, { 1, 0 } };
 		EXPECT_ERR("nobody: fchmodat root's file", fchmodat(dfd, "g", 0600, 0), EPERM);
+		int g = openat(dfd, "g", O_RDONLY);
+		EXPECT_ERR("nobody: fchmod root's file", fchmod(g, 0600), EPERM);
+		EXPECT_ERR("nobody: fchown root's file", fchown(g, 65534, -1), EPERM);
+		EXPECT_ERR("nobody: futimens explicit times on root's file", futimens(g, t), EPERM);
+		close(g);
 		EXPECT_ERR("nobody: fchownat root's file", fchownat(dfd, "g", 65534, 65534, 0), EPERM);
 		EXPECT_ERR("nobody: fchownat own file to root", (close(openat(dfd, "mine", O_CREAT | O_RDWR, 0644)), fchownat(dfd, "mine", 0, -1, 0)), EPERM);
 		EXPECT_ERR("nobody: fchownat own file to a foreign group", fchownat(dfd, "mine", -1, 0, 0), EPERM);

@@ -530,6 +530,7 @@ static void nobody(void)
 	EXPECT_TRUE("nobody: O_NOATIME on its own file", own >= 0);
 	close(own);
 	EXPECT_ERR("nobody: mkdir in a 0555 dir", mkdir("ro/x", 0755), EACCES);
+	EXPECT_ERR("nobody: mknod a fifo in a 0555 dir", mknod("ro/p", S_IFIFO | 0600, 0), EACCES);
 	EXPECT_ERR("nobody: unlink in a 0555 dir", unlink("ro/f"), EACCES);
 	EXPECT_ERR("nobody: rmdir in a 0555 dir", rmdir("ro/sub"), EACCES);
 	EXPECT_ERR("nobody: symlink in a 0555 dir", symlink("x", "ro/l"), EACCES);

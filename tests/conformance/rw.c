@@ -136,6 +136,8 @@ static void vectors(void)
 	EXPECT_ERR("preadv negative offset", pv(SYS_preadv, fd, pr, 1, -1), EINVAL);
 	EXPECT_ERR("pwritev negative offset", pv(SYS_pwritev, fd, pw, 1, -1), EINVAL);
 	EXPECT_ERR("preadv bad iovec array", pv(SYS_preadv, fd, (void *)1, 1, 0), EFAULT);
+	EXPECT_ERR("pwritev bad iovec array", pv(SYS_pwritev, fd, (void *)1, 1, 0), EFAULT);
+	EXPECT_ERR("pwritev bad iov_base", pv(SYS_pwritev, fd, badbase, 1, 0), EFAULT);
 	EXPECT_ERR("preadv iovcnt IOV_MAX+1", pv(SYS_preadv, fd, many, IOV_MAX + 1, 0), EINVAL);
 	EXPECT_ERR("pwritev iovcnt -1", pv(SYS_pwritev, fd, pw, -1, 0), EINVAL);
 	EXPECT_ERR("preadv bad fd", pv(SYS_preadv, 99, pr, 1, 0), EBADF);

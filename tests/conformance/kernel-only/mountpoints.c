@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -46,6 +47,21 @@ int main(void)
 	EXPECT_OK("so a symlink fits again", symlink("f", "/tmp/mp/l"));
 
 	EXPECT_OK("mount a second tmpfs", mount("tmpfs", "/tmp/mp2", "tmpfs", 0, NULL));
+	/* Device nodes: one without a driver (major 0 is never registered) is ENXIO; any is EACCES on a nodev mount. */
+	EXPECT_OK("mknod char 0:7", mknod("/tmp/mp2/nodrv", S_IFCHR | 0600, makedev(0, 7)));
+	EXPECT_ERR("open a device without a driver", open("/tmp/mp2/nodrv", O_RDONLY), ENXIO);
+	EXPECT_OK("mknod char 1:3", mknod("/tmp/mp2/null", S_IFCHR | 0666, makedev(1, 3)));
+	int nfd = open("/tmp/mp2/null", O_RDWR);
+	EXPECT_TRUE("a char 1:3 node opens as /dev/null", nfd >= 0);
+	EXPECT_EQ("write to it", write(nfd, "abc", 3), 3);
+	EXPECT_EQ("read from it", read(nfd, buf, 3), 0);
+	close(nfd);
+	EXPECT_OK("remount nodev", mount(NULL, "/tmp/mp2", NULL, MS_REMOUNT | MS_NODEV, NULL));
+	EXPECT_ERR("open a device on a nodev mount", open("/tmp/mp2/null", O_RDONLY), EACCES);
+	EXPECT_ERR("/tmp is nodev here, as a systemd /tmp", (mknod("/tmp/nd", S_IFCHR | 0600, makedev(1, 3)), open("/tmp/nd", O_RDONLY)), EACCES);
+	unlink("/tmp/nd");
+	unlink("/tmp/mp2/nodrv");
+	unlink("/tmp/mp2/null");
 	EXPECT_ERR("link across two tmpfs mounts", link("/tmp/mp/f", "/tmp/mp2/f"), EXDEV);
 	EXPECT_ERR("rename across two tmpfs mounts", rename("/tmp/mp/f", "/tmp/mp2/f"), EXDEV);
 	EXPECT_OK("umount the second", umount("/tmp/mp2"));
