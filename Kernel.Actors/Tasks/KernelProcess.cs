@@ -45,6 +45,8 @@ public sealed class KernelProcess : IDeviceOpener
     public string Comm { get; set; } = "";
     /// <summary>The executable the process runs (/proc/[pid]/exe), and what loading it mapped (cmdline, environ, auxv, stat).</summary>
     public Location? Executable { get; set; }
+    /// <summary>Whether this process holds a deny-write on <see cref="Executable"/> (Sandbox.SetExecutable).</summary>
+    internal bool DeniesWrite { get; set; }
     public Loader.LoadResult? Image { get; set; }
     /// <summary>CLOCK_BOOTTIME at creation, in nanoseconds (/proc/[pid]/stat starttime).</summary>
     public long StartTime { get; } = Kernel.Syscalls.Handlers.Time.Now(Kernel.Syscalls.Handlers.Time.ClockBoottime)!.Value;
@@ -114,6 +116,7 @@ public sealed class KernelProcess : IDeviceOpener
         Envp = parent.Envp;
         Comm = parent.Comm;
         Executable = parent.Executable;
+        DeniesWrite = Executable is not null && parent.DeniesWrite && Executable.Inode.TryDenyWriteAccess();
         Image = parent.Image;
         OomScoreAdj = parent.OomScoreAdj;
     }

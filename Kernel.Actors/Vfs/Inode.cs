@@ -60,6 +60,34 @@ public abstract class Inode
 
     public Filesystem Fs { get; }
     public ulong Ino { get; }
+
+    // Linux's i_writecount: above 0 the number of opens for writing, below 0 the number of running images (ETXTBSY).
+    private int _writeCount;
+
+    /// <summary>An open for writing (or a truncate) begins; false (ETXTBSY) while a process runs this file.</summary>
+    public bool TryGetWriteAccess()
+    {
+        for (var c = Volatile.Read(ref _writeCount); ; c = Volatile.Read(ref _writeCount))
+        {
+            if (c < 0) return false;
+            if (Interlocked.CompareExchange(ref _writeCount, c + 1, c) == c) return true;
+        }
+    }
+
+    public void PutWriteAccess() => Interlocked.Decrement(ref _writeCount);
+
+    /// <summary>A process starts running this file; false (ETXTBSY) while it is open for writing.</summary>
+    public bool TryDenyWriteAccess()
+    {
+        for (var c = Volatile.Read(ref _writeCount); ; c = Volatile.Read(ref _writeCount))
+        {
+            if (c > 0) return false;
+            if (Interlocked.CompareExchange(ref _writeCount, c - 1, c) == c) return true;
+        }
+    }
+
+    public void AllowWriteAccess() => Interlocked.Increment(ref _writeCount);
+
     /// <summary>File type and permission bits (st_mode).</summary>
     public abstract uint Mode { get; }
     public abstract uint Uid { get; }

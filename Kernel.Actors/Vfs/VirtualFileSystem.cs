@@ -214,6 +214,9 @@ public sealed partial class VirtualFileSystem : IDisposable
         };
         bool truncate = (flags & O_TRUNC) != 0 && inode.IsRegular;
         if (truncate) mask |= Permission.MayWrite;
+        // A regular file opened for writing counts as written until its last close: exec refuses it, as it
+        // refuses a running program's file to writers (ETXTBSY).
+        bool writer = (mask & Permission.MayWrite) != 0 && inode.IsRegular;
         if (!created)
         {
             if ((mask & Permission.MayWrite) != 0 && loc.Mount.ReadOnly && IsReadOnlyAffected(inode)) return -(long)Errno.EROFS;
@@ -221,14 +224,24 @@ public sealed partial class VirtualFileSystem : IDisposable
             if (r < 0) return r;
             // O_NOATIME is for the owner (or CAP_FOWNER) only, as may_open checks.
             if ((flags & O_NOATIME) != 0 && !ctx.Creds.IsRoot && ctx.Creds.Fsuid != inode.Uid) return -(long)Errno.EPERM;
-            if (truncate)
+        }
+        if (writer && !inode.TryGetWriteAccess()) return -(long)Errno.ETXTBSY;
+        if (truncate && !created)
+        {
+            long r = inode.Truncate(0);
+            if (r < 0)
             {
-                r = inode.Truncate(0);
-                if (r < 0) return r;
+                inode.PutWriteAccess();
+                return r;
             }
         }
         if (inode.IsDirectory) file = new DirectoryFile(loc, flags);
-        else if (inode.Open(loc, flags, out file) is var e && e < 0) return e;
+        else if (inode.Open(loc, flags, out file) is var e && e < 0)
+        {
+            if (writer) inode.PutWriteAccess();
+            return e;
+        }
+        if (writer) file!.Closed += _ => inode.PutWriteAccess();
         Notify.Opened(file!);
         // Linux reports the truncation after the open.
         if (truncate && !created) Notify.Changed(loc, FsNotify.Modify);
@@ -555,7 +568,16 @@ public sealed partial class VirtualFileSystem : IDisposable
         if (!loc.Inode.IsRegular) return -(long)Errno.EINVAL;
         if (loc.Mount.ReadOnly) return -(long)Errno.EROFS;
         r = Permission.Check(loc.Inode, ctx.Creds, Permission.MayWrite);
-        return r < 0 ? r : Changed(loc, FsNotify.Modify, loc.Inode.Truncate(length));
+        if (r < 0) return r;
+        if (!loc.Inode.TryGetWriteAccess()) return -(long)Errno.ETXTBSY;
+        try
+        {
+            return Changed(loc, FsNotify.Modify, loc.Inode.Truncate(length));
+        }
+        finally
+        {
+            loc.Inode.PutWriteAccess();
+        }
     }
 
     private long Created(Location parent, string name, bool isDir, long result)
