@@ -59,6 +59,7 @@ static void errors(int dfd)
 	EXPECT_ERR("mknodat bad dirfd", mknodat(99, "x", S_IFIFO | 0600, 0), EBADF);
 	EXPECT_ERR("mknodat through a file", mknodat(dfd, "g/x", S_IFIFO | 0600, 0), ENOTDIR);
 	EXPECT_ERR("mknodat name of 256 bytes", mknodat(dfd, longname, S_IFIFO | 0600, 0), ENAMETOOLONG);
+	EXPECT_ERR("mknodat through a loop", mknodat(dfd, "loop/x", S_IFIFO | 0600, 0), ELOOP);
 	EXPECT_OK("mknodat a char device as root", mknodat(dfd, "null", S_IFCHR | 0600, makedev(1, 3)));
 	struct stat st;
 	fstatat(dfd, "null", &st, 0);

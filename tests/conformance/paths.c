@@ -254,6 +254,7 @@ static void symlinks(void)
 	EXPECT_ERR("symlink target of PATH_MAX bytes", symlink(longpath, "longl"), ENAMETOOLONG);
 	EXPECT_ERR("symlink bad target pointer", syscall(SYS_symlinkat, (void *)1, AT_FDCWD, "l"), EFAULT);
 	EXPECT_ERR("symlinkat bad dirfd", symlinkat("x", 99, "l"), EBADF);
+	EXPECT_ERR("symlink through a loop", symlink("x", "loop1/l"), ELOOP);
 
 	memset(buf, 0, sizeof buf);
 	EXPECT_EQ("readlink", readlink("link", buf, sizeof buf), 4);
@@ -294,6 +295,8 @@ static void links(void)
 	EXPECT_ERR("link into a missing dir", link("file", "nodir/x"), ENOENT);
 	EXPECT_ERR("link source through a file", link("file/x", "x"), ENOTDIR);
 	EXPECT_ERR("link name of 256 bytes", link("file", longname), ENAMETOOLONG);
+	EXPECT_ERR("link through a loop", link("file", "loop1/x"), ELOOP);
+	EXPECT_ERR("link a loop with AT_SYMLINK_FOLLOW", linkat(AT_FDCWD, "loop1", AT_FDCWD, "x", AT_SYMLINK_FOLLOW), ELOOP);
 	EXPECT_ERR("linkat bad flag", linkat(AT_FDCWD, "file", AT_FDCWD, "x", 0x2), EINVAL);
 	EXPECT_ERR("linkat bad dirfd", linkat(99, "file", AT_FDCWD, "x", 0), EBADF);
 	EXPECT_ERR("link bad pointer", syscall(SYS_linkat, AT_FDCWD, (void *)1, AT_FDCWD, "x", 0), EFAULT);
@@ -501,6 +504,7 @@ static void dirs(void)
 		EXPECT_ERR("chroot a file", chroot("file"), ENOTDIR);
 		EXPECT_ERR("chroot through a loop", chroot("loop1"), ELOOP);
 		EXPECT_ERR("chroot bad pointer", syscall(SYS_chroot, (void *)1), EFAULT);
+		EXPECT_ERR("chroot name of 256 bytes", chroot(longname), ENAMETOOLONG);
 		EXPECT_OK("chroot d", chroot("d"));
 		EXPECT_OK("chdir / in the new root", chdir("/"));
 		put("/inside", "in");
