@@ -195,10 +195,15 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
             case TruncateFile r:
             {
                 if (r.Length < 0) return new Failed(Errno.EINVAL);
-                if (r.Path is not null) return Result(vfs.Truncate(P(r.Task).Fs, null, r.Path, r.Length));
+                var fsize = (long)Math.Min(P(r.Task).GetLimit(Kernel.Syscalls.Handlers.Limits.FSize).Cur, long.MaxValue);
+                if (r.Path is not null) return Result(vfs.Truncate(P(r.Task).Fs, null, r.Path, r.Length, fsize));
                 var file = P(r.Task).Files.GetFile(r.Fd);
                 if (file is null || file.IsPathOnly) return new Failed(Errno.EBADF);
-                return Result(file.CanWrite ? file.Truncate(r.Length) : -(long)Errno.EINVAL);
+                if (!file.CanWrite) return new Failed(Errno.EINVAL);
+                // Growing a regular file past RLIMIT_FSIZE is EFBIG (inode_newsize_ok; SIGXFSZ is not raised yet).
+                if (r.Length > fsize && file.Location?.Inode.IsRegular == true && file.Stat(out var fst) >= 0 && r.Length > fst.Size)
+                    return new Failed(Errno.EFBIG);
+                return Result(file.Truncate(r.Length));
             }
             case SeekFile r:
             {

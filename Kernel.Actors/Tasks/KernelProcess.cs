@@ -109,6 +109,7 @@ public sealed class KernelProcess : IDeviceOpener
         {
             foreach (var (k, v) in parent._limits) _limits[k] = v;
         }
+        FileSizeLimit = parent.FileSizeLimit;
         Array.Copy(parent.SignalActions, SignalActions, SignalActions.Length);
         ControllingTerminal = parent.ControllingTerminal;
         ExecutablePath = parent.ExecutablePath;
@@ -135,9 +136,13 @@ public sealed class KernelProcess : IDeviceOpener
         };
     }
 
+    /// <summary>RLIMIT_FSIZE's soft limit, kept apart for the write fast path.</summary>
+    public ulong FileSizeLimit { get; private set; } = ulong.MaxValue;
+
     public void SetLimit(int resource, ulong cur, ulong max)
     {
         lock (_limits) _limits[resource] = (cur, max);
+        if (resource == Kernel.Syscalls.Handlers.Limits.FSize) FileSizeLimit = cur;
         if (resource == Kernel.Syscalls.Handlers.Limits.NoFile) Files.Limit = (int)Math.Min(cur, 1 << 20);
     }
 

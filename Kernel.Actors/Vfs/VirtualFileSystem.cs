@@ -558,8 +558,8 @@ public sealed partial class VirtualFileSystem : IDisposable
         return atime is null && mtime is null ? loc.Inode.SetTimes(atime, mtime) : Changed(loc, mask, loc.Inode.SetTimes(atime, mtime));
     }
 
-    /// <summary>truncate(2) by path.</summary>
-    public long Truncate(FsContext ctx, Location? dirAt, string path, long length)
+    /// <summary>truncate(2) by path; growing a file past <paramref name="sizeLimit"/> (RLIMIT_FSIZE) is EFBIG.</summary>
+    public long Truncate(FsContext ctx, Location? dirAt, string path, long length, long sizeLimit = long.MaxValue)
     {
         if (length < 0) return -(long)Errno.EINVAL;
         long r = Resolve(ctx, dirAt, path, 0, out var loc);
@@ -570,6 +570,11 @@ public sealed partial class VirtualFileSystem : IDisposable
         r = Permission.Check(loc.Inode, ctx.Creds, Permission.MayWrite);
         if (r < 0) return r;
         if (!loc.Inode.TryGetWriteAccess()) return -(long)Errno.ETXTBSY;
+        if (length > sizeLimit && loc.Inode.Stat(out var st) >= 0 && length > st.Size)
+        {
+            loc.Inode.PutWriteAccess();
+            return -(long)Errno.EFBIG;
+        }
         try
         {
             return Changed(loc, FsNotify.Modify, loc.Inode.Truncate(length));

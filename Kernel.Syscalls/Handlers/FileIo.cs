@@ -55,11 +55,27 @@ public static partial class FileIo
     {
         var n = c.Memory.AccessibleLength(buffer, Clamp(count), write: !write);
         if (n == 0) return Errno.EFAULT;
+        if (write && LimitToFileSize(c, file, offset, ref n) is { } tooBig) return tooBig;
         c.Memory.GetSpan(buffer, n, !write, out var span);
         var r = file.Transfer(span, offset, write);
         if (r != -(long)Errno.EAGAIN || (file.StatusFlags & ONonblock) != 0) return r;
         var fd = c.Int(0);
         return SyscallResult.Send(write ? new WriteFile(c.Task, fd, buffer, n, offset) : new ReadFile(c.Task, fd, buffer, n, offset));
+    }
+
+    /// <summary>
+    /// RLIMIT_FSIZE, as generic_write_check_limits: a write to a regular file that would start at or past the limit
+    /// is EFBIG, one that would cross it is cut short. (Linux also sends SIGXFSZ; signals do not raise it yet.)
+    /// </summary>
+    internal static Errno? LimitToFileSize(ISyscallContext c, IFastFile file, long offset, ref int n)
+    {
+        var limit = ((ILimits)c.Task).FileSizeLimit;
+        if (limit >= long.MaxValue) return null;
+        var start = file.WriteStart(offset);
+        if (start < 0) return null;
+        if ((ulong)start >= limit) return Errno.EFBIG;
+        n = (int)Math.Min((ulong)n, limit - (ulong)start);
+        return null;
     }
 
     /// <summary>readv/writev: each iovec in turn; a short transfer ends the call, as Linux does for pipes and sockets.</summary>

@@ -4,9 +4,9 @@
  * O_PATH descriptors), EFAULT (buffers, iovec arrays, and a segment that
  * reaches past user space: Linux's import_iovec checks access_ok before the
  * man page's EINVAL for a total above SSIZE_MAX), EINVAL (negative offsets
- * and lengths, iovcnt), ESPIPE, EISDIR, EAGAIN and EPIPE. EFBIG from
- * RLIMIT_FSIZE is not checked: the kernel does not enforce RLIMIT_FSIZE yet
- * (docs/conformance-coverage.md). Files live in a private mkdtemp dir in /tmp. */
+ * and lengths, iovcnt), ESPIPE, EISDIR, EAGAIN, EPIPE and EFBIG from
+ * RLIMIT_FSIZE (with SIGXFSZ ignored: the kernel does not raise SIGXFSZ yet,
+ * docs/conformance-coverage.md). Files live in a private mkdtemp dir in /tmp. */
 #include "conformance.h"
 
 #include <fcntl.h>
@@ -14,9 +14,12 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char dir[64];
@@ -192,6 +195,65 @@ static void pipes(void)
 	signal(SIGPIPE, SIG_DFL);
 }
 
+/* RLIMIT_FSIZE in a child, SIGXFSZ ignored; its stdout is a pipe in the test harness (never a file the limit would cut). */
+static void fsize(void)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGXFSZ, SIG_IGN);
+		struct rlimit rl = { 10, 10 };
+		setrlimit(RLIMIT_FSIZE, &rl);
+		int fd = open(path, O_RDWR | O_TRUNC);
+		EXPECT_EQ("write is cut at RLIMIT_FSIZE", write(fd, "0123456789ab", 12), 10);
+		EXPECT_ERR("write at RLIMIT_FSIZE", write(fd, "x", 1), EFBIG);
+		EXPECT_EQ("write of 0 bytes at the limit", write(fd, "x", 0), 0);
+		EXPECT_ERR("pwrite64 beyond RLIMIT_FSIZE", pwrite(fd, "x", 1, 20), EFBIG);
+		struct iovec v = { "x", 1 };
+		EXPECT_ERR("pwritev beyond RLIMIT_FSIZE", pv(SYS_pwritev, fd, &v, 1, 10), EFBIG);
+		EXPECT_ERR("writev at RLIMIT_FSIZE", writev(fd, &v, 1), EFBIG);
+		EXPECT_EQ("pwrite64 below the limit", pwrite(fd, "y", 1, 3), 1);
+		EXPECT_ERR("ftruncate beyond RLIMIT_FSIZE", ftruncate(fd, 11), EFBIG);
+		EXPECT_OK("ftruncate shrinking", ftruncate(fd, 5));
+		EXPECT_ERR("truncate beyond RLIMIT_FSIZE", truncate(path, 11), EFBIG);
+		EXPECT_ERR("fallocate beyond RLIMIT_FSIZE", fallocate(fd, 0, 0, 11), EFBIG);
+		EXPECT_OK("fallocate KEEP_SIZE beyond it", fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 11));
+		close(fd);
+		fd = open(path, O_WRONLY | O_APPEND);
+		EXPECT_EQ("O_APPEND write is cut at the limit", write(fd, "0123456789", 10), 5);
+		close(fd);
+		int p[2];
+		pipe(p);
+		EXPECT_EQ("a pipe is not limited", write(p[1], "0123456789ab", 12), 12);
+		/* The copying calls stop at the limit too. */
+		char src[128];
+		snprintf(src, sizeof src, "%s.src", path);
+		int in = open(src, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		EXPECT_EQ("source below the limit", write(in, "abcdefgh", 8), 8);
+		fd = open(path, O_RDWR | O_TRUNC);
+		loff_t inoff = 0, outoff = 6;
+		EXPECT_EQ("copy_file_range is cut at the limit", copy_file_range(in, &inoff, fd, &outoff, 8, 0), 4);
+		inoff = 0;
+		EXPECT_ERR("copy_file_range at the limit", copy_file_range(in, &inoff, fd, &outoff, 8, 0), EFBIG);
+		lseek(fd, 10, SEEK_SET);
+		off_t soff = 0;
+		EXPECT_ERR("sendfile at the limit", sendfile(fd, in, &soff, 8), EFBIG);
+		lseek(fd, 8, SEEK_SET);
+		soff = 0;
+		EXPECT_EQ("sendfile is cut at the limit", sendfile(fd, in, &soff, 8), 2);
+		loff_t poff = 10;
+		EXPECT_ERR("splice from a pipe at the limit", splice(p[0], NULL, fd, &poff, 4, 0), EFBIG);
+		close(in);
+		close(fd);
+		unlink(src);
+		fflush(stdout);
+		_exit(conf_failures ? 1 : 0);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE("child checked RLIMIT_FSIZE", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -204,6 +266,7 @@ int main(void)
 	plain();
 	vectors();
 	pipes();
+	fsize();
 	unlink(path);
 	EXPECT_OK("temp dir empty at the end", rmdir(dir));
 	return conf_exit();
