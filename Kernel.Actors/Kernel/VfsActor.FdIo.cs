@@ -42,6 +42,7 @@ public sealed partial class VfsActor
     /// </summary>
     private KernelReply? TryFdIo(ParkedCall call)
     {
+        if (call.Request is WaitFifoPartner fifo) return TryFifoOpen(call, fifo);
         var request = (FdIoRequest)call.Request;
         if (P(request.Task).IsExiting) return new Failed(Errno.EINTR);
         long result = AttemptFdIo(request, out var waitOn);

@@ -65,9 +65,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                 OpenFile? file;
                 using (DeviceOpen.For(P(r.Task))) e = vfs.Open(P(r.Task).Fs, at, r.Path, r.Flags, r.Mode, out file);
                 if (e < 0) return Result(e);
-                var fd = P(r.Task).Files.Install(file!, (r.Flags & OCloexec) != 0);
-                if (fd < 0) file!.DropReference();
-                return Result(fd);
+                return InstallOpened(r.Task, file!, (r.Flags & OCloexec) != 0, sender);
             }
             case CloseFile r:
             {
