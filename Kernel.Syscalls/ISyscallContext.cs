@@ -44,6 +44,8 @@ public interface IFastFile
     long PWrite(ReadOnlySpan<byte> data, long offset);
     /// <summary>The readiness now (poll bits), so that poll/select/epoll_wait that need not wait stay on the task's thread.</summary>
     int PollEvents() => Abi.Poll.DefaultMask;
+    /// <summary>Where a write at <paramref name="offset"/> (-1: the file position) would start, for files RLIMIT_FSIZE limits (regular ones); else -1.</summary>
+    long WriteStart(long offset) => -1;
 }
 
 public static class FastFileExtensions

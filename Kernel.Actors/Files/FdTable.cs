@@ -44,6 +44,15 @@ public sealed class FdTable
         }
     }
 
+    /// <summary>Whether a descriptor is free below the limit (open reserves one before it creates anything, as Linux does).</summary>
+    public bool HasFree()
+    {
+        var slots = _slots;
+        for (var fd = 0; fd < Limit; fd++)
+            if (fd >= slots.Length || slots[fd] is null) return true;
+        return false;
+    }
+
     /// <summary>Puts a file at exactly <paramref name="fd"/>, returning what was there (for dup2/dup3).</summary>
     public FdEntry? Replace(int fd, FdEntry entry)
     {

@@ -84,7 +84,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         if (e < 0) return e;
         vfs!.FilesystemTypes.MemoryBytes = options.MemoryBytes;
         var s = new Sandbox(options, log, vfs!, config);
-        e = vfs!.AddMount("/proc", new Procfs(s, vfs), false);
+        e = vfs!.AddMount("/proc", new Procfs(s, vfs), false, MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec);
         if (e < 0)
         {
             s.DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -399,7 +399,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         mm.MapSigPage();
         p.ExecutablePath = loaded.ExecutablePath;
         p.Image = loaded;
-        p.Executable = Vfs.Resolve(p.Fs, null, loaded.ExecutablePath, 0, out var exe) >= 0 ? exe : null;
+        SetExecutable(p, Vfs.Resolve(p.Fs, null, loaded.ExecutablePath, 0, out var exe) >= 0 ? exe : null);
         LabelImage(p, mm, loaded);
         p.Argv = loaded.Argv;
         p.Envp = envp;
@@ -427,8 +427,20 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         }
     }
 
+    /// <summary>
+    /// The file a process runs: writers are refused while it does (ETXTBSY), as Linux's exe_file_deny_write_access;
+    /// the previous image's file (exec) is released. A fork's child counts again (<see cref="KernelProcess.InheritFrom"/>).
+    /// </summary>
+    internal static void SetExecutable(KernelProcess p, Location? exe)
+    {
+        if (p.Executable is { } old && p.DeniesWrite) old.Inode.AllowWriteAccess();
+        p.Executable = exe;
+        p.DeniesWrite = exe is not null && exe.Inode.IsRegular && exe.Inode.TryDenyWriteAccess();
+    }
+
     internal void OnProcessExited(KernelProcess process)
     {
+        SetExecutable(process, null);
         VfsState.Locks.ReleaseProcess(process.Files);
         foreach (var (_, entry) in process.Files.All().ToList())
         {
@@ -501,6 +513,13 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
             contents = [];
             var e = vfs.Open(fs, null, guestPath, 0, 0, out var file);
             if (e < 0) return e;
+            // A file open for writing cannot be run (ETXTBSY), as do_open_execat's deny_write_access.
+            var inode = file!.Location?.Inode;
+            if (inode is not null && !inode.TryDenyWriteAccess())
+            {
+                file.DropReference();
+                return -(long)Errno.ETXTBSY;
+            }
             try
             {
                 e = file!.Stat(out var st);
@@ -517,6 +536,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
             }
             finally
             {
+                inode?.AllowWriteAccess();
                 file!.DropReference();
             }
         }

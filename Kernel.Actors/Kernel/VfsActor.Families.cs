@@ -11,7 +11,7 @@ public sealed partial class VfsActor
     private KernelReply? HandleFamily(KernelRequest request, IActorRef sender) => request switch
     {
         FdIoRequest r => HandleFdIo(r, sender),
-        RootFsRequest r => HandleRootFs(r),
+        RootFsRequest r => HandleRootFs(r, sender),
         AttributeRequest r => HandleAttributes(r),
         EventsRequest r => HandleEvents(r, sender),
         AsyncIoRequest r => HandleAsyncIo(r, sender),

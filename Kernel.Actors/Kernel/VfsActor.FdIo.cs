@@ -22,7 +22,7 @@ public sealed partial class VfsActor
         CloseRange r => CloseRange(r),
         AllocateFile r => Allocate(r),
         SyncFile r => Result(Sync(r)),
-        CopyFileRange r => Result(CopyRange(r)),
+        CopyFileRange r => Result(WithFileSizeLimit(r.Task, () => CopyRange(r))),
         CreateMemfd r => CreateMemfd(r),
         _ => Start(new ParkedCall(request, sender, Self, null)),
     };
@@ -42,6 +42,7 @@ public sealed partial class VfsActor
     /// </summary>
     private KernelReply? TryFdIo(ParkedCall call)
     {
+        if (call.Request is WaitFifoPartner fifo) return TryFifoOpen(call, fifo);
         var request = (FdIoRequest)call.Request;
         if (P(request.Task).IsExiting) return new Failed(Errno.EINTR);
         long result = AttemptFdIo(request, out var waitOn);
@@ -56,6 +57,49 @@ public sealed partial class VfsActor
 
     /// <summary>-EAGAIN with pipes in <paramref name="waitOn"/>: the call must wait for one of them to change.</summary>
     private long AttemptFdIo(FdIoRequest request, out Pipe[] waitOn)
+    {
+        var previous = writeSizeLimit;
+        writeSizeLimit = P(request.Task).FileSizeLimit;
+        try
+        {
+            return AttemptFdIoOnce(request, out waitOn);
+        }
+        finally
+        {
+            writeSizeLimit = previous;
+        }
+    }
+
+    // RLIMIT_FSIZE of the process whose call the actor is running now (sendfile, splice, copy_file_range, pwritev2).
+    [ThreadStatic] private static ulong writeSizeLimit;
+
+    private static long WithFileSizeLimit(IKernelTask task, Func<long> call)
+    {
+        var previous = writeSizeLimit;
+        writeSizeLimit = P(task).FileSizeLimit;
+        try
+        {
+            return call();
+        }
+        finally
+        {
+            writeSizeLimit = previous;
+        }
+    }
+
+    /// <summary>
+    /// RLIMIT_FSIZE for a write the actor does at <paramref name="start"/> (-1: not a regular file): how much of
+    /// <paramref name="n"/> bytes may go, or -EFBIG at or past the limit (SIGXFSZ is not raised yet).
+    /// </summary>
+    private static long FileSizeRoom(long start, long n)
+    {
+        var limit = writeSizeLimit == 0 ? ulong.MaxValue : writeSizeLimit;
+        if (start < 0 || limit >= long.MaxValue) return n;
+        if ((ulong)start >= limit) return -(long)Errno.EFBIG;
+        return (long)Math.Min((ulong)n, limit - (ulong)start);
+    }
+
+    private long AttemptFdIoOnce(FdIoRequest request, out Pipe[] waitOn)
     {
         waitOn = [];
         return request switch
@@ -142,8 +186,17 @@ public sealed partial class VfsActor
             {
                 process.Mm.GetSpan(address, n, !r.Write, out var span);
                 long at = r.Offset < 0 ? -1 : r.Offset + done;
-                if (r.Write && overrideAppend && file is TmpRegularFile tmp) got = tmp.WriteWithAppend(span, at, append);
-                else got = r.Write ? (at < 0 ? file.Write(span) : file.PWrite(span, at)) : (at < 0 ? file.Read(span) : file.PRead(span, at));
+                long room = n;
+                if (r.Write && file.WriteStart(at) is var start and >= 0)
+                {
+                    // RWF_APPEND writes at the end, RWF_NOAPPEND at the offset given, whatever O_APPEND says.
+                    if (append && file.Stat(out var ast) >= 0) start = ast.Size;
+                    else if ((r.Flags & NoAppend) != 0 && at >= 0) start = at;
+                    room = FileSizeRoom(start, n);
+                }
+                if (room < 0) got = room;
+                else if (r.Write && overrideAppend && file is TmpRegularFile tmp) got = tmp.WriteWithAppend(span[..(int)room], at, append);
+                else got = r.Write ? (at < 0 ? file.Write(span[..(int)room]) : file.PWrite(span[..(int)room], at)) : (at < 0 ? file.Read(span) : file.PRead(span, at));
             }
             if (got < 0)
             {
@@ -184,6 +237,10 @@ public sealed partial class VfsActor
             default: return new Failed(Errno.ENODEV);
         }
         if (r.Offset > long.MaxValue - r.Length) return new Failed(Errno.EFBIG);
+        // Growing the file past RLIMIT_FSIZE is EFBIG, as inode_newsize_ok (SIGXFSZ is not raised yet).
+        if ((r.Mode & KeepSize) == 0 && (ulong)(r.Offset + r.Length) > P(r.Task).GetLimit(Kernel.Syscalls.Handlers.Limits.FSize).Cur
+            && file.Stat(out var st) >= 0 && r.Offset + r.Length > st.Size)
+            return new Failed(Errno.EFBIG);
         return file is TmpRegularFile t ? Result(t.Node.Allocate(r.Mode, r.Offset, r.Length)) : new Failed(Errno.EOPNOTSUPP);
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Akka.Actor;
 using Kernel.Actors.Vfs;
 using Kernel.Syscalls;
 using Kernel.Syscalls.Abi;
@@ -9,7 +10,7 @@ namespace Kernel.Actors;
 // The root filesystem family: extended attributes, mount/umount2/pivot_root/chroot, openat2 and fchmodat2.
 public sealed partial class VfsActor
 {
-    private KernelReply HandleRootFs(RootFsRequest request)
+    private KernelReply? HandleRootFs(RootFsRequest request, IActorRef sender)
     {
         var vfs = sandbox.Vfs;
         var p = P(request.Task);
@@ -65,9 +66,12 @@ public sealed partial class VfsActor
             case ChangeRoot r:
                 return Result(vfs.ChangeRoot(p.Fs, null, r.Path));
             case OpenHow r:
-                return OpenWithHow(r);
+                return OpenWithHow(r, sender);
             case ChmodAt r:
-                return WithDir(r.Task, r.DirFd, r.Path, at => vfs.ChmodAt(p.Fs, at, r.Path, r.Mode, r.Flags));
+            {
+                var e = EmptyPathAt(r.Task, r.DirFd, r.Path, (r.Flags & AtFlags.AT_EMPTY_PATH) != 0, out var at);
+                return Result(e < 0 ? e : vfs.ChmodAt(p.Fs, at, r.Path, r.Mode, r.Flags));
+            }
             default:
                 return new Failed(Errno.ENOSYS);
         }
@@ -100,7 +104,7 @@ public sealed partial class VfsActor
         q.Files.All().Any(f => f.Entry.File.CanWrite && ReferenceEquals(f.Entry.File.Location?.Mount.Fs, fs)));
 
     /// <summary>openat2: RESOLVE_BENEATH and RESOLVE_IN_ROOT make the directory the root of the lookup.</summary>
-    private KernelReply OpenWithHow(OpenHow r)
+    private KernelReply? OpenWithHow(OpenHow r, IActorRef sender)
     {
         var p = P(r.Task);
         var restrict = (ResolveFlags)r.Resolve;
@@ -130,10 +134,9 @@ public sealed partial class VfsActor
         }
         long e;
         OpenFile? opened;
+        if (!p.Files.HasFree()) return new Failed(Errno.EMFILE);
         using (DeviceOpen.For(p)) e = sandbox.Vfs.Open(ctx, at, path, r.Flags, r.Mode, out opened);
         if (e < 0) return Result(e);
-        var fd = p.Files.Install(opened!, (r.Flags & OpenFlags.O_CLOEXEC) != 0);
-        if (fd < 0) opened!.DropReference();
-        return Result(fd);
+        return InstallOpened(r.Task, opened!, (r.Flags & OpenFlags.O_CLOEXEC) != 0, sender);
     }
 }

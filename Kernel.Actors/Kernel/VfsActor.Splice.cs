@@ -47,7 +47,13 @@ public sealed partial class VfsActor
     /// <summary>Reads at <paramref name="at"/>, or at the file's own position (streams, devices) when null.</summary>
     private static long ReadAt(OpenFile file, Span<byte> buffer, long? at) => at is { } a ? file.PRead(buffer, a) : file.Read(buffer);
 
-    private static long WriteAt(OpenFile file, ReadOnlySpan<byte> data, long? at) => at is { } a ? file.PWrite(data, a) : file.Write(data);
+    private static long WriteAt(OpenFile file, ReadOnlySpan<byte> data, long? at)
+    {
+        var room = FileSizeRoom(file.WriteStart(at ?? -1), data.Length);
+        if (room < 0) return room;
+        data = data[..(int)room];
+        return at is { } a ? file.PWrite(data, a) : file.Write(data);
+    }
 
     /// <summary>A page-cache read into a pipe fills its first slot only to the end of the source's page.</summary>
     private static int FirstChunk(OpenFile file, long? at) =>

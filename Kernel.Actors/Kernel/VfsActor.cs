@@ -37,6 +37,21 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         return 0;
     }
 
+    /// <summary>
+    /// DirAt, except that an empty path with a descriptor names that descriptor's file when the call allows it
+    /// (AT_EMPTY_PATH), whatever it is: EBADF for a bad descriptor, ENOENT for one without a place in the tree (a
+    /// pipe). Without this, DirAt's null would make the VFS act on the working directory instead.
+    /// </summary>
+    private static long EmptyPathAt(IKernelTask task, int dirFd, string path, bool emptyAllowed, out Location? at)
+    {
+        if (path.Length != 0 || dirFd == Args.AtFdCwd || !emptyAllowed) return DirAt(task, dirFd, path, out at);
+        at = null;
+        var file = P(task).Files.GetFile(dirFd);
+        if (file is null) return -(long)Errno.EBADF;
+        at = file.Location;
+        return at is null ? -(long)Errno.ENOENT : 0;
+    }
+
     private KernelReply? HandleRequest(KernelRequest request, IActorRef sender)
     {
         var vfs = sandbox.Vfs;
@@ -46,12 +61,11 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
             {
                 var e = DirAt(r.Task, r.DirFd, r.Path, out var at);
                 if (e < 0) return Result(e);
+                if (!P(r.Task).Files.HasFree()) return new Failed(Errno.EMFILE);
                 OpenFile? file;
                 using (DeviceOpen.For(P(r.Task))) e = vfs.Open(P(r.Task).Fs, at, r.Path, r.Flags, r.Mode, out file);
                 if (e < 0) return Result(e);
-                var fd = P(r.Task).Files.Install(file!, (r.Flags & OCloexec) != 0);
-                if (fd < 0) file!.DropReference();
-                return Result(fd);
+                return InstallOpened(r.Task, file!, (r.Flags & OCloexec) != 0, sender);
             }
             case CloseFile r:
             {
@@ -100,8 +114,10 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                 {
                     var file = P(r.Task).Files.GetFile(r.Fd);
                     if (file is null) return new Failed(Errno.EBADF);
-                    if (file.Location is null) return new Failed(Errno.ENOSYS);
-                    e = vfs.StatFs(P(r.Task).Fs, file.Location, ".", out st);
+                    // Pipes and anonymous files live on the kernel's internal pipefs and anon_inodefs (simple_statfs).
+                    st = file.Location is { } loc ? VirtualFileSystem.StatFsOf(loc)
+                        : StatFsInfo.Internal(file is PipeEnd ? StatFsInfo.PIPEFS_MAGIC : StatFsInfo.ANON_INODE_FS_MAGIC);
+                    e = 0;
                 }
                 else
                 {
@@ -118,22 +134,31 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                 if (file is null) return new Failed(Errno.EBADF);
                 var mem = P(r.Task).Mm;
                 if (mem.GetSpan(r.Buffer, r.Count, true, out var span) != Errno.None) return new Failed(Errno.EFAULT);
+                // A removed directory lists nothing, not even . and .. (Linux's IS_DEADDIR check).
+                if (!file.IsPathOnly && file.Location is { IsDirectory: true } dir && dir.Inode.Stat(out var dst) >= 0 && dst.Nlink == 0)
+                    return new Failed(Errno.ENOENT);
                 return Result(file.GetDents64(span));
             }
             case ReadLinkAt r:
             {
-                var e = DirAt(r.Task, r.DirFd, r.Path, out var at);
+                // readlinkat always takes an empty path: it names the descriptor itself (an O_PATH symlink).
+                var e = EmptyPathAt(r.Task, r.DirFd, r.Path, emptyAllowed: true, out var at);
                 if (e < 0) return Result(e);
                 e = vfs.ReadLink(P(r.Task).Fs, at, r.Path, out var target);
                 return e < 0 ? Result(e) : new Text(target);
             }
             case AccessAt r:
             {
-                var e = DirAt(r.Task, r.DirFd, r.Path, out var at);
+                var e = EmptyPathAt(r.Task, r.DirFd, r.Path, (r.Flags & AtFlags.AT_EMPTY_PATH) != 0, out var at);
                 return Result(e < 0 ? e : vfs.Access(P(r.Task).Fs, at, r.Path, r.Mode, r.Flags));
             }
             case GetWorkingDirectory r:
-                return new Text(P(r.Task).Fs.Cwd.PathFrom(P(r.Task).Fs.Root));
+            {
+                // A removed working directory has no path (Linux checks d_unlinked).
+                var cwd = P(r.Task).Fs.Cwd;
+                if (cwd.Inode.Stat(out var cst) >= 0 && cst.Nlink == 0) return new Failed(Errno.ENOENT);
+                return new Text(cwd.PathFrom(P(r.Task).Fs.Root));
+            }
             case ChangeDirectory r:
             {
                 if (r.Path is not null) return Result(vfs.ChangeDir(P(r.Task).Fs, null, r.Path));
@@ -154,16 +179,29 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                     DirAt(r.Task, r.NewDirFd, r.NewPath, out var newAt) is var e && e < 0 ? e
                         : vfs.Rename(P(r.Task).Fs, oldAt, r.OldPath, newAt, r.NewPath, r.Flags));
             case LinkAt r:
+            {
+                if (r.OldPath.Length == 0 && (r.Flags & AtFlags.AT_EMPTY_PATH) != 0)
+                {
+                    var e = EmptyPathAt(r.Task, r.OldDirFd, r.OldPath, emptyAllowed: true, out var fileAt);
+                    if (e < 0) return Result(e);
+                    return WithDir(r.Task, r.NewDirFd, r.NewPath, newAt => vfs.Link(P(r.Task).Fs, fileAt, "", newAt, r.NewPath, r.Flags));
+                }
                 return WithDir(r.Task, r.OldDirFd, r.OldPath, oldAt =>
                     DirAt(r.Task, r.NewDirFd, r.NewPath, out var newAt) is var e && e < 0 ? e
                         : vfs.Link(P(r.Task).Fs, oldAt, r.OldPath, newAt, r.NewPath, r.Flags));
+            }
             case TruncateFile r:
             {
                 if (r.Length < 0) return new Failed(Errno.EINVAL);
-                if (r.Path is not null) return Result(vfs.Truncate(P(r.Task).Fs, null, r.Path, r.Length));
+                var fsize = (long)Math.Min(P(r.Task).GetLimit(Kernel.Syscalls.Handlers.Limits.FSize).Cur, long.MaxValue);
+                if (r.Path is not null) return Result(vfs.Truncate(P(r.Task).Fs, null, r.Path, r.Length, fsize));
                 var file = P(r.Task).Files.GetFile(r.Fd);
-                if (file is null) return new Failed(Errno.EBADF);
-                return Result(file.CanWrite ? file.Truncate(r.Length) : -(long)Errno.EINVAL);
+                if (file is null || file.IsPathOnly) return new Failed(Errno.EBADF);
+                if (!file.CanWrite) return new Failed(Errno.EINVAL);
+                // Growing a regular file past RLIMIT_FSIZE is EFBIG (inode_newsize_ok; SIGXFSZ is not raised yet).
+                if (r.Length > fsize && file.Location?.Inode.IsRegular == true && file.Stat(out var fst) >= 0 && r.Length > fst.Size)
+                    return new Failed(Errno.EFBIG);
+                return Result(file.Truncate(r.Length));
             }
             case SeekFile r:
             {
@@ -233,13 +271,20 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
 
     private KernelReply Ioctl(IoctlFile r)
     {
-        const uint FioNbio = 0x5421, FioClex = 0x5451, FioNclex = 0x5450;
+        const uint FioNbio = 0x5421, FioClex = 0x5451, FioNclex = 0x5450, FioNread = 0x541B;
         var files = P(r.Task).Files;
         var file = files.GetFile(r.Fd);
         if (file is null) return new Failed(Errno.EBADF);
         var mem = P(r.Task).Mm;
         switch (r.Request)
         {
+            case FioNread when !file.IsPathOnly && file.Location?.Inode.IsRegular == true:
+            {
+                // A regular file: the bytes from the position to the end (negative past it), as Linux's file_ioctl.
+                if (file.Stat(out var st) < 0) return new Failed(Errno.EIO);
+                var left = BitConverter.GetBytes((int)(st.Size - file.Seek(0, 1 /* SEEK_CUR */)));
+                return mem.Write(r.Argument, left) != Errno.None ? new Failed(Errno.EFAULT) : new Done(0);
+            }
             case FioClex or FioNclex:
                 files.SetCloseOnExec(r.Fd, r.Request == FioClex);
                 return new Done(0);
@@ -277,6 +322,8 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         var files = P(r.Task).Files;
         var entry = files.Get(r.Fd);
         if (entry is null) return new Failed(Errno.EBADF);
+        // An O_PATH descriptor takes only the descriptor commands and F_GETFL (check_fcntl_cmd).
+        if (entry.File.IsPathOnly && r.Command is not (FDupFd or FDupFdCloexec or FGetFd or FSetFd or FGetFl)) return new Failed(Errno.EBADF);
         switch (r.Command)
         {
             case FDupFd or FDupFdCloexec:
@@ -298,13 +345,18 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
             case FSetFl:
             {
                 const int settable = OAppend | ONonblock | ODirect | ONoatime | OAsync;
+                // Turning O_NOATIME on is for the file's owner (or CAP_FOWNER), as setfl checks.
+                var creds = P(r.Task).Fs.Creds;
+                if (((int)r.Argument & ONoatime) != 0 && (entry.File.StatusFlags & ONoatime) == 0
+                    && entry.File.Location is { } owned && !creds.IsRoot && creds.Fsuid != owned.Inode.Uid)
+                    return new Failed(Errno.EPERM);
                 entry.File.StatusFlags = (entry.File.StatusFlags & ~settable) | ((int)r.Argument & settable);
                 return new Done(0);
             }
             case FGetPipeSz:
                 return entry.File is PipeEnd p ? new Done(p.Pipe.Capacity) : new Failed(Errno.EBADF);
             case FSetPipeSz:
-                return entry.File is PipeEnd q ? Result(q.Pipe.SetCapacity((int)Math.Min(r.Argument, int.MaxValue))) : new Failed(Errno.EBADF);
+                return entry.File is PipeEnd q ? Result(q.Pipe.SetCapacity((uint)r.Argument, privileged: r.Task.Euid == 0)) : new Failed(Errno.EBADF);
             default:
                 return FcntlMore(r, entry.File);
         }

@@ -296,8 +296,9 @@ internal static class ProcPidFiles
         }
     }
 
-    private static string Options(Mount m) =>
-        (m.ReadOnly ? "ro" : "rw") + (m.Fs is Procfs ? ",nosuid,nodev,noexec" : "") + ",relatime";
+    /// <summary>The filesystem's own options (size=, mode=...), after <paramref name="sep"/>; none for host-backed ones, whose options name host directories.</summary>
+    private static string FsOptions(Mount m, string sep) =>
+        m.Fs is OverlayFilesystem or HostFilesystem || m.Fs.MountOptions.Length == 0 ? "" : sep + m.Fs.MountOptions;
 
     /// <summary>Spaces, tabs, newlines and backslashes in mount paths are written as octal escapes, as Linux's mangle().</summary>
     private static string Escape(string s)
@@ -316,7 +317,7 @@ internal static class ProcPidFiles
     {
         var sb = new StringBuilder();
         foreach (var (m, path) in VisibleMounts(fs, p))
-            sb.Append(Inv, $"{m.Fs.Type} {Escape(path)} {m.Fs.Type} {Options(m)} 0 0\n");
+            sb.Append(Inv, $"{m.Fs.Type} {Escape(path)} {m.Fs.Type} {MountNamespace.MountFlagOptions(m)}{FsOptions(m, ",")} 0 0\n");
         return sb.ToString();
     }
 
@@ -327,8 +328,9 @@ internal static class ProcPidFiles
         foreach (var (m, path) in VisibleMounts(fs, p))
         {
             var parent = m.MountpointDir?.Mount.Id ?? m.Id;
-            sb.Append(Inv, $"{m.Id} {parent} {StatInfo.Major(m.Fs.Dev)}:{StatInfo.Minor(m.Fs.Dev)} / {Escape(path)} {Options(m)} - ");
-            sb.Append(Inv, $"{m.Fs.Type} {m.Fs.Type} {(m.ReadOnly ? "ro" : "rw")}\n");
+            // Field 6 holds the per-mount flags, the last field the superblock's (ro/rw and the filesystem's options).
+            sb.Append(Inv, $"{m.Id} {parent} {StatInfo.Major(m.Fs.Dev)}:{StatInfo.Minor(m.Fs.Dev)} / {Escape(path)} {MountNamespace.MountFlagOptions(m)} - ");
+            sb.Append(Inv, $"{m.Fs.Type} {m.Fs.Type} {(m.ReadOnly ? "ro" : "rw")}{FsOptions(m, ",")}\n");
         }
         return sb.ToString();
     }

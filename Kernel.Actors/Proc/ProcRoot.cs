@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Kernel.Actors.Tasks;
+using Kernel.Actors.Vfs;
 using Kernel.Syscalls.Handlers;
 using Kernel.Syscalls.Abi;
 using static Kernel.Actors.Proc.ProcModes;
@@ -68,7 +69,7 @@ internal static class ProcRoot
             {
                 ["file-max"] = f => Sysctl(fs, f, "file-max", ReadWrite, () => ProcSystem.FileMax(fs.Sandbox)),
                 ["nr_open"] = f => Sysctl(fs, f, "nr_open", ReadWrite, () => "1048576"),
-                ["pipe-max-size"] = f => Sysctl(fs, f, "pipe-max-size", ReadWrite, () => "1048576"),
+                ["pipe-max-size"] = f => Sysctl(fs, f, "pipe-max-size", ReadWrite, () => Pipe.MaxSize.ToString(CultureInfo.InvariantCulture)),
             }),
             ["kernel"] = d => Table(fs, d, "kernel", new()
             {

@@ -45,6 +45,8 @@ public sealed class KernelProcess : IDeviceOpener
     public string Comm { get; set; } = "";
     /// <summary>The executable the process runs (/proc/[pid]/exe), and what loading it mapped (cmdline, environ, auxv, stat).</summary>
     public Location? Executable { get; set; }
+    /// <summary>Whether this process holds a deny-write on <see cref="Executable"/> (Sandbox.SetExecutable).</summary>
+    internal bool DeniesWrite { get; set; }
     public Loader.LoadResult? Image { get; set; }
     /// <summary>CLOCK_BOOTTIME at creation, in nanoseconds (/proc/[pid]/stat starttime).</summary>
     public long StartTime { get; } = Kernel.Syscalls.Handlers.Time.Now(Kernel.Syscalls.Handlers.Time.ClockBoottime)!.Value;
@@ -115,6 +117,7 @@ public sealed class KernelProcess : IDeviceOpener
         {
             foreach (var (k, v) in parent._limits) _limits[k] = v;
         }
+        FileSizeLimit = parent.FileSizeLimit;
         Array.Copy(parent.SignalActions, SignalActions, SignalActions.Length);
         ControllingTerminal = parent.ControllingTerminal;
         ExecutablePath = parent.ExecutablePath;
@@ -122,6 +125,7 @@ public sealed class KernelProcess : IDeviceOpener
         Envp = parent.Envp;
         Comm = parent.Comm;
         Executable = parent.Executable;
+        DeniesWrite = Executable is not null && parent.DeniesWrite && Executable.Inode.TryDenyWriteAccess();
         Image = parent.Image;
         OomScoreAdj = parent.OomScoreAdj;
     }
@@ -140,9 +144,13 @@ public sealed class KernelProcess : IDeviceOpener
         };
     }
 
+    /// <summary>RLIMIT_FSIZE's soft limit, kept apart for the write fast path.</summary>
+    public ulong FileSizeLimit { get; private set; } = ulong.MaxValue;
+
     public void SetLimit(int resource, ulong cur, ulong max)
     {
         lock (_limits) _limits[resource] = (cur, max);
+        if (resource == Kernel.Syscalls.Handlers.Limits.FSize) FileSizeLimit = cur;
         if (resource == Kernel.Syscalls.Handlers.Limits.NoFile) Files.Limit = (int)Math.Min(cur, 1 << 20);
     }
 

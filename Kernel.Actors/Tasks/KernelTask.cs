@@ -165,6 +165,7 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
 
     public (ulong Cur, ulong Max) GetLimit(int resource) => Process.GetLimit(resource);
     public void SetLimit(int resource, ulong cur, ulong max) => Process.SetLimit(resource, cur, max);
+    public ulong FileSizeLimit => Process.FileSizeLimit;
 
     public string HostName => Process.Sandbox.HostName;
     public string DomainName => Process.Sandbox.DomainName;

@@ -6,18 +6,43 @@ namespace Kernel.Actors.Vfs;
 /// <summary>Builds /dev: a tmpfs-like tree holding the standard character devices and links.</summary>
 public static class Devfs
 {
+    /// <summary>The character devices every devfs has, whatever instance: name, mode, major, minor and how to open one.</summary>
+    private static readonly (string Name, uint Perm, uint Major, uint Minor, OpenDevice Open)[] Standard =
+    [
+        ("null", 0x1B6 /* 0666 */, 1, 3, (Location loc, int flags, out OpenFile? file) => Made(new NullDevice(loc, flags), out file)),
+        ("zero", 0x1B6 /* 0666 */, 1, 5, (Location loc, int flags, out OpenFile? file) => Made(new ZeroDevice(loc, flags), out file)),
+        ("full", 0x1B6 /* 0666 */, 1, 7, (Location loc, int flags, out OpenFile? file) => Made(new FullDevice(loc, flags), out file)),
+        ("random", 0x1B6 /* 0666 */, 1, 8, (Location loc, int flags, out OpenFile? file) => Made(new RandomDevice(loc, flags, pollable: true), out file)),
+        ("urandom", 0x1B6 /* 0666 */, 1, 9, (Location loc, int flags, out OpenFile? file) => Made(new RandomDevice(loc, flags), out file)),
+        ("tty", 0x1B6 /* 0666 */, 5, 0, OpenControllingTerminal),
+        ("console", 0x180 /* 0600 */, 5, 1, OpenConsole),
+    ];
+
+    private static long Made(OpenFile made, out OpenFile? file)
+    {
+        file = made;
+        return 0;
+    }
+
+    /// <summary>
+    /// Opens a character device node made with mknod anywhere (tmpfs): the standard device of that number, as
+    /// Linux's chrdev_open finds the driver by number; ENXIO for a number without one (/dev/ptmx's 5:2 too, as
+    /// each devpts instance has its own).
+    /// </summary>
+    public static long OpenByNumber(ulong rdev, Location location, int flags, out OpenFile? file)
+    {
+        file = null;
+        foreach (var d in Standard)
+            if (StatInfo.MakeDev(d.Major, d.Minor) == rdev) return d.Open(location, flags, out file);
+        return -(long)Errno.ENXIO;
+    }
+
     /// <summary>A new devfs whose /dev/ptmx opens ptys of <paramref name="devpts"/> (to be mounted on its "pts").</summary>
     public static Tmpfs Create(Devpts devpts)
     {
         var fs = new Tmpfs("devtmpfs", 0x1ED /* 0755 */);
         var root = (TmpDirectory)fs.Root;
-        root.AddDevice("null", 0x1B6 /* 0666 */, 1, 3, (loc, flags) => new NullDevice(loc, flags));
-        root.AddDevice("zero", 0x1B6 /* 0666 */, 1, 5, (loc, flags) => new ZeroDevice(loc, flags));
-        root.AddDevice("full", 0x1B6 /* 0666 */, 1, 7, (loc, flags) => new FullDevice(loc, flags));
-        root.AddDevice("random", 0x1B6 /* 0666 */, 1, 8, (loc, flags) => new RandomDevice(loc, flags, pollable: true));
-        root.AddDevice("urandom", 0x1B6 /* 0666 */, 1, 9, (loc, flags) => new RandomDevice(loc, flags));
-        root.AddDevice("tty", 0x1B6 /* 0666 */, 5, 0, OpenControllingTerminal);
-        root.AddDevice("console", 0x180 /* 0600 */, 5, 1, OpenConsole);
+        foreach (var d in Standard) root.AddDevice(d.Name, d.Perm, d.Major, d.Minor, d.Open);
         root.AddDevice("ptmx", 0x1B6 /* 0666 */, 5, 2, devpts.OpenMaster);
         var creds = Credentials.Root;
         root.CreateSymlink("stdin", "/proc/self/fd/0", creds);

@@ -71,7 +71,8 @@ public sealed class HostFilesystem : Filesystem, IDisposable
         if (oldDir is not HostInode od || newDir is not HostInode nd) return -(long)Errno.EXDEV;
         return od.WithDirFd(oldFd => nd.WithDirFd(newFd =>
         {
-            long r = HostNative.RenameAt2(oldFd, oldName, newFd, newName, flags);
+            // The VFS makes the whiteout itself, through the filesystem's mknod.
+            long r = HostNative.RenameAt2(oldFd, oldName, newFd, newName, flags & ~RENAME_WHITEOUT);
             if (r == 0) HostInode.Moved(od, oldName, nd, newName, (flags & RENAME_EXCHANGE) != 0);
             return r;
         }));

@@ -60,6 +60,34 @@ public abstract class Inode
 
     public Filesystem Fs { get; }
     public ulong Ino { get; }
+
+    // Linux's i_writecount: above 0 the number of opens for writing, below 0 the number of running images (ETXTBSY).
+    private int _writeCount;
+
+    /// <summary>An open for writing (or a truncate) begins; false (ETXTBSY) while a process runs this file.</summary>
+    public bool TryGetWriteAccess()
+    {
+        for (var c = Volatile.Read(ref _writeCount); ; c = Volatile.Read(ref _writeCount))
+        {
+            if (c < 0) return false;
+            if (Interlocked.CompareExchange(ref _writeCount, c + 1, c) == c) return true;
+        }
+    }
+
+    public void PutWriteAccess() => Interlocked.Decrement(ref _writeCount);
+
+    /// <summary>A process starts running this file; false (ETXTBSY) while it is open for writing.</summary>
+    public bool TryDenyWriteAccess()
+    {
+        for (var c = Volatile.Read(ref _writeCount); ; c = Volatile.Read(ref _writeCount))
+        {
+            if (c > 0) return false;
+            if (Interlocked.CompareExchange(ref _writeCount, c - 1, c) == c) return true;
+        }
+    }
+
+    public void AllowWriteAccess() => Interlocked.Increment(ref _writeCount);
+
     /// <summary>File type and permission bits (st_mode).</summary>
     public abstract uint Mode { get; }
     public abstract uint Uid { get; }
@@ -116,8 +144,8 @@ public abstract class Inode
     public virtual long AddLink(string name, Inode target) => -(long)Errno.EPERM;
     /// <summary>Removes the entry <paramref name="name"/> (a directory only when <paramref name="directory"/>; ENOTEMPTY if not empty).</summary>
     public virtual long RemoveEntry(string name, bool directory) => -(long)Errno.EPERM;
-    /// <summary>O_TMPFILE: an unnamed regular file in this directory.</summary>
-    public virtual long CreateUnnamedFile(uint mode, Credentials creds, out Inode? file)
+    /// <summary>O_TMPFILE: an unnamed regular file in this directory; linkat may name it only when <paramref name="linkable"/> (no O_EXCL).</summary>
+    public virtual long CreateUnnamedFile(uint mode, Credentials creds, bool linkable, out Inode? file)
     {
         file = null;
         return -(long)Errno.EOPNOTSUPP;
@@ -130,7 +158,7 @@ public abstract class Inode
     public virtual long Truncate(long length) => -(long)Errno.EINVAL;
 
     /// <summary>A /proc magic link (its target is a kernel object, not a path text): RESOLVE_NO_MAGICLINKS refuses it.</summary>
-    public virtual bool IsMagicLink => false;
+    public bool IsMagicLink => this is IMagicLink;
 
     // Extended attributes. Names are whole ("user.foo"); the VFS has checked the namespace, permissions and
     // read-only mounts, so implementations only store. A filesystem without xattrs answers EOPNOTSUPP.

@@ -162,6 +162,13 @@ public sealed class MountNamespace
     /// <summary>The option string of a mount: per-mount flags, then the filesystem's own options.</summary>
     public static string Options(Mount m)
     {
+        var fsOptions = m.Fs.MountOptions;
+        return fsOptions.Length > 0 ? MountFlagOptions(m) + "," + fsOptions : MountFlagOptions(m);
+    }
+
+    /// <summary>The per-mount part of the options (mountinfo's field 6): ro/rw, nosuid, nodev, noexec, the atime mode.</summary>
+    public static string MountFlagOptions(Mount m)
+    {
         var o = new List<string> { m.ReadOnly ? "ro" : "rw" };
         if ((m.Flags & MountFlags.NoSuid) != 0) o.Add("nosuid");
         if ((m.Flags & MountFlags.NoDev) != 0) o.Add("nodev");
@@ -170,8 +177,6 @@ public sealed class MountNamespace
         else if ((m.Flags & MountFlags.RelAtime) != 0) o.Add("relatime");
         if ((m.Flags & MountFlags.NoDirAtime) != 0) o.Add("nodiratime");
         if ((m.Flags & MountFlags.NoSymFollow) != 0) o.Add("nosymfollow");
-        var fsOptions = m.Fs.MountOptions;
-        if (fsOptions.Length > 0) o.Add(fsOptions);
         return string.Join(',', o);
     }
 

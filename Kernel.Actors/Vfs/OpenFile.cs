@@ -59,6 +59,14 @@ public abstract partial class OpenFile : Kernel.Syscalls.IFastFile
         return -(long)Errno.EBADF;
     }
 
+    /// <summary>Where a write would start in a regular file (RLIMIT_FSIZE): the end with O_APPEND (pwrite too, as Linux), else the offset or the position.</summary>
+    public virtual long WriteStart(long offset)
+    {
+        if (Location is not { } loc || !loc.Inode.IsRegular) return -1;
+        if ((StatusFlags & O_APPEND) != 0) return Stat(out var st) >= 0 ? st.Size : -1;
+        return offset >= 0 ? offset : Seek(0, 1 /* SEEK_CUR */);
+    }
+
     /// <summary>ftruncate: needs a writable regular file.</summary>
     public virtual long Truncate(long length) => -(long)Errno.EINVAL;
 

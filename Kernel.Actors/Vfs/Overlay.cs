@@ -63,6 +63,8 @@ public sealed class OverlayFilesystem : Filesystem, IDisposable
     public override long Rename(Inode oldDir, string oldName, Inode newDir, string newName, uint flags)
     {
         if (oldDir is not OverlayInode od || newDir is not OverlayInode nd) return -(long)Errno.EXDEV;
+        // Linux overlayfs takes only RENAME_EXCHANGE and RENAME_NOREPLACE.
+        if ((flags & RENAME_WHITEOUT) != 0) return -(long)Errno.EINVAL;
         long r = od.Lookup(oldName, out var s);
         if (r < 0) return r;
         var source = (OverlayInode)s!;
@@ -220,7 +222,7 @@ public sealed class OverlayInode : Inode
         {
             // Unlinked while open: the copy has no name, as the file has none.
             if (!IsRegular) return -(long)Errno.ENOENT;
-            r = upperRoot.CreateUnnamedFile(perm, creds, out var f);
+            r = upperRoot.CreateUnnamedFile(perm, creds, linkable: false, out var f);
             if (r < 0) return r;
             made = (TmpInode)f!;
         }
@@ -311,12 +313,12 @@ public sealed class OverlayInode : Inode
         return r < 0 ? r : Made(name, _upper!.CreateNode(name, mode, rdev, creds), out _);
     }
 
-    public override long CreateUnnamedFile(uint mode, Credentials creds, out Inode? file)
+    public override long CreateUnnamedFile(uint mode, Credentials creds, bool linkable, out Inode? file)
     {
         file = null;
         long r = PrepareChange();
         if (r < 0) return r;
-        r = _upper!.CreateUnnamedFile(mode, creds, out var f);
+        r = _upper!.CreateUnnamedFile(mode, creds, linkable, out var f);
         if (r < 0) return r;
         file = Ovl.NodeFor((TmpInode)f!, this, "");
         return 0;

@@ -35,6 +35,7 @@ public sealed partial class Pipe
     private int _readers;
     private int _writers;
     private int _writerOpens; // Linux's w_counter: a FIFO reader that opened before any writer sees no POLLHUP until one came
+    private int _readerOpens; // Linux's r_counter: a blocking FIFO writer waits until it moves
     private readonly Timespec _created = Timespec.Now;
 
     internal Pipe()
@@ -77,16 +78,22 @@ public sealed partial class Pipe
         lock (_lock) return _readers == 0 || _used < _slots.Length || CanMergeLocked(length & (PageSize - 1));
     }
 
-    /// <summary>F_SETPIPE_SZ: rounds up to a power of two pages; EBUSY if the slots in use do not fit.</summary>
-    public long SetCapacity(int size)
+    /// <summary>fs.pipe-max-size: the most an unprivileged F_SETPIPE_SZ may ask for.</summary>
+    public const int MaxSize = 1 << 20;
+
+    /// <summary>
+    /// F_SETPIPE_SZ: rounds up to a power of two pages (one page at least; EINVAL above 2^31); growing past
+    /// fs.pipe-max-size needs CAP_SYS_RESOURCE (EPERM); EBUSY if the slots in use do not fit.
+    /// </summary>
+    public long SetCapacity(uint size, bool privileged)
     {
-        if (size <= 0) return -(long)Errno.EINVAL;
-        if (size > 1 << 20) return -(long)Errno.EPERM;
-        int cap = PageSize;
+        if (size > 1u << 31) return -(long)Errno.EINVAL;
+        long cap = PageSize;
         while (cap < size) cap <<= 1;
         lock (_lock)
         {
-            int slots = cap / PageSize;
+            int slots = (int)(cap / PageSize);
+            if (slots > _slots.Length && cap > MaxSize && !privileged) return -(long)Errno.EPERM;
             if (_used > slots) return -(long)Errno.EBUSY;
             var ring = new Slot[slots];
             for (int i = 0; i < _used; i++) ring[i] = _slots[(_tail + i) % _slots.Length];
@@ -197,12 +204,21 @@ public sealed partial class Pipe
     {
         file = null;
         int acc = flags & O_ACCMODE;
-        int hupAfter;
+        int hupAfter, partner = -1;
         lock (_lock)
         {
-            // A non-blocking writer with no reader gets ENXIO; blocking opens are not held back (not modelled).
+            // A non-blocking writer with no reader gets ENXIO.
             if (acc == O_WRONLY && (flags & O_NONBLOCK) != 0 && _readers == 0) return -(long)Errno.ENXIO;
-            if (acc == O_RDONLY || acc == O_RDWR) _readers++;
+            // A blocking open of a FIFO (not of an anonymous pipe through /proc) with no partner waits for one to
+            // open (fifo_open's wait_for_partner); the caller parks it, this notes the counter to watch.
+            bool fifo = location is not null && (flags & O_NONBLOCK) == 0;
+            if (fifo && acc == O_RDONLY && _writers == 0) partner = _writerOpens;
+            if (fifo && acc == O_WRONLY && _readers == 0) partner = _readerOpens;
+            if (acc == O_RDONLY || acc == O_RDWR)
+            {
+                _readers++;
+                _readerOpens++;
+            }
             if (acc == O_WRONLY || acc == O_RDWR)
             {
                 _writers++;
@@ -210,9 +226,15 @@ public sealed partial class Pipe
             }
             hupAfter = _writers == 0 ? _writerOpens : -1;
         }
-        file = new PipeEnd(this, location, flags) { HupAfterWriterOpens = hupAfter };
+        file = new PipeEnd(this, location, flags) { HupAfterWriterOpens = hupAfter, PartnerOpens = partner };
         RaiseChanged(0);
         return 0;
+    }
+
+    /// <summary>Whether the partner a blocking FIFO open waits for has opened since (its opens counter moved).</summary>
+    internal bool PartnerCame(bool reader, int opensBefore)
+    {
+        lock (_lock) return (reader ? _writerOpens : _readerOpens) != opensBefore;
     }
 
     internal void Close(bool reader, bool writer)
@@ -272,6 +294,11 @@ public sealed class PipeEnd : OpenFile
     public Pipe Pipe { get; }
     /// <summary>For a FIFO reader opened while no writer existed: POLLHUP stays off until a writer has opened.</summary>
     internal int HupAfterWriterOpens { get; init; } = -1;
+    /// <summary>For a blocking FIFO open with no partner: the partner's opens counter when it opened; -1 when it need not wait.</summary>
+    internal int PartnerOpens { get; init; } = -1;
+    internal bool WaitsForPartner => PartnerOpens >= 0;
+    /// <summary>Whether the partner this open waits for has come (a writer for a reader, a reader for a writer).</summary>
+    internal bool PartnerCame() => Pipe.PartnerCame(AccessMode == O_RDONLY, PartnerOpens);
 
     private bool IsReader => !IsPathOnly && AccessMode is O_RDONLY or O_RDWR;
     private bool IsWriter => !IsPathOnly && AccessMode is O_WRONLY or O_RDWR;

@@ -83,9 +83,16 @@ public readonly record struct StatFsInfo(long Type, long BlockSize, ulong Blocks
 
     public const long TMPFS_MAGIC = 0x01021994;
     public const long EXT4_SUPER_MAGIC = 0xEF53;
+    public const long PIPEFS_MAGIC = 0x50495045;
+    public const long ANON_INODE_FS_MAGIC = 0x09041934;
+
+    /// <summary>An internal filesystem's figures, as Linux's simple_statfs gives them: a type, the page size and NAME_MAX.</summary>
+    public static StatFsInfo Internal(long type) => new(type, 4096, 0, 0, 0, 0, 0, 0, 255, 4096, ST_VALID);
     public const long ST_RDONLY = 1;
     public const long ST_NOSUID = 2;
     public const long ST_NODEV = 4;
+    /// <summary>Always set by Linux's statfs: f_flags is meaningful (since 2.6.36).</summary>
+    public const long ST_VALID = 0x20;
 
     public void WriteArm64StatFs(Span<byte> dest120)
     {

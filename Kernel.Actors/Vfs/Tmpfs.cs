@@ -153,7 +153,11 @@ public sealed class Tmpfs : Filesystem
                     ed.Parent = null;
                     nd.Nlink--;
                 }
-                else existing.Nlink--;
+                else
+                {
+                    if (existing.Nlink > 1) ReturnInode();
+                    existing.Nlink--;
+                }
                 if (existing.Nlink == 0) existing.Unlinked();
                 existing.Ctime = now;
             }
@@ -319,9 +323,12 @@ public sealed class TmpDirectory : TmpInode
     {
         if (target is not TmpInode t || !ReferenceEquals(t.Fs, Fs)) return -(long)Errno.EXDEV;
         if (t.Nlink == 0 && t is not TmpRegular { Linkable: true }) return -(long)Errno.ENOENT;
-        long r = Add(name, t, newNode: t.Nlink == 0);
+        // Every name costs an inode of nr_inodes, as Linux's shmem_link counts each extra link (its dentry pins memory).
+        long r = Add(name, t);
         if (r == 0)
         {
+            // Once named, it is an ordinary file: unlinked again, it cannot come back (Linux clears I_LINKABLE).
+            if (t is TmpRegular reg) reg.Linkable = false;
             t.Nlink++;
             t.Ctime = Timespec.Now;
         }
@@ -342,6 +349,7 @@ public sealed class TmpDirectory : TmpInode
         else
         {
             if (node.IsDirectory) return -(long)Errno.EISDIR;
+            if (node.Nlink > 1) TmpFs.ReturnInode(); // the name's share; the last one is returned by Unlinked
             node.Nlink--;
         }
         if (node.Nlink == 0) node.Unlinked();
@@ -352,12 +360,12 @@ public sealed class TmpDirectory : TmpInode
         return 0;
     }
 
-    public override long CreateUnnamedFile(uint mode, Credentials creds, out Inode? file)
+    public override long CreateUnnamedFile(uint mode, Credentials creds, bool linkable, out Inode? file)
     {
         file = null;
         if (Nlink == 0) return -(long)Errno.ENOENT;
         // Counted only once it gets a name (linkat), as its space is returned only when it is unlinked.
-        file = new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Fsuid, NewGid(creds)) { Nlink = 0, Linkable = true };
+        file = new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Fsuid, NewGid(creds)) { Nlink = 0, Linkable = linkable };
         return 0;
     }
 
@@ -386,7 +394,7 @@ public sealed class TmpSymlink : TmpInode
 public sealed partial class TmpRegular : TmpInode
 {
     internal readonly PagedData Data;
-    /// <summary>An O_TMPFILE file may get a name with linkat until it is opened O_EXCL (not modelled) or closed.</summary>
+    /// <summary>An O_TMPFILE file opened without O_EXCL may get a name with linkat.</summary>
     internal bool Linkable;
 
     internal TmpRegular(Tmpfs fs, ulong ino, uint perm, uint uid, uint gid) : base(fs, ino, S_IFREG | perm, uid, gid)
@@ -448,7 +456,7 @@ public sealed class TmpDevice : TmpInode
     public override long Open(Location location, int flags, out OpenFile? file) => _open(location, flags, out file);
 }
 
-/// <summary>A device or socket node made with mknod: no driver behind it, so opening it gives ENXIO.</summary>
+/// <summary>A device or socket node made with mknod: a character device opens the standard device of its number, if any; the rest give ENXIO.</summary>
 public sealed class TmpSpecial : TmpInode
 {
     private readonly ulong _rdev;
@@ -459,6 +467,12 @@ public sealed class TmpSpecial : TmpInode
     }
 
     protected override ulong Rdev => _rdev;
+
+    public override long Open(Location location, int flags, out OpenFile? file)
+    {
+        file = null;
+        return FileType == S_IFCHR ? Devfs.OpenByNumber(_rdev, location, flags, out file) : -(long)Errno.ENXIO;
+    }
 }
 
 /// <summary>A named pipe: every open shares one <see cref="Pipe"/>.</summary>

@@ -105,7 +105,7 @@ public sealed partial class VirtualFileSystem
     {
         const long stRelAtime = 4096, stNoSymFollow = 0x2000;
         const MountFlags same = MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec | MountFlags.NoAtime | MountFlags.NoDirAtime;
-        long f = (long)(m.Flags & same) | (m.ReadOnly ? StatFsInfo.ST_RDONLY : 0);
+        long f = StatFsInfo.ST_VALID | (long)(m.Flags & same) | (m.ReadOnly ? StatFsInfo.ST_RDONLY : 0);
         if ((m.Flags & MountFlags.RelAtime) != 0) f |= stRelAtime;
         if ((m.Flags & MountFlags.NoSymFollow) != 0) f |= stNoSymFollow;
         return f;

@@ -184,7 +184,7 @@ public sealed partial class VirtualFileSystem : IDisposable
         r = Permission.Check(dir.Inode, ctx.Creds, Permission.MayWrite | Permission.MayExec);
         if (r < 0) return r;
         uint perm = (uint)mode & 0xFFF /* 07777 */ & ~(uint)ctx.Umask;
-        r = dir.Inode.CreateUnnamedFile(perm, ctx.Creds, out var node);
+        r = dir.Inode.CreateUnnamedFile(perm, ctx.Creds, (flags & O_EXCL) == 0, out var node);
         if (r < 0) return r;
         return OpenLocation(ctx, new Location(dir.Mount, node!, dir, "#" + node!.Ino), flags & ~__O_TMPFILE & ~O_DIRECTORY, true, out file);
     }
@@ -202,7 +202,8 @@ public sealed partial class VirtualFileSystem : IDisposable
         }
         if ((flags & O_DIRECTORY) != 0 && !inode.IsDirectory) return -(long)Errno.ENOTDIR;
         int acc = flags & O_ACCMODE;
-        if (inode.IsDirectory && (acc != O_RDONLY || (flags & O_CREAT) != 0)) return -(long)Errno.EISDIR;
+        // O_TRUNC asks for write access (build_open_flags), which a directory never gives.
+        if (inode.IsDirectory && (acc != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0)) return -(long)Errno.EISDIR;
         if (inode.IsSymlink) return -(long)Errno.ELOOP;
         if (inode.FileType is S_IFCHR or S_IFBLK && loc.Mount.NoDev) return -(long)Errno.EACCES;
         int mask = acc switch
@@ -213,19 +214,34 @@ public sealed partial class VirtualFileSystem : IDisposable
         };
         bool truncate = (flags & O_TRUNC) != 0 && inode.IsRegular;
         if (truncate) mask |= Permission.MayWrite;
+        // A regular file opened for writing counts as written until its last close: exec refuses it, as it
+        // refuses a running program's file to writers (ETXTBSY).
+        bool writer = (mask & Permission.MayWrite) != 0 && inode.IsRegular;
         if (!created)
         {
             if ((mask & Permission.MayWrite) != 0 && loc.Mount.ReadOnly && IsReadOnlyAffected(inode)) return -(long)Errno.EROFS;
             long r = Permission.Check(inode, ctx.Creds, mask);
             if (r < 0) return r;
-            if (truncate)
+            // O_NOATIME is for the owner (or CAP_FOWNER) only, as may_open checks.
+            if ((flags & O_NOATIME) != 0 && !ctx.Creds.IsRoot && ctx.Creds.Fsuid != inode.Uid) return -(long)Errno.EPERM;
+        }
+        if (writer && !inode.TryGetWriteAccess()) return -(long)Errno.ETXTBSY;
+        if (truncate && !created)
+        {
+            long r = inode.Truncate(0);
+            if (r < 0)
             {
-                r = inode.Truncate(0);
-                if (r < 0) return r;
+                inode.PutWriteAccess();
+                return r;
             }
         }
         if (inode.IsDirectory) file = new DirectoryFile(loc, flags);
-        else if (inode.Open(loc, flags, out file) is var e && e < 0) return e;
+        else if (inode.Open(loc, flags, out file) is var e && e < 0)
+        {
+            if (writer) inode.PutWriteAccess();
+            return e;
+        }
+        if (writer) file!.Closed += _ => inode.PutWriteAccess();
         Notify.Opened(file!);
         // Linux reports the truncation after the open.
         if (truncate && !created) Notify.Changed(loc, FsNotify.Modify);
@@ -251,7 +267,8 @@ public sealed partial class VirtualFileSystem : IDisposable
         // An empty path names dirAt itself (an O_PATH descriptor of a symlink), as readlinkat allows.
         long r = path.Length == 0 && dirAt is not null ? 0 : Resolve(ctx, dirAt, path, AT_SYMLINK_NOFOLLOW, out dirAt);
         if (r < 0) return r;
-        if (!dirAt!.Inode.IsSymlink) return -(long)Errno.EINVAL;
+        // An empty path that names something else is ENOENT (Linux 5.x and later), a named non-link EINVAL.
+        if (!dirAt!.Inode.IsSymlink) return path.Length == 0 ? -(long)Errno.ENOENT : -(long)Errno.EINVAL;
         return dirAt.Inode.ReadLink(out target);
     }
 
@@ -432,7 +449,8 @@ public sealed partial class VirtualFileSystem : IDisposable
     {
         if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) != 0) return -(long)Errno.EINVAL;
         if ((flags & RENAME_EXCHANGE) != 0 && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)) != 0) return -(long)Errno.EINVAL;
-        if ((flags & RENAME_WHITEOUT) != 0) return -(long)Errno.EINVAL;
+        // A whiteout is a device node: it needs CAP_MKNOD.
+        if ((flags & RENAME_WHITEOUT) != 0 && !ctx.Creds.IsRoot) return -(long)Errno.EPERM;
         int links = 0;
         long r = Resolver.WalkToParent(ctx, Start(ctx, oldAt), oldPath, ref links, out var oldDir, out var oldName, out bool oldTrailing);
         if (r < 0) return r;
@@ -468,6 +486,12 @@ public sealed partial class VirtualFileSystem : IDisposable
             if (!source.IsDirectory && dest.IsDirectory) return -(long)Errno.EISDIR;
         }
         r = oldDir.Mount.Fs.Rename(oldDir.Inode, oldName, newDir.Inode, newName, flags);
+        // RENAME_WHITEOUT leaves a character device 0:0 at the old name (the filesystem refuses the flag if it cannot).
+        if (r == 0 && (flags & RENAME_WHITEOUT) != 0)
+        {
+            r = oldDir.Inode.CreateNode(oldName, S_IFCHR, 0, ctx.Creds);
+            if (r == 0) Notify.Created(oldDir, oldName, false);
+        }
         if (r == 0) Notify.Moved(oldDir, oldName, newDir, newName, source.Inode, exchange ? null : destExists ? dest.Inode : null);
         if (r == 0 && exchange) Notify.Moved(newDir, newName, oldDir, oldName, dest.Inode, null);
         return r;
@@ -534,8 +558,8 @@ public sealed partial class VirtualFileSystem : IDisposable
         return atime is null && mtime is null ? loc.Inode.SetTimes(atime, mtime) : Changed(loc, mask, loc.Inode.SetTimes(atime, mtime));
     }
 
-    /// <summary>truncate(2) by path.</summary>
-    public long Truncate(FsContext ctx, Location? dirAt, string path, long length)
+    /// <summary>truncate(2) by path; growing a file past <paramref name="sizeLimit"/> (RLIMIT_FSIZE) is EFBIG.</summary>
+    public long Truncate(FsContext ctx, Location? dirAt, string path, long length, long sizeLimit = long.MaxValue)
     {
         if (length < 0) return -(long)Errno.EINVAL;
         long r = Resolve(ctx, dirAt, path, 0, out var loc);
@@ -544,7 +568,21 @@ public sealed partial class VirtualFileSystem : IDisposable
         if (!loc.Inode.IsRegular) return -(long)Errno.EINVAL;
         if (loc.Mount.ReadOnly) return -(long)Errno.EROFS;
         r = Permission.Check(loc.Inode, ctx.Creds, Permission.MayWrite);
-        return r < 0 ? r : Changed(loc, FsNotify.Modify, loc.Inode.Truncate(length));
+        if (r < 0) return r;
+        if (!loc.Inode.TryGetWriteAccess()) return -(long)Errno.ETXTBSY;
+        if (length > sizeLimit && loc.Inode.Stat(out var st) >= 0 && length > st.Size)
+        {
+            loc.Inode.PutWriteAccess();
+            return -(long)Errno.EFBIG;
+        }
+        try
+        {
+            return Changed(loc, FsNotify.Modify, loc.Inode.Truncate(length));
+        }
+        finally
+        {
+            loc.Inode.PutWriteAccess();
+        }
     }
 
     private long Created(Location parent, string name, bool isDir, long result)

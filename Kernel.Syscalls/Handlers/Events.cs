@@ -104,7 +104,8 @@ public static partial class Events
     }
 
     /// <summary>access_ok: the range lies in the user address space (whether it is mapped is found out when copying).</summary>
-    private static bool UserRange(ulong address, ulong length) => length <= TaskSize && address <= TaskSize - length;
+    /// <summary>Linux's access_ok: the range lies below the top of user space (mapped or not).</summary>
+    internal static bool UserRange(ulong address, ulong length) => length <= TaskSize && address <= TaskSize - length;
 
     /// <summary>A struct timespec timeout in ns (saturated), EFAULT or EINVAL as poll_select_set_timeout checks it.</summary>
     internal static Errno ReadTimeout(ISyscallContext c, ulong address, out long ns)

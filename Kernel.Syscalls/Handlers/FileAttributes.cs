@@ -77,10 +77,14 @@ public static partial class FileSystem
         {
             return Errno.EFAULT; // a NULL path needs a real descriptor
         }
+        else if (flags != 0)
+        {
+            return Errno.EINVAL; // the descriptor itself takes no flags (do_utimes_fd)
+        }
         return Send(new SetFileTimes(c.Task, c.Int(0), path, atime, mtime, explicitTimes, flags));
     }
 
-    [Syscall(33, "mknodat", Support.Partial, "Regular files and FIFOs (opening a FIFO does not wait for the other end yet); device nodes for root only and open as nothing; sockets are not bindable.")]
+    [Syscall(33, "mknodat", Support.Partial, "Regular files and FIFOs (a blocking open waits for the other end, parked in the VFS actor); device nodes for root only: a character node opens the standard device of its number (1:3 null, 1:5 zero, 1:7 full, 1:8 random, 1:9 urandom, 5:0 tty, 5:1 console), any other gives ENXIO; sockets are not bindable.")]
     public static SyscallResult Mknodat(ISyscallContext c)
     {
         var e = c.Path(1, out var path);

@@ -55,11 +55,27 @@ public static partial class FileIo
     {
         var n = c.Memory.AccessibleLength(buffer, Clamp(count), write: !write);
         if (n == 0) return Errno.EFAULT;
+        if (write && LimitToFileSize(c, file, offset, ref n) is { } tooBig) return tooBig;
         c.Memory.GetSpan(buffer, n, !write, out var span);
         var r = file.Transfer(span, offset, write);
         if (r != -(long)Errno.EAGAIN || (file.StatusFlags & ONonblock) != 0) return r;
         var fd = c.Int(0);
         return SyscallResult.Send(write ? new WriteFile(c.Task, fd, buffer, n, offset) : new ReadFile(c.Task, fd, buffer, n, offset));
+    }
+
+    /// <summary>
+    /// RLIMIT_FSIZE, as generic_write_check_limits: a write to a regular file that would start at or past the limit
+    /// is EFBIG, one that would cross it is cut short. (Linux also sends SIGXFSZ; signals do not raise it yet.)
+    /// </summary>
+    internal static Errno? LimitToFileSize(ISyscallContext c, IFastFile file, long offset, ref int n)
+    {
+        var limit = ((ILimits)c.Task).FileSizeLimit;
+        if (limit >= long.MaxValue) return null;
+        var start = file.WriteStart(offset);
+        if (start < 0) return null;
+        if ((ulong)start >= limit) return Errno.EFBIG;
+        n = (int)Math.Min((ulong)n, limit - (ulong)start);
+        return null;
     }
 
     /// <summary>readv/writev: each iovec in turn; a short transfer ends the call, as Linux does for pipes and sockets.</summary>
@@ -76,16 +92,20 @@ public static partial class FileIo
             vecs[i] = (BitConverter.ToUInt64(raw), BitConverter.ToUInt64(raw[8..]));
             if ((long)vecs[i].Len < 0) return Errno.EINVAL;
         }
-        long total = 0;
+        // As import_iovec: a segment outside user space is EFAULT before anything moves; the total stops at MAX_RW_COUNT.
         foreach (var (b, len) in vecs)
+            if (!Events.UserRange(b, len)) return Errno.EFAULT;
+        long total = 0;
+        foreach (var (b, whole) in vecs)
         {
+            var len = Math.Min(whole, (ulong)(MaxIo - total));
             if (len == 0) continue;
             var r = TryTransfer(c, file, b, len, offset < 0 ? -1 : offset + total, write);
             // Something already moved: report it rather than an error or a wait, as Linux does.
             if (total > 0 && (r.IsPending || r.Value < 0)) return total;
             if (r.IsPending || r.Value < 0) return r;
             total += r.Value;
-            if ((ulong)r.Value < Math.Min(len, MaxIo)) break;
+            if ((ulong)r.Value < len) break;
         }
         return total;
     }
@@ -127,6 +147,9 @@ public static partial class FileIo
     [Syscall(291, "statx", Support.Partial, "Basic fields; no birth time (STATX_BTIME unreported), no attributes.")]
     public static SyscallResult Statx(ISyscallContext c)
     {
+        const int syncType = 0x6000; // AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC: one or the other
+        const uint reserved = 0x80000000; // STATX__RESERVED
+        if ((c.Int(2) & syncType) == syncType || (c.UInt(3) & reserved) != 0) return Errno.EINVAL;
         var e = c.Path(1, out var path);
         if (e != Errno.None) return e;
         var address = c.Arg(4);
@@ -156,7 +179,13 @@ public static partial class FileIo
     public static SyscallResult Dup(ISyscallContext c) => SyscallResult.Send(new DuplicateFd(c.Task, c.Int(0), -1, 0));
 
     [Syscall(24, "dup3", Support.Full, "Fully supported.")]
-    public static SyscallResult Dup3(ISyscallContext c) => SyscallResult.Send(new DuplicateFd(c.Task, c.Int(0), c.Int(1), c.Int(2)));
+    public static SyscallResult Dup3(ISyscallContext c)
+    {
+        // newfd is unsigned: a negative one is past RLIMIT_NOFILE (EBADF), after the flag and same-fd checks.
+        const int oCloexec = 0x80000;
+        if (c.Int(1) < 0 && (c.Int(2) & ~oCloexec) == 0 && c.Int(0) != c.Int(1)) return Errno.EBADF;
+        return SyscallResult.Send(new DuplicateFd(c.Task, c.Int(0), c.Int(1), c.Int(2)));
+    }
 
     [Syscall(59, "pipe2", Support.Full, "Fully supported.")]
     public static SyscallResult Pipe2(ISyscallContext c) => SyscallResult.Send(new CreatePipe(c.Task, c.Arg(0), c.Int(1)));

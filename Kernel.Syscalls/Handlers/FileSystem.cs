@@ -87,7 +87,7 @@ public static partial class FileSystem
         WithPath(c, 1, oldPath => WithPath(c, 3, newPath =>
             SyscallResult.Send(new RenameAt(c.Task, c.Int(0), oldPath, c.Int(2), newPath, 0))));
 
-    [Syscall(276, "renameat2", Support.Partial, "RENAME_NOREPLACE and RENAME_EXCHANGE; RENAME_WHITEOUT gives EINVAL.")]
+    [Syscall(276, "renameat2", Support.Full, "RENAME_NOREPLACE, RENAME_EXCHANGE and RENAME_WHITEOUT (tmpfs and writable host roots; the overlay root refuses RENAME_WHITEOUT with EINVAL, as Linux overlayfs).")]
     public static SyscallResult RenameAt2(ISyscallContext c) =>
         WithPath(c, 1, oldPath => WithPath(c, 3, newPath =>
             SyscallResult.Send(new RenameAt(c.Task, c.Int(0), oldPath, c.Int(2), newPath, c.UInt(4)))));

@@ -103,7 +103,7 @@ public static partial class Process
         return c.CopyOut(c.Arg(2), mask, mask.Length);
     }
 
-    [Syscall(261, "prlimit64", Support.Partial, "Reads and sets the calling process's limits (pid 0 or its own); RLIMIT_NOFILE and RLIMIT_NPROC are enforced, the others recorded only.")]
+    [Syscall(261, "prlimit64", Support.Partial, "Reads and sets the calling process's limits (pid 0 or its own); RLIMIT_NOFILE, RLIMIT_NPROC and RLIMIT_FSIZE (EFBIG, but no SIGXFSZ yet) are enforced, the others recorded only.")]
     public static SyscallResult Prlimit64(ISyscallContext c)
     {
         if (c.Int(0) != 0 && c.Int(0) != c.Task.Pid) return Errno.ESRCH;
@@ -119,7 +119,7 @@ public static partial class Process
         return c.Arg(2) != 0 ? SetLimit(c, resource, c.Arg(2)) : 0;
     }
 
-    [Syscall(164, "setrlimit", Support.Full, "Fully supported (RLIMIT_NOFILE and RLIMIT_NPROC are enforced; see prlimit64).")]
+    [Syscall(164, "setrlimit", Support.Full, "Fully supported (RLIMIT_NOFILE, RLIMIT_NPROC and RLIMIT_FSIZE are enforced; see prlimit64).")]
     public static SyscallResult SetRlimit(ISyscallContext c)
     {
         var resource = c.Int(0);
@@ -166,11 +166,14 @@ public interface ILimits
 {
     (ulong Cur, ulong Max) GetLimit(int resource);
     void SetLimit(int resource, ulong cur, ulong max);
+    /// <summary>RLIMIT_FSIZE's soft limit, read without a lock on the write fast path.</summary>
+    ulong FileSizeLimit { get; }
 }
 
 public static class Limits
 {
     public const int Count = 16;
+    public const int FSize = 1;
     public const int Stack = 3;
     public const int NProc = 6;
     public const int NoFile = 7;

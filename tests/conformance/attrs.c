@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +25,81 @@ static int mode_of(const char *path)
 {
 	struct stat st;
 	return lstat(path, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
+}
+
+/* Path errors shared by every call, and what uid 65534 may not do to root's files. */
+static void errors(int dfd)
+{
+	char longname[300];
+	memset(longname, 'n', 256);
+	longname[256] = 0;
+	struct timespec now[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
+	symlinkat("loop", dfd, "loop");
+	EXPECT_ERR("fchmodat through a file", fchmodat(dfd, "g/x", 0600, 0), ENOTDIR);
+	EXPECT_ERR("fchmodat a loop", fchmodat(dfd, "loop", 0600, 0), ELOOP);
+	EXPECT_ERR("fchmodat name of 256 bytes", fchmodat(dfd, longname, 0600, 0), ENAMETOOLONG);
+	EXPECT_ERR("fchmodat bad path", syscall(SYS_fchmodat, dfd, (void *)1, 0600), EFAULT);
+	EXPECT_ERR("fchmodat bad dirfd", syscall(SYS_fchmodat, 99, "g", 0600), EBADF);
+	EXPECT_ERR("fchownat through a file", fchownat(dfd, "g/x", 0, 0, 0), ENOTDIR);
+	EXPECT_ERR("fchownat a loop", fchownat(dfd, "loop", 0, 0, 0), ELOOP);
+	EXPECT_OK("fchownat NOFOLLOW on the loop link itself", fchownat(dfd, "loop", 0, 0, AT_SYMLINK_NOFOLLOW));
+	EXPECT_ERR("fchownat name of 256 bytes", fchownat(dfd, longname, 0, 0, 0), ENAMETOOLONG);
+	EXPECT_ERR("fchownat bad path", syscall(SYS_fchownat, dfd, (void *)1, 0, 0, 0), EFAULT);
+	EXPECT_ERR("fchownat bad dirfd", fchownat(99, "g", 0, 0, 0), EBADF);
+	EXPECT_ERR("fchownat missing", fchownat(dfd, "missing", 0, 0, 0), ENOENT);
+	EXPECT_ERR("fchown bad fd", fchown(99, 0, 0), EBADF);
+	EXPECT_ERR("utimensat through a file", utimensat(dfd, "g/x", now, 0), ENOTDIR);
+	EXPECT_ERR("utimensat a loop", utimensat(dfd, "loop", now, 0), ELOOP);
+	EXPECT_ERR("utimensat name of 256 bytes", utimensat(dfd, longname, now, 0), ENAMETOOLONG);
+	EXPECT_ERR("utimensat bad dirfd", utimensat(99, "g", now, 0), EBADF);
+	EXPECT_ERR("utimensat NULL path, bad fd", syscall(SYS_utimensat, 99, NULL, now, 0), EBADF);
+	EXPECT_ERR("utimensat NULL path with AT_SYMLINK_NOFOLLOW", syscall(SYS_utimensat, dfd, NULL, now, AT_SYMLINK_NOFOLLOW), EINVAL);
+	EXPECT_OK("utimensat AT_SYMLINK_NOFOLLOW on a link", utimensat(dfd, "loop", now, AT_SYMLINK_NOFOLLOW));
+	EXPECT_ERR("mknodat bad path", syscall(SYS_mknodat, dfd, (void *)1, S_IFIFO | 0600, 0), EFAULT);
+	EXPECT_ERR("mknodat bad dirfd", mknodat(99, "x", S_IFIFO | 0600, 0), EBADF);
+	EXPECT_ERR("mknodat through a file", mknodat(dfd, "g/x", S_IFIFO | 0600, 0), ENOTDIR);
+	EXPECT_ERR("mknodat name of 256 bytes", mknodat(dfd, longname, S_IFIFO | 0600, 0), ENAMETOOLONG);
+	EXPECT_ERR("mknodat through a loop", mknodat(dfd, "loop/x", S_IFIFO | 0600, 0), ELOOP);
+	EXPECT_OK("mknodat a char device as root", mknodat(dfd, "null", S_IFCHR | 0600, makedev(1, 3)));
+	struct stat st;
+	fstatat(dfd, "null", &st, 0);
+	EXPECT_TRUE("it is char 1:3", S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3));
+	unlinkat(dfd, "null", 0);
+	unlinkat(dfd, "loop", 0);
+
+	fchmod(dfd, 0777);
+	fchmodat(dfd, "g", 0644, 0);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setgid(65534) != 0 || setuid(65534) != 0)
+			printf("setuid failed\n");
+		struct timespec t[2] = { { 1, 0 }, { 1, 0 } };
+		EXPECT_ERR("nobody: fchmodat root's file", fchmodat(dfd, "g", 0600, 0), EPERM);
+		int g = openat(dfd, "g", O_RDONLY);
+		EXPECT_ERR("nobody: fchmod root's file", fchmod(g, 0600), EPERM);
+		EXPECT_ERR("nobody: fchown root's file", fchown(g, 65534, -1), EPERM);
+		EXPECT_ERR("nobody: futimens explicit times on root's file", futimens(g, t), EPERM);
+		close(g);
+		EXPECT_ERR("nobody: fchownat root's file", fchownat(dfd, "g", 65534, 65534, 0), EPERM);
+		EXPECT_ERR("nobody: fchownat own file to root", (close(openat(dfd, "mine", O_CREAT | O_RDWR, 0644)), fchownat(dfd, "mine", 0, -1, 0)), EPERM);
+		EXPECT_ERR("nobody: fchownat own file to a foreign group", fchownat(dfd, "mine", -1, 0, 0), EPERM);
+		EXPECT_OK("nobody: fchownat own file, own ids", fchownat(dfd, "mine", 65534, 65534, 0));
+		EXPECT_OK("nobody: fchmodat own file", fchmodat(dfd, "mine", 0600, 0));
+		EXPECT_ERR("nobody: utimensat explicit times on root's file", utimensat(dfd, "g", t, 0), EPERM);
+		EXPECT_ERR("nobody: utimensat now on root's read-only file", utimensat(dfd, "g", NULL, 0), EACCES);
+		EXPECT_OK("nobody: utimensat explicit times on its own file", utimensat(dfd, "mine", t, 0));
+		EXPECT_ERR("nobody: mknodat a char device", mknodat(dfd, "dev", S_IFCHR | 0600, makedev(1, 3)), EPERM);
+		EXPECT_OK("nobody: mknodat a fifo", mknodat(dfd, "fifo", S_IFIFO | 0600, 0));
+		unlinkat(dfd, "fifo", 0);
+		unlinkat(dfd, "mine", 0);
+		fflush(stdout);
+		_exit(conf_failures ? 1 : 0);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE("child checks passed", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	fchmod(dfd, 0755);
 }
 
 int main(void)
@@ -90,6 +167,9 @@ int main(void)
 	EXPECT_ERR("mknodat missing dir", mknodat(dfd, "nodir/x", S_IFREG | 0600, 0), ENOENT);
 
 	close(fd);
+	close(openat(dfd, "g", O_CREAT | O_RDWR, 0644));
+	errors(dfd);
+	unlinkat(dfd, "g", 0);
 	unlinkat(dfd, "f", 0);
 	unlinkat(dfd, "l", 0);
 	unlinkat(dfd, "p", 0);

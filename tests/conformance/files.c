@@ -180,6 +180,40 @@ static void tmp_file(void)
 	EXPECT_EQ("rmdir(/tmp/conf_dir)", rmdir("/tmp/conf_dir"), 0);
 }
 
+/* getdents64 and lseek errors that need a directory or a pipe of our own. */
+static void dir_errors(void)
+{
+	char buf[4096];
+	int p[2];
+	EXPECT_EQ("mkdir(/tmp/conf_gd)", mkdir("/tmp/conf_gd", 0755), 0);
+	int fd = open("/tmp/conf_gd", O_RDONLY | O_DIRECTORY);
+	EXPECT_ERR("getdents64 buffer too small", syscall(SYS_getdents64, fd, buf, 8), EINVAL);
+	EXPECT_ERR("getdents64 bad buffer", syscall(SYS_getdents64, fd, (void *)1, sizeof buf), EFAULT);
+	EXPECT_EQ("rmdir while open", rmdir("/tmp/conf_gd"), 0);
+	EXPECT_ERR("getdents64 of a removed dir", syscall(SYS_getdents64, fd, buf, sizeof buf), ENOENT);
+	close(fd);
+	fd = open("/etc/passwd", O_RDONLY);
+	EXPECT_ERR("getdents64 of a file", syscall(SYS_getdents64, fd, buf, sizeof buf), ENOTDIR);
+	close(fd);
+	fd = open("/etc", O_PATH);
+	EXPECT_ERR("getdents64 of an O_PATH dir fd", syscall(SYS_getdents64, fd, buf, sizeof buf), EBADF);
+	close(fd);
+	EXPECT_EQ("pipe", pipe(p), 0);
+	EXPECT_ERR("getdents64 of a pipe", syscall(SYS_getdents64, p[0], buf, sizeof buf), ENOTDIR);
+	EXPECT_ERR("lseek a pipe", lseek(p[0], 0, SEEK_SET), ESPIPE);
+	EXPECT_ERR("lseek a pipe's write end", lseek(p[1], 0, SEEK_CUR), ESPIPE);
+	close(p[0]);
+	close(p[1]);
+	EXPECT_EQ("mkfifo", mkfifo("/tmp/conf_fifo", 0600), 0);
+	fd = open("/tmp/conf_fifo", O_RDWR);
+	EXPECT_ERR("lseek a fifo", lseek(fd, 0, SEEK_SET), ESPIPE);
+	close(fd);
+	unlink("/tmp/conf_fifo");
+	fd = open("/etc/passwd", O_PATH);
+	EXPECT_ERR("lseek an O_PATH fd", lseek(fd, 0, SEEK_SET), EBADF);
+	close(fd);
+}
+
 static void cwd(void)
 {
 	char buf[256];
@@ -208,6 +242,7 @@ int main(void)
 	etc_passwd();
 	errors();
 	tmp_file();
+	dir_errors();
 	cwd();
 	return conf_exit();
 }

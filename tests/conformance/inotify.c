@@ -10,6 +10,7 @@
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int in;
@@ -96,6 +97,27 @@ static void errors(void)
 	EXPECT_ERR("add bad path", inotify_add_watch(in, (void *)8, IN_OPEN), EFAULT);
 	EXPECT_ERR("add missing", inotify_add_watch(in, path("missing"), IN_OPEN), ENOENT);
 	EXPECT_ERR("add empty path", inotify_add_watch(in, "", IN_OPEN), ENOENT);
+	char longname[300];
+	memset(longname, 'n', 256);
+	longname[256] = 0;
+	EXPECT_ERR("add name of 256 bytes", inotify_add_watch(in, longname, IN_OPEN), ENAMETOOLONG);
+	EXPECT_ERR("add through a file", inotify_add_watch(in, "/etc/passwd/x", IN_OPEN), ENOTDIR);
+	/* Watching needs read permission on the file. */
+	int secret = open(path("secret"), O_RDWR | O_CREAT, 0600);
+	close(secret);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setuid(65534) != 0)
+			printf("setuid failed\n");
+		EXPECT_ERR("add a 0600 file as uid 65534", inotify_add_watch(in, path("secret"), IN_OPEN), EACCES);
+		fflush(stdout);
+		_exit(conf_failures ? 1 : 0);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE("child checks passed", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	unlink(path("secret"));
 	EXPECT_ERR("rm bad fd", inotify_rm_watch(99, 1), EBADF);
 	EXPECT_ERR("rm not inotify", inotify_rm_watch(p[0], 1), EINVAL);
 	EXPECT_ERR("rm unknown wd", inotify_rm_watch(in, 12345), EINVAL);

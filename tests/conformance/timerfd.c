@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static long set(int fd, int flags, long long value_ns, long long interval_ns, struct itimerspec *old)
@@ -37,6 +38,23 @@ static void errors(void)
 	EXPECT_ERR("create bad clock", timerfd_create(99, 0), EINVAL);
 	EXPECT_ERR("create CPUTIME clock", timerfd_create(CLOCK_PROCESS_CPUTIME_ID, 0), EINVAL);
 	EXPECT_ERR("create MONOTONIC_RAW", timerfd_create(CLOCK_MONOTONIC_RAW, 0), EINVAL);
+	/* The _ALARM clocks need CAP_WAKE_ALARM. */
+	int alarm_fd = timerfd_create(CLOCK_BOOTTIME_ALARM, 0);
+	EXPECT_TRUE("create BOOTTIME_ALARM as root", alarm_fd >= 0);
+	close(alarm_fd);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setuid(65534) != 0)
+			printf("setuid failed\n");
+		EXPECT_ERR("create REALTIME_ALARM as uid 65534", timerfd_create(CLOCK_REALTIME_ALARM, 0), EPERM);
+		EXPECT_ERR("create BOOTTIME_ALARM as uid 65534", timerfd_create(CLOCK_BOOTTIME_ALARM, 0), EPERM);
+		fflush(stdout);
+		_exit(conf_failures ? 1 : 0);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE("child checks passed", WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	/* Unknown flags give EINVAL (man page); qemu-user drops unknown bits before Linux sees them, so not checked. */
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	EXPECT_TRUE("create MONOTONIC", fd >= 0);

@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -123,6 +124,25 @@ int main(void)
 	EXPECT_EQ("preadv2 RWF_NOWAIT /dev/zero", pv2(SYS_preadv2, zero, rv, 1, -1, RWF_NOWAIT), 3);
 	EXPECT_EQ("pwritev2 /dev/zero at 5", pv2(SYS_pwritev2, zero, w, 1, 5, 0), 4);
 	close(zero);
+	/* RLIMIT_FSIZE (SIGXFSZ ignored): pwritev2 stops at the limit, wherever RWF_APPEND puts the write. */
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		signal(SIGXFSZ, SIG_IGN);
+		struct rlimit rl = { 10, 10 };
+		setrlimit(RLIMIT_FSIZE, &rl);
+		ftruncate(fd, 8);
+		struct iovec big = { "0123456789", 10 };
+		EXPECT_EQ("pwritev2 cut at RLIMIT_FSIZE", pv2(SYS_pwritev2, fd, &big, 1, 4, 0), 6);
+		EXPECT_ERR("pwritev2 at RLIMIT_FSIZE", pv2(SYS_pwritev2, fd, &big, 1, 10, 0), EFBIG);
+		EXPECT_ERR("pwritev2 RWF_APPEND at the limit", pv2(SYS_pwritev2, fd, &big, 1, 0, RWF_APPEND), EFBIG);
+		EXPECT_EQ("pwritev2 below it", pv2(SYS_pwritev2, fd, &big, 1, 0, 0), 10);
+		fflush(stdout);
+		_exit(conf_failures ? 1 : 0);
+	}
+	int status = 0;
+	waitpid(child, &status, 0);
+	EXPECT_TRUE("RLIMIT_FSIZE child passed", WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	close(fd);
 	unlink(path);
 	return conf_exit();
