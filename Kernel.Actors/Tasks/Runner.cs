@@ -175,6 +175,8 @@ public sealed partial class Runner
         if (task.State == TaskState.Exited || _process.IsExiting) return;
         if (!result.NoReturnValue) SetResult(task, result.Value);
         if (result.Value == -(long)Errno.EPIPE && RaisesSigpipe(call.Number)) Queue(SigInfo.FromUser(Sig.SIGPIPE, SigInfo.SiUser, _process.Pid, _process.Creds.Uid), task);
+        else if (result.Value == -(long)Errno.EFBIG && GrowsFiles(call.Number) && _process.GetLimit(Kernel.Syscalls.Handlers.Limits.FSize).Cur != ulong.MaxValue)
+            Queue(SigInfo.FromUser(Sig.SIGXFSZ, SigInfo.SiUser, _process.Pid, _process.Creds.Uid), task); // RLIMIT_FSIZE was passed
     }
 
     private void Park(KernelTask task, SyscallCall call, SyscallResult result, long started)
@@ -223,6 +225,9 @@ public sealed partial class Runner
 
     /// <summary>write and splice to a pipe with no reader (EPIPE) also raise SIGPIPE in the writing thread.</summary>
     private static bool RaisesSigpipe(int number) => number is 64 or 66 or 68 or 70 or 287 or 71 or 75 or 76 or 77;
+
+    /// <summary>Calls that grow a file: beyond RLIMIT_FSIZE they fail with EFBIG and raise SIGXFSZ.</summary>
+    private static bool GrowsFiles(int number) => number is 64 or 66 or 68 or 70 or 287 or 45 or 46 or 47 or 71 or 76 or 285;
 
     private readonly List<KernelTask> _futexWaiters = [];
 

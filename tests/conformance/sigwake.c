@@ -7,6 +7,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -208,6 +210,31 @@ static void broken_pipe(void)
 	waitpid(child, &status, 0);
 	EXPECT_TRUE("with the default action SIGPIPE kills the writer", WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE);
 	close(p[1]);
+
+	/* Writing past RLIMIT_FSIZE: EFBIG with SIGXFSZ ignored, death by SIGXFSZ with its default action. */
+	char dir[] = "/tmp/sigwakeXXXXXX";
+	mkdtemp(dir);
+	char path[64];
+	snprintf(path, sizeof path, "%s/f", dir);
+	child = fork();
+	if (child == 0) {
+		int null = open("/dev/null", O_WRONLY); /* qemu-user reports a fatal core signal on stderr */
+		dup2(null, 2);
+		struct rlimit lim = {4096, 4096};
+		setrlimit(RLIMIT_FSIZE, &lim);
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		static char block[8192];
+		signal(SIGXFSZ, SIG_IGN);
+		int ok = write(fd, block, 4096) == 4096 && write(fd, block, 1) == -1 && errno == EFBIG;
+		signal(SIGXFSZ, SIG_DFL);
+		if (ok)
+			write(fd, block, 1);
+		_exit(ok ? 0 : 1);
+	}
+	waitpid(child, &status, 0);
+	EXPECT_TRUE("past RLIMIT_FSIZE: EFBIG when SIGXFSZ is ignored, else SIGXFSZ kills", WIFSIGNALED(status) && WTERMSIG(status) == SIGXFSZ);
+	unlink(path);
+	rmdir(dir);
 }
 
 static volatile pid_t handler_tid;
