@@ -271,7 +271,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
 
     private KernelReply Ioctl(IoctlFile r)
     {
-        const uint FioNbio = 0x5421, FioClex = 0x5451, FioNclex = 0x5450, FioNread = 0x541B;
+        const uint FioNbio = 0x5421, FioClex = 0x5451, FioNclex = 0x5450, FioNread = 0x541B, FioAsync = 0x5452;
         var files = P(r.Task).Files;
         var file = files.GetFile(r.Fd);
         if (file is null) return new Failed(Errno.EBADF);
@@ -288,6 +288,14 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
             case FioClex or FioNclex:
                 files.SetCloseOnExec(r.Fd, r.Request == FioClex);
                 return new Done(0);
+            case FioAsync:
+            {
+                var a = new byte[4];
+                if (mem.Read(r.Argument, a) != Errno.None) return new Failed(Errno.EFAULT);
+                var on = BitConverter.ToInt32(a) != 0;
+                if (on != ((file.StatusFlags & OAsync) != 0)) SetAsync(file, r.Fd, on);
+                return new Done(0);
+            }
             case FioNbio:
             {
                 var v = new byte[4];
@@ -350,7 +358,10 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                 if (((int)r.Argument & ONoatime) != 0 && (entry.File.StatusFlags & ONoatime) == 0
                     && entry.File.Location is { } owned && !creds.IsRoot && creds.Fsuid != owned.Inode.Uid)
                     return new Failed(Errno.EPERM);
+                var wasAsync = (entry.File.StatusFlags & OAsync) != 0;
                 entry.File.StatusFlags = (entry.File.StatusFlags & ~settable) | ((int)r.Argument & settable);
+                var isAsync = ((int)r.Argument & OAsync) != 0;
+                if (wasAsync != isAsync) SetAsync(entry.File, r.Fd, isAsync);
                 return new Done(0);
             }
             case FGetPipeSz:

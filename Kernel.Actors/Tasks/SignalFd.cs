@@ -70,6 +70,10 @@ public sealed class SignalFdFile(KernelTask owner, ulong mask, int flags) : Anon
                 BinaryPrimitives.WriteInt64LittleEndian(s[56..], info.Utime);
                 BinaryPrimitives.WriteInt64LittleEndian(s[64..], info.Stime);
                 break;
+            case not Sig.SIGCHLD when info.Code > 0 && (info.Band != 0 || info.Fd != 0):
+                BinaryPrimitives.WriteInt32LittleEndian(s[20..], info.Fd);
+                BinaryPrimitives.WriteUInt32LittleEndian(s[28..], (uint)info.Band);
+                break;
             default:
                 if (info.Code == SigInfo.SiTimer)
                 {

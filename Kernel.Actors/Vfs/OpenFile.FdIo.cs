@@ -27,4 +27,29 @@ public abstract partial class OpenFile
 
     /// <summary>F_SETSIG: the signal sent instead of SIGIO (0: SIGIO).</summary>
     internal int IoSignal { get; set; }
+
+    private WaitQueue.Waiter? _asyncWaiter;
+
+    /// <summary>O_ASYNC on: every readiness change calls <paramref name="send"/> (with the descriptor it was set through).</summary>
+    internal void EnableAsync(int fd, Action<OpenFile, int, int> send)
+    {
+        DisableAsync();
+        if (!Pollable || Readiness is not { } queue) return;
+        _asyncWaiter = queue.Subscribe(~0, events =>
+        {
+            var now = PollEvents();
+            if ((now & (events == 0 ? ~0 : events)) != 0) send(this, fd, now);
+            return false;
+        });
+        if (!_asyncCloseHooked) Closed += _ => DisableAsync();
+        _asyncCloseHooked = true;
+    }
+
+    private bool _asyncCloseHooked;
+
+    internal void DisableAsync()
+    {
+        if (_asyncWaiter is { } w) Readiness?.Unsubscribe(w);
+        _asyncWaiter = null;
+    }
 }

@@ -68,7 +68,7 @@ public sealed record SigInfo(int Signo, int Code)
                 BinaryPrimitives.WriteInt64LittleEndian(u[16..], Utime);
                 BinaryPrimitives.WriteInt64LittleEndian(u[24..], Stime);
                 break;
-            case Sig.SIGIO when Code > 0:
+            case not (Sig.SIGCHLD) when Code > 0 && (Band != 0 || Fd != 0): // an I/O signal (SIGIO or F_SETSIG's)
                 BinaryPrimitives.WriteInt64LittleEndian(u, Band);
                 BinaryPrimitives.WriteInt32LittleEndian(u[8..], Fd);
                 break;

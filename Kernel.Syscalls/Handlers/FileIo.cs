@@ -165,14 +165,14 @@ public static partial class FileIo
         _ => Errno.EIO,
     };
 
-    [Syscall(29, "ioctl", Support.Partial, "FIONBIO, FIOCLEX/FIONCLEX, FIONREAD; on ptys the terminal ioctls (termios and termios2, window size, " +
+    [Syscall(29, "ioctl", Support.Partial, "FIONBIO, FIOASYNC, FIOCLEX/FIONCLEX, FIONREAD; on ptys the terminal ioctls (termios and termios2, window size, " +
         "process group and session, TIOCSCTTY/TIOCNOTTY, TIOCGPTN/TIOCSPTLCK/TIOCGPTPEER, TIOCPKT, TIOCSTI, TIOCSIG, TCFLSH, TCXONC, " +
         "TIOCOUTQ); the host terminal's basic ones pass through. Terminal signals (ISIG, SIGWINCH, SIGHUP) are delivered; " +
         "a background caller changing the terminal gets SIGTTOU (EIO when its group is orphaned); " +
-        "FIOASYNC, TIOCVHANGUP, TCGETA and modem/serial ioctls give ENOTTY.")]
+        "TIOCVHANGUP and the old termio calls (TCGETA, TCSETA*) give ENOTTY; modem/serial ioctls give ENOTTY as on a Linux pty.")]
     public static SyscallResult Ioctl(ISyscallContext c) => SyscallResult.Send(new IoctlFile(c.Task, c.Int(0), c.UInt(1), c.Arg(2)));
 
-    [Syscall(25, "fcntl", Support.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, record locks (F_GETLK/SETLK/SETLKW and the OFD ones, waits parked in the VFS actor, EDEADLK detection), F_GETOWN/SETOWN(_EX) and F_GETSIG/SETSIG (recorded; SIGIO is not sent yet), F_ADD_SEALS/GET_SEALS, F_GETPIPE_SZ/SETPIPE_SZ; leases, F_NOTIFY and the rest give EINVAL.")]
+    [Syscall(25, "fcntl", Support.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, record locks (F_GETLK/SETLK/SETLKW and the OFD ones, waits parked in the VFS actor, EDEADLK detection), F_GETOWN/SETOWN(_EX) with O_ASYNC sending SIGIO (or F_SETSIG's signal with si_fd and si_band) on readiness changes, F_ADD_SEALS/GET_SEALS, F_GETPIPE_SZ/SETPIPE_SZ; leases, F_NOTIFY and the rest give EINVAL.")]
     public static SyscallResult Fcntl(ISyscallContext c) => SyscallResult.Send(new FcntlFile(c.Task, c.Int(0), c.Int(1), c.Arg(2)));
 
     [Syscall(23, "dup", Support.Full, "Fully supported.")]
