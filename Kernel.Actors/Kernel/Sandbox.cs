@@ -57,6 +57,23 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     public TaskActor.WaitState WaitState { get; } = new();
     /// <summary>How far the sandbox's CLOCK_REALTIME is from the host's (clock_settime with CAP_SYS_TIME), in ns.</summary>
     public long RealtimeOffsetNs;
+    private readonly List<WeakReference<TimerFdFile>> _clockWatchers = [];
+
+    /// <summary>A timerfd with TFD_TIMER_CANCEL_ON_SET: told when the sandbox's clock is set.</summary>
+    internal void WatchClockSet(TimerFdFile timer)
+    {
+        lock (_clockWatchers) _clockWatchers.Add(new WeakReference<TimerFdFile>(timer));
+    }
+
+    /// <summary>clock_settime and friends moved CLOCK_REALTIME: cancel-on-set timerfds are canceled.</summary>
+    public void ClockWasSet()
+    {
+        lock (_clockWatchers)
+        {
+            _clockWatchers.RemoveAll(w => !w.TryGetTarget(out var t) || !t.ClockWasSet());
+        }
+    }
+
     /// <summary>Fires the wall-clock timers of every process of the sandbox.</summary>
     public TimerThread TimerThread { get; } = new();
     public IActorRef Supervisor { get; }

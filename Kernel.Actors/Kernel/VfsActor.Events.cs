@@ -23,16 +23,21 @@ public sealed partial class VfsActor
                 return ControlEpoll(r);
             case CreateTimerFd r:
             {
-                var scheduler = Scheduler;
+                var timers = sandbox.TimerThread;
                 // Long delays are cut to a day: the timer re-arms itself when woken early.
-                ScheduleOnce schedule = (delay, action) =>
-                    scheduler.Advanced.ScheduleOnceCancelable(delay < TimeSpan.FromDays(1) ? delay : TimeSpan.FromDays(1), action).Cancel;
-                return Install(r.Task, new TimerFdFile(r.Clock, r.Flags, schedule), r.Flags);
+                ScheduleOnce schedule = (delay, action) => timers.Schedule(delay < TimeSpan.FromDays(1) ? delay : TimeSpan.FromDays(1), action).Cancel;
+                var box = sandbox;
+                Func<long> offset = r.Clock == Kernel.Syscalls.Handlers.Time.ClockRealtime ? () => Interlocked.Read(ref box.RealtimeOffsetNs) : () => 0;
+                return Install(r.Task, new TimerFdFile(r.Clock, r.Flags, schedule, offset), r.Flags);
             }
             case SetTimerFd r:
             {
                 if (FileOf<TimerFdFile>(r.Task, r.Fd, out var timer) is { } error) return error;
                 var (value, interval) = timer!.Set(r.Flags, r.Value, r.Interval);
+                // TFD_TIMER_CANCEL_ON_SET on an absolute realtime timer: a clock change cancels it.
+                if ((r.Flags & (TimerFdFile.AbsoluteTime | TimerFdFile.CancelOnSet)) == (TimerFdFile.AbsoluteTime | TimerFdFile.CancelOnSet)
+                    && timer.ClockId == Kernel.Syscalls.Handlers.Time.ClockRealtime)
+                    sandbox.WatchClockSet(timer);
                 return new TimerSetting(value, interval);
             }
             case GetTimerFd r:

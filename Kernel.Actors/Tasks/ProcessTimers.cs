@@ -322,6 +322,10 @@ internal sealed class TaskTimers(KernelTask task) : ITaskTimers
     public long RealtimeOffsetNs
     {
         get => Interlocked.Read(ref task.Process.Sandbox.RealtimeOffsetNs);
-        set => Interlocked.Exchange(ref task.Process.Sandbox.RealtimeOffsetNs, value);
+        set
+        {
+            Interlocked.Exchange(ref task.Process.Sandbox.RealtimeOffsetNs, value);
+            task.Process.Sandbox.ClockWasSet();
+        }
     }
 }

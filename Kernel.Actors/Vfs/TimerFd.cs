@@ -24,26 +24,44 @@ public sealed class TimerFdFile : AnonymousFile
     private long _interval;   // ns; 0 = one-shot
     private ulong _ticks;     // expirations not yet read
     private Action? _cancel;
+    private readonly Func<long> _offset;
+    private bool _mightCancel, _canceled;
 
-    /// <summary><paramref name="clock"/> is a clock id Time.Now knows; flags may hold TFD_NONBLOCK (O_NONBLOCK).</summary>
-    public TimerFdFile(int clock, int flags, ScheduleOnce schedule) : base(O_RDWR | (flags & O_NONBLOCK))
+    /// <summary>
+    /// <paramref name="clock"/> is a clock id Time.Now knows; flags may hold TFD_NONBLOCK (O_NONBLOCK);
+    /// <paramref name="offset"/> is how far the sandbox has set that clock from the host's.
+    /// </summary>
+    public TimerFdFile(int clock, int flags, ScheduleOnce schedule, Func<long>? offset = null) : base(O_RDWR | (flags & O_NONBLOCK))
     {
         ClockId = clock;
         _schedule = schedule;
+        _offset = offset ?? (() => 0);
     }
 
     public int ClockId { get; }
 
     public override WaitQueue Readiness => _queue;
 
-    private long Now => Clock.Now(ClockId)!.Value;
+    private long Now => Clock.Now(ClockId)!.Value + _offset();
+
+    /// <summary>The clock was set: a TFD_TIMER_CANCEL_ON_SET timer is canceled (its next read gives ECANCELED). False when it no longer asks for that.</summary>
+    public bool ClockWasSet()
+    {
+        lock (_lock)
+        {
+            if (!_mightCancel) return false;
+            _canceled = true;
+        }
+        _queue.Notify(Poll.In);
+        return true;
+    }
 
     public override int PollEvents()
     {
         lock (_lock)
         {
             Update(Now);
-            return _ticks > 0 ? Poll.In : 0;
+            return _ticks > 0 || _canceled ? Poll.In : 0;
         }
     }
 
@@ -54,6 +72,12 @@ public sealed class TimerFdFile : AnonymousFile
         lock (_lock)
         {
             var now = Now;
+            if (_canceled)
+            {
+                _canceled = false;
+                _ticks = 0;
+                return Err(Errno.ECANCELED);
+            }
             Update(now);
             if (_ticks == 0) return Err(Errno.EAGAIN);
             ticks = _ticks;
@@ -72,6 +96,8 @@ public sealed class TimerFdFile : AnonymousFile
             var now = Now;
             var old = Current(now);
             _ticks = 0;
+            _canceled = false;
+            _mightCancel = (flags & (AbsoluteTime | CancelOnSet)) == (AbsoluteTime | CancelOnSet);
             _interval = interval;
             _next = value == 0 ? 0 : (flags & AbsoluteTime) != 0 ? Math.Max(value, 1) : Saturate(now, value);
             Arm(now);

@@ -26,7 +26,7 @@ public static partial class Events
         return SyscallResult.Send(new CreateTimerFd(c.Task, clock, flags));
     }
 
-    [Syscall(86, "timerfd_settime", Support.Partial, "Relative and TFD_TIMER_ABSTIME one-shot and interval timers; TFD_TIMER_CANCEL_ON_SET is accepted but never cancels (the sandbox's clock is never set).")]
+    [Syscall(86, "timerfd_settime", Support.Full, "Relative and TFD_TIMER_ABSTIME one-shot and interval timers on the sandbox's clocks; with TFD_TIMER_CANCEL_ON_SET an absolute CLOCK_REALTIME timer is canceled (ECANCELED) when the sandbox's clock is set.")]
     public static SyscallResult TimerfdSettime(ISyscallContext c)
     {
         // struct itimerspec: it_interval, then it_value.

@@ -3,7 +3,10 @@
  * clock. */
 #include "../conformance.h"
 
+#include <poll.h>
+#include <stdint.h>
 #include <sys/time.h>
+#include <sys/timerfd.h>
 #include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,5 +45,26 @@ int main(void)
 	EXPECT_EQ("clock_nanosleep(TIMER_ABSTIME) to a sandbox time", clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &wake, NULL), 0);
 	clock_gettime(CLOCK_MONOTONIC, &m1);
 	EXPECT_TRUE("  it slept about a second, not decades", m1.tv_sec - m0.tv_sec < 5);
+
+	/* TFD_TIMER_CANCEL_ON_SET: setting the clock cancels an absolute realtime timerfd. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	int tfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK);
+	struct itimerspec far = {{0, 0}, {now.tv_sec + 3600, 0}};
+	EXPECT_EQ("timerfd_settime(ABSTIME | CANCEL_ON_SET)", timerfd_settime(tfd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &far, NULL), 0);
+	uint64_t ticks;
+	EXPECT_ERR("  nothing to read yet", read(tfd, &ticks, 8), EAGAIN);
+	struct timespec later = {now.tv_sec + 10, 0};
+	clock_settime(CLOCK_REALTIME, &later);
+	struct pollfd p = {tfd, POLLIN, 0};
+	EXPECT_EQ("  setting the clock makes it readable", poll(&p, 1, 1000), 1);
+	EXPECT_ERR("  and the read says ECANCELED", read(tfd, &ticks, 8), ECANCELED);
+	EXPECT_ERR("  once", read(tfd, &ticks, 8), EAGAIN);
+	/* An absolute realtime timerfd fires at the sandbox's time. */
+	clock_settime(CLOCK_REALTIME, &y2k);
+	struct itimerspec soon = {{0, 0}, {946684800 + 1, 0}};
+	timerfd_settime(tfd, TFD_TIMER_ABSTIME, &soon, NULL);
+	EXPECT_EQ("an absolute timerfd at the sandbox's time fires", poll(&p, 1, 5000), 1);
+	EXPECT_EQ("  one expiry", read(tfd, &ticks, 8) == 8 && ticks == 1, 1);
+	clock_settime(CLOCK_REALTIME, &before);
 	return conf_exit();
 }
