@@ -102,6 +102,11 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         vfs!.FilesystemTypes.MemoryBytes = options.MemoryBytes;
         var s = new Sandbox(options, log, vfs!, config);
         e = vfs!.AddMount("/proc", new Procfs(s, vfs), false, MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec);
+        vfs.FilesystemTypes.Register("proc", (string _, string _, out Filesystem? fs) =>
+        {
+            fs = new Procfs(s, vfs);
+            return 0;
+        });
         if (e < 0)
         {
             s.DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -173,7 +173,7 @@ internal static class ProcSystem
 
     // ---- filesystems ----
 
-    private static readonly string[] KnownTypes = ["tmpfs", "devtmpfs", "proc", "pipefs", "anon_inodefs"];
+    private static readonly string[] KnownTypes = ["sysfs", "tmpfs", "devtmpfs", "proc", "devpts", "pipefs", "anon_inodefs"];
 
     public static string Filesystems(Procfs fs)
     {

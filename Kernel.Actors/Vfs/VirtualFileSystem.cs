@@ -46,6 +46,17 @@ public sealed partial class VirtualFileSystem : IDisposable
         v.AddMount("/dev/shm", new Tmpfs("tmpfs", 0x3FF /* 01777 */), false, MountFlags.NoSuid | MountFlags.NoDev);
         v.AddMount("/dev/pts", v.Devpts, false, MountFlags.NoSuid | MountFlags.NoExec);
         v.AddMount("/sys", new Sysfs(), false, MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec);
+        // mount -t sysfs makes another sysfs; mount -t devpts shows the sandbox's one pty instance again.
+        v.FilesystemTypes.Register("sysfs", (string _, string _, out Filesystem? fs) =>
+        {
+            fs = new Sysfs();
+            return 0;
+        });
+        v.FilesystemTypes.Register("devpts", (string _, string _, out Filesystem? fs) =>
+        {
+            fs = v.Devpts;
+            return 0;
+        });
         foreach (var (hostDir, guestPath) in readOnlyBinds)
         {
             r = HostFilesystem.Open(hostDir, out var bindFs);

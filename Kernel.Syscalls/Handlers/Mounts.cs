@@ -21,7 +21,7 @@ public static partial class Mounts
         return e;
     }
 
-    [Syscall(40, "mount", Support.Partial, "tmpfs (size=, nr_inodes=, mode=, uid=, gid=) and types other subsystems register (proc); bind mounts (MS_BIND, MS_REC), MS_MOVE, remount (MS_REMOUNT, with MS_BIND per mount), propagation flags accepted (one namespace: nothing propagates); MS_NOSUID/MS_NODEV/MS_NOEXEC recorded, nodev and noexec enforced on open and exec; sysfs and devpts are not available (ENODEV). Only uid 0 may mount.")]
+    [Syscall(40, "mount", Support.Full, "tmpfs (size=, nr_inodes=, mode=, uid=, gid=), proc, sysfs and devpts (the sandbox's one pty instance; its mount options are not shown); bind mounts (MS_BIND, MS_REC), MS_MOVE, remount (MS_REMOUNT, with MS_BIND per mount), propagation flags accepted (one namespace: nothing propagates); MS_NOSUID/MS_NODEV/MS_NOEXEC recorded, nodev and noexec enforced on open and exec; other types (no block devices) give ENODEV. Only uid 0 may mount.")]
     public static SyscallResult Mount(ISyscallContext c)
     {
         // Linux copies the type, the source and the data before it looks the target up.
