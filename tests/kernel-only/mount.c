@@ -66,6 +66,18 @@ static void tmpfs_options(void)
 	EXPECT_OK("mkdir node 3 again", mkdir(T "/sized/e", 0755));
 	EXPECT_EQ("umount2", umount2(T "/sized", 0), 0);
 	EXPECT_ERR("unknown type", mount("none", T "/sized", "nosuchfs", 0, NULL), ENODEV);
+	/* The virtual filesystems mount again elsewhere. */
+	struct statfs vfs;
+	EXPECT_EQ("mount -t proc", mount("proc", T "/sized", "proc", 0, NULL), 0);
+	EXPECT_EQ("  it is procfs", statfs(T "/sized", &vfs) == 0 && vfs.f_type == 0x9fa0, 1);
+	EXPECT_EQ("  with /self in it", access(T "/sized/self/status", R_OK), 0);
+	umount2(T "/sized", 0);
+	EXPECT_EQ("mount -t sysfs", mount("sysfs", T "/sized", "sysfs", 0, NULL), 0);
+	EXPECT_EQ("  it is sysfs", statfs(T "/sized", &vfs) == 0 && vfs.f_type == 0x62656572, 1);
+	umount2(T "/sized", 0);
+	EXPECT_EQ("mount -t devpts", mount("devpts", T "/sized", "devpts", 0, NULL), 0);
+	EXPECT_EQ("  with its ptmx", access(T "/sized/ptmx", F_OK), 0);
+	umount2(T "/sized", 0);
 	EXPECT_ERR("bad option", mount("none", T "/sized", "tmpfs", 0, "bogus=1"), EINVAL);
 	EXPECT_ERR("bad size", mount("none", T "/sized", "tmpfs", 0, "size=lots"), EINVAL);
 	EXPECT_ERR("missing target", mount("none", T "/missing", "tmpfs", 0, NULL), ENOENT);
