@@ -95,7 +95,11 @@ public sealed class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
         }
         if (zombie is null)
         {
-            if ((options & WNoHang) != 0) return request is WaitChildInfo i && WriteInfo(caller, i.InfoAddress, null) is { } f ? f : new Done(0);
+            if ((options & WNoHang) != 0)
+            {
+                if (request is WaitChildInfo { EagainIfNone: true }) return new Failed(Errno.EAGAIN); // a PIDFD_NONBLOCK pidfd
+                return request is WaitChildInfo i && WriteInfo(caller, i.InfoAddress, null) is { } f ? f : new Done(0);
+            }
             if (park) State.Waiters.Add((request, sender));
             return null;
         }

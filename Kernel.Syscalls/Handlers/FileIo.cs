@@ -65,7 +65,7 @@ public static partial class FileIo
 
     /// <summary>
     /// RLIMIT_FSIZE, as generic_write_check_limits: a write to a regular file that would start at or past the limit
-    /// is EFBIG, one that would cross it is cut short. (Linux also sends SIGXFSZ; signals do not raise it yet.)
+    /// is EFBIG, one that would cross it is cut short. (The runner then raises SIGXFSZ, as Linux does.)
     /// </summary>
     internal static Errno? LimitToFileSize(ISyscallContext c, IFastFile file, long offset, ref int n)
     {

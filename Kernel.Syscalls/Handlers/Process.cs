@@ -103,7 +103,7 @@ public static partial class Process
         return c.CopyOut(c.Arg(2), mask, mask.Length);
     }
 
-    [Syscall(261, "prlimit64", Support.Partial, "Reads and sets the calling process's limits (pid 0 or its own); RLIMIT_NOFILE, RLIMIT_NPROC and RLIMIT_FSIZE (EFBIG, but no SIGXFSZ yet) are enforced, the others recorded only.")]
+    [Syscall(261, "prlimit64", Support.Partial, "Reads and sets the calling process's limits (pid 0 or its own); RLIMIT_NOFILE, RLIMIT_NPROC and RLIMIT_FSIZE (EFBIG and SIGXFSZ) are enforced, the others recorded only.")]
     public static SyscallResult Prlimit64(ISyscallContext c)
     {
         if (c.Int(0) != 0 && c.Int(0) != c.Task.Pid) return Errno.ESRCH;

@@ -181,21 +181,27 @@ public static partial class Process
         return old;
     }
 
-    [Syscall(95, "waitid", Support.Partial, "P_ALL, P_PID, P_PGID and P_PIDFD with WEXITED, WSTOPPED, WCONTINUED, WNOHANG and WNOWAIT, siginfo and rusage; a PIDFD_NONBLOCK pidfd still waits instead of failing with EAGAIN.")]
+    [Syscall(95, "waitid", Support.Full, "P_ALL, P_PID, P_PGID and P_PIDFD (EAGAIN through a PIDFD_NONBLOCK pidfd with nothing to report) with WEXITED, WSTOPPED, WCONTINUED, WNOHANG and WNOWAIT, siginfo and rusage; a handled signal interrupts it.")]
     public static SyscallResult Waitid(ISyscallContext c)
     {
-        const int PPid = 1, PPidfd = 3;
-        int idType = c.Int(0), id = c.Int(1);
+        const int PPid = 1, PPidfd = 3, WNoHang = 1;
+        int idType = c.Int(0), id = c.Int(1), options = c.Int(3);
+        var eagain = false;
         if (idType == PPidfd)
         {
             // The process the pidfd names, waited for as P_PID would.
             var pid = c.Task.PidOfPidFd(id);
             if (pid < 0) return pid;
+            if ((c.Task.File(id)!.StatusFlags & OpenFlags.O_NONBLOCK) != 0 && (options & WNoHang) == 0)
+            {
+                options |= WNoHang;
+                eagain = true;
+            }
             (idType, id) = (PPid, (int)pid);
         }
-        return SyscallResult.Send(new WaitChildInfo(c.Task, idType, id, c.Int(3), c.Arg(2), c.Arg(4)));
+        return SyscallResult.Send(new WaitChildInfo(c.Task, idType, id, options, c.Arg(2), c.Arg(4)) { EagainIfNone = eagain });
     }
 
-    [Syscall(434, "pidfd_open", Support.Partial, "A close-on-exec descriptor naming a process: readable (poll, epoll) once it exits, hung up once reaped, usable with waitid(P_PIDFD); with PIDFD_NONBLOCK a waitid without WNOHANG still waits instead of giving EAGAIN.")]
+    [Syscall(434, "pidfd_open", Support.Full, "A close-on-exec descriptor naming a process: readable (poll, epoll) once it exits, hung up once reaped, usable with waitid(P_PIDFD) and pidfd_send_signal; PIDFD_NONBLOCK makes such a waitid give EAGAIN.")]
     public static SyscallResult PidfdOpen(ISyscallContext c) => c.Task.OpenPidFd(c.Int(0), c.Int(1));
 }

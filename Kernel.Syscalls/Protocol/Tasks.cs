@@ -10,7 +10,11 @@ public abstract record TaskRequest(IKernelTask Task) : KernelRequest
 public sealed record WaitChild(IKernelTask Task, int Pid, int Options, ulong StatusAddress, ulong RusageAddress = 0) : TaskRequest(Task);
 
 /// <summary>waitid: IdType P_ALL (0), P_PID (1) or P_PGID (2); fills a siginfo_t at InfoAddress.</summary>
-public sealed record WaitChildInfo(IKernelTask Task, int IdType, int Id, int Options, ulong InfoAddress, ulong RusageAddress) : TaskRequest(Task);
+public sealed record WaitChildInfo(IKernelTask Task, int IdType, int Id, int Options, ulong InfoAddress, ulong RusageAddress) : TaskRequest(Task)
+{
+    /// <summary>Waiting through a PIDFD_NONBLOCK pidfd without WNOHANG: EAGAIN instead of waiting when nothing is ready.</summary>
+    public bool EagainIfNone { get; init; }
+}
 
 /// <summary>A sleep, parked on a timer (never a sleeping host thread). Replies Done, or <see cref="SleepInterrupted"/>.</summary>
 public sealed record Sleep(IKernelTask Task, TimeSpan Duration) : TaskRequest(Task);

@@ -57,5 +57,25 @@ int main(void)
 	EXPECT_ERR("waitid(P_PIDFD) on a pipe", waitid(P_PIDFD, go[0], &si, WEXITED), EBADF);
 	EXPECT_ERR("waitid(P_PIDFD) on a closed fd", waitid(P_PIDFD, 900, &si, WEXITED), EBADF);
 	EXPECT_ERR("read of a pidfd", read(self, link, 8), EINVAL);
+
+	/* Through a PIDFD_NONBLOCK pidfd, a waitid that finds nothing fails with EAGAIN instead of waiting. */
+	int go2[2];
+	pipe(go2);
+	pid_t child2 = fork();
+	if (child2 == 0) {
+		char c;
+		read(go2[0], &c, 1);
+		_exit(4);
+	}
+	int nb = pidfd_open(child2, O_NONBLOCK);
+	memset(&si, 0, sizeof si);
+	EXPECT_ERR("waitid through a PIDFD_NONBLOCK pidfd, still running", waitid(P_PIDFD, nb, &si, WEXITED), EAGAIN);
+	EXPECT_EQ("  with WNOHANG it is 0", waitid(P_PIDFD, nb, &si, WEXITED | WNOHANG), 0);
+	write(go2[1], "x", 1);
+	struct pollfd pn = {nb, POLLIN, 0};
+	poll(&pn, 1, 10000);
+	memset(&si, 0, sizeof si);
+	EXPECT_EQ("  once it exited the waitid reaps it", waitid(P_PIDFD, nb, &si, WEXITED), 0);
+	EXPECT_EQ("  its status", si.si_status, 4);
 	return conf_exit();
 }
