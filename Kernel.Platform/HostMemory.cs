@@ -48,6 +48,26 @@ public sealed unsafe partial class HostMemory : IDisposable
         return resident;
     }
 
+    /// <summary>Per page of [guest, guest+length): 1 when resident on the host (mincore's vector), else 0.</summary>
+    public byte[] Residency(ulong guest, ulong length)
+    {
+        const ulong page = 4096;
+        var vector = new byte[(int)((length + page - 1) / page)];
+        if (Base == 0 || guest + length > Size) return vector;
+        ForEachResidentRun(guest, length, (from, bytes) =>
+        {
+            for (var p = (from - guest) / page; p < (from - guest + bytes + page - 1) / page; p++) vector[p] = 1;
+        });
+        return vector;
+    }
+
+    /// <summary>Makes [guest, guest+length) resident without changing its contents (mlock).</summary>
+    public void Populate(ulong guest, ulong length)
+    {
+        const int MadvPopulateWrite = 23;
+        if (Base != 0 && guest + length <= Size) madvise(Base + (nint)guest, (nuint)length, MadvPopulateWrite);
+    }
+
     /// <summary>
     /// Copies the pages of [guest, guest+length) that the source has touched (resident on the host) into this
     /// range at the same guest address: a fork copies what the parent uses, not the whole reservation.

@@ -34,6 +34,8 @@ public sealed class ProcessSettings
     public ulong CapEffective { get; set; }
     public ulong CapPermitted { get; set; }
     public ulong CapInheritable { get; set; }
+    /// <summary>membarrier's MEMBARRIER_CMD_REGISTER_* bits (exec clears them, fork keeps them).</summary>
+    public int MembarrierRegistrations { get; set; }
 
     public ProcessSettings Copy() => (ProcessSettings)MemberwiseClone();
 }

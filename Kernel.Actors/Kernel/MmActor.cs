@@ -22,13 +22,14 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
 
     protected override KernelReply? Handle(KernelRequest request, IActorRef sender) => request switch
     {
-        MapMemory r => Result(Map(r)),
+        MapMemory r => Result(LockIfFuture(Mm(r), Map(r), r.Length)),
         UnmapMemory r => Result(Unmap(Mm(r), r.Address, r.Length)),
         ProtectMemory r => Result(Protect(Mm(r), r.Address, r.Length, r.Prot)),
         SetBreak r => new Done((long)Mm(r).SetBrk(r.Address)),
         AdviseMemory r => Result(Advise(Mm(r), r.Address, r.Length, r.Advice)),
         RemapMemory r => Result(Remap(Mm(r), r)),
         AsyncIoMmRequest r => HandleAsyncIo(r),
+        LockMemory or LockAllMemory or QueryResidency or SyncMemory => HandleLocking((MmRequest)request),
         _ => new Failed(Errno.ENOSYS),
     };
 

@@ -343,7 +343,7 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
         var child = new AddressSpace(cpu, WindowSize);
         try
         {
-            child._vmas = _vmas;
+            child._vmas = _vmas.Select(v => v.Locked ? v with { Locked = false } : v).ToArray(); // fork does not inherit mlocks
             child.BrkStart = BrkStart;
             child.Brk = Brk;
             child.SigPage = SigPage;

@@ -15,6 +15,8 @@ public sealed record Vma(ulong Start, ulong End, Prot Prot, bool Shared, string 
     public ulong Offset { get; init; }
     public ulong Dev { get; init; }
     public ulong Ino { get; init; }
+    /// <summary>mlock: VM_LOCKED (/proc VmLck and smaps Locked).</summary>
+    public bool Locked { get; init; }
 
     /// <summary>The part [start, end) of this area; a file mapping's offset moves with its start.</summary>
     public Vma Slice(ulong start, ulong end) =>

@@ -151,7 +151,7 @@ internal static class ProcPidFiles
             var m = ProcMemory.Of(p);
             Kb("VmPeak", m.Size);
             Kb("VmSize", m.Size);
-            Kb("VmLck", 0);
+            Kb("VmLck", p.Mm.LockedBytes());
             Kb("VmPin", 0);
             Kb("VmHWM", m.Rss);
             Kb("VmRSS", m.Rss);

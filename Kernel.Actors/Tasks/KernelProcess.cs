@@ -140,6 +140,7 @@ public sealed class KernelProcess : IDeviceOpener
         {
             Kernel.Syscalls.Handlers.Limits.NoFile => ((ulong)Files.Limit, 4096),
             Kernel.Syscalls.Handlers.Limits.Stack => (8UL << 20, ulong.MaxValue),
+            Kernel.Syscalls.Handlers.Limits.MemLock => (8UL << 20, 8UL << 20), // Linux's default (MLOCK_LIMIT)
             _ => (ulong.MaxValue, ulong.MaxValue),
         };
     }

@@ -8,12 +8,6 @@ namespace Kernel.Syscalls.Handlers;
 public static partial class Memory
 {
     /// <summary>Calls not implemented yet (or absent from the Linux we model): ENOSYS, so callers take their fallback.</summary>
-    [Syscall(227, "msync", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(228, "mlock", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(229, "munlock", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(230, "mlockall", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(231, "munlockall", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(232, "mincore", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(234, "remap_file_pages", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(235, "mbind", Support.Unimplemented, "No NUMA policy yet; returns ENOSYS, as Linux built without NUMA does.")]
     [Syscall(236, "get_mempolicy", Support.Unimplemented, "No NUMA policy yet; returns ENOSYS, as Linux built without NUMA does.")]
@@ -22,8 +16,6 @@ public static partial class Memory
     [Syscall(239, "move_pages", Support.Unimplemented, "No NUMA policy yet; returns ENOSYS, as Linux built without NUMA does.")]
     [Syscall(270, "process_vm_readv", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(271, "process_vm_writev", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(283, "membarrier", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(284, "mlock2", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(288, "pkey_mprotect", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(289, "pkey_alloc", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(290, "pkey_free", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]

@@ -177,6 +177,7 @@ public static class Limits
     public const int Stack = 3;
     public const int NProc = 6;
     public const int NoFile = 7;
+    public const int MemLock = 8;
     public const ulong NrOpen = 1 << 20; // /proc/sys/fs/nr_open
     public const ulong Infinity = ulong.MaxValue;
 }

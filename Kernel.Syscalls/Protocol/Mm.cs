@@ -12,3 +12,15 @@ public sealed record ProtectMemory(IKernelTask Task, ulong Address, ulong Length
 public sealed record SetBreak(IKernelTask Task, ulong Address) : MmRequest(Task);
 public sealed record AdviseMemory(IKernelTask Task, ulong Address, ulong Length, int Advice) : MmRequest(Task);
 public sealed record RemapMemory(IKernelTask Task, ulong OldAddress, ulong OldLength, ulong NewLength, int Flags, ulong NewAddress) : MmRequest(Task);
+
+/// <summary>mlock/mlock2 (Lock true, Flags MLOCK_ONFAULT) and munlock.</summary>
+public sealed record LockMemory(IKernelTask Task, ulong Address, ulong Length, bool Lock, int Flags) : MmRequest(Task);
+
+/// <summary>mlockall (Flags MCL_*) and munlockall (Unlock).</summary>
+public sealed record LockAllMemory(IKernelTask Task, int Flags, bool Unlock) : MmRequest(Task);
+
+/// <summary>mincore: the residency vector of [Address, Address+Length) to Vector.</summary>
+public sealed record QueryResidency(IKernelTask Task, ulong Address, ulong Length, ulong Vector) : MmRequest(Task);
+
+/// <summary>msync.</summary>
+public sealed record SyncMemory(IKernelTask Task, ulong Address, ulong Length, int Flags) : MmRequest(Task);

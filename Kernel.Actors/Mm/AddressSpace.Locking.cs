@@ -1,0 +1,46 @@
+using Kernel.Platform;
+
+namespace Kernel.Actors.Mm;
+
+// mlock and mincore: locked areas are marked on their VMAs (and populated, unless on fault); residency is the
+// host's own for the guest range (the pages the guest has touched).
+public sealed partial class AddressSpace
+{
+    /// <summary>mlockall(MCL_FUTURE): new mappings are locked too (populated unless <see cref="LockFutureOnFault"/>).</summary>
+    public bool LockFuture { get; set; }
+    public bool LockFutureOnFault { get; set; }
+
+    /// <summary>Whether every page of [start, end) is mapped (mlock, munlock, mincore and msync give ENOMEM otherwise).</summary>
+    public bool IsMapped(ulong start, ulong end)
+    {
+        if (end < start || end > WindowSize) return false;
+        for (var at = start; at < end;)
+        {
+            if (Find(at) is not { } v) return false;
+            at = v.End;
+        }
+        return true;
+    }
+
+    /// <summary>Marks [start, end) locked or unlocked; locking populates the pages unless <paramref name="onFault"/>.</summary>
+    public void SetLocked(ulong start, ulong end, bool locked, bool onFault = false)
+    {
+        Rewrite(start, end, v => v with { Locked = locked });
+        if (locked && !onFault) Host.Populate(start, end - start);
+    }
+
+    /// <summary>Bytes in locked areas (VmLck), and what locking [start, end) would add to them.</summary>
+    public ulong LockedBytes(ulong start = 0, ulong end = 0)
+    {
+        ulong total = 0;
+        foreach (var v in _vmas)
+        {
+            if (v.Locked) total += v.Length;
+            else if (v.Start < end && start < v.End) total += Math.Min(v.End, end) - Math.Max(v.Start, start);
+        }
+        return total;
+    }
+
+    /// <summary>mincore's vector: bit 0 of each byte says whether that page of [start, end) is resident.</summary>
+    public byte[] Residency(ulong start, ulong end) => Host.Residency(start, end - start);
+}
