@@ -59,7 +59,7 @@ static void itimers(void)
 		pause();
 	double took = now_s(CLOCK_MONOTONIC) - t0;
 	EXPECT_EQ("  SIGALRM arrives", alarms, 1);
-	EXPECT_TRUE("  after about 100 ms", took >= 0.09 && took < 1.0);
+	EXPECT_TRUE("  not before 100 ms (nor seconds late)", took >= 0.09 && took < 5.0);
 	getitimer(ITIMER_REAL, &cur);
 	EXPECT_TRUE("  and it is disarmed afterwards", cur.it_value.tv_sec == 0 && cur.it_value.tv_usec == 0);
 
@@ -149,7 +149,7 @@ static void posix_timers(void)
 	timer_hits = 0;
 	struct itimerspec past = {{0, 0}, {1, 0}};
 	timer_settime(t, TIMER_ABSTIME, &past, NULL);
-	for (int i = 0; i < 100 && !timer_hits; i++)
+	for (int i = 0; i < 5000 && !timer_hits; i++)
 		usleep(1000);
 	EXPECT_EQ("TIMER_ABSTIME in the past fires at once", timer_hits, 1);
 	EXPECT_EQ("timer_delete", timer_delete(t), 0);
@@ -176,7 +176,7 @@ static void posix_timers(void)
 	int raw_id = -1;
 	EXPECT_EQ("timer_create without a sigevent", syscall(SYS_timer_create, CLOCK_MONOTONIC, NULL, &raw_id), 0);
 	syscall(SYS_timer_settime, raw_id, 0, &ten, NULL);
-	for (int i = 0; i < 500 && !timer_hits; i++)
+	for (int i = 0; i < 5000 && !timer_hits; i++)
 		usleep(1000);
 	/* Its value is the kernel's timer id, which qemu-user renumbers: checked in kernel-only/timerid.c. */
 	EXPECT_TRUE("  SIGALRM arrives", timer_hits == 1);
