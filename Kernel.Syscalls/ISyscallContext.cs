@@ -117,6 +117,8 @@ public interface IKernelTask
     long CompareKernelObjects(int pid1, int pid2, int type, ulong idx1, ulong idx2);
     /// <summary>get_robust_list: the robust list head of thread <paramref name="tid"/> (0: the caller), or -ESRCH/-EPERM.</summary>
     long RobustListOf(int tid);
+    /// <summary>process_vm_readv/writev after argument checks: the bytes copied or -errno.</summary>
+    long ProcessVmCopy(int pid, IReadOnlyList<(ulong Base, ulong Length)> local, IReadOnlyList<(ulong Base, ulong Length)> remote, bool write);
     /// <summary>pidfd_open: a new close-on-exec descriptor naming process <paramref name="pid"/>, or -errno.</summary>
     long OpenPidFd(int pid, int flags);
     /// <summary>The pid a pidfd names, or -EBADF when <paramref name="fd"/> is not a pidfd.</summary>

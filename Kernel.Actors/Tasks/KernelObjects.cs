@@ -64,7 +64,7 @@ internal static class KernelObjects
         sandbox.FindThread(tid)?.Threads.FirstOrDefault(t => t.Tid == tid);
 
     // PTRACE_MODE_READ_REALCREDS; a task may always inspect its own thread group.
-    private static bool MayInspect(KernelTask caller, KernelProcess target) =>
+    internal static bool MayInspect(KernelTask caller, KernelProcess target) =>
         ReferenceEquals(caller.Process, target) || caller.Process.Creds.MayInspect(target.Creds, realCreds: true);
 
     private static long NumberOf(object o) => (long)Numbers.GetValue(o, _ => Interlocked.Increment(ref _next));

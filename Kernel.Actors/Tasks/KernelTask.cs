@@ -136,6 +136,9 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
 
     public long OpenPidFd(int pid, int flags) => PidFdFile.Open(this, pid, flags);
 
+    public long ProcessVmCopy(int pid, IReadOnlyList<(ulong Base, ulong Length)> local, IReadOnlyList<(ulong Base, ulong Length)> remote, bool write) =>
+        ProcessVm.Copy(this, pid, local, remote, write);
+
     public long PidOfPidFd(int fd) => Process.Files.GetFile(fd) is PidFdFile p ? p.Target.Pid : -(long)Errno.EBADF;
 
     public long Exec(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp) =>

@@ -14,8 +14,6 @@ public static partial class Memory
     [Syscall(237, "set_mempolicy", Support.Unimplemented, "No NUMA policy yet; returns ENOSYS, as Linux built without NUMA does.")]
     [Syscall(238, "migrate_pages", Support.Unimplemented, "No NUMA policy yet; returns ENOSYS, as Linux built without NUMA does.")]
     [Syscall(239, "move_pages", Support.Unimplemented, "No NUMA policy yet; returns ENOSYS, as Linux built without NUMA does.")]
-    [Syscall(270, "process_vm_readv", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(271, "process_vm_writev", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(288, "pkey_mprotect", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(289, "pkey_alloc", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(290, "pkey_free", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
