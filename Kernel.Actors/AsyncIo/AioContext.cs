@@ -188,9 +188,11 @@ public sealed class AioContext
         public bool Done { get; set; }
     }
 
-    private sealed class Waiter(IActorRef sender, long minNr, long nr, ulong events, IGuestMemory mem)
+    private sealed class Waiter(IActorRef sender, long minNr, long nr, ulong events, IGuestMemory mem, object? key)
     {
         public IActorRef Sender { get; } = sender;
+        /// <summary>The request that waits (what a signal's interruption names).</summary>
+        public object? Key { get; } = key;
         public long MinNr { get; } = minNr;
         public long Nr { get; } = nr;
         public ulong Events { get; } = events;
@@ -410,11 +412,11 @@ public sealed class AioContext
     /// io_getevents: at least <paramref name="minNr"/> (at most <paramref name="nr"/>) events copied to
     /// <paramref name="events"/>; parks the caller (null reply) until there are enough or the timeout passes.
     /// </summary>
-    public KernelReply? GetEvents(IActorRef sender, IGuestMemory mem, long minNr, long nr, ulong events, TimeSpan? timeout)
+    public KernelReply? GetEvents(IActorRef sender, IGuestMemory mem, long minNr, long nr, ulong events, TimeSpan? timeout, object? key = null)
     {
         lock (_lock)
         {
-            var w = new Waiter(sender, minNr, nr, events, mem);
+            var w = new Waiter(sender, minNr, nr, events, mem, key);
             var reply = Read(w);
             if (reply is not null || timeout == TimeSpan.Zero) return reply ?? new Done(w.Got);
             _waiters.Add(w);
@@ -440,6 +442,19 @@ public sealed class AioContext
         _waiters.Remove(w);
         w.Timer?.Cancel();
         w.Sender.Tell(reply);
+    }
+
+    /// <summary>A signal ends the wait of <paramref name="key"/>: the events read so far, or EINTR when none (read_events).</summary>
+    public void Interrupt(object key)
+    {
+        lock (_lock)
+        {
+            var w = _waiters.FirstOrDefault(x => ReferenceEquals(x.Key, key));
+            if (w is null) return;
+            _waiters.Remove(w);
+            w.Timer?.Cancel();
+            w.Sender.Tell(w.Got > 0 ? new Done(w.Got) : new Failed(Errno.EINTR));
+        }
     }
 
     private void Expire(Waiter w)

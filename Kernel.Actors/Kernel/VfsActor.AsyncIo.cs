@@ -48,7 +48,7 @@ public sealed partial class VfsActor
             {
                 if (FindAio(r.Task, r.Context) is not { } ctx) return new Failed(Errno.EINVAL);
                 if (r.MinNr < 0 || r.MinNr > r.Nr) return new Failed(Errno.EINVAL);
-                return ctx.GetEvents(sender, P(r.Task).Mm, r.MinNr, r.Nr, r.Events, r.Timeout);
+                return ctx.GetEvents(sender, P(r.Task).Mm, r.MinNr, r.Nr, r.Events, r.Timeout, r);
             }
             case CancelAio r:
             {

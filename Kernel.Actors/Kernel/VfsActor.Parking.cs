@@ -81,6 +81,11 @@ public sealed partial class VfsActor
 
     protected override void OnInterrupt(KernelRequest request)
     {
+        if (request is GetAioEvents aio)
+        {
+            FindAio(aio.Task, aio.Context)?.Interrupt(aio);
+            return;
+        }
         var call = State.Parked.FirstOrDefault(c => ReferenceEquals(c.Request, request));
         if (call is null) return;
         // Reads, writes and lock waits restart under SA_RESTART; poll, select and epoll_wait never do.

@@ -58,14 +58,14 @@ public static partial class AsyncIo
         return SyscallResult.Send(new CancelAio(c.Task, c.Arg(0), iocb));
     }
 
-    [Syscall(4, "io_getevents", Support.Partial, "min_nr/nr and timeouts parked in the VFS actor; not yet interrupted by signals (no EINTR).")]
+    [Syscall(4, "io_getevents", Support.Full, "min_nr/nr and timeouts parked in the VFS actor; a handled signal ends the wait with the events read so far, or EINTR.")]
     public static SyscallResult IoGetEvents(ISyscallContext c)
     {
         var e = ReadTimeout(c, c.Arg(4), out var timeout);
         return e != Errno.None ? e : SyscallResult.Send(new GetAioEvents(c.Task, c.Arg(0), c.Long(1), c.Long(2), c.Arg(3), timeout));
     }
 
-    [Syscall(292, "io_pgetevents", Support.Partial, "As io_getevents; the signal mask is checked (EFAULT, EINVAL) but signals do not interrupt the wait yet.")]
+    [Syscall(292, "io_pgetevents", Support.Full, "As io_getevents, with the signal mask applied while it waits.")]
     public static SyscallResult IoPGetEvents(ISyscallContext c)
     {
         var e = ReadTimeout(c, c.Arg(4), out var timeout);
@@ -75,7 +75,7 @@ public static partial class AsyncIo
         {
             Span<byte> sig = stackalloc byte[16]; // struct __aio_sigset { const sigset_t *sigmask; size_t sigsetsize; }
             if (c.Memory.Read(usig, sig) != Errno.None) return Errno.EFAULT;
-            e = CheckSigmask(c.Memory, BinaryPrimitives.ReadUInt64LittleEndian(sig), BinaryPrimitives.ReadUInt64LittleEndian(sig[8..]));
+            e = Events.ApplySigmask(c, BinaryPrimitives.ReadUInt64LittleEndian(sig), BinaryPrimitives.ReadUInt64LittleEndian(sig[8..]));
             if (e != Errno.None) return e;
         }
         return SyscallResult.Send(new GetAioEvents(c.Task, c.Arg(0), c.Long(1), c.Long(2), c.Arg(3), timeout));

@@ -39,6 +39,8 @@ static long io_getevents(aio_context_t ctx, long min, long nr, struct io_event *
 	return syscall(__NR_io_getevents, ctx, min, nr, ev, ts);
 }
 
+static void on_usr1(int sig) { (void)sig; }
+
 static long now_ms(void)
 {
 	struct timespec ts;
@@ -286,6 +288,17 @@ static void getevents(aio_context_t ctx, int fd)
 	long waited = now_ms() - t0;
 	EXPECT_TRUE("waited at least 15ms", waited >= 15);
 	EXPECT_TRUE("waited less than 5s", waited < 5000);
+	/* A handled signal ends a wait that has nothing yet with EINTR. */
+	signal(SIGUSR1, on_usr1);
+	pid_t parent = getpid(), poker = fork();
+	if (poker == 0) {
+		usleep(50000);
+		kill(parent, SIGUSR1);
+		_exit(0);
+	}
+	EXPECT_ERR("io_getevents interrupted by a handler", io_getevents(ctx, 1, 4, ev, NULL), EINTR);
+	waitpid(poker, NULL, 0);
+	signal(SIGUSR1, SIG_DFL);
 
 	struct iocb cb[3];
 	struct iocb *list[3] = { &cb[0], &cb[1], &cb[2] };
