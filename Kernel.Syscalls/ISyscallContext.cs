@@ -77,7 +77,10 @@ public interface IKernelTask
     ulong RobustList { get; set; }
     ulong RobustListLength { get; set; }
     ulong SignalMask { get; set; }
+    /// <summary>rseq: the registered struct rseq (0: none), its length and the abort signature.</summary>
     ulong Rseq { get; set; }
+    uint RseqLength { get; set; }
+    uint RseqSignature { get; set; }
     (ulong Sp, int Flags, ulong Size) AltStack { get; set; }
     /// <summary>Pending signals, frames and signal waits: state kept on the task's thread.</summary>
     ITaskSignals Signals { get; }

@@ -262,7 +262,12 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         var child = new KernelProcess(this, tid, ppid, mm, files, fs) { Pgid = p.Pgid, Sid = p.Sid, ExitSignal = a.ExitSignal };
         child.InheritFrom(p);
         child.Settings = p.Settings.Copy();
-        var task = new KernelTask(tid, child, context) { SignalMask = parent.SignalMask, Settings = ChildSettings(parent) };
+        var task = new KernelTask(tid, child, context)
+        {
+            SignalMask = parent.SignalMask, Settings = ChildSettings(parent),
+            // A forked child keeps the rseq registration (its memory is a copy); a new thread starts without one.
+            Rseq = parent.Rseq, RseqLength = parent.RseqLength, RseqSignature = parent.RseqSignature,
+        };
         if (!FinishClone(parent, task, mm, a))
         {
             if ((a.Flags & CloneFlags.Files) == 0) foreach (var (_, entry) in files.All()) entry.File.DropReference();
@@ -326,6 +331,8 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         task.Tid = p.Pid;
         task.ClearChildTid = 0;
         task.RobustList = 0;
+        task.Rseq = 0; // the registration was in the old image
+        task.RseqLength = task.RseqSignature = 0;
         task.AltStack = (0, 2 /* SS_DISABLE */, 0);
         task.Settings.Name = null; // comm becomes the new program's name
         oldContext.Dispose();

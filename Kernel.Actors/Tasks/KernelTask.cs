@@ -45,6 +45,8 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
     public ulong SignalMask { get; set; }
     public (ulong Sp, int Flags, ulong Size) AltStack { get; set; } = (0, 2 /* SS_DISABLE */, 0);
     public ulong Rseq { get; set; }
+    public uint RseqLength { get; set; }
+    public uint RseqSignature { get; set; }
     private TaskSignals? _signals;
     /// <summary>Pending signals, the interrupted call and signal waits.</summary>
     public TaskSignals SignalState => _signals ??= new TaskSignals(this);

@@ -224,6 +224,7 @@ public sealed partial class Runner
 
     private bool PushFrame(KernelTask task, SigInfo info, SignalAction action)
     {
+        RseqFixup(task); // a handler never runs inside an rseq critical section
         var ctx = task.Context;
         var regs = ctx.Capture();
         var s = task.SignalState;

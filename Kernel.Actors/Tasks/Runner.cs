@@ -112,6 +112,7 @@ public sealed partial class Runner
                 HandleSyscall(task);
                 break;
             case TrapKind.Interrupted:
+                RseqFixup(task);
                 // Round robin: the slice ended at a block boundary.
                 if (_runQueue.Count > 1 && _runQueue.First?.Value == task)
                 {
