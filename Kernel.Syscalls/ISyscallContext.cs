@@ -124,6 +124,8 @@ public interface IKernelTask
     long ProcessVmCopy(int pid, IReadOnlyList<(ulong Base, ulong Length)> local, IReadOnlyList<(ulong Base, ulong Length)> remote, bool write);
     /// <summary>pidfd_open: a new close-on-exec descriptor naming process <paramref name="pid"/>, or -errno.</summary>
     long OpenPidFd(int pid, int flags);
+    /// <summary>pidfd_getfd: a close-on-exec duplicate of descriptor <paramref name="targetFd"/> of the process a pidfd names, or -errno.</summary>
+    long DupFromPidFd(int pidfd, int targetFd);
     /// <summary>The pid a pidfd names, or -EBADF when <paramref name="fd"/> is not a pidfd.</summary>
     long PidOfPidFd(int fd);
 

@@ -138,6 +138,8 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
 
     public long OpenPidFd(int pid, int flags) => PidFdFile.Open(this, pid, flags);
 
+    public long DupFromPidFd(int pidfd, int targetFd) => PidFdFile.GetFd(this, pidfd, targetFd);
+
     public long ProcessVmCopy(int pid, IReadOnlyList<(ulong Base, ulong Length)> local, IReadOnlyList<(ulong Base, ulong Length)> remote, bool write) =>
         ProcessVm.Copy(this, pid, local, remote, write);
 

@@ -19,6 +19,20 @@ public sealed class PidFdFile(KernelProcess target, int flags) : AnonymousFile(O
     public override long Read(Span<byte> buffer) => -(long)Errno.EINVAL;
     public override long Write(ReadOnlySpan<byte> data) => -(long)Errno.EINVAL;
 
+    /// <summary>pidfd_getfd: the target's open file, installed close-on-exec in the caller (ptrace's attach check).</summary>
+    public static long GetFd(KernelTask caller, int pidfd, int targetFd)
+    {
+        if (caller.Process.Files.GetFile(pidfd) is not PidFdFile p) return -(long)Errno.EBADF;
+        var target = p.Target;
+        if (target.IsExiting) return -(long)Errno.ESRCH;
+        if (!KernelObjects.MayInspect(caller, target)) return -(long)Errno.EPERM;
+        if (target.Files.GetFile(targetFd) is not { } file) return -(long)Errno.EBADF;
+        file.AddReference();
+        var fd = caller.Process.Files.Install(file, closeOnExec: true);
+        if (fd < 0) file.DropReference();
+        return fd;
+    }
+
     /// <summary>pidfd_open: <paramref name="pid"/> must name a process (a thread-group leader).</summary>
     public static long Open(KernelTask caller, int pid, int flags)
     {

@@ -204,4 +204,7 @@ public static partial class Process
 
     [Syscall(434, "pidfd_open", Support.Full, "A close-on-exec descriptor naming a process: readable (poll, epoll) once it exits, hung up once reaped, usable with waitid(P_PIDFD) and pidfd_send_signal; PIDFD_NONBLOCK makes such a waitid give EAGAIN.")]
     public static SyscallResult PidfdOpen(ISyscallContext c) => c.Task.OpenPidFd(c.Int(0), c.Int(1));
+
+    [Syscall(438, "pidfd_getfd", Support.Full, "A close-on-exec duplicate of another process's descriptor (the same open file description), with ptrace's attach check (EPERM); ESRCH once the process has exited.")]
+    public static SyscallResult PidfdGetfd(ISyscallContext c) => c.Arg(2) != 0 ? Errno.EINVAL : c.Task.DupFromPidFd(c.Int(0), c.Int(1));
 }

@@ -77,5 +77,33 @@ int main(void)
 	memset(&si, 0, sizeof si);
 	EXPECT_EQ("  once it exited the waitid reaps it", waitid(P_PIDFD, nb, &si, WEXITED), 0);
 	EXPECT_EQ("  its status", si.si_status, 4);
+
+	/* pidfd_getfd: a duplicate of the child's descriptor, sharing its open file description. */
+	int pp[2];
+	pipe(pp);
+	int go3[2];
+	pipe(go3);
+	pid_t child3 = fork();
+	if (child3 == 0) {
+		char c;
+		read(go3[0], &c, 1);
+		_exit(0);
+	}
+	int wfd = pp[1];
+	close(pp[1]); /* only the child holds the write end now */
+	int pfd3 = pidfd_open(child3, 0);
+	int got = syscall(SYS_pidfd_getfd, pfd3, wfd, 0);
+	EXPECT_TRUE("pidfd_getfd of the child's pipe end", got >= 0);
+	EXPECT_EQ("  close-on-exec", fcntl(got, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	write(got, "y", 1);
+	char y = 0;
+	read(pp[0], &y, 1);
+	EXPECT_EQ("  it is the child's pipe", y, 'y');
+	EXPECT_ERR("pidfd_getfd with flags", syscall(SYS_pidfd_getfd, pfd3, wfd, 1), EINVAL);
+	EXPECT_ERR("pidfd_getfd of a closed descriptor", syscall(SYS_pidfd_getfd, pfd3, 900, 0), EBADF);
+	EXPECT_ERR("pidfd_getfd through a pipe", syscall(SYS_pidfd_getfd, pp[0], wfd, 0), EBADF);
+	write(go3[1], "x", 1);
+	waitpid(child3, NULL, 0);
+	EXPECT_ERR("pidfd_getfd after it exited", syscall(SYS_pidfd_getfd, pfd3, wfd, 0), ESRCH);
 	return conf_exit();
 }
