@@ -500,21 +500,9 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     private void NotifyParent(KernelProcess child)
     {
         if (child.Ppid == 0 || FindProcess(child.Ppid) is not { IsExiting: false } parent) return;
-        var exit = child.ExitStatus ?? ProcessExit.Exited(0);
-        var usage = child.FinalUsage;
         var action = parent.SignalActions[Sig.SIGCHLD];
         var autoReap = child.ExitSignal == Sig.SIGCHLD && (action.Handler == SignalAction.Ignore || (action.Flags & SaFlags.NoCldWait) != 0);
-        if (child.ExitSignal > 0)
-        {
-            SignalActor.Post(parent, new SigInfo(child.ExitSignal, exit.Signal == 0 ? SigInfo.CldExited : exit.CoreDumped ? SigInfo.CldDumped : SigInfo.CldKilled)
-            {
-                Pid = child.Pid,
-                Uid = child.Creds.Uid,
-                Status = exit.Signal == 0 ? exit.Code : exit.Signal,
-                Utime = usage.UserMicros / 10000,
-                Stime = usage.SystemMicros / 10000,
-            }, null);
-        }
+        if (child.ExitSignal > 0) SignalActor.Post(parent, child.ExitReport(child.ExitSignal), null);
         if (autoReap) Reap(child);
     }
 

@@ -149,19 +149,7 @@ public sealed class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
     private static Failed? WriteInfo(KernelProcess caller, ulong address, KernelProcess? child)
     {
         if (address == 0) return null;
-        var info = new byte[128];
-        if (child is not null)
-        {
-            var exit = child.ExitStatus!.Value;
-            BitConverter.TryWriteBytes(info, Sig.SIGCHLD);
-            BitConverter.TryWriteBytes(info.AsSpan(8), exit.Signal == 0 ? 1 : exit.CoreDumped ? 3 : 2);
-            BitConverter.TryWriteBytes(info.AsSpan(16), child.Pid);
-            BitConverter.TryWriteBytes(info.AsSpan(20), child.Creds.Uid);
-            BitConverter.TryWriteBytes(info.AsSpan(24), exit.Signal == 0 ? exit.Code : exit.Signal);
-            var usage = child.FinalUsage;
-            BitConverter.TryWriteBytes(info.AsSpan(32), usage.UserMicros / 10000);   // clock ticks (100 Hz)
-            BitConverter.TryWriteBytes(info.AsSpan(40), usage.SystemMicros / 10000);
-        }
+        var info = child?.ExitReport(Sig.SIGCHLD).ToBytes() ?? new byte[SigInfo.Size];
         return caller.Mm.Write(address, info) == Errno.None ? null : new Failed(Errno.EFAULT);
     }
 

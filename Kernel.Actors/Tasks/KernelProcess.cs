@@ -251,6 +251,21 @@ public sealed class KernelProcess : IDeviceOpener
         }
     }
 
+    /// <summary>How the ended process reports itself to its parent (SIGCHLD, waitid): CLD_* code, status and times.</summary>
+    internal Kernel.Syscalls.Abi.SigInfo ExitReport(int signo)
+    {
+        var exit = ExitStatus ?? ProcessExit.Exited(0);
+        return new Kernel.Syscalls.Abi.SigInfo(signo, exit.Signal == 0 ? Kernel.Syscalls.Abi.SigInfo.CldExited
+            : exit.CoreDumped ? Kernel.Syscalls.Abi.SigInfo.CldDumped : Kernel.Syscalls.Abi.SigInfo.CldKilled)
+        {
+            Pid = Pid,
+            Uid = Creds.Uid,
+            Status = exit.Signal == 0 ? exit.Code : exit.Signal,
+            Utime = FinalUsage.UserMicros / 10000, // clock ticks (100 Hz)
+            Stime = FinalUsage.SystemMicros / 10000,
+        };
+    }
+
     internal void CompleteExit()
     {
         _exited.TrySetResult(ExitStatus ?? ProcessExit.Exited(0));

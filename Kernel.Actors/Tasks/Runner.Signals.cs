@@ -229,9 +229,9 @@ public sealed partial class Runner
         var regs = ctx.Capture();
         var s = task.SignalState;
         var alt = task.AltStack;
-        var onAlt = alt.Flags != SignalFrame.SsDisable && regs.Sp > alt.Sp && regs.Sp - alt.Sp <= alt.Size;
-        var top = (action.Flags & SaFlags.OnStack) != 0 && alt.Flags != SignalFrame.SsDisable && !onAlt ? alt.Sp + alt.Size : regs.Sp;
-        var ucStack = (alt.Sp, alt.Size == 0 ? SignalFrame.SsDisable : onAlt ? SignalFrame.SsOnStack : 0, alt.Size);
+        var onAlt = AltStack.Contains(alt, regs.Sp);
+        var top = (action.Flags & SaFlags.OnStack) != 0 && alt.Flags != AltStack.Disable && !onAlt ? alt.Sp + alt.Size : regs.Sp;
+        var ucStack = (alt.Sp, alt.Size == 0 ? AltStack.Disable : onAlt ? AltStack.OnStack : 0, alt.Size);
         var saved = s.SavedMask ?? task.SignalMask;
         var fault = info.Signo is Sig.SIGSEGV or Sig.SIGBUS or Sig.SIGILL or Sig.SIGTRAP or Sig.SIGFPE && info.Code > 0 ? info.Addr : 0;
         ulong? esr = null;
@@ -274,10 +274,9 @@ public sealed partial class Runner
         task.SignalMask = r.Mask & ~Unblockable;
         var alt = r.AltStack;
         // restore_altstack: applied unless the thread runs on the alternate stack now (sigaltstack's EPERM).
-        var now = task.AltStack;
-        var onAlt = now.Flags != SignalFrame.SsDisable && r.Regs.Sp > now.Sp && r.Regs.Sp - now.Sp <= now.Size;
-        if (!onAlt && (alt.Flags & ~SignalFrame.SsOnStack) == 0) task.AltStack = (alt.Sp, 0, alt.Size);
-        else if (!onAlt && alt.Flags == SignalFrame.SsDisable) task.AltStack = (0, SignalFrame.SsDisable, 0);
+        var onAlt = AltStack.Contains(task.AltStack, r.Regs.Sp);
+        if (!onAlt && (alt.Flags & ~AltStack.OnStack) == 0) task.AltStack = (alt.Sp, 0, alt.Size);
+        else if (!onAlt && alt.Flags == AltStack.Disable) task.AltStack = (0, AltStack.Disable, 0);
         task.SignalState.RestartErrno = Errno.None;
         return SyscallResult.Unchanged;
     }

@@ -26,8 +26,6 @@ internal static class SignalFrame
     private const uint EsrMagic = 0x45535201;
     private const ulong NzcvMask = 0xF0000000;
 
-    public const int SsOnStack = 1, SsDisable = 2;
-
     /// <summary>The frame's address and the bytes to store there (below <paramref name="stackTop"/>).</summary>
     public static (ulong Frame, ulong Record, byte[] Bytes) Build(CpuState regs, ulong stackTop, SigInfo info, ulong savedMask,
         (ulong Sp, int Flags, ulong Size) altStack, ulong faultAddress, ulong? esr)

@@ -91,6 +91,16 @@ public sealed record SigInfo(int Signo, int Code)
     }
 }
 
+/// <summary>The alternate signal stack (sigaltstack's stack_t flags and Linux's on_sig_stack test).</summary>
+public static class AltStack
+{
+    public const int OnStack = 1, Disable = 2;
+
+    /// <summary>Whether <paramref name="sp"/> lies on the enabled alternate stack <paramref name="alt"/>.</summary>
+    public static bool Contains((ulong Sp, int Flags, ulong Size) alt, ulong sp) =>
+        alt.Flags != Disable && sp > alt.Sp && sp - alt.Sp <= alt.Size;
+}
+
 /// <summary>sa_flags bits (arm64 uses the generic values).</summary>
 public static class SaFlags
 {

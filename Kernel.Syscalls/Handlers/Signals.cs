@@ -59,11 +59,10 @@ public static partial class Signals
     [Syscall(132, "sigaltstack", Support.Full, "Handlers with SA_ONSTACK run on it; EPERM while running on it; the frame saves and rt_sigreturn restores it.")]
     public static SyscallResult Sigaltstack(ISyscallContext c)
     {
-        const int SsOnStack = 1, SsDisable = 2, MinSigStkSz = 5120;
+        const int MinSigStkSz = 5120;
         var old = c.Task.AltStack;
-        var current = c.Task.Signals.StackPointer;
-        var onStack = old.Flags != SsDisable && current > old.Sp && current - old.Sp <= old.Size;
-        if (onStack) old = (old.Sp, SsOnStack, old.Size);
+        var onStack = AltStack.Contains(old, c.Task.Signals.StackPointer);
+        if (onStack) old = (old.Sp, AltStack.OnStack, old.Size);
         if (c.Arg(0) != 0)
         {
             var raw = new byte[24];
@@ -71,10 +70,10 @@ public static partial class Signals
             var sp = BitConverter.ToUInt64(raw);
             var flags = BitConverter.ToInt32(raw, 8);
             var size = BitConverter.ToUInt64(raw, 16);
-            if ((flags & ~(SsDisable | unchecked((int)0x80000000))) != 0) return Errno.EINVAL;
+            if ((flags & ~(AltStack.Disable | unchecked((int)0x80000000))) != 0) return Errno.EINVAL;
             if (onStack) return Errno.EPERM;
-            if ((flags & SsDisable) == 0 && size < MinSigStkSz) return Errno.ENOMEM;
-            c.Task.AltStack = (flags & SsDisable) != 0 ? (0, SsDisable, 0) : (sp, 0, size);
+            if ((flags & AltStack.Disable) == 0 && size < MinSigStkSz) return Errno.ENOMEM;
+            c.Task.AltStack = (flags & AltStack.Disable) != 0 ? (0, AltStack.Disable, 0) : (sp, 0, size);
         }
         if (c.Arg(1) != 0)
         {
