@@ -82,25 +82,33 @@ public sealed partial class MmActor
         return 0;
     }
 
+    /// <summary>
+    /// mincore's and msync's range: the start page-aligned (EINVAL), all of it mapped (ENOMEM); the end, or 0 for an
+    /// empty range (nothing to do), or -errno.
+    /// </summary>
+    private static long MappedRange(AddressSpace mm, ulong address, ulong length)
+    {
+        if ((address & (AddressSpace.PageSize - 1)) != 0) return -(long)Errno.EINVAL;
+        var end = AddressSpace.PageUp(address + length);
+        if (address + length < address || end > mm.WindowSize) return -(long)Errno.ENOMEM;
+        if (length == 0) return 0;
+        return mm.IsMapped(address, end) ? (long)end : -(long)Errno.ENOMEM;
+    }
+
     private static long Residency(AddressSpace mm, QueryResidency r)
     {
-        if ((r.Address & (AddressSpace.PageSize - 1)) != 0) return -(long)Errno.EINVAL;
-        var end = AddressSpace.PageUp(r.Address + r.Length);
-        if (r.Address + r.Length < r.Address || end > mm.WindowSize) return -(long)Errno.ENOMEM;
-        if (r.Length == 0) return 0;
-        if (!mm.IsMapped(r.Address, end)) return -(long)Errno.ENOMEM;
-        var vector = mm.Residency(r.Address, end);
+        var range = MappedRange(mm, r.Address, r.Length);
+        if (range <= 0) return range;
+        var vector = mm.Residency(r.Address, (ulong)range);
         return mm.Write(r.Vector, vector) == Errno.None ? 0 : -(long)Errno.EFAULT;
     }
 
     private static long Sync(AddressSpace mm, SyncMemory r)
     {
-        if ((r.Address & (AddressSpace.PageSize - 1)) != 0) return -(long)Errno.EINVAL;
         if ((r.Flags & ~(MsAsync | MsInvalidate | MsSync)) != 0 || (r.Flags & (MsAsync | MsSync)) == (MsAsync | MsSync)) return -(long)Errno.EINVAL;
-        var end = AddressSpace.PageUp(r.Address + r.Length);
-        if (r.Address + r.Length < r.Address) return -(long)Errno.ENOMEM;
-        if (r.Length == 0) return 0;
-        if (!mm.IsMapped(r.Address, end)) return -(long)Errno.ENOMEM;
+        var range = MappedRange(mm, r.Address, r.Length);
+        if (range <= 0) return range;
+        var end = (ulong)range;
         if ((r.Flags & MsInvalidate) != 0 && mm.Vmas.Any(v => v.Locked && v.Start < end && r.Address < v.End)) return -(long)Errno.EBUSY;
         // Shared mappings of tmpfs files and memfds are the file's own pages: there is nothing to write back.
         return 0;

@@ -31,11 +31,10 @@ public static class ClockSet
         var raw = new byte[16];
         if (c.Memory.Read(c.Arg(1), raw) != Errno.None) return Errno.EFAULT;
         if (clock != Time.ClockRealtime) return Errno.EINVAL;
-        var sec = BinaryPrimitives.ReadInt64LittleEndian(raw);
-        var nsec = BinaryPrimitives.ReadInt64LittleEndian(raw.AsSpan(8));
-        if (sec < 0 || nsec is < 0 or >= 1_000_000_000 || sec > long.MaxValue / 1_000_000_000 - 1) return Errno.EINVAL;
+        var ns = SettableTime(raw, 1);
+        if (ns < 0) return Errno.EINVAL;
         if (!MaySetTime(c)) return Errno.EPERM;
-        SetRealtime(c, sec * 1_000_000_000 + nsec);
+        SetRealtime(c, ns);
         return 0;
     }
 
@@ -47,10 +46,8 @@ public static class ClockSet
         {
             var raw = new byte[16];
             if (c.Memory.Read(c.Arg(0), raw) != Errno.None) return Errno.EFAULT;
-            var sec = BinaryPrimitives.ReadInt64LittleEndian(raw);
-            var usec = BinaryPrimitives.ReadInt64LittleEndian(raw.AsSpan(8));
-            if (sec < 0 || usec is < 0 or >= 1_000_000 || sec > long.MaxValue / 1_000_000_000 - 1) return Errno.EINVAL;
-            ns = sec * 1_000_000_000 + usec * 1000;
+            ns = SettableTime(raw, 1000);
+            if (ns < 0) return Errno.EINVAL;
         }
         if (c.Arg(1) != 0)
         {
@@ -108,6 +105,10 @@ public static class ClockSet
         BinaryPrimitives.WriteInt64LittleEndian(tx.AsSpan(88), 10000);         // tick (us)
         return c.Memory.Write(address, tx) != Errno.None ? Errno.EFAULT : TimeOk;
     }
+
+    /// <summary>A time to set the clock to, in ns; -1 when invalid (timespec64_valid_settod: also beyond what ns can hold).</summary>
+    private static long SettableTime(byte[] raw, long unitNs) =>
+        BinaryPrimitives.ReadInt64LittleEndian(raw) > long.MaxValue / 1_000_000_000 - 1 ? -1 : Time.PairToNs(raw, unitNs);
 
     private static void SetRealtime(ISyscallContext c, long ns) => c.Task.Timers.RealtimeOffsetNs = ns - Time.Now(Time.ClockRealtime)!.Value;
 }

@@ -26,9 +26,29 @@ public static partial class Time
     private static byte[] Timespec(long ns)
     {
         var b = new byte[16];
-        BitConverter.TryWriteBytes(b, ns / 1_000_000_000);
-        BitConverter.TryWriteBytes(b.AsSpan(8), ns % 1_000_000_000);
+        NsToPair(b, ns, 1);
         return b;
+    }
+
+    /// <summary>
+    /// A {seconds, fraction} pair (a timespec with <paramref name="unitNs"/> 1, a timeval with 1000) in ns; -1 when it
+    /// is invalid (negative, or the fraction out of range). Values beyond a few centuries saturate.
+    /// </summary>
+    internal static long PairToNs(ReadOnlySpan<byte> raw, long unitNs)
+    {
+        var sec = BitConverter.ToInt64(raw);
+        var frac = BitConverter.ToInt64(raw[8..]);
+        if (sec < 0 || frac < 0 || frac >= 1_000_000_000 / unitNs) return -1;
+        return sec > long.MaxValue / 1_000_000_000 - 1 ? long.MaxValue / 2 : sec * 1_000_000_000 + frac * unitNs;
+    }
+
+    /// <summary>Writes <paramref name="ns"/> as a {seconds, fraction} pair, the fraction rounded up to the unit.</summary>
+    internal static void NsToPair(Span<byte> destination, long ns, long unitNs)
+    {
+        var units = (ns + unitNs - 1) / unitNs;
+        var perSecond = 1_000_000_000 / unitNs;
+        BitConverter.TryWriteBytes(destination, units / perSecond);
+        BitConverter.TryWriteBytes(destination[8..], units % perSecond);
     }
 
     [Syscall(113, "clock_gettime", Support.Full, "REALTIME, MONOTONIC(_RAW/_COARSE), BOOTTIME; PROCESS_CPUTIME_ID, THREAD_CPUTIME_ID and the CPU clocks glibc encodes for a pid or tid count the guest's own CPU time (its code and its syscalls), as times and getrusage do.")]
@@ -109,11 +129,7 @@ public static partial class Time
             if (reply is not SleepInterrupted si) return reply is Failed f ? f.Errno : 0;
             if (remaining != 0)
             {
-                var ns = si.Remaining.Ticks * 100;
-                var ts = new byte[16];
-                BitConverter.TryWriteBytes(ts, ns / 1_000_000_000);
-                BitConverter.TryWriteBytes(ts.AsSpan(8), ns % 1_000_000_000);
-                if (c.Memory.Write(remaining, ts) != Errno.None) return Errno.EFAULT;
+                if (c.Memory.Write(remaining, Timespec(si.Remaining.Ticks * 100)) != Errno.None) return Errno.EFAULT;
             }
             var end = Now(ClockMonotonic)!.Value + si.Remaining.Ticks * 100;
             c.Task.Signals.SetRestartBlock(rc => SleepFor(rc, TimeSpan.FromTicks(Math.Max(0, end - Now(ClockMonotonic)!.Value) / 100), remaining));

@@ -16,21 +16,21 @@ public static class Timers
         {
             var raw = new byte[32];
             if (c.Memory.Read(c.Arg(1), raw) != Errno.None) return Errno.EFAULT;
-            var interval = FromTimeval(raw, 0);
-            var value = FromTimeval(raw, 16);
+            var interval = Time.PairToNs(raw, Micro);
+            var value = Time.PairToNs(raw.AsSpan(16), Micro);
             if (interval < 0 || value < 0) return Errno.EINVAL;
             spec = new TimerSpec(value, interval);
         }
         var r = c.Task.Timers.SetInterval(c.Int(0), spec, out var old);
         if (r < 0 || c.Arg(2) == 0) return r;
-        return c.CopyOut(c.Arg(2), ToTimevals(old));
+        return c.CopyOut(c.Arg(2), Pairs(old, Micro));
     }
 
     [Syscall(102, "getitimer", Support.Full, "The time left and the period of each interval timer, in microseconds rounded up.")]
     public static SyscallResult Getitimer(ISyscallContext c)
     {
         var r = c.Task.Timers.GetInterval(c.Int(0), out var current);
-        return r < 0 ? r : c.CopyOut(c.Arg(1), ToTimevals(current));
+        return r < 0 ? r : c.CopyOut(c.Arg(1), Pairs(current, Micro));
     }
 
     [Syscall(107, "timer_create", Support.Full, "REALTIME, MONOTONIC, BOOTTIME, the *_ALARM clocks (with CAP_WAKE_ALARM), PROCESS_CPUTIME_ID, THREAD_CPUTIME_ID and the caller's encoded CPU clocks; SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID (SI_TIMER siginfo with the timer id and value).")]
@@ -63,19 +63,19 @@ public static class Timers
         if (c.Arg(2) == 0) return Errno.EINVAL;
         var raw = new byte[32];
         if (c.Memory.Read(c.Arg(2), raw) != Errno.None) return Errno.EFAULT;
-        var interval = FromTimespec(raw, 0);
-        var value = FromTimespec(raw, 16);
+        var interval = Time.PairToNs(raw, Nano);
+        var value = Time.PairToNs(raw.AsSpan(16), Nano);
         if (interval < 0 || value < 0) return Errno.EINVAL;
         var r = c.Task.Timers.Set(c.Int(0), (c.Int(1) & TimerAbstime) != 0, new TimerSpec(value, interval), out var old);
         if (r < 0 || c.Arg(3) == 0) return r;
-        return c.CopyOut(c.Arg(3), ToTimespecs(old));
+        return c.CopyOut(c.Arg(3), Pairs(old, Nano));
     }
 
     [Syscall(108, "timer_gettime", Support.Full, "The time left and the period.")]
     public static SyscallResult TimerGettime(ISyscallContext c)
     {
         var r = c.Task.Timers.Get(c.Int(0), out var current);
-        return r < 0 ? r : c.CopyOut(c.Arg(1), ToTimespecs(current));
+        return r < 0 ? r : c.CopyOut(c.Arg(1), Pairs(current, Nano));
     }
 
     [Syscall(109, "timer_getoverrun", Support.Full, "The overruns counted up to the last signal's delivery.")]
@@ -84,45 +84,14 @@ public static class Timers
     [Syscall(111, "timer_delete", Support.Full, "Disarms the timer and drops its pending signal.")]
     public static SyscallResult TimerDelete(ISyscallContext c) => c.Task.Timers.Delete(c.Int(0));
 
-    /// <summary>A timeval at <paramref name="at"/> in ns; -1 when invalid (negative, or usec out of range).</summary>
-    private static long FromTimeval(byte[] raw, int at)
-    {
-        var sec = BitConverter.ToInt64(raw, at);
-        var usec = BitConverter.ToInt64(raw, at + 8);
-        if (sec < 0 || usec is < 0 or >= 1_000_000) return -1;
-        return sec > long.MaxValue / 1_000_000_000 - 1 ? long.MaxValue / 2 : sec * 1_000_000_000 + usec * 1000;
-    }
+    private const long Micro = 1000, Nano = 1;
 
-    private static long FromTimespec(byte[] raw, int at)
-    {
-        var sec = BitConverter.ToInt64(raw, at);
-        var nsec = BitConverter.ToInt64(raw, at + 8);
-        if (sec < 0 || nsec is < 0 or >= 1_000_000_000) return -1;
-        return sec > long.MaxValue / 1_000_000_000 - 1 ? long.MaxValue / 2 : sec * 1_000_000_000 + nsec;
-    }
-
-    /// <summary>struct itimerval {interval, value}, microseconds rounded up as Linux reports a running timer.</summary>
-    private static byte[] ToTimevals(TimerSpec spec)
+    /// <summary>struct itimerval or itimerspec {interval, value} in the given unit (microseconds are rounded up, as Linux reports a running timer).</summary>
+    private static byte[] Pairs(TimerSpec spec, long unitNs)
     {
         var b = new byte[32];
-        void Put(int at, long ns)
-        {
-            var us = (ns + 999) / 1000;
-            BitConverter.TryWriteBytes(b.AsSpan(at), us / 1_000_000);
-            BitConverter.TryWriteBytes(b.AsSpan(at + 8), us % 1_000_000);
-        }
-        Put(0, spec.IntervalNs);
-        Put(16, spec.ValueNs);
-        return b;
-    }
-
-    private static byte[] ToTimespecs(TimerSpec spec)
-    {
-        var b = new byte[32];
-        BitConverter.TryWriteBytes(b.AsSpan(0), spec.IntervalNs / 1_000_000_000);
-        BitConverter.TryWriteBytes(b.AsSpan(8), spec.IntervalNs % 1_000_000_000);
-        BitConverter.TryWriteBytes(b.AsSpan(16), spec.ValueNs / 1_000_000_000);
-        BitConverter.TryWriteBytes(b.AsSpan(24), spec.ValueNs % 1_000_000_000);
+        Time.NsToPair(b, spec.IntervalNs, unitNs);
+        Time.NsToPair(b.AsSpan(16), spec.ValueNs, unitNs);
         return b;
     }
 }
