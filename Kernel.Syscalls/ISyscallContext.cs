@@ -133,7 +133,9 @@ public interface IKernelTask
     /// execve: replaces the calling process's image. On success the task's registers are the new program's
     /// (return <see cref="SyscallResult.Unchanged"/>); on failure the old image is untouched and -errno comes back.
     /// </summary>
-    long Exec(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp);
+    /// <param name="dirFd">Where a relative <paramref name="path"/> starts (execveat; <see cref="Args.AtFdCwd"/> for execve).</param>
+    /// <param name="atFlags">execveat's AT_EMPTY_PATH (run the file <paramref name="dirFd"/> is) and AT_SYMLINK_NOFOLLOW.</param>
+    long Exec(int dirFd, string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int atFlags);
 
     /// <summary>
     /// Parks the task on a futex word if it still holds <paramref name="expected"/> (else EAGAIN); a later

@@ -68,6 +68,11 @@ public static class Capabilities
 {
     public const int LastCap = 40;
     public const ulong All = (1UL << (LastCap + 1)) - 1;
+    public const int Kill = 5, LinuxImmutable = 9, IpcLock = 14, IpcOwner = 15, SysAdmin = 21, SysTime = 25, SysResource = 24,
+        SysTtyConfig = 26, Lease = 28, WakeAlarm = 35;
+
+    /// <summary>Whether the process's effective set holds <paramref name="cap"/> (Linux's capable()).</summary>
+    public static bool Has(this ProcessSettings p, int cap) => (p.CapEffective & (1UL << cap)) != 0;
 
     /// <summary>cap_task_fix_setuid for a change of the real, effective and saved user ids.</summary>
     public static void FixSetuid(ProcessSettings p, bool keepCaps, (uint R, uint E, uint S) old, (uint R, uint E, uint S) now)

@@ -1,5 +1,6 @@
 using Kernel.Actors.Mm;
 using Kernel.Actors.Tasks;
+using Kernel.Syscalls;
 using Kernel.Syscalls.Abi;
 using Kernel.Syscalls.Protocol;
 
@@ -10,7 +11,7 @@ public sealed partial class MmActor
 {
     private const int MlockOnFault = 1, MclCurrent = 1, MclFuture = 2, MclOnFault = 4;
     private const int MsAsync = 1, MsInvalidate = 2, MsSync = 4;
-    private const int CapIpcLock = 14, RlimitMemlock = 8;
+    private const int RlimitMemlock = 8;
 
     private KernelReply HandleLocking(MmRequest request)
     {
@@ -37,7 +38,7 @@ public sealed partial class MmActor
     private static bool MayLock(KernelProcess p, out ulong limit)
     {
         limit = p.GetLimit(RlimitMemlock).Cur;
-        return (p.Settings.CapEffective & (1UL << CapIpcLock)) != 0 ? (limit = ulong.MaxValue) > 0 : limit > 0;
+        return p.Settings.Has(Capabilities.IpcLock) ? (limit = ulong.MaxValue) > 0 : limit > 0;
     }
 
     private static long Lock(KernelProcess p, AddressSpace mm, LockMemory r)

@@ -205,7 +205,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         var p = new KernelProcess(this, pid, 0, mm, files, fs);
         if (Options.Uid == 0) p.Settings.CapEffective = p.Settings.CapPermitted = Capabilities.All;
         if (terminal is not null) terminal.Attach(p); // started on a terminal: it is the first session's
-        var e = Load(p, mm, path, argv, envp, out var context);
+        var e = Load(p, mm, new Executable(path, null), argv, envp, out var context);
         if (e < 0)
         {
             mm.Dispose();
@@ -308,13 +308,15 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     /// leaves the caller untouched; then the other threads end, the old address space goes, close-on-exec
     /// descriptors close and handled signals return to their default.
     /// </summary>
-    internal long ExecInto(KernelTask task, string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
+    internal long ExecInto(KernelTask task, int dirFd, string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int atFlags)
     {
         var p = task.Process;
-        var mm = new AddressSpace(new UnicornCpu(), Options.AddressWindow);
         // The path may go through /proc/self (execve("/proc/self/exe")): the exec'ing task is current.
         using var current = CurrentTask.Enter(task);
-        var e = Load(p, mm, path, argv, envp, out var context);
+        var e = ResolveExecutable(p, dirFd, path, atFlags, out var name, out var exe);
+        if (e < 0) return e;
+        var mm = new AddressSpace(new UnicornCpu(), Options.AddressWindow);
+        e = Load(p, mm, new Executable(name, exe, path.Length == 0), argv, envp, out var context);
         if (e < 0)
         {
             mm.Dispose();
@@ -408,8 +410,47 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         return p.Pid;
     }
 
+    /// <summary>The program exec runs: the name it goes by (what AT_EXECFN and a script's interpreter get) and, when exec found it by descriptor, the file itself.</summary>
+    private readonly record struct Executable(string Name, Location? File, bool ByDescriptor = false);
+
+    /// <summary>
+    /// execveat's lookup (do_open_execat): a path from the cwd or <paramref name="dirFd"/>, or with AT_EMPTY_PATH the
+    /// descriptor's own file. Programs found through a descriptor go by /dev/fd/N[/path], as Linux names them.
+    /// </summary>
+    private static long ResolveExecutable(KernelProcess p, int dirFd, string path, int atFlags, out string name, out Location? exe)
+    {
+        name = path;
+        exe = null;
+        bool noFollow = (atFlags & AtFlags.AT_SYMLINK_NOFOLLOW) != 0;
+        if (dirFd == Args.AtFdCwd || path.StartsWith('/'))
+        {
+            if (!noFollow) return 0;
+            // Resolved here only to refuse a final symlink; the loader looks the path up again.
+            long r = p.Sandbox.Vfs.Resolve(p.Fs, null, path, AtFlags.AT_SYMLINK_NOFOLLOW, out var found);
+            if (r < 0) return r;
+            return found.Inode.IsSymlink ? -(long)Errno.ELOOP : 0;
+        }
+        var dir = p.Files.GetFile(dirFd);
+        if (dir is null) return -(long)Errno.EBADF;
+        if (path.Length == 0)
+        {
+            // A pipe or other anonymous file is no regular file: EACCES, as for any non-regular program.
+            if (dir.Location is not { } own) return -(long)Errno.EACCES;
+            name = $"/dev/fd/{dirFd}";
+            exe = own;
+            return own.Inode.IsSymlink && noFollow ? -(long)Errno.ELOOP : 0;
+        }
+        if (dir.Location is not { } at || !at.IsDirectory) return -(long)Errno.ENOTDIR;
+        long e = p.Sandbox.Vfs.Resolve(p.Fs, at, path, noFollow ? AtFlags.AT_SYMLINK_NOFOLLOW : 0, out var loc);
+        if (e < 0) return e;
+        if (loc.Inode.IsSymlink) return -(long)Errno.ELOOP;
+        name = $"/dev/fd/{dirFd}/{path}";
+        exe = loc;
+        return 0;
+    }
+
     /// <summary>Loads an executable into <paramref name="mm"/> and returns the initial register context.</summary>
-    private long Load(KernelProcess p, AddressSpace mm, string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, out ICpuContext? context)
+    private long Load(KernelProcess p, AddressSpace mm, Executable program, IReadOnlyList<string> argv, IReadOnlyList<string> envp, out ICpuContext? context)
     {
         context = null;
         var creds = p.Creds;
@@ -417,23 +458,26 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         LoadResult loaded;
         try
         {
-            loaded = ElfLoader.Load(new ExecRequest(path, argv, envp, creds.Uid, creds.Euid, creds.Gid, creds.Egid, false, Hwcap, Hwcap2, random),
-                new VfsExecutableSource(Vfs, p.Fs), new LoadTarget(mm));
+            loaded = ElfLoader.Load(new ExecRequest(program.Name, argv, envp, creds.Uid, creds.Euid, creds.Gid, creds.Egid, false, Hwcap, Hwcap2, random),
+                new VfsExecutableSource(Vfs, p.Fs, program), new LoadTarget(mm));
         }
         catch (LoadException ex)
         {
-            Log.Debug("exec {Path}: {Message}", path, ex.Message);
+            Log.Debug("exec {Path}: {Message}", program.Name, ex.Message);
             return -(long)ex.Errno;
         }
         mm.InitBrk(loaded.BrkStart);
         mm.MapSigPage();
         p.ExecutablePath = loaded.ExecutablePath;
         p.Image = loaded;
-        SetExecutable(p, Vfs.Resolve(p.Fs, null, loaded.ExecutablePath, 0, out var exe) >= 0 ? exe : null);
-        LabelImage(p, mm, loaded);
+        SetExecutable(p, Find(p, program, loaded.ExecutablePath));
+        LabelImage(p, mm, loaded, program);
         p.Argv = loaded.Argv;
         p.Envp = envp;
-        p.Comm = Path.GetFileName(loaded.ExecutablePath);
+        // A program run by its descriptor takes the file's own name, not "N" of /dev/fd/N (Linux 6.14 and later).
+        p.Comm = program.ByDescriptor && program.File is { } f && loaded.ExecutablePath == program.Name
+            ? Path.GetFileName(f.GuestPath.Replace(" (deleted)", ""))
+            : Path.GetFileName(loaded.ExecutablePath);
         var ctx = mm.Cpu.NewContext();
         ctx.Pc = loaded.Entry;
         ctx.Sp = loaded.StackPointer;
@@ -442,12 +486,12 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     }
 
     /// <summary>Names the loaded segments and the stack in the VMA list, with each file's device and inode (/proc/[pid]/maps).</summary>
-    private void LabelImage(KernelProcess p, AddressSpace mm, LoadResult loaded)
+    private void LabelImage(KernelProcess p, AddressSpace mm, LoadResult loaded, Executable program)
     {
         foreach (var m in loaded.Mappings)
         {
             if (m.Label.Length == 0) continue;
-            if (m.FilePath is null || Vfs.Resolve(p.Fs, null, m.FilePath, 0, out var file) < 0 || file.Inode.Stat(out var st) < 0)
+            if (m.FilePath is null || Find(p, program, m.FilePath) is not { } file || file.Inode.Stat(out var st) < 0)
             {
                 mm.Label(m.Start, m.End, m.Label);
                 continue;
@@ -524,12 +568,17 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     }
 
     /// <summary>The loader's view of the filesystem: whole files, with the exec'ing task's credentials.</summary>
-    private sealed class VfsExecutableSource(VirtualFileSystem vfs, FsContext fs) : IExecutableSource
+    /// <summary>A file the loaded image names: the program exec was given by descriptor, or a path looked up now.</summary>
+    private Location? Find(KernelProcess p, Executable program, string path) =>
+        program.File is { } f && path == program.Name ? f : Vfs.Resolve(p.Fs, null, path, 0, out var loc) >= 0 ? loc : null;
+
+    private sealed class VfsExecutableSource(VirtualFileSystem vfs, FsContext fs, Executable program) : IExecutableSource
     {
         public long ReadFile(string guestPath, out byte[] contents)
         {
             contents = [];
-            var e = vfs.Open(fs, null, guestPath, 0, 0, out var file);
+            Location? given = program.File is { } f && guestPath == program.Name ? f : null;
+            var e = given is not null ? vfs.OpenLocation(fs, given, 0, false, out var file) : vfs.Open(fs, null, guestPath, 0, 0, out file);
             if (e < 0) return e;
             // A file open for writing cannot be run (ETXTBSY), as do_open_execat's deny_write_access.
             var inode = file!.Location?.Inode;
@@ -543,7 +592,9 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
                 e = file!.Stat(out var st);
                 if (e < 0) return e;
                 if ((st.Mode & 0xF000) != 0x8000) return -(long)Errno.EACCES;
-                if (vfs.Access(fs, null, guestPath, 1, 0) < 0) return -(long)Errno.EACCES;
+                // Execute permission with the caller's effective ids, and no noexec mount (may_open's MAY_EXEC).
+                var loc = file.Location!;
+                if (Permission.Check(loc.Inode, fs.Creds, Permission.MayExec) < 0 || loc.Mount.NoExec) return -(long)Errno.EACCES;
                 using var ms = new MemoryStream();
                 var buf = new byte[1 << 16];
                 long n;

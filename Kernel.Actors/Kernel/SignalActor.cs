@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Kernel.Actors.Tasks;
+using Kernel.Syscalls;
 using Kernel.Syscalls.Abi;
 using Kernel.Syscalls.Protocol;
 
@@ -17,7 +18,6 @@ public sealed class SignalActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
     /// <summary>A signal the kernel itself sends to one process (SIGHUP to a session leader whose terminal hung up).</summary>
     public sealed record SignalProcess(int Pid, int Signal);
 
-    private const int CapKill = 5;
 
     protected override void OnOther(object message)
     {
@@ -126,7 +126,7 @@ public sealed class SignalActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
     private static bool MaySignal(KernelProcess caller, KernelProcess target, int signal)
     {
         if (caller == target) return true;
-        if ((caller.Settings.CapEffective & (1UL << CapKill)) != 0) return true;
+        if (caller.Settings.Has(Capabilities.Kill)) return true;
         var c = caller.Creds;
         var t = target.Creds;
         if (c.Euid == t.Suid || c.Euid == t.Uid || c.Uid == t.Suid || c.Uid == t.Uid) return true;

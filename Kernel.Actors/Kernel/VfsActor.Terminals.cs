@@ -38,9 +38,13 @@ public sealed partial class VfsActor
         {
             case TIOCGPTPEER:
                 return OpenPeer(process, (PtyMasterFile)tty, (int)r.Argument);
+            case TIOCVHANGUP:
+                if (!process.Settings.Has(Capabilities.SysAdmin)) return new Failed(Errno.EPERM);
+                ((TerminalFile)tty).VHangup();
+                return new Done(0);
             case TIOCSTI when !ReferenceEquals(process.ControllingTerminal, tty.Terminal) && !process.Creds.IsRoot:
                 return new Failed(Errno.EPERM);
-            case TCSETS or TCSETSW or TCSETSF or TCSETS2 or TCSETSW2 or TCSETSF2 or TCFLSH or TCXONC:
+            case TCSETS or TCSETSW or TCSETSF or TCSETA or TCSETAW or TCSETAF or TCSETS2 or TCSETSW2 or TCSETSF2 or TCFLSH or TCXONC:
             {
                 var e = CheckForeground(r.Task, process, tty.RealTerminal);
                 if (e < 0) return Result(e);

@@ -97,15 +97,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                 return new Bytes(buf);
             }
             case StatxFile r:
-            {
-                var e = DirAt(r.Task, r.DirFd, r.Path, out var at);
-                if (e < 0) return Result(e);
-                e = StatAt(r.Task, r.DirFd, at, r.Path, r.AtFlags, out var st);
-                if (e < 0) return Result(e);
-                var buf = new byte[StatInfo.StatxSize];
-                st.WriteStatx(buf);
-                return new Bytes(buf);
-            }
+                return Statx(r);
             case StatFileSystem r:
             {
                 StatFsInfo st;
@@ -252,15 +244,36 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         }
     }
 
-    private long StatAt(IKernelTask task, int dirFd, Location? at, string path, int atFlags, out StatInfo st)
+    private long StatAt(IKernelTask task, int dirFd, Location? at, string path, int atFlags, out StatInfo st) =>
+        StatAt(task, dirFd, at, path, atFlags, out st, out _);
+
+    private long StatAt(IKernelTask task, int dirFd, Location? at, string path, int atFlags, out StatInfo st, out Location? found)
     {
         st = default;
+        found = null;
         if (path.Length == 0 && (atFlags & 0x1000) != 0 && dirFd != Args.AtFdCwd)
         {
             var file = P(task).Files.GetFile(dirFd);
-            return file is null ? -(long)Errno.EBADF : file.Stat(out st);
+            if (file is null) return -(long)Errno.EBADF;
+            found = file.Location;
+            return file.Stat(out st);
         }
-        return sandbox.Vfs.Stat(P(task).Fs, at, path, atFlags, out st);
+        return sandbox.Vfs.Stat(P(task).Fs, at, path, atFlags, out st, out found);
+    }
+
+    private KernelReply Statx(StatxFile r)
+    {
+        var e = DirAt(r.Task, r.DirFd, r.Path, out var at);
+        if (e < 0) return Result(e);
+        e = StatAt(r.Task, r.DirFd, at, r.Path, r.AtFlags, out var st, out var found);
+        if (e < 0) return Result(e);
+        // tmpfs and the host's filesystems support the append, immutable and nodump attributes (FS_IOC_SETFLAGS).
+        var fs = found?.Mount.Fs;
+        ulong fsAttributes = fs is Tmpfs or OverlayFilesystem or HostFilesystem
+            ? StatInfo.STATX_ATTR_APPEND | StatInfo.STATX_ATTR_IMMUTABLE | StatInfo.STATX_ATTR_NODUMP : 0;
+        var buf = new byte[StatInfo.StatxSize];
+        st.WriteStatx(buf, new StatxContext(r.Mask, found?.Mount.Id ?? 0, found?.IsMountRoot ?? false, fsAttributes));
+        return new Bytes(buf);
     }
 
     private static KernelReply WithDir(IKernelTask task, int dirFd, string path, Func<Location?, long> op)
@@ -271,13 +284,24 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
 
     private KernelReply Ioctl(IoctlFile r)
     {
-        const uint FioNbio = 0x5421, FioClex = 0x5451, FioNclex = 0x5450, FioNread = 0x541B, FioAsync = 0x5452;
+        const uint FioNbio = 0x5421, FioClex = 0x5451, FioNclex = 0x5450, FioNread = 0x541B, FioAsync = 0x5452,
+            FioQsize = 0x5460, FiGetBsz = 2;
         var files = P(r.Task).Files;
         var file = files.GetFile(r.Fd);
-        if (file is null) return new Failed(Errno.EBADF);
+        // An O_PATH descriptor serves no ioctl (fdget skips it).
+        if (file is null || file.IsPathOnly) return new Failed(Errno.EBADF);
         var mem = P(r.Task).Mm;
         switch (r.Request)
         {
+            case FioQsize or FiGetBsz:
+            {
+                // do_vfs_ioctl: FIOQSIZE gives the bytes allocated to a file, directory or link; FIGETBSZ the block size.
+                if (file.Stat(out var st) < 0) return new Failed(Errno.EIO);
+                uint type = st.Mode & 0xF000;
+                if (r.Request == FiGetBsz) return CopyOutInt(mem, r.Argument, st.BlkSize);
+                if (type is not (0x8000 or 0x4000 or 0xA000)) return new Failed(Errno.ENOTTY);
+                return mem.Write(r.Argument, BitConverter.GetBytes(st.Blocks * 512)) != Errno.None ? new Failed(Errno.EFAULT) : new Done(0);
+            }
             case FioNread when !file.IsPathOnly && file.Location?.Inode.IsRegular == true:
             {
                 // A regular file: the bytes from the position to the end (negative past it), as Linux's file_ioctl.

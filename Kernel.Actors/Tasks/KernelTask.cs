@@ -145,8 +145,8 @@ public sealed class KernelTask(int tid, KernelProcess process, ICpuContext conte
 
     public long PidOfPidFd(int fd) => Process.Files.GetFile(fd) is PidFdFile p ? p.Target.Pid : -(long)Errno.EBADF;
 
-    public long Exec(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp) =>
-        Process.Sandbox.ExecInto(this, path, argv, envp);
+    public long Exec(int dirFd, string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int atFlags) =>
+        Process.Sandbox.ExecInto(this, dirFd, path, argv, envp, atFlags);
 
     public SyscallResult FutexWait(ulong address, uint expected, uint bitset, TimeSpan? timeout, bool shared) =>
         shared && SharedFutexes.KeyOf(Process.Mm, address) is { } key

@@ -12,7 +12,7 @@ namespace Kernel.Actors.Tasks;
 public sealed class ProcessTimers(KernelProcess process) : IDisposable
 {
     private const int ItimerReal = 0, ItimerVirtual = 1, ItimerProf = 2;
-    private const int ClockRealtimeAlarm = 8, ClockBoottimeAlarm = 9, CapWakeAlarm = 35;
+    private const int ClockRealtimeAlarm = 8, ClockBoottimeAlarm = 9;
     /// <summary>POSIX timers a process may hold (Linux bounds them by RLIMIT_SIGPENDING; this is its usual size).</summary>
     private const int MaxTimers = 4096;
 
@@ -94,7 +94,7 @@ public sealed class ProcessTimers(KernelProcess process) : IDisposable
             case Time.ClockRealtime or Time.ClockMonotonic or Time.ClockBoottime or Time.ClockProcessCputime or Time.ClockThreadCputime:
                 break;
             case ClockRealtimeAlarm or ClockBoottimeAlarm:
-                if ((process.Settings.CapEffective & (1UL << CapWakeAlarm)) == 0) return -(long)Errno.EPERM;
+                if (!process.Settings.Has(Capabilities.WakeAlarm)) return -(long)Errno.EPERM;
                 break;
             case Time.ClockMonotonicRaw or Time.ClockRealtimeCoarse or Time.ClockMonotonicCoarse:
                 return -(long)Errno.EOPNOTSUPP; // clocks that exist but cannot drive timers

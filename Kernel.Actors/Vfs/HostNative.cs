@@ -26,7 +26,6 @@ internal static unsafe partial class HostNative
 
     public const int AT_EMPTY_PATH = 0x1000;
     public const int AT_SYMLINK_NOFOLLOW = 0x100;
-    private const uint STATX_BASIC_STATS = 0x7FF;
 
     [StructLayout(LayoutKind.Sequential)]
     private struct OpenHow
@@ -190,8 +189,9 @@ internal static unsafe partial class HostNative
         st = default;
         byte* buf = stackalloc byte[256];
         byte empty = 0;
-        if (StatxRaw(fd, &empty, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf) < 0) return Err();
+        if (StatxRaw(fd, &empty, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, StatInfo.STATX_BASIC_STATS | StatInfo.STATX_BTIME, buf) < 0) return Err();
         var s = new ReadOnlySpan<byte>(buf, 256);
+        bool hasBirth = (BinaryPrimitives.ReadUInt32LittleEndian(s) & StatInfo.STATX_BTIME) != 0;
         st = new StatInfo(
             Dev: dev,
             Ino: BinaryPrimitives.ReadUInt64LittleEndian(s[32..]),
@@ -208,7 +208,10 @@ internal static unsafe partial class HostNative
             MtimeSec: BinaryPrimitives.ReadInt64LittleEndian(s[112..]),
             MtimeNsec: BinaryPrimitives.ReadUInt32LittleEndian(s[120..]),
             CtimeSec: BinaryPrimitives.ReadInt64LittleEndian(s[96..]),
-            CtimeNsec: BinaryPrimitives.ReadUInt32LittleEndian(s[104..]));
+            CtimeNsec: BinaryPrimitives.ReadUInt32LittleEndian(s[104..]))
+        {
+            Btime = hasBirth ? new Timespec(BinaryPrimitives.ReadInt64LittleEndian(s[80..]), BinaryPrimitives.ReadUInt32LittleEndian(s[88..])) : null,
+        };
         return 0;
     }
 

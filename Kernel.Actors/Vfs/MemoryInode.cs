@@ -29,11 +29,13 @@ public abstract class MemoryInode : Inode
     protected virtual ulong Rdev => 0;
     protected virtual int BlockSize => 4096;
     protected virtual long BlockCount() => 0;
+    /// <summary>The birth time statx reports (tmpfs keeps one; devpts and sysfs do not).</summary>
+    protected virtual Timespec? BirthTime => null;
 
     public override long Stat(out StatInfo st)
     {
         st = new StatInfo(Fs.Dev, Ino, _mode, LinkCount, OwnerUid, OwnerGid, Rdev, Size, BlockSize, BlockCount(),
-            Atime.Sec, Atime.Nsec, Mtime.Sec, Mtime.Nsec, Ctime.Sec, Ctime.Nsec);
+            Atime.Sec, Atime.Nsec, Mtime.Sec, Mtime.Nsec, Ctime.Sec, Ctime.Nsec) { Btime = BirthTime };
         return 0;
     }
 

@@ -9,6 +9,9 @@ public readonly record struct StatInfo(ulong Dev, ulong Ino, uint Mode, uint Nli
     public const int Arm64StatSize = 128;
     public const int StatxSize = 256;
 
+    /// <summary>The creation time, for filesystems that record one (tmpfs, the host's); null elsewhere (procfs, devpts).</summary>
+    public Timespec? Btime { get; init; }
+
     /// <summary>arm64 <c>struct stat</c> (asm-generic layout, 128 bytes).</summary>
     public void WriteArm64Stat(Span<byte> dest128)
     {
@@ -34,15 +37,35 @@ public readonly record struct StatInfo(ulong Dev, ulong Ino, uint Mode, uint Nli
         BinaryPrimitives.WriteInt64LittleEndian(d[112..], CtimeNsec);
     }
 
-    /// <summary><c>struct statx</c> (256 bytes, same on every architecture) with the basic fields filled in.</summary>
-    public void WriteStatx(Span<byte> dest256)
+    public const uint STATX_BASIC_STATS = 0x7FF, STATX_BTIME = 0x800, STATX_MNT_ID = 0x1000, STATX_MNT_ID_UNIQUE = 0x4000;
+    public const ulong STATX_ATTR_APPEND = 0x20, STATX_ATTR_IMMUTABLE = 0x10, STATX_ATTR_NODUMP = 0x40, STATX_ATTR_AUTOMOUNT = 0x1000,
+        STATX_ATTR_MOUNT_ROOT = 0x2000, STATX_ATTR_DAX = 0x200000;
+
+    /// <summary>
+    /// <c>struct statx</c> (256 bytes, same on every architecture). As Linux's vfs_statx: the basic fields and the
+    /// mount id always, the birth time when asked for and known, the unique mount id when asked for; attributes
+    /// report only STATX_ATTR_MOUNT_ROOT, the mask what the filesystem could report.
+    /// </summary>
+    public void WriteStatx(Span<byte> dest256, in StatxContext x)
     {
-        const uint StatxBasicStats = 0x7FF;
         var d = dest256[..StatxSize];
         d.Clear();
-        BinaryPrimitives.WriteUInt32LittleEndian(d[0..], StatxBasicStats);
+        uint mask = STATX_BASIC_STATS | STATX_MNT_ID;
+        if ((x.Requested & STATX_BTIME) != 0 && Btime is { } b)
+        {
+            mask |= STATX_BTIME;
+            WriteTs(d[80..], b.Sec, b.Nsec);
+        }
+        ulong mountId = (ulong)x.MountId;
+        if ((x.Requested & STATX_MNT_ID_UNIQUE) != 0)
+        {
+            // Unique ids are 64-bit and never reused; Linux numbers them from 2^31 up.
+            mask = (mask & ~STATX_MNT_ID) | STATX_MNT_ID_UNIQUE;
+            mountId += 1UL << 31;
+        }
+        BinaryPrimitives.WriteUInt32LittleEndian(d[0..], mask);
         BinaryPrimitives.WriteUInt32LittleEndian(d[4..], (uint)BlkSize);
-        // 8: stx_attributes
+        BinaryPrimitives.WriteUInt64LittleEndian(d[8..], x.MountRoot ? STATX_ATTR_MOUNT_ROOT : 0);
         BinaryPrimitives.WriteUInt32LittleEndian(d[16..], Nlink);
         BinaryPrimitives.WriteUInt32LittleEndian(d[20..], Uid);
         BinaryPrimitives.WriteUInt32LittleEndian(d[24..], Gid);
@@ -50,15 +73,15 @@ public readonly record struct StatInfo(ulong Dev, ulong Ino, uint Mode, uint Nli
         BinaryPrimitives.WriteUInt64LittleEndian(d[32..], Ino);
         BinaryPrimitives.WriteUInt64LittleEndian(d[40..], (ulong)Size);
         BinaryPrimitives.WriteUInt64LittleEndian(d[48..], (ulong)Blocks);
-        // 56: stx_attributes_mask
+        BinaryPrimitives.WriteUInt64LittleEndian(d[56..], STATX_ATTR_AUTOMOUNT | STATX_ATTR_MOUNT_ROOT | STATX_ATTR_DAX | x.FsAttributes);
         WriteTs(d[64..], AtimeSec, AtimeNsec);
-        // 80: stx_btime (not reported)
         WriteTs(d[96..], CtimeSec, CtimeNsec);
         WriteTs(d[112..], MtimeSec, MtimeNsec);
         BinaryPrimitives.WriteUInt32LittleEndian(d[128..], Major(Rdev));
         BinaryPrimitives.WriteUInt32LittleEndian(d[132..], Minor(Rdev));
         BinaryPrimitives.WriteUInt32LittleEndian(d[136..], Major(Dev));
         BinaryPrimitives.WriteUInt32LittleEndian(d[140..], Minor(Dev));
+        BinaryPrimitives.WriteUInt64LittleEndian(d[144..], mountId);
     }
 
     private static void WriteTs(Span<byte> d, long sec, long nsec)
@@ -74,6 +97,12 @@ public readonly record struct StatInfo(ulong Dev, ulong Ino, uint Mode, uint Nli
     public static uint Major(ulong dev) => (uint)(((dev >> 8) & 0xFFF) | ((dev >> 32) & ~0xFFFUL));
     public static uint Minor(ulong dev) => (uint)((dev & 0xFF) | ((dev >> 12) & ~0xFFUL));
 }
+
+/// <summary>
+/// What statx reports beyond the inode: the mask the caller asked for, the mount's id, whether the file is that
+/// mount's root, and the attribute flags the filesystem supports (FS_IOC_SETFLAGS's, on tmpfs and ext4).
+/// </summary>
+public readonly record struct StatxContext(uint Requested, int MountId, bool MountRoot, ulong FsAttributes);
 
 /// <summary>Filesystem statistics, written out as arm64 <c>struct statfs</c> (120 bytes).</summary>
 public readonly record struct StatFsInfo(long Type, long BlockSize, ulong Blocks, ulong BlocksFree, ulong BlocksAvailable,

@@ -189,10 +189,15 @@ public sealed class Tmpfs : Filesystem
 /// <summary>State common to tmpfs nodes.</summary>
 public abstract class TmpInode : MemoryInode
 {
+    private readonly Timespec _birth;
+
     protected TmpInode(Tmpfs fs, ulong ino, uint mode, uint uid, uint gid) : base(fs, ino, mode, uid, gid)
     {
         Nlink = 1;
+        _birth = Ctime;
     }
+
+    protected override Timespec? BirthTime => _birth;
 
     internal uint Nlink;
     internal Tmpfs TmpFs => (Tmpfs)Fs;

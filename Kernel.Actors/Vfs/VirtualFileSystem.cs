@@ -264,12 +264,19 @@ public sealed partial class VirtualFileSystem : IDisposable
 
     // ---- metadata ----
 
-    public long Stat(FsContext ctx, Location? dirAt, string path, int atFlags, out StatInfo st)
+    public long Stat(FsContext ctx, Location? dirAt, string path, int atFlags, out StatInfo st) =>
+        Stat(ctx, dirAt, path, atFlags, out st, out _);
+
+    /// <summary>stat of a path, also giving where it was found (statx reports the mount).</summary>
+    public long Stat(FsContext ctx, Location? dirAt, string path, int atFlags, out StatInfo st, out Location? at)
     {
         st = default;
+        at = null;
         if ((atFlags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE)) != 0) return -(long)Errno.EINVAL;
         long r = Resolve(ctx, dirAt, path, atFlags, out var loc);
-        return r < 0 ? r : loc.Inode.Stat(out st);
+        if (r < 0) return r;
+        at = loc;
+        return loc.Inode.Stat(out st);
     }
 
     public long ReadLink(FsContext ctx, Location? dirAt, string path, out string target)

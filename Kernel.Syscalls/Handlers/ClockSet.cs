@@ -11,7 +11,6 @@ namespace Kernel.Syscalls.Handlers;
 /// </summary>
 public static class ClockSet
 {
-    private const int CapSysTime = 25;
     private const uint AdjOffset = 0x0001, AdjFrequency = 0x0002, AdjMaxError = 0x0004, AdjEstError = 0x0008,
         AdjStatus = 0x0010, AdjTimeConst = 0x0020, AdjTai = 0x0080, AdjSetOffset = 0x0100, AdjMicro = 0x1000,
         AdjNano = 0x2000, AdjTick = 0x4000, AdjOffsetSingleshot = 0x8001, AdjOffsetSsRead = 0xa001;
@@ -20,7 +19,7 @@ public static class ClockSet
     private const int TimexSize = 208;
     private const int TimeOk = 0;
 
-    private static bool MaySetTime(ISyscallContext c) => (c.Task.ProcessSettings.CapEffective & (1UL << CapSysTime)) != 0;
+    private static bool MaySetTime(ISyscallContext c) => c.Task.ProcessSettings.Has(Capabilities.SysTime);
 
     private const string Note = "With CAP_SYS_TIME it moves the sandbox's CLOCK_REALTIME (clock_gettime, gettimeofday, TIMER_ABSTIME sleeps and timers), never the host's; file times and /proc keep the host's clock.";
 

@@ -84,7 +84,7 @@ public static partial class FileSystem
         return Send(new SetFileTimes(c.Task, c.Int(0), path, atime, mtime, explicitTimes, flags));
     }
 
-    [Syscall(33, "mknodat", Support.Partial, "Regular files and FIFOs (a blocking open waits for the other end, parked in the VFS actor); device nodes for root only: a character node opens the standard device of its number (1:3 null, 1:5 zero, 1:7 full, 1:8 random, 1:9 urandom, 5:0 tty, 5:1 console), any other gives ENXIO; sockets are not bindable.")]
+    [Syscall(33, "mknodat", Support.Full, "Regular files, FIFOs (a blocking open waits for the other end, parked in the VFS actor) and socket nodes (open gives ENXIO); device nodes for root (CAP_MKNOD): a character node opens the sandbox's device of its number (1:3 null, 1:5 zero, 1:7 full, 1:8 random, 1:9 urandom, 5:0 tty, 5:1 console), any other number ENXIO as on a Linux without that driver; nodev mounts give EACCES.")]
     public static SyscallResult Mknodat(ISyscallContext c)
     {
         var e = c.Path(1, out var path);

@@ -144,7 +144,8 @@ public static partial class FileIo
         return SyscallResult.Send(new StatFile(c.Task, c.Int(0), path, c.Int(3)), reply => CopyBytes(c, address, reply));
     }
 
-    [Syscall(291, "statx", Support.Partial, "Basic fields; no birth time (STATX_BTIME unreported), no attributes.")]
+    [Syscall(291, "statx", Support.Full, "Basic fields, the mount id (STATX_MNT_ID, or MNT_ID_UNIQUE when asked) and STATX_ATTR_MOUNT_ROOT; the birth time when asked for, " +
+        "on tmpfs and host files (procfs, sysfs and devpts keep none, as on Linux). Inode attribute flags (append, immutable) are never set: chattr is not available.")]
     public static SyscallResult Statx(ISyscallContext c)
     {
         const int syncType = 0x6000; // AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC: one or the other
@@ -167,9 +168,10 @@ public static partial class FileIo
 
     [Syscall(29, "ioctl", Support.Partial, "FIONBIO, FIOASYNC, FIOCLEX/FIONCLEX, FIONREAD; on ptys the terminal ioctls (termios and termios2, window size, " +
         "process group and session, TIOCSCTTY/TIOCNOTTY, TIOCGPTN/TIOCSPTLCK/TIOCGPTPEER, TIOCPKT, TIOCSTI, TIOCSIG, TCFLSH, TCXONC, " +
-        "TIOCOUTQ); the host terminal's basic ones pass through. Terminal signals (ISIG, SIGWINCH, SIGHUP) are delivered; " +
-        "a background caller changing the terminal gets SIGTTOU (EIO when its group is orphaned); " +
-        "TIOCVHANGUP and the old termio calls (TCGETA, TCSETA*) give ENOTTY; modem/serial ioctls give ENOTTY as on a Linux pty.")]
+        "TIOCOUTQ, the old termio TCGETA/TCSETA*, TIOCVHANGUP with CAP_SYS_ADMIN); the host terminal's basic ones pass through. " +
+        "Terminal signals (ISIG, SIGWINCH, SIGHUP) are delivered; a background caller changing the terminal gets SIGTTOU (EIO when " +
+        "its group is orphaned); modem/serial ioctls give ENOTTY as on a Linux pty. Files: FIOQSIZE, FIGETBSZ; the inode flag " +
+        "ioctls of chattr/lsattr (FS_IOC_GETFLAGS/SETFLAGS, FS_IOC_FSGETXATTR) give ENOTTY.")]
     public static SyscallResult Ioctl(ISyscallContext c) => SyscallResult.Send(new IoctlFile(c.Task, c.Int(0), c.UInt(1), c.Arg(2)));
 
     [Syscall(25, "fcntl", Support.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, record locks (F_GETLK/SETLK/SETLKW and the OFD ones, waits parked in the VFS actor, EDEADLK detection), F_GETOWN/SETOWN(_EX) with O_ASYNC sending SIGIO (or F_SETSIG's signal with si_fd and si_band) on readiness changes, F_ADD_SEALS/GET_SEALS, F_GETPIPE_SZ/SETPIPE_SZ; leases, F_NOTIFY and the rest give EINVAL.")]

@@ -74,17 +74,29 @@ public static partial class Process
     }
 
     [Syscall(221, "execve", Support.Full, "Fully supported: close-on-exec, other threads end, handled signals reset to default.")]
-    public static SyscallResult Execve(ISyscallContext c)
+    public static SyscallResult Execve(ISyscallContext c) => ExecAt(c, Args.AtFdCwd, 0, 0);
+
+    [Syscall(281, "execveat", Support.Full, "As execve, relative to a directory descriptor; AT_EMPTY_PATH runs the file a descriptor is " +
+        "(fexecve, memfds and O_PATH descriptors included) under the name /dev/fd/N, AT_SYMLINK_NOFOLLOW refuses a final symlink (ELOOP).")]
+    public static SyscallResult Execveat(ISyscallContext c)
     {
-        var e = c.Path(0, out var path);
+        const int allowed = AtFlags.AT_EMPTY_PATH | AtFlags.AT_SYMLINK_NOFOLLOW;
+        int flags = c.Int(4);
+        if ((flags & ~allowed) != 0) return Errno.EINVAL;
+        return ExecAt(c, c.Int(0), 1, flags);
+    }
+
+    private static SyscallResult ExecAt(ISyscallContext c, int dirFd, int firstArg, int flags)
+    {
+        var e = c.Path(firstArg, out var path);
         if (e != Errno.None) return e;
-        e = ReadStringArray(c.Memory, c.Arg(1), out var argv, out var argBytes);
+        if (path.Length == 0 && (flags & AtFlags.AT_EMPTY_PATH) == 0) return Errno.ENOENT;
+        e = ReadStringArray(c.Memory, c.Arg(firstArg + 1), out var argv, out var argBytes);
         if (e != Errno.None) return e;
-        e = ReadStringArray(c.Memory, c.Arg(2), out var envp, out var envBytes);
+        e = ReadStringArray(c.Memory, c.Arg(firstArg + 2), out var envp, out var envBytes);
         if (e != Errno.None) return e;
         if (argBytes + envBytes > ArgSpace) return Errno.E2BIG;
-        if (path.Length == 0) return Errno.ENOENT;
-        var r = c.Task.Exec(path, argv, envp);
+        var r = c.Task.Exec(dirFd, path, argv, envp, flags);
         return r < 0 ? (Errno)(-r) : SyscallResult.Unchanged;
     }
 

@@ -165,6 +165,25 @@ int main(void)
 	EXPECT_ERR("mknodat exists", mknodat(dfd, "r", S_IFREG | 0600, 0), EEXIST);
 	EXPECT_ERR("mknodat bad type", mknodat(dfd, "bad", 0170000 | 0600, 0), EINVAL);
 	EXPECT_ERR("mknodat missing dir", mknodat(dfd, "nodir/x", S_IFREG | 0600, 0), ENOENT);
+	EXPECT_OK("mknodat a socket node", mknodat(dfd, "s", S_IFSOCK | 0600, 0));
+	lstat(at("s"), &st);
+	EXPECT_TRUE("is a socket", S_ISSOCK(st.st_mode));
+	EXPECT_ERR("open a socket node", openat(dfd, "s", O_RDONLY), ENXIO);
+	int fd2;
+	EXPECT_OK("open a socket node O_PATH", fd2 = openat(dfd, "s", O_PATH));
+	close(fd2);
+	EXPECT_OK("mknodat type 0 makes a regular file", mknodat(dfd, "z", 0600, 0));
+	lstat(at("z"), &st);
+	EXPECT_TRUE("type 0 is regular", S_ISREG(st.st_mode));
+	EXPECT_OK("mknodat a block device as root", mknodat(dfd, "b", S_IFBLK | 0600, makedev(7, 0)));
+	lstat(at("b"), &st);
+	EXPECT_TRUE("is a block device", S_ISBLK(st.st_mode));
+	EXPECT_TRUE("its number", major(st.st_rdev) == 7 && minor(st.st_rdev) == 0);
+	EXPECT_OK("mknodat a char node of no driver", mknodat(dfd, "c", S_IFCHR | 0600, makedev(240, 7)));
+	unlinkat(dfd, "s", 0);
+	unlinkat(dfd, "z", 0);
+	unlinkat(dfd, "b", 0);
+	unlinkat(dfd, "c", 0);
 
 	close(fd);
 	close(openat(dfd, "g", O_CREAT | O_RDWR, 0644));

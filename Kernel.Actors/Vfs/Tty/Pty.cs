@@ -36,6 +36,8 @@ public sealed class Pty
     private bool _packet;
     private byte _packetStatus;
     private long _lastInput; // Stopwatch timestamp of the last byte the master wrote (VTIME between bytes)
+    private int _slaveGeneration;  // bumped by TIOCVHANGUP: slave files opened before it are hung up
+    private bool _masterVHungUp;   // TIOCVHANGUP on the master, which closes it as its last close would
 
     internal Pty(Devpts devpts, int index, uint uid, uint gid)
     {
@@ -58,6 +60,8 @@ public sealed class Pty
     public bool Locked { get; private set; } = true;
     public bool Exclusive { get; private set; }
     public bool HungUp { get { lock (_lock) return _hungUp; } }
+    public int SlaveGeneration => Volatile.Read(ref _slaveGeneration);
+    public bool MasterVHungUp { get { lock (_lock) return _masterVHungUp; } }
 
     /// <summary>The master's readiness (Linux's read_wait and write_wait of the master tty, as one queue).</summary>
     public WaitQueue MasterWaiters { get; } = new();
@@ -117,6 +121,28 @@ public sealed class Pty
             if (Slave.Session != 0) host.HangUp(Slave);
             if (Master.Session != 0) host.LastClose(Master);
         }
+        RaiseChanged();
+    }
+
+    /// <summary>
+    /// TIOCVHANGUP (tty_vhangup): the side's open files hang up (end-of-file reads, EIO writes and ioctls) and its
+    /// session loses the terminal, the leader getting SIGHUP. The slave may be opened again; hanging up the master
+    /// acts as its last close.
+    /// </summary>
+    public void VHangup(bool master)
+    {
+        if (master)
+        {
+            lock (_lock)
+            {
+                if (_masterVHungUp) return;
+                _masterVHungUp = true;
+            }
+            MasterReleased();
+            return;
+        }
+        Interlocked.Increment(ref _slaveGeneration);
+        if (Slave.Session != 0) _devpts.Host?.HangUp(Slave);
         RaiseChanged();
     }
 
@@ -304,7 +330,7 @@ public sealed class Pty
         }
         RaiseSignals(signals);
         // Queries change nothing a waiting read or write could care about.
-        if (request is not (TtyIoctl.TCGETS or TtyIoctl.TCGETS2 or TtyIoctl.TIOCGWINSZ or TtyIoctl.FIONREAD or TtyIoctl.TIOCOUTQ
+        if (request is not (TtyIoctl.TCGETS or TtyIoctl.TCGETS2 or TtyIoctl.TCGETA or TtyIoctl.TIOCGWINSZ or TtyIoctl.FIONREAD or TtyIoctl.TIOCOUTQ
             or TtyIoctl.TIOCGPTN or TtyIoctl.TIOCGPTLCK or TtyIoctl.TIOCGPKT or TtyIoctl.TIOCGEXCL or TtyIoctl.TIOCGETD or TtyIoctl.TIOCGDEV))
             RaiseChanged();
         return result;
@@ -319,6 +345,12 @@ public sealed class Pty
                 return 0;
             case TtyIoctl.TCGETS2:
                 _termios.WriteTo(argOut, withSpeeds: true);
+                return 0;
+            case TtyIoctl.TCGETA:
+                _termios.WriteTermio(argOut);
+                return 0;
+            case TtyIoctl.TCSETA or TtyIoctl.TCSETAW or TtyIoctl.TCSETAF:
+                SetTermios(_termios.WithTermio(argIn), request == TtyIoctl.TCSETAF);
                 return 0;
             case TtyIoctl.TCSETS or TtyIoctl.TCSETSW or TtyIoctl.TCSETSF:
                 SetTermios(Termios.ReadFrom(argIn), request == TtyIoctl.TCSETSF);

@@ -20,6 +20,9 @@ public abstract class TerminalFile : OpenFile
 
     public override bool IsTerminal => true;
 
+    /// <summary>What a hung-up terminal file polls as (hung_up_tty_poll).</summary>
+    protected const int HungUpEvents = Poll.Readable | Poll.Writable | Poll.Err | Poll.Hup;
+
     public override bool Pollable => true;
 
     /// <summary>An ioctl that needs no process context; <paramref name="arg"/> is the raw argument for requests that take a value.</summary>
@@ -33,6 +36,9 @@ public abstract class TerminalFile : OpenFile
     }
 
     protected abstract void ReleaseSide();
+
+    /// <summary>TIOCVHANGUP on this file's side of the terminal.</summary>
+    public abstract void VHangup();
 }
 
 /// <summary>The master side of a pty, from /dev/ptmx.</summary>
@@ -41,14 +47,21 @@ public sealed class PtyMasterFile(Pty pty, Location? location, int flags) : Term
     public Pty Pty { get; } = pty;
     public override Terminal Terminal => Pty.Master;
     public override Terminal RealTerminal => Pty.Slave;
-    public override bool HungUp => false;
+    public override bool HungUp => Pty.MasterVHungUp;
     public override WaitQueue Readiness => Pty.MasterWaiters;
-    public override int PollEvents() => Pty.MasterPoll();
+    public override int PollEvents() => HungUp ? HungUpEvents : Pty.MasterPoll();
 
-    public override long Read(Span<byte> buffer) => CanRead ? Pty.MasterRead(buffer) : -(long)Errno.EBADF;
-    public override long Write(ReadOnlySpan<byte> data) => CanWrite ? Pty.MasterWrite(data) : -(long)Errno.EBADF;
-    public override long Ioctl(uint request, Span<byte> argIn, Span<byte> argOut, ulong arg) => Pty.Ioctl(true, request, argIn, argOut, arg);
-    protected override void ReleaseSide() => Pty.MasterReleased();
+    public override long Read(Span<byte> buffer) => !CanRead ? -(long)Errno.EBADF : HungUp ? 0 : Pty.MasterRead(buffer);
+    public override long Write(ReadOnlySpan<byte> data) => !CanWrite ? -(long)Errno.EBADF : HungUp ? -(long)Errno.EIO : Pty.MasterWrite(data);
+    public override long Ioctl(uint request, Span<byte> argIn, Span<byte> argOut, ulong arg) =>
+        HungUp ? -(long)Errno.EIO : Pty.Ioctl(true, request, argIn, argOut, arg);
+
+    protected override void ReleaseSide()
+    {
+        if (!HungUp) Pty.MasterReleased();
+    }
+
+    public override void VHangup() => Pty.VHangup(master: true);
 }
 
 /// <summary>The slave side of a pty: /dev/pts/N, TIOCGPTPEER, or /dev/tty when it is the controlling terminal.</summary>
@@ -57,13 +70,18 @@ public sealed class PtySlaveFile(Pty pty, Location? location, int flags) : Termi
     public Pty Pty { get; } = pty;
     public override Terminal Terminal => Pty.Slave;
     public override Terminal RealTerminal => Pty.Slave;
-    public override bool HungUp => Pty.HungUp;
+    private readonly int _generation = pty.SlaveGeneration;
+
+    // Hung up by the master's close, or by a TIOCVHANGUP since this file was opened.
+    public override bool HungUp => Pty.HungUp || _generation != Pty.SlaveGeneration;
     public override WaitQueue Readiness => Pty.SlaveWaiters;
-    public override int PollEvents() => Pty.SlavePoll();
+    public override int PollEvents() => _generation != Pty.SlaveGeneration ? HungUpEvents : Pty.SlavePoll();
     public override long? ReadDeadline(long waitStarted) => Pty.SlaveReadDeadline(waitStarted);
 
-    public override long Read(Span<byte> buffer) => CanRead ? Pty.SlaveRead(buffer, NonBlocking) : -(long)Errno.EBADF;
-    public override long Write(ReadOnlySpan<byte> data) => CanWrite ? Pty.SlaveWrite(data) : -(long)Errno.EBADF;
+    public override long Read(Span<byte> buffer) =>
+        !CanRead ? -(long)Errno.EBADF : _generation != Pty.SlaveGeneration ? 0 : Pty.SlaveRead(buffer, NonBlocking);
+    public override long Write(ReadOnlySpan<byte> data) =>
+        !CanWrite ? -(long)Errno.EBADF : _generation != Pty.SlaveGeneration ? -(long)Errno.EIO : Pty.SlaveWrite(data);
 
     public override long Ioctl(uint request, Span<byte> argIn, Span<byte> argOut, ulong arg) =>
         HungUp ? -(long)Errno.EIO : Pty.Ioctl(false, request, argIn, argOut, arg);
@@ -75,4 +93,6 @@ public sealed class PtySlaveFile(Pty pty, Location? location, int flags) : Termi
     }
 
     protected override void ReleaseSide() => Pty.SlaveReleased();
+
+    public override void VHangup() => Pty.VHangup(master: false);
 }

@@ -99,6 +99,37 @@ public sealed class Termios
         return t;
     }
 
+    /// <summary>The old <c>struct termio</c> (TCGETA): the low 16 bits of each flag word, the line and 8 control characters.</summary>
+    public const int TermioSize = 18, NCC = 8;
+
+    public void WriteTermio(Span<byte> d)
+    {
+        BinaryPrimitives.WriteUInt16LittleEndian(d, (ushort)IFlag);
+        BinaryPrimitives.WriteUInt16LittleEndian(d[2..], (ushort)OFlag);
+        BinaryPrimitives.WriteUInt16LittleEndian(d[4..], (ushort)CFlag);
+        BinaryPrimitives.WriteUInt16LittleEndian(d[6..], (ushort)LFlag);
+        d[8] = Line;
+        Cc.AsSpan(0, NCC).CopyTo(d[9..]);
+        d[17] = 0;
+    }
+
+    /// <summary>
+    /// These settings changed by a TCSETA* argument: a termio replaces only the low 16 bits of each flag word and
+    /// the first 8 control characters (user_termio_to_kernel_termios); speeds follow the new baud code.
+    /// </summary>
+    public Termios WithTermio(ReadOnlySpan<byte> s)
+    {
+        var t = Clone();
+        t.IFlag = (IFlag & 0xffff0000) | BinaryPrimitives.ReadUInt16LittleEndian(s);
+        t.OFlag = (OFlag & 0xffff0000) | BinaryPrimitives.ReadUInt16LittleEndian(s[2..]);
+        t.CFlag = (CFlag & 0xffff0000) | BinaryPrimitives.ReadUInt16LittleEndian(s[4..]);
+        t.LFlag = (LFlag & 0xffff0000) | BinaryPrimitives.ReadUInt16LittleEndian(s[6..]);
+        t.Line = s[8];
+        s.Slice(9, NCC).CopyTo(t.Cc);
+        t.ISpeed = t.OSpeed = BaudRate(t.CFlag & CBAUD);
+        return t;
+    }
+
     private static readonly uint[] Rates = [0, 50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200, 38400];
     private static readonly uint[] HighRates = [0, 57600, 115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1152000,
         1500000, 2000000, 2500000, 3000000, 3500000, 4000000];

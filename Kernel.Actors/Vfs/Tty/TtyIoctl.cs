@@ -3,7 +3,8 @@ namespace Kernel.Actors.Vfs;
 /// <summary>Terminal ioctl numbers (asm-generic, as arm64 uses them) and the sizes of their arguments.</summary>
 public static class TtyIoctl
 {
-    public const uint TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TCSBRK = 0x5409, TCXONC = 0x540A,
+    public const uint TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TCGETA = 0x5405, TCSETA = 0x5406,
+        TCSETAW = 0x5407, TCSETAF = 0x5408, TCSBRK = 0x5409, TCXONC = 0x540A,
         TCFLSH = 0x540B, TIOCEXCL = 0x540C, TIOCNXCL = 0x540D, TIOCSCTTY = 0x540E, TIOCGPGRP = 0x540F, TIOCSPGRP = 0x5410,
         TIOCOUTQ = 0x5411, TIOCSTI = 0x5412, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414, FIONREAD = 0x541B, TIOCPKT = 0x5420,
         TIOCNOTTY = 0x5422, TIOCSETD = 0x5423, TIOCGETD = 0x5424, TCSBRKP = 0x5425, TIOCSBRK = 0x5427, TIOCCBRK = 0x5428,
@@ -19,6 +20,8 @@ public static class TtyIoctl
     {
         TCGETS => (0, Termios.Size),
         TCSETS or TCSETSW or TCSETSF => (Termios.Size, 0),
+        TCGETA => (0, Termios.TermioSize),
+        TCSETA or TCSETAW or TCSETAF => (Termios.TermioSize, 0),
         TCGETS2 => (0, Termios.Size2),
         TCSETS2 or TCSETSW2 or TCSETSF2 => (Termios.Size2, 0),
         TIOCGWINSZ => (0, Winsize.Size),

@@ -77,9 +77,22 @@ public sealed class LayoutTests : IDisposable
     [Fact]
     public void StatxLayout()
     {
-        var st = new StatInfo(StatInfo.MakeDev(8, 1), 42, 0x41ED, 2, 5, 6, StatInfo.MakeDev(1, 3), 4096, 4096, 8, 10, 1, 20, 2, 30, 3);
+        var st = new StatInfo(StatInfo.MakeDev(8, 1), 42, 0x41ED, 2, 5, 6, StatInfo.MakeDev(1, 3), 4096, 4096, 8, 10, 1, 20, 2, 30, 3)
+        {
+            Btime = new Timespec(7, 9),
+        };
         var b = new byte[256];
-        st.WriteStatx(b);
+        st.WriteStatx(b, new StatxContext(StatInfo.STATX_BASIC_STATS, 77, true, 0));
+        // Birth time only when asked for; the mount id always.
+        Assert.Equal(0x17FFu, BinaryPrimitives.ReadUInt32LittleEndian(b));
+        Assert.Equal(0L, BinaryPrimitives.ReadInt64LittleEndian(b.AsSpan(80)));
+        Assert.Equal(77UL, BinaryPrimitives.ReadUInt64LittleEndian(b.AsSpan(144)));
+        Assert.Equal(StatInfo.STATX_ATTR_MOUNT_ROOT, BinaryPrimitives.ReadUInt64LittleEndian(b.AsSpan(8)));
+        st.WriteStatx(b, new StatxContext(0xFFF, 77, false, 0));
+        Assert.Equal(0x1FFFu, BinaryPrimitives.ReadUInt32LittleEndian(b));
+        Assert.Equal(7L, BinaryPrimitives.ReadInt64LittleEndian(b.AsSpan(80)));
+        Assert.Equal(9u, BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(88)));
+        Assert.Equal(0UL, BinaryPrimitives.ReadUInt64LittleEndian(b.AsSpan(8)));
         Assert.Equal(0x41ED, BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(28)));
         Assert.Equal(42UL, BinaryPrimitives.ReadUInt64LittleEndian(b.AsSpan(32)));
         Assert.Equal(20L, BinaryPrimitives.ReadInt64LittleEndian(b.AsSpan(112)));
