@@ -382,6 +382,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                 if (((int)r.Argument & ONoatime) != 0 && (entry.File.StatusFlags & ONoatime) == 0
                     && entry.File.Location is { } owned && !creds.IsRoot && creds.Fsuid != owned.Inode.Uid)
                     return new Failed(Errno.EPERM);
+                if (((int)r.Argument & ODirect) != 0 && !VirtualFileSystem.CanDirectIo(entry.File)) return new Failed(Errno.EINVAL);
                 var wasAsync = (entry.File.StatusFlags & OAsync) != 0;
                 entry.File.StatusFlags = (entry.File.StatusFlags & ~settable) | ((int)r.Argument & settable);
                 var isAsync = ((int)r.Argument & OAsync) != 0;

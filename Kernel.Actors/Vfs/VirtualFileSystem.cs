@@ -223,6 +223,9 @@ public sealed partial class VirtualFileSystem : IDisposable
             O_WRONLY => Permission.MayWrite,
             _ => Permission.MayRead | Permission.MayWrite,
         };
+        // O_DIRECT needs a file that does direct I/O (FMODE_CAN_ODIRECT): not a directory, nor procfs's or sysfs's files.
+        bool direct = (flags & O_DIRECT) != 0;
+        if (direct && (inode.IsDirectory || (inode.IsRegular && !DoesDirectIo(inode)))) return -(long)Errno.EINVAL;
         bool truncate = (flags & O_TRUNC) != 0 && inode.IsRegular;
         if (truncate) mask |= Permission.MayWrite;
         // A regular file opened for writing counts as written until its last close: exec refuses it, as it
@@ -253,11 +256,25 @@ public sealed partial class VirtualFileSystem : IDisposable
             return e;
         }
         if (writer) file!.Closed += _ => inode.PutWriteAccess();
+        // A device refuses O_DIRECT once its driver opened (so /dev/tty's ENXIO comes first); FIFOs take it (packets).
+        if (direct && inode.FileType is S_IFCHR or S_IFBLK)
+        {
+            file!.DropReference();
+            file = null;
+            return -(long)Errno.EINVAL;
+        }
         Notify.Opened(file!);
         // Linux reports the truncation after the open.
         if (truncate && !created) Notify.Changed(loc, FsNotify.Modify);
         return 0;
     }
+
+    /// <summary>Regular files of tmpfs (memfds too) and of the host's filesystems do direct I/O (Linux 6.6 and later for tmpfs).</summary>
+    private static bool DoesDirectIo(Inode inode) => inode.Fs is Tmpfs or OverlayFilesystem or HostFilesystem;
+
+    /// <summary>Whether F_SETFL may turn O_DIRECT on for <paramref name="file"/>: pipes (packet mode) and direct-I/O regular files.</summary>
+    public static bool CanDirectIo(OpenFile file) =>
+        file is PipeEnd || file.Location?.Inode is { IsRegular: true } inode && DoesDirectIo(inode);
 
     // Devices and fifos stay writable on a read-only mount, as in Linux.
     private static bool IsReadOnlyAffected(Inode inode) => inode.IsRegular || inode.IsDirectory || inode.IsSymlink;

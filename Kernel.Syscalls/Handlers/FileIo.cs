@@ -110,7 +110,8 @@ public static partial class FileIo
         return total;
     }
 
-    [Syscall(56, "openat", Support.Partial, "Overlay root (or the host directory with --rootfs-writable), tmpfs, devfs; no file locks on open.")]
+    [Syscall(56, "openat", Support.Full, "On the overlay root (or the host directory with --rootfs-writable), tmpfs, devtmpfs, devpts, procfs and sysfs; " +
+        "every flag, O_TMPFILE, O_PATH and O_DIRECT (tmpfs and host files, as Linux 6.6+) included.")]
     public static SyscallResult OpenAt(ISyscallContext c)
     {
         var e = c.Path(1, out var path);

@@ -249,9 +249,37 @@ static void packet_pipes(void)
 	EXPECT_ERR("pipe2 bad flag", pipe2(p, O_APPEND), EINVAL);
 }
 
+/* O_DIRECT: tmpfs files do direct I/O (Linux 6.6+); directories, procfs files and devices refuse it. */
+static void direct_io(void)
+{
+	int fd = open("/dev/shm/conf-fdmisc-direct", O_CREAT | O_RDWR | O_DIRECT, 0600);
+	EXPECT_TRUE("open a tmpfs file O_DIRECT", fd >= 0);
+	EXPECT_TRUE("F_GETFL keeps O_DIRECT", (fcntl(fd, F_GETFL) & O_DIRECT) != 0);
+	EXPECT_EQ("an unaligned write still works", pwrite(fd, "x", 1, 1), 1);
+	close(fd);
+	fd = open("/dev/shm/conf-fdmisc-direct", O_RDONLY);
+	EXPECT_EQ("F_SETFL O_DIRECT on a tmpfs file", fcntl(fd, F_SETFL, O_DIRECT), 0);
+	close(fd);
+	unlink("/dev/shm/conf-fdmisc-direct");
+	EXPECT_ERR("O_DIRECT on a directory", open("/dev/shm", O_RDONLY | O_DIRECT), EINVAL);
+	EXPECT_ERR("O_DIRECT on a procfs file", open("/proc/self/status", O_RDONLY | O_DIRECT), EINVAL);
+	EXPECT_ERR("O_DIRECT on /dev/null", open("/dev/null", O_RDONLY | O_DIRECT), EINVAL);
+	EXPECT_ERR("O_DIRECT on /dev/zero", open("/dev/zero", O_RDONLY | O_DIRECT), EINVAL);
+	fd = open("/dev/null", O_RDONLY);
+	EXPECT_ERR("F_SETFL O_DIRECT on /dev/null", fcntl(fd, F_SETFL, O_DIRECT), EINVAL);
+	close(fd);
+	fd = open("/proc/self/status", O_RDONLY);
+	EXPECT_ERR("F_SETFL O_DIRECT on procfs", fcntl(fd, F_SETFL, O_DIRECT), EINVAL);
+	close(fd);
+	fd = open("/proc/self/status", O_RDONLY | O_DIRECT | O_PATH);
+	EXPECT_TRUE("O_PATH ignores O_DIRECT", fd >= 0);
+	close(fd);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
+	direct_io();
 	close_ranges();
 	seek_data_hole();
 	fallocates();
