@@ -17,14 +17,17 @@ public sealed partial class VfsActor
     }
 
     /// <summary>send_sigio: to a thread, a process or a process group; F_SETSIG's signal carries si_fd and the band.</summary>
-    private void SendIoSignal(OpenFile file, int fd, int events)
+    private void SendIoSignal(OpenFile file, int fd, int events) => SendIoSignal(file, fd, events, BandCode(events));
+
+    /// <summary>send_sigio with an explicit si_code (POLL_MSG for a lease break).</summary>
+    private void SendIoSignal(OpenFile file, int fd, int events, int code)
     {
         var (type, id) = file.SignalOwner;
         if (id == 0) return;
         var sig = file.IoSignal;
         var info = sig == 0
             ? SigInfo.Kernel(Sig.SIGIO)
-            : new SigInfo(sig, BandCode(events)) { Band = events, Fd = fd };
+            : new SigInfo(sig, code) { Band = events, Fd = fd };
         switch (type)
         {
             case 0 when sandbox.FindThread(id) is { } p:

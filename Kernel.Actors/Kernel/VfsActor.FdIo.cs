@@ -43,6 +43,7 @@ public sealed partial class VfsActor
     private KernelReply? TryFdIo(ParkedCall call)
     {
         if (call.Request is WaitFifoPartner fifo) return TryFifoOpen(call, fifo);
+        if (call.Request is WaitLeaseBreak lease) return TryLeaseOpen(call, lease);
         var request = (FdIoRequest)call.Request;
         if (P(request.Task).IsExiting) return new Failed(Errno.EINTR);
         long result = AttemptFdIo(request, out var waitOn);

@@ -12,7 +12,8 @@ namespace Kernel.Actors;
 public sealed partial class VfsActor
 {
     private const int FGetLk = 5, FSetLk = 6, FSetLkW = 7, FSetOwn = 8, FGetOwn = 9, FSetSig = 10, FGetSig = 11,
-        FSetOwnEx = 15, FGetOwnEx = 16, FOfdGetLk = 36, FOfdSetLk = 37, FOfdSetLkW = 38, FAddSeals = 1033, FGetSeals = 1034;
+        FSetOwnEx = 15, FGetOwnEx = 16, FOfdGetLk = 36, FOfdSetLk = 37, FOfdSetLkW = 38, FAddSeals = 1033, FGetSeals = 1034,
+        FDupFdQuery = 1027, FCreatedQuery = 1028, FGetRwHint = 1035, FSetRwHint = 1036;
     private const int FOwnerTid = 0, FOwnerPid = 1, FOwnerPgrp = 2;
     private const int LockSh = 1, LockEx = 2, LockNb = 4, LockUn = 8, LockMand = 32;
     /// <summary>struct flock on arm64: l_type, l_whence (shorts), l_start at 8, l_len at 16, l_pid at 24.</summary>
@@ -21,7 +22,11 @@ public sealed partial class VfsActor
     private static bool IsLockCommand(int command) => command is FGetLk or FSetLk or FSetLkW or FOfdGetLk or FOfdSetLk or FOfdSetLkW;
 
     /// <summary>The process closed a descriptor of <paramref name="file"/>: its POSIX locks on the file go (Linux's locks_remove_posix).</summary>
-    private void ClosedByProcess(IKernelTask task, OpenFile file) => State.Locks.ReleasePosix(file.LockKey, P(task).Files);
+    private void ClosedByProcess(IKernelTask task, OpenFile file)
+    {
+        State.Locks.ReleasePosix(file.LockKey, P(task).Files);
+        sandbox.Vfs.Notify.FlushDnotify(file, P(task).Files);
+    }
 
     /// <summary>F_GETLK, F_SETLK, F_SETLKW and the OFD variants, in Linux's order of checks.</summary>
     private KernelReply? FcntlLock(FcntlFile r, IActorRef sender)
@@ -148,9 +153,40 @@ public sealed partial class VfsActor
                 return Result(AddSeals(file, (long)r.Argument));
             case FGetSeals:
                 return file is TmpRegularFile t ? new Done(t.Node.SealMask) : new Failed(Errno.EINVAL);
+            case FSetLease or FGetLease:
+                return FcntlLease(r, file);
+            case FNotify:
+                return Dnotify(r, file);
+            case FDupFdQuery:
+                return process.Files.GetFile((int)r.Argument) is { } other ? new Done(ReferenceEquals(other, file) ? 1 : 0) : new Failed(Errno.EBADF);
+            case FCreatedQuery:
+                return new Done(file.CreatedByOpen ? 1 : 0);
+            case FGetRwHint or FSetRwHint:
+                return RwHint(r, file);
             default:
                 return new Failed(Errno.EINVAL);
         }
+    }
+
+    /// <summary>F_GET_RW_HINT/F_SET_RW_HINT: the inode's write-lifetime hint (0..5), set by its owner.</summary>
+    private KernelReply RwHint(FcntlFile r, OpenFile file)
+    {
+        const ulong lifeExtreme = 5;
+        var mem = P(r.Task).Mm;
+        var inode = file.Location?.Inode;
+        var raw = new byte[8];
+        if (r.Command == FGetRwHint)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(raw, inode?.WriteHint ?? 0);
+            return mem.Write(r.Argument, raw) == Errno.None ? new Done(0) : new Failed(Errno.EFAULT);
+        }
+        var creds = P(r.Task).Fs.Creds;
+        if (inode is not null && creds.Fsuid != inode.Uid && !creds.IsRoot) return new Failed(Errno.EPERM);
+        if (mem.Read(r.Argument, raw) != Errno.None) return new Failed(Errno.EFAULT);
+        ulong hint = BinaryPrimitives.ReadUInt64LittleEndian(raw);
+        if (hint > lifeExtreme) return new Failed(Errno.EINVAL);
+        if (inode is not null) inode.WriteHint = hint;
+        return new Done(0);
     }
 
     private bool OwnerExists(int type, int id) => type switch

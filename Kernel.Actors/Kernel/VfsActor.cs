@@ -58,15 +58,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         switch (request)
         {
             case OpenFileAt r:
-            {
-                var e = DirAt(r.Task, r.DirFd, r.Path, out var at);
-                if (e < 0) return Result(e);
-                if (!P(r.Task).Files.HasFree()) return new Failed(Errno.EMFILE);
-                OpenFile? file;
-                using (DeviceOpen.For(P(r.Task))) e = vfs.Open(P(r.Task).Fs, at, r.Path, r.Flags, r.Mode, out file);
-                if (e < 0) return Result(e);
-                return InstallOpened(r.Task, file!, (r.Flags & OCloexec) != 0, sender);
-            }
+                return WithLeasesBroken(r, sender);
             case CloseFile r:
             {
                 var entry = P(r.Task).Files.Remove(r.Fd);
@@ -183,18 +175,8 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                         : vfs.Link(P(r.Task).Fs, oldAt, r.OldPath, newAt, r.NewPath, r.Flags));
             }
             case TruncateFile r:
-            {
                 if (r.Length < 0) return new Failed(Errno.EINVAL);
-                var fsize = (long)Math.Min(P(r.Task).GetLimit(Kernel.Syscalls.Handlers.Limits.FSize).Cur, long.MaxValue);
-                if (r.Path is not null) return Result(vfs.Truncate(P(r.Task).Fs, null, r.Path, r.Length, fsize));
-                var file = P(r.Task).Files.GetFile(r.Fd);
-                if (file is null || file.IsPathOnly) return new Failed(Errno.EBADF);
-                if (!file.CanWrite) return new Failed(Errno.EINVAL);
-                // Growing a regular file past RLIMIT_FSIZE is EFBIG (inode_newsize_ok; SIGXFSZ is not raised yet).
-                if (r.Length > fsize && file.Location?.Inode.IsRegular == true && file.Stat(out var fst) >= 0 && r.Length > fst.Size)
-                    return new Failed(Errno.EFBIG);
-                return Result(file.Truncate(r.Length));
-            }
+                return r.Path is null ? TruncateNow(r) : WithLeasesBroken(r, sender);
             case SeekFile r:
             {
                 var file = P(r.Task).Files.GetFile(r.Fd);
@@ -280,6 +262,30 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
     {
         var e = DirAt(task, dirFd, path, out var at);
         return Result(e < 0 ? e : op(at));
+    }
+
+    private KernelReply TruncateNow(TruncateFile r)
+    {
+        var fsize = (long)Math.Min(P(r.Task).GetLimit(Kernel.Syscalls.Handlers.Limits.FSize).Cur, long.MaxValue);
+        if (r.Path is not null) return Result(sandbox.Vfs.Truncate(P(r.Task).Fs, null, r.Path, r.Length, fsize));
+        var file = P(r.Task).Files.GetFile(r.Fd);
+        if (file is null || file.IsPathOnly) return new Failed(Errno.EBADF);
+        if (!file.CanWrite) return new Failed(Errno.EINVAL);
+        // Growing a regular file past RLIMIT_FSIZE is EFBIG (inode_newsize_ok; SIGXFSZ is not raised yet).
+        if (r.Length > fsize && file.Location?.Inode.IsRegular == true && file.Stat(out var fst) >= 0 && r.Length > fst.Size)
+            return new Failed(Errno.EFBIG);
+        return Result(file.Truncate(r.Length));
+    }
+
+    private KernelReply? OpenNow(OpenFileAt r, IActorRef sender)
+    {
+        var e = DirAt(r.Task, r.DirFd, r.Path, out var at);
+        if (e < 0) return Result(e);
+        if (!P(r.Task).Files.HasFree()) return new Failed(Errno.EMFILE);
+        OpenFile? file;
+        using (DeviceOpen.For(P(r.Task))) e = sandbox.Vfs.Open(P(r.Task).Fs, at, r.Path, r.Flags, r.Mode, out file);
+        if (e < 0) return Result(e);
+        return InstallOpened(r.Task, file!, (r.Flags & OCloexec) != 0, sender);
     }
 
     private KernelReply Ioctl(IoctlFile r)

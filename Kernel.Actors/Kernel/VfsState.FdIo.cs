@@ -8,6 +8,9 @@ public sealed partial class VfsState
     /// <summary>Every fcntl record lock and flock lock of the sandbox, with the requests waiting for one.</summary>
     public FileLocks Locks { get; } = new();
 
+    /// <summary>Every file lease of the sandbox (F_SETLEASE).</summary>
+    public Leases Leases { get; } = new();
+
     /// <summary>The unattached tmpfs that holds memfds (Linux's internal shm mount), made on first use.</summary>
     internal Mount? MemfdMount { get; set; }
 }

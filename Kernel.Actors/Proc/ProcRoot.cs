@@ -68,6 +68,9 @@ internal static class ProcRoot
             ["fs"] = d => Table(fs, d, "fs", new()
             {
                 ["file-max"] = f => Sysctl(fs, f, "file-max", ReadWrite, () => ProcSystem.FileMax(fs.Sandbox)),
+                ["lease-break-time"] = f => new ProcFile(fs, f, "lease-break-time", ReadWrite, null,
+                    () => Bytes(fs.Sandbox.Leases.BreakSeconds.ToString(CultureInfo.InvariantCulture) + "\n"),
+                    ProcWriteKind.Handler, () => IntWriter(v => fs.Sandbox.Leases.BreakSeconds = v)),
                 ["nr_open"] = f => Sysctl(fs, f, "nr_open", ReadWrite, () => "1048576"),
                 ["pipe-max-size"] = f => Sysctl(fs, f, "pipe-max-size", ReadWrite, () => Pipe.MaxSize.ToString(CultureInfo.InvariantCulture)),
             }),
@@ -99,6 +102,15 @@ internal static class ProcRoot
     /// </summary>
     private static ProcFile Sysctl(Procfs fs, ProcDir parent, string name, uint perm, Func<string> value) =>
         new(fs, parent, name, perm, null, () => Bytes(value() + "\n"), ProcWriteKind.Denied);
+
+    /// <summary>An integer sysctl (proc_dointvec): a decimal number, blanks around it allowed; EINVAL otherwise.</summary>
+    private static ProcWriter IntWriter(Action<int> set) => data =>
+    {
+        if (!int.TryParse(Encoding.ASCII.GetString(data).Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v))
+            return -(long)Errno.EINVAL;
+        set(v);
+        return data.Length;
+    };
 
     /// <summary>Writing the hostname or domain name sets the sandbox's (UTS) one: up to the first newline, cut at 64 bytes as Linux does.</summary>
     private static ProcWriter UtsNameWriter(Action<string> set) => data =>

@@ -16,6 +16,8 @@ public interface IProcSandbox
     ulong MemoryBytes { get; }
     /// <summary>The last pid handed out (/proc/loadavg; also how many processes were created, /proc/stat).</summary>
     int LastPid { get; }
+    /// <summary>The sandbox's file leases (/proc/sys/fs/lease-break-time).</summary>
+    Leases Leases { get; }
 }
 
 /// <summary>

@@ -26,8 +26,12 @@ public sealed class FsNotify
         public static Key Of(Inode inode) => new(inode.Fs, inode.Ino);
     }
 
+    /// <summary>FS_RENAME: sent to the old directory of every rename; only dnotify's DN_RENAME listens to it.</summary>
+    private const uint Rename = 0x10000000;
+
     private readonly Lock _lock = new();
     private readonly Dictionary<Key, List<InotifyWatch>> _watches = new();
+    private readonly Dictionary<Key, List<DnotifyMark>> _dnotify = new();
     private readonly Dictionary<Key, int> _openCounts = new();
     private int _watchCount;
     private uint _cookie;
@@ -89,6 +93,53 @@ public sealed class FsNotify
         if (report) watch.Instance.Enqueue(watch.Wd, Ignored, 0, null);
     }
 
+    // ---- dnotify (fcntl F_NOTIFY) ----
+
+    /// <summary>Sends a dnotify signal (the VFS actor's send_sigio with POLL_MSG); set once by the actor.</summary>
+    public Action<DnotifyMark>? DnotifySignal { get; set; }
+
+    /// <summary>
+    /// F_NOTIFY on directory <paramref name="dir"/>: the events of <paramref name="dnMask"/> (DN_* bits) are added to
+    /// what <paramref name="file"/> already watches for <paramref name="owner"/> (the caller's descriptor table).
+    /// </summary>
+    internal void SetDnotify(Inode dir, OpenFile file, object owner, int fd, uint dnMask)
+    {
+        var key = Key.Of(dir);
+        uint mask = DnotifyMark.Convert(dnMask);
+        bool multishot = (dnMask & DnotifyMark.DnMultiShot) != 0;
+        lock (_lock)
+        {
+            if (!_dnotify.TryGetValue(key, out var list)) _dnotify[key] = list = [];
+            if (list.Find(m => m.File == file && m.Owner == owner) is { } existing)
+            {
+                existing.Fd = fd;
+                existing.Mask |= mask;
+                existing.MultiShot |= multishot;
+                return;
+            }
+            list.Add(new DnotifyMark(file, owner, key) { Fd = fd, Mask = mask, MultiShot = multishot });
+            _watchCount++;
+        }
+    }
+
+    /// <summary>dnotify_flush: a close of any of <paramref name="owner"/>'s descriptors of <paramref name="file"/>, or F_NOTIFY 0.</summary>
+    public void FlushDnotify(OpenFile file, object owner)
+    {
+        if (file.Location is not { } loc || !loc.Inode.IsDirectory) return;
+        lock (_lock)
+        {
+            if (_dnotify.TryGetValue(Key.Of(loc.Inode), out var list) && list.Find(m => m.File == file && m.Owner == owner) is { } mark)
+                DropMark(mark);
+        }
+    }
+
+    private void DropMark(DnotifyMark mark)
+    {
+        if (!_dnotify.TryGetValue(mark.Key, out var list) || !list.Remove(mark)) return;
+        if (list.Count == 0) _dnotify.Remove(mark.Key);
+        _watchCount--;
+    }
+
     // ---- events from the VFS ----
 
     /// <summary>A name was created in <paramref name="parent"/> (open O_CREAT, mkdir, mknod, symlink).</summary>
@@ -130,6 +181,7 @@ public sealed class FsNotify
         {
             var cookie = ++_cookie;
             b.Child(Key.Of(oldDir.Inode), oldName, MovedFrom, moved.IsDirectory, cookie);
+            b.Child(Key.Of(oldDir.Inode), oldName, Rename, moved.IsDirectory, 0);
             b.Child(Key.Of(newDir.Inode), newName, MovedTo, moved.IsDirectory, cookie);
             if (replaced is not null) b.Self(Key.Of(replaced), Attrib, replaced.IsDirectory);
             b.Self(Key.Of(moved), MoveSelf, moved.IsDirectory);
@@ -171,6 +223,9 @@ public sealed class FsNotify
             left = _openCounts.GetValueOrDefault(key) - 1;
             if (left > 0) _openCounts[key] = left;
             else _openCounts.Remove(key);
+            // The last close of a directory ends its dnotify registrations, whoever set them.
+            if (_dnotify.TryGetValue(key, out var marks))
+                foreach (var mark in marks.Where(m => m.File == file).ToList()) DropMark(mark);
         }
         if (Idle) return;
         Deliver(b =>
@@ -182,22 +237,44 @@ public sealed class FsNotify
 
     private bool Idle => Volatile.Read(ref _watchCount) == 0;
 
+    /// <summary>How many open files (O_PATH ones aside) <paramref name="inode"/> has: a write lease needs it to be one.</summary>
+    public int OpenCount(Inode inode)
+    {
+        lock (_lock) return _openCounts.GetValueOrDefault(Key.Of(inode));
+    }
+
     /// <summary>Runs <paramref name="build"/> under the lock, then wakes the instances that got events.</summary>
     private void Deliver(Action<Batch> build)
     {
         var batch = new Batch(this);
         lock (_lock) build(batch);
         foreach (var instance in batch.Woken) instance.Readiness.Notify(Poll.In);
+        if (batch.Signalled is { } marks && DnotifySignal is { } send)
+            foreach (var mark in marks) send(mark);
     }
 
     /// <summary>The events of one operation, queued in order (under the hub's lock).</summary>
     private sealed class Batch(FsNotify hub)
     {
         public readonly HashSet<InotifyFile> Woken = [];
+        public List<DnotifyMark>? Signalled;
+
+        /// <summary>dnotify: a directory's marks hear of its own events and of its entries' (FS_EVENT_ON_CHILD).</summary>
+        private void Dnotify(Key dir, uint mask)
+        {
+            if (!hub._dnotify.TryGetValue(dir, out var marks)) return;
+            foreach (var mark in marks.ToList())
+            {
+                if ((mark.Mask & mask) == 0) continue;
+                (Signalled ??= []).Add(mark);
+                if (!mark.MultiShot) hub.DropMark(mark);
+            }
+        }
 
         /// <summary>An event about the object itself (its own watches, no name).</summary>
         public void Self(Key key, uint mask, bool isDir)
         {
+            if (isDir) Dnotify(key, mask);
             if (!hub._watches.TryGetValue(key, out var list)) return;
             // Linux marks events on a directory with IN_ISDIR, except the *_SELF ones.
             if (isDir && (mask & (DeleteSelf | MoveSelf)) == 0) mask |= IsDir;
@@ -207,6 +284,7 @@ public sealed class FsNotify
         /// <summary>An event about an entry of a directory (the directory's watches, with the name).</summary>
         public void Child(Key dir, string name, uint mask, bool isDir, uint cookie, OpenFile? file = null)
         {
+            Dnotify(dir, mask);
             if (!hub._watches.TryGetValue(dir, out var list)) return;
             if (isDir) mask |= IsDir;
             foreach (var w in list.ToList())
@@ -369,4 +447,33 @@ public sealed class InotifyFile : AnonymousFile
     }
 
     public override void Release() => _hub.RemoveAll(this);
+}
+
+/// <summary>A dnotify registration: an open directory's interest, for one descriptor table, in changes inside it.</summary>
+public sealed class DnotifyMark(OpenFile file, object owner, FsNotify.Key key)
+{
+    public const uint Access = 0x1, Modify = 0x2, Create = 0x4, Delete = 0x8, RenameBit = 0x10, Attrib = 0x20, DnMultiShot = 0x80000000;
+
+    public OpenFile File { get; } = file;
+    /// <summary>The descriptor table that set it (close of its descriptors ends it).</summary>
+    public object Owner { get; } = owner;
+    internal FsNotify.Key Key { get; } = key;
+    /// <summary>The descriptor the signal names (si_fd).</summary>
+    public int Fd { get; internal set; }
+    /// <summary>The fsnotify events (FsNotify constants) that signal.</summary>
+    internal uint Mask { get; set; }
+    internal bool MultiShot { get; set; }
+
+    /// <summary>DN_* to fsnotify events, as Linux's convert_arg: a delete is also a move out, a create a move in.</summary>
+    internal static uint Convert(uint dn)
+    {
+        uint mask = 0;
+        if ((dn & Delete) != 0) mask |= FsNotify.Delete | FsNotify.MovedFrom;
+        if ((dn & Modify) != 0) mask |= FsNotify.Modify;
+        if ((dn & Access) != 0) mask |= FsNotify.Access;
+        if ((dn & Attrib) != 0) mask |= FsNotify.Attrib;
+        if ((dn & RenameBit) != 0) mask |= 0x10000000; // FS_RENAME
+        if ((dn & Create) != 0) mask |= FsNotify.Create | FsNotify.MovedTo;
+        return mask;
+    }
 }

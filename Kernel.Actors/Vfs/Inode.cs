@@ -76,6 +76,12 @@ public abstract class Inode
 
     public void PutWriteAccess() => Interlocked.Decrement(ref _writeCount);
 
+    /// <summary>F_SET_RW_HINT's expected lifetime of written data (RWH_WRITE_LIFE_*); advice only.</summary>
+    public ulong WriteHint { get; set; }
+
+    /// <summary>Some open file may write to this inode (a read lease cannot be taken).</summary>
+    public bool IsOpenForWrite => Volatile.Read(ref _writeCount) > 0;
+
     /// <summary>A process starts running this file; false (ETXTBSY) while it is open for writing.</summary>
     public bool TryDenyWriteAccess()
     {

@@ -34,6 +34,9 @@ public abstract partial class OpenFile : Kernel.Syscalls.IFastFile
         StatusFlags = flags & StatusFlagsMask;
     }
 
+    /// <summary>The open that made this file also created it (FMODE_CREATED, F_CREATED_QUERY).</summary>
+    public bool CreatedByOpen { get; internal set; }
+
     /// <summary>O_APPEND|O_NONBLOCK|access mode... (arm64 values), as F_GETFL reports them.</summary>
     public int StatusFlags { get; set; }
     /// <summary>Where the file was opened (null for pipes and other anonymous files).</summary>

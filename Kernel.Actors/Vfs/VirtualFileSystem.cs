@@ -256,6 +256,7 @@ public sealed partial class VirtualFileSystem : IDisposable
             return e;
         }
         if (writer) file!.Closed += _ => inode.PutWriteAccess();
+        file!.CreatedByOpen = created;
         // A device refuses O_DIRECT once its driver opened (so /dev/tty's ENXIO comes first); FIFOs take it (packets).
         if (direct && inode.FileType is S_IFCHR or S_IFBLK)
         {

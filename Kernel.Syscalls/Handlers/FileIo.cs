@@ -175,7 +175,10 @@ public static partial class FileIo
         "ioctls of chattr/lsattr (FS_IOC_GETFLAGS/SETFLAGS, FS_IOC_FSGETXATTR) give ENOTTY.")]
     public static SyscallResult Ioctl(ISyscallContext c) => SyscallResult.Send(new IoctlFile(c.Task, c.Int(0), c.UInt(1), c.Arg(2)));
 
-    [Syscall(25, "fcntl", Support.Partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, record locks (F_GETLK/SETLK/SETLKW and the OFD ones, waits parked in the VFS actor, EDEADLK detection), F_GETOWN/SETOWN(_EX) with O_ASYNC sending SIGIO (or F_SETSIG's signal with si_fd and si_band) on readiness changes, F_ADD_SEALS/GET_SEALS, F_GETPIPE_SZ/SETPIPE_SZ; leases, F_NOTIFY and the rest give EINVAL.")]
+    [Syscall(25, "fcntl", Support.Full, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, record locks (F_GETLK/SETLK/SETLKW and the OFD ones, waits parked " +
+        "in the VFS actor, EDEADLK detection), F_GETOWN/SETOWN(_EX) with O_ASYNC sending SIGIO (or F_SETSIG's signal with si_fd and si_band), " +
+        "leases (F_SETLEASE/GETLEASE: opens and truncate(2) break them, signalling the holder and waiting up to fs.lease-break-time), " +
+        "F_NOTIFY (dnotify, one-shot or DN_MULTISHOT), F_ADD_SEALS/GET_SEALS, F_GETPIPE_SZ/SETPIPE_SZ, F_GET/SET_RW_HINT, F_DUPFD_QUERY, F_CREATED_QUERY.")]
     public static SyscallResult Fcntl(ISyscallContext c) => SyscallResult.Send(new FcntlFile(c.Task, c.Int(0), c.Int(1), c.Arg(2)));
 
     [Syscall(23, "dup", Support.Full, "Fully supported.")]
