@@ -4,6 +4,7 @@
  * audit arch come from the architecture the program is built for; only relations and portable values are printed. */
 #include "../conformance.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -74,14 +75,17 @@ static void status_lines(const char *path)
 			printf("  %s\n", line);
 }
 
+static int dump_core;
+
 /* Runs one case in a child and reports how it ended. */
 static void run(const char *name, int (*fn)(void))
 {
 	printf("== %s\n", name);
 	pid_t pid = fork();
 	if (pid == 0) {
-		struct rlimit none = {0, 0};
-		setrlimit(RLIMIT_CORE, &none); /* a fatal SIGSYS dumps no core: WCOREDUMP is 0 */
+		/* Without dump_core a fatal SIGSYS dumps no core: WCOREDUMP is 0. */
+		struct rlimit core = {dump_core ? RLIM_INFINITY : 0, dump_core ? RLIM_INFINITY : 0};
+		setrlimit(RLIMIT_CORE, &core);
 		_exit(fn());
 	}
 	int status;
@@ -513,6 +517,31 @@ static int interpreter(void)
 	return conf_exit();
 }
 
+/* With RLIMIT_CORE a killed process dumps core (the host writes "core" into the working directory, a fresh one). */
+static void with_core(void)
+{
+	char dir[] = "/tmp/seccomp-core-XXXXXX";
+	int cwd = open(".", O_RDONLY | O_DIRECTORY);
+	if (!mkdtemp(dir) || chdir(dir) != 0) {
+		printf("no temporary directory\n");
+		return;
+	}
+	dump_core = 1;
+	run("KILL_PROCESS with RLIMIT_CORE", kill_process);
+	run("KILL_THREAD of the only thread with RLIMIT_CORE", kill_thread_alone);
+	run("strict mode, then getpid, with RLIMIT_CORE", strict_getpid);
+	dump_core = 0;
+	DIR *d = opendir(".");
+	for (struct dirent *e; d && (e = readdir(d));)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlink(e->d_name);
+	if (d)
+		closedir(d);
+	fchdir(cwd);
+	close(cwd);
+	rmdir(dir);
+}
+
 /* The limit of MAX_INSNS_PER_PATH (32768) counts the eBPF instructions Linux converts each program to, plus 4 per
  * filter: a prologue of 3, 2 per constant return, 5 per division by X (its zero check), 2 per jump on a negative
  * constant, 2 per conditional jump that needs a JA for its false branch. */
@@ -693,6 +722,7 @@ int main(int argc, char **argv)
 	run("KILL_PROCESS", kill_process);
 	run("KILL_THREAD of the only thread", kill_thread_alone);
 	run("an unknown action", unknown_action);
+	with_core();
 	run("KILL_PROCESS with two threads", kill_process_threads);
 	run("KILL_THREAD of one of two threads", kill_thread_of_two);
 	run("a division by zero in the program", div_by_zero);
