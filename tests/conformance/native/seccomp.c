@@ -138,6 +138,16 @@ static void errnos(void)
 	EXPECT_ERR("  with flags", sc(SECCOMP_GET_NOTIF_SIZES, 1, &sizes), EINVAL);
 	EXPECT_ERR("  to a bad pointer", sc(SECCOMP_GET_NOTIF_SIZES, 0, (void *)8), EFAULT);
 	status_lines("/proc/self/status");
+	char buf[128] = {0};
+	int fd = open("/proc/sys/kernel/seccomp/actions_avail", O_RDONLY);
+	read(fd, buf, sizeof buf - 1);
+	close(fd);
+	printf("actions_avail: %s", buf);
+	memset(buf, 0, sizeof buf);
+	fd = open("/proc/sys/kernel/seccomp/actions_logged", O_RDONLY);
+	read(fd, buf, sizeof buf - 1);
+	close(fd);
+	printf("actions_logged: %s", buf);
 }
 
 /* Programs Linux refuses (bpf_check_classic, seccomp_check_filter). */
