@@ -28,7 +28,6 @@ public static class SeccompCalls
     private const uint FlagTsync = 1, FlagLog = 2, FlagSpecAllow = 4, FlagNewListener = 8, FlagTsyncEsrch = 16,
         FlagWaitKillableRecv = 32;
     private const uint FlagMask = FlagTsync | FlagLog | FlagSpecAllow | FlagNewListener | FlagTsyncEsrch | FlagWaitKillableRecv;
-    private const int CapSysAdmin = 21;
 
     [Syscall(277, "seccomp", Support.Full,
         "SECCOMP_SET_MODE_STRICT, SECCOMP_SET_MODE_FILTER (classic BPF checked as Linux does; filters stack per thread, " +
@@ -146,7 +145,7 @@ public static class SeccompCalls
             return null;
         }
         // Without no_new_privs an unprivileged task could change how a setuid child behaves.
-        if (!c.Task.Settings.NoNewPrivs && (c.Task.ProcessSettings.CapEffective & (1UL << CapSysAdmin)) == 0)
+        if (!c.Task.Settings.NoNewPrivs && !c.Task.ProcessSettings.Has(Capabilities.SysAdmin))
         {
             error = Errno.EACCES;
             return null;
