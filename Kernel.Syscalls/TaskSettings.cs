@@ -16,6 +16,9 @@ public sealed class TaskSettings
     public ulong TimerSlackNs { get; set; } = 50_000;
     /// <summary>The thread's name (comm): PR_SET_NAME; null means the process's.</summary>
     public string? Name { get; set; }
+    /// <summary>seccomp: SECCOMP_MODE_* (0 none), and the newest filter of mode 2 (immutable, shared with other tasks).</summary>
+    public int SeccompMode { get; set; }
+    public Seccomp.SeccompFilter? SeccompFilter { get; set; }
 
     /// <summary>What a new thread or child starts with (fork and clone copy these).</summary>
     public TaskSettings Copy() => (TaskSettings)MemberwiseClone();

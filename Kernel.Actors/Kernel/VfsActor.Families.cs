@@ -16,6 +16,7 @@ public sealed partial class VfsActor
         EventsRequest r => HandleEvents(r, sender),
         AsyncIoRequest r => HandleAsyncIo(r, sender),
         FileHandleRequest r => HandleFileHandles(r),
+        SeccompRequest r => HandleSeccomp(r, sender),
         _ => new Failed(Errno.ENOSYS),
     };
 }

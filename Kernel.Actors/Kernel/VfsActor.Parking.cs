@@ -81,6 +81,11 @@ public sealed partial class VfsActor
 
     protected override void OnInterrupt(KernelRequest request)
     {
+        if (request is SeccompRequest seccomp)
+        {
+            InterruptSeccomp(seccomp);
+            return;
+        }
         if (request is GetAioEvents aio)
         {
             FindAio(aio.Task, aio.Context)?.Interrupt(aio);

@@ -183,9 +183,9 @@ internal static class ProcPidFiles
         Line($"CapEff:\t{caps.CapEffective:x16}");
         Line($"CapBnd:\t{caps.CapabilityBound:x16}");
         Line("CapAmb:\t0000000000000000");
-        Line("NoNewPrivs:\t0");
-        Line("Seccomp:\t0");
-        Line("Seccomp_filters:\t0");
+        Line(string.Create(Inv, $"NoNewPrivs:\t{(t?.Settings.NoNewPrivs == true ? 1 : 0)}"));
+        Line(string.Create(Inv, $"Seccomp:\t{t?.Settings.SeccompMode ?? 0}"));
+        Line(string.Create(Inv, $"Seccomp_filters:\t{t?.Settings.SeccompFilter?.Count ?? 0}"));
         Line("Speculation_Store_Bypass:\tnot vulnerable");
         Line("SpeculationIndirectBranch:\tunknown");
         Line("Cpus_allowed:\t1");

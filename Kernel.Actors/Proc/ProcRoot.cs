@@ -84,6 +84,11 @@ internal static class ProcRoot
                 ["osrelease"] = f => Sysctl(fs, f, "osrelease", ReadOnly, () => Syscalls.Handlers.System.Release),
                 ["ostype"] = f => Sysctl(fs, f, "ostype", ReadOnly, () => Syscalls.Handlers.System.SysName),
                 ["pid_max"] = f => Sysctl(fs, f, "pid_max", ReadWrite, () => "32768"),
+                ["seccomp"] = s => Table(fs, s, "seccomp", new()
+                {
+                    ["actions_avail"] = f => Sysctl(fs, f, "actions_avail", ReadOnly, () => "kill_process kill_thread trap errno user_notif trace log allow"),
+                    ["actions_logged"] = f => Sysctl(fs, f, "actions_logged", ReadWrite, () => "kill_process kill_thread trap errno user_notif trace log"),
+                }),
                 ["version"] = f => Sysctl(fs, f, "version", ReadOnly, () => Syscalls.Handlers.System.Version),
             }),
             ["vm"] = d => Table(fs, d, "vm", new()

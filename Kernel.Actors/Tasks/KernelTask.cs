@@ -14,7 +14,7 @@ public enum TaskState
 }
 
 /// <summary>A guest thread: a register context on its process's CPU plus per-thread kernel state.</summary>
-public sealed class KernelTask(int tid, KernelProcess process, ICpuContext context) : IKernelTask, ILimits, IUtsView
+public sealed partial class KernelTask(int tid, KernelProcess process, ICpuContext context) : IKernelTask, ILimits, IUtsView
 {
     public int Tid { get; internal set; } = tid;
     public int Pid => Process.Pid;

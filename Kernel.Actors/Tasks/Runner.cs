@@ -143,8 +143,13 @@ public sealed partial class Runner
         }
     }
 
-    /// <summary>Ends the process with a fatal signal.</summary>
-    public void Kill(int signal) => _process.BeginExit(ProcessExit.Killed(signal, Sig.DumpsCore(signal)));
+    /// <summary>Ends the process with a fatal signal; the status says "core dumped" when Linux would write one.</summary>
+    public void Kill(int signal) => _process.BeginExit(ProcessExit.Killed(signal, Sig.DumpsCore(signal) && WouldDumpCore()));
+
+    /// <summary>do_coredump's checks that come before the core pattern: a dumpable process and RLIMIT_CORE of a page at least.</summary>
+    private bool WouldDumpCore() => _process.Settings.Dumpable && _process.GetLimit(RlimitCore).Cur >= 4096;
+
+    private const int RlimitCore = 4;
 
     /// <summary>A fault: the thread stands at the faulting instruction, and gets the signal (handled, or fatal).</summary>
     private void Fault(KernelTask task, Trap trap, SigInfo info)
@@ -159,8 +164,9 @@ public sealed partial class Runner
         var number = (int)ctx.GetX(8);
         var call = new SyscallCall(task, number, ctx.GetX(0), ctx.GetX(1), ctx.GetX(2), ctx.GetX(3), ctx.GetX(4), ctx.GetX(5));
         task.SignalState.Call = call;
-        using var current = CurrentTask.Enter(task); // what a file read on this thread sees as its reader (signalfd)
         var started = _sandbox.Strace ? Stopwatch.GetTimestamp() : 0;
+        if (task.Settings.SeccompMode != 0 && !SeccompAllows(task, call, started)) return;
+        using var current = CurrentTask.Enter(task); // what a file read on this thread sees as its reader (signalfd)
         var result = _sandbox.Syscalls.Invoke(call);
         Complete(task, call, result, started);
     }

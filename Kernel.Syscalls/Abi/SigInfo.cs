@@ -34,6 +34,9 @@ public sealed record SigInfo(int Signo, int Code)
     /// <summary>SIGIO/SIGPOLL: si_band and si_fd.</summary>
     public long Band { get; init; }
     public int Fd { get; init; }
+    /// <summary>SIGSYS from seccomp (si_code SYS_SECCOMP): si_syscall and si_arch; si_call_addr is <see cref="Addr"/>.</summary>
+    public int Syscall { get; init; }
+    public uint Arch { get; init; }
     /// <summary>A queued siginfo_t from rt_sigqueueinfo: its 128 bytes go to the receiver unchanged.</summary>
     public byte[]? Raw { get; init; }
 
@@ -60,6 +63,11 @@ public sealed record SigInfo(int Signo, int Code)
         {
             case Sig.SIGSEGV or Sig.SIGBUS or Sig.SIGILL or Sig.SIGFPE or Sig.SIGTRAP when Code > 0:
                 BinaryPrimitives.WriteUInt64LittleEndian(u, Addr);
+                break;
+            case Sig.SIGSYS when Code > 0:
+                BinaryPrimitives.WriteUInt64LittleEndian(u, Addr);
+                BinaryPrimitives.WriteInt32LittleEndian(u[8..], Syscall);
+                BinaryPrimitives.WriteUInt32LittleEndian(u[12..], Arch);
                 break;
             case Sig.SIGCHLD when Code > 0:
                 BinaryPrimitives.WriteInt32LittleEndian(u, Pid);

@@ -173,7 +173,9 @@ public static partial class FileIo
         "Terminal signals (ISIG, SIGWINCH, SIGHUP) are delivered; a background caller changing the terminal gets SIGTTOU (EIO when " +
         "its group is orphaned); modem/serial ioctls give ENOTTY as on a Linux pty. Files: FIOQSIZE, FIGETBSZ; the inode flag " +
         "ioctls of chattr/lsattr (FS_IOC_GETFLAGS/SETFLAGS, FS_IOC_FSGETXATTR) give ENOTTY.")]
-    public static SyscallResult Ioctl(ISyscallContext c) => SyscallResult.Send(new IoctlFile(c.Task, c.Int(0), c.UInt(1), c.Arg(2)));
+    public static SyscallResult Ioctl(ISyscallContext c) => c.Task.File(c.Int(0)) is Seccomp.ISeccompListenerFile listener
+        ? SeccompCalls.ListenerIoctl(c, listener)
+        : SyscallResult.Send(new IoctlFile(c.Task, c.Int(0), c.UInt(1), c.Arg(2)));
 
     [Syscall(25, "fcntl", Support.Full, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, record locks (F_GETLK/SETLK/SETLKW and the OFD ones, waits parked " +
         "in the VFS actor, EDEADLK detection), F_GETOWN/SETOWN(_EX) with O_ASYNC sending SIGIO (or F_SETSIG's signal with si_fd and si_band), " +

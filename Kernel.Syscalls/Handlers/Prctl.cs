@@ -11,7 +11,7 @@ public static partial class Process
 
     [Syscall(167, "prctl", Support.Partial,
         "PR_SET/GET_NAME, PDEATHSIG (recorded; not yet sent), DUMPABLE, KEEPCAPS, NO_NEW_PRIVS, CHILD_SUBREAPER (recorded; orphans still go to init), " +
-        "TIMERSLACK, TID_ADDRESS, THP_DISABLE, CAPBSET_READ/DROP and GET_SECCOMP; other options give EINVAL.")]
+        "TIMERSLACK, TID_ADDRESS, THP_DISABLE, CAPBSET_READ/DROP, SET_SECCOMP and GET_SECCOMP; other options give EINVAL.")]
     public static SyscallResult Prctl(ISyscallContext c)
     {
         var s = c.Task.Settings;
@@ -54,7 +54,9 @@ public static partial class Process
                 return c.CopyOut(arg2, raw);
             }
             case 21: // PR_GET_SECCOMP
-                return 0;
+                return SeccompCalls.PrctlGet(c);
+            case 22: // PR_SET_SECCOMP
+                return SeccompCalls.PrctlSet(c, arg2, c.Arg(2));
             case 23: // PR_CAPBSET_READ
                 if (arg2 > CapLastCap) return Errno.EINVAL;
                 return (p.CapabilityBound >> (int)arg2 & 1) != 0 ? 1 : 0;

@@ -16,6 +16,5 @@ public static partial class Process
     [Syscall(97, "unshare", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(117, "ptrace", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(268, "setns", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(277, "seccomp", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     public static SyscallResult NotImplemented(ISyscallContext ctx) => Errno.ENOSYS;
 }
