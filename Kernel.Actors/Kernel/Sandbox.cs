@@ -42,10 +42,14 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     public VirtualFileSystem Vfs { get; }
     public SyscallDispatch Syscalls { get; }
     public bool Strace => Options.Strace;
+    /// <summary>The namespaces of the sandbox's first process (and of every process that made no new ones).</summary>
+    public NamespaceSet InitialNamespaces { get; }
+    /// <summary>The UTS namespace of the process being served (the initial one outside a call), for /proc/sys/kernel.</summary>
+    private UtsNamespace Uts => CurrentTask.Task?.Process.Namespaces.Uts ?? InitialNamespaces.Uts;
     /// <summary>The UTS hostname: from the settings, changed by writes to /proc/sys/kernel/hostname.</summary>
-    public string HostName { get; set; }
+    public string HostName { get => Uts.HostName; set => Uts.HostName = value; }
     /// <summary>The UTS domain name (setdomainname, /proc/sys/kernel/domainname); Linux starts it as "(none)".</summary>
-    public string DomainName { get; set; } = "(none)";
+    public string DomainName { get => Uts.DomainName; set => Uts.DomainName = value; }
     public ulong MemoryBytes => Options.MemoryBytes;
     public int LastPid => Volatile.Read(ref _nextPid);
     /// <summary>Memory not held by the sandbox's processes (sysinfo's freeram, /proc/meminfo's MemFree).</summary>
@@ -82,7 +86,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     private Sandbox(SandboxOptions options, ILogger log, VirtualFileSystem vfs, Config config)
     {
         Options = options;
-        HostName = options.HostName;
+        InitialNamespaces = NamespaceSet.Initial(options.HostName, "(none)");
         Log = log;
         Vfs = vfs;
         Syscalls = new SyscallDispatch(SyscallTable.Default, log);
@@ -203,7 +207,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         }
         var pid = Interlocked.Increment(ref _nextPid);
         var mm = new AddressSpace(new UnicornCpu(), Options.AddressWindow);
-        var p = new KernelProcess(this, pid, 0, mm, files, fs);
+        var p = new KernelProcess(this, pid, 0, mm, files, fs) { Namespaces = InitialNamespaces };
         if (Options.Uid == 0) p.Settings.CapEffective = p.Settings.CapPermitted = Capabilities.All;
         if (terminal is not null) terminal.Attach(p); // started on a terminal: it is the first session's
         var e = Load(p, mm, new Executable(path, null), argv, envp, out var context);
@@ -262,6 +266,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         var ppid = (a.Flags & CloneFlags.Parent) != 0 ? p.Ppid : p.Pid;
         var child = new KernelProcess(this, tid, ppid, mm, files, fs) { Pgid = p.Pgid, Sid = p.Sid, ExitSignal = a.ExitSignal };
         child.InheritFrom(p);
+        child.Namespaces = p.Namespaces.With(a.Flags);
         child.Settings = p.Settings.Copy();
         var task = new KernelTask(tid, child, context)
         {

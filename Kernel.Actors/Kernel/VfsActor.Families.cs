@@ -17,6 +17,7 @@ public sealed partial class VfsActor
         AsyncIoRequest r => HandleAsyncIo(r, sender),
         FileHandleRequest r => HandleFileHandles(r),
         SeccompRequest r => HandleSeccomp(r, sender),
+        NamespaceRequest r => HandleNamespaces(r),
         _ => new Failed(Errno.ENOSYS),
     };
 }

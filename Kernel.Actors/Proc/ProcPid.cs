@@ -15,7 +15,7 @@ internal static class ProcPid
     private static readonly string[] TaskEntries =
     [
         "auxv", "cgroup", "cmdline", "comm", "cwd", "environ", "exe", "fd", "fdinfo", "limits", "maps", "mountinfo", "mounts",
-        "oom_score", "oom_score_adj", "root", "stat", "statm", "status", "wchan",
+        "ns", "oom_score", "oom_score_adj", "root", "stat", "statm", "status", "wchan",
     ];
 
     private static readonly string[] ProcessEntries = [.. TaskEntries, "task"];
@@ -49,6 +49,7 @@ internal static class ProcPid
             "maps" => File(ReadOnly, () => ProcPidFiles.Maps(p)),
             "mountinfo" => File(ReadOnly, () => ProcPidFiles.MountInfo(fs, p)),
             "mounts" => File(ReadOnly, () => ProcPidFiles.Mounts(fs, p)),
+            "ns" => NsDirectory(fs, d, p),
             "oom_score" => File(ReadOnly, () => "0\n"),
             "oom_score_adj" => new ProcFile(fs, d, name, ReadWrite, p, () => ProcRoot.Bytes(ProcRoot.Invariant(p.OomScoreAdj) + "\n"),
                 ProcWriteKind.Handler, () => OomScoreAdjWriter(p)),
@@ -66,6 +67,27 @@ internal static class ProcPid
         new(fs, parent, "task", Dir, p, () => p.Threads.Select(t => ProcRoot.Invariant(t.Tid)),
             (d, n) => p.Threads.FirstOrDefault(t => ProcRoot.Invariant(t.Tid) == n) is { } t
                 ? Directory(fs, d, n, p, t, TaskEntries) : null);
+
+    // ---- ns ----
+
+    /// <summary>/proc/PID/ns: one magic link per namespace, "kind:[inode]", leading to the namespace's nsfs inode.</summary>
+    private static ProcDir NsDirectory(Procfs fs, ProcDir parent, KernelProcess p) =>
+        new(fs, parent, "ns", OwnerDir | 0x49 /* r-x for all, as Linux's 0511 */, p, () => NsEntries(p).Select(e => e.Name).Order(StringComparer.Ordinal),
+            (d, n) => NsEntries(p).FirstOrDefault(e => e.Name == n) is { Name: not null } e
+                ? new ProcMagicLink(fs, d, n, AnyLink, p, () => NsLocation(fs, e.Target, e.Kind, e.Ino), () => $"{e.Kind}:[{e.Ino}]")
+                : null);
+
+    private static IEnumerable<(string Name, string Kind, uint Ino, object Target)> NsEntries(KernelProcess p)
+    {
+        if (p.Fs.Root.Mount.Namespace is { } mnt) yield return ("mnt", "mnt", mnt.Ino, mnt);
+        foreach (var (name, ns) in p.Namespaces.Entries()) yield return (name, ns.Kind, ns.Ino, ns);
+    }
+
+    private static Location NsLocation(Procfs fs, object target, string kind, uint ino)
+    {
+        var mount = fs.AnonMount.Vfs.NsMount;
+        return new Location(mount, ((Nsfs)mount.Fs).InodeOf(target, kind, ino), null, $"{kind}:[{ino}]");
+    }
 
     // ---- fd and fdinfo ----
 

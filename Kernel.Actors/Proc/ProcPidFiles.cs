@@ -287,7 +287,7 @@ internal static class ProcPidFiles
     private static IEnumerable<(Mount Mount, string Path)> VisibleMounts(Procfs fs, KernelProcess p)
     {
         var root = p.Fs.Root.GuestPath;
-        foreach (var m in fs.AnonMount.Vfs.Mounts)
+        foreach (var m in (p.Fs.Root.Mount.Namespace?.Mounts ?? fs.AnonMount.Vfs.Mounts).ToList())
         {
             var path = m.RootLocation.GuestPath;
             if (root == "/") yield return (m, path);

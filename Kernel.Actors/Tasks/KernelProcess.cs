@@ -38,6 +38,8 @@ public sealed class KernelProcess : IDeviceOpener
     public AddressSpace Mm { get; internal set; }
     public FdTable Files { get; internal set; }
     public FsContext Fs { get; internal set; }
+    /// <summary>The process's UTS, IPC, network and cgroup namespaces (and the fixed PID, user and time ones).</summary>
+    public NamespaceSet Namespaces { get; set; } = null!;
     public Credentials Creds => Fs.Creds;
     public string ExecutablePath { get; set; } = "";
     public IReadOnlyList<string> Argv { get; set; } = [];

@@ -174,13 +174,13 @@ public sealed partial class KernelTask(int tid, KernelProcess process, ICpuConte
     public void SetLimit(int resource, ulong cur, ulong max) => Process.SetLimit(resource, cur, max);
     public ulong FileSizeLimit => Process.FileSizeLimit;
 
-    public string HostName => Process.Sandbox.HostName;
-    public string DomainName => Process.Sandbox.DomainName;
+    public string HostName => Process.Namespaces.Uts.HostName;
+    public string DomainName => Process.Namespaces.Uts.DomainName;
 
     public void SetUtsName(bool domain, string name)
     {
-        if (domain) Process.Sandbox.DomainName = name;
-        else Process.Sandbox.HostName = name;
+        if (domain) Process.Namespaces.Uts.DomainName = name;
+        else Process.Namespaces.Uts.HostName = name;
     }
     public ulong TotalRam => Process.Sandbox.Options.MemoryBytes;
     public ulong FreeRam => Process.Sandbox.FreeMemory;

@@ -59,7 +59,12 @@ public sealed class Mount
     public int Id { get; }
     /// <summary>Unmounted with MNT_DETACH (or pivoted away and detached): still usable by whoever holds it, unreachable by paths.</summary>
     public bool Detached { get; internal set; }
+    /// <summary>The mount table this mount belongs to (a path walk from it finds the mounts of that table only).</summary>
+    public MountNamespace? Namespace { get; internal set; }
     /// <summary>MNT_EXPIRE marks a mount on the first call and unmounts it on the second.</summary>
     internal bool ExpiryMark { get; set; }
     public Location RootLocation => new(this, Root, null, "");
+
+    /// <summary>A mount of the same filesystem, subtree and flags, attached nowhere yet (a namespace copy's).</summary>
+    internal Mount CopyDetached() => new(Vfs, Fs, Root, Flags, null, Name, Source);
 }

@@ -4,11 +4,13 @@ namespace Kernel.Actors.Vfs;
 
 /// <summary>
 /// A mount table: which mount hangs at which name of which directory. Mounts on the same place stack (the last is on
-/// top and hides the others until it goes). One namespace exists per sandbox for now; it is an object of its own so
-/// that unshare(CLONE_NEWNS) can later copy it.
+/// top and hides the others until it goes). Each mount belongs to one table; unshare(CLONE_NEWNS) copies a table with
+/// copies of its mounts, so that later mounts and unmounts in either stay there.
 /// </summary>
 public sealed class MountNamespace
 {
+    /// <summary>The namespace's inode number (/proc/[pid]/ns/mnt); the sandbox's first is Linux's usual 4026531841.</summary>
+    public uint Ino { get; } = 0xF0000001;
     // Keyed by the parent mount, the directory in it and the name; "" is the slot on a mount's own root (a mount
     // stacked on the namespace root, as switch_root's MS_MOVE onto "/" makes).
     private readonly Dictionary<(Mount, Inode, string), List<Mount>> _attached = new();
@@ -18,8 +20,34 @@ public sealed class MountNamespace
     internal MountNamespace(Mount root)
     {
         Root = root;
+        root.Namespace = this;
         _order.Add(root);
     }
+
+    private MountNamespace(uint ino, Mount root) : this(root) => Ino = ino;
+
+    /// <summary>
+    /// copy_mnt_ns: a new table with a copy of every attached mount, hung at the same places of the copies;
+    /// <paramref name="copies"/> maps each mount to its copy (to move a task's root and cwd over).
+    /// </summary>
+    public MountNamespace Copy(out Dictionary<Mount, Mount> copies)
+    {
+        copies = new Dictionary<Mount, Mount>(ReferenceEqualityComparer.Instance);
+        var ns = new MountNamespace(Kernel.Actors.Tasks.NamespaceIds.Next(), Root.CopyDetached());
+        copies[Root] = ns.Root;
+        foreach (var m in _order)
+        {
+            if (ReferenceEquals(m, Root) || m.MountpointDir is not { } dir || !copies.TryGetValue(dir.Mount, out var parent)) continue;
+            var copy = m.CopyDetached();
+            copies[m] = copy;
+            ns.Attach(copy, new Location(parent, dir.Inode, null, dir.Name), m.Name);
+        }
+        return ns;
+    }
+
+    /// <summary>The same place in the copy of its mount (a location in a mount the copy left out stays as it is).</summary>
+    public static Location Translate(Location loc, Dictionary<Mount, Mount> copies) =>
+        copies.TryGetValue(loc.Mount, out var m) ? new Location(m, loc.Inode, loc.Parent, loc.Name) : loc;
 
     /// <summary>The namespace's top mount ("/" of a task that never chrooted).</summary>
     public Mount Root { get; private set; }
@@ -67,6 +95,7 @@ public sealed class MountNamespace
     /// <summary>Attaches <paramref name="mount"/> on top of whatever hangs at <paramref name="name"/> of <paramref name="dir"/>.</summary>
     internal void Attach(Mount mount, Location dir, string name)
     {
+        mount.Namespace = this;
         mount.MountpointDir = dir;
         mount.Name = name;
         mount.Detached = false;
@@ -122,6 +151,7 @@ public sealed class MountNamespace
     internal void SetRoot(Mount mount)
     {
         Root = mount;
+        mount.Namespace = this;
         mount.MountpointDir = null;
         mount.Name = "";
         if (!_order.Contains(mount)) _order.Insert(0, mount);

@@ -76,7 +76,7 @@ public sealed class PathResolver
         if (mount is not null)
         {
             if ((ctx.Restrict & ResolveFlags.NoXdev) != 0) return -(long)Errno.EXDEV;
-            next = _vfs.Namespace.TopOf(mount.RootLocation);
+            next = (mount.Namespace ?? _vfs.Namespace).TopOf(mount.RootLocation);
         }
         else
         {

@@ -46,12 +46,13 @@ public sealed partial class VirtualFileSystem
     public long Mount(FsContext ctx, string? source, string target, string? type, ulong flags, string? data,
         Func<Filesystem, bool>? hasWriters = null)
     {
+        var ns = NamespaceOf(ctx);
         long r = Resolve(ctx, null, target, 0, out var where);
         if (r < 0) return r;
         if ((flags & MS_MGC_MSK) == MS_MGC_VAL) flags &= ~MS_MGC_MSK;
         if ((flags & MS_NOUSER) != 0) return -(long)Errno.EINVAL;
         if (ctx.Creds.Euid != 0) return -(long)Errno.EPERM; // CAP_SYS_ADMIN
-        where = Namespace.TopOf(where);
+        where = ns.TopOf(where);
         if (where.Mount.Detached) return -(long)Errno.EINVAL;
         var mountFlags = MountFlagsOf(flags);
         string options = data ?? "";
@@ -95,7 +96,7 @@ public sealed partial class VirtualFileSystem
         if (!where.IsDirectory) return -(long)Errno.ENOTDIR;
         var place = MountNamespace.PlaceOf(where);
         if (place is null) return -(long)Errno.ENOENT;
-        Namespace.Attach(new Mount(this, fs!, fs!.Root, mountFlags, null, "", string.IsNullOrEmpty(source) ? "none" : source), place.Value.Dir, place.Value.Name);
+        ns.Attach(new Mount(this, fs!, fs!.Root, mountFlags, null, "", string.IsNullOrEmpty(source) ? "none" : source), place.Value.Dir, place.Value.Name);
         _owned.Add(fs);
         return 0;
     }
@@ -147,10 +148,11 @@ public sealed partial class VirtualFileSystem
     /// <summary>MS_BIND: the subtree at <paramref name="source"/> appears at <paramref name="target"/> too (MS_REC: with the mounts beneath it).</summary>
     private long Bind(FsContext ctx, string? source, Location target, bool recursive)
     {
+        var ns = NamespaceOf(ctx);
         if (string.IsNullOrEmpty(source)) return -(long)Errno.EINVAL;
         long r = Resolve(ctx, null, source, 0, out var from);
         if (r < 0) return r;
-        from = Namespace.TopOf(from);
+        from = ns.TopOf(from);
         if (from.Mount.Detached) return -(long)Errno.EINVAL;
         if (from.IsDirectory != target.IsDirectory) return -(long)Errno.ENOTDIR;
         var place = MountNamespace.PlaceOf(target);
@@ -158,41 +160,42 @@ public sealed partial class VirtualFileSystem
         var copy = new Mount(this, from.Mount.Fs, from.Inode, from.Mount.Flags, null, "", from.Mount.Source);
         // Collect the submounts first: attaching the copy may put it beneath its own source.
         var beneath = recursive ? SubmountsBeneath(from) : [];
-        Namespace.Attach(copy, place.Value.Dir, place.Value.Name);
+        ns.Attach(copy, place.Value.Dir, place.Value.Name);
         foreach (var sub in beneath) CopyInto(copy, sub);
         return 0;
     }
 
     private List<Mount> SubmountsBeneath(Location from) =>
-        Namespace.Children(from.Mount).Where(m => MountNamespace.IsBeneath(m.MountpointDir!, from)).ToList();
+        (from.Mount.Namespace ?? Namespace).Children(from.Mount).Where(m => MountNamespace.IsBeneath(m.MountpointDir!, from)).ToList();
 
     /// <summary>Copies <paramref name="sub"/> (and its own submounts) onto the same place within <paramref name="parentCopy"/>.</summary>
     private void CopyInto(Mount parentCopy, Mount sub)
     {
-        var children = Namespace.Children(sub);
+        var children = (sub.Namespace ?? Namespace).Children(sub);
         var copy = new Mount(this, sub.Fs, sub.Root, sub.Flags, null, "", sub.Source);
         var dir = sub.MountpointDir!;
-        Namespace.Attach(copy, new Location(parentCopy, dir.Inode, null, dir.Name), sub.Name);
+        (parentCopy.Namespace ?? Namespace).Attach(copy, new Location(parentCopy, dir.Inode, null, dir.Name), sub.Name);
         foreach (var c in children) CopyInto(copy, c);
     }
 
     /// <summary>MS_MOVE: a mount (with everything beneath it) moves to <paramref name="target"/>.</summary>
     private long Move(FsContext ctx, string? source, Location target)
     {
+        var ns = NamespaceOf(ctx);
         if (string.IsNullOrEmpty(source)) return -(long)Errno.EINVAL;
         long r = Resolve(ctx, null, source, 0, out var from);
         if (r < 0) return r;
-        from = Namespace.TopOf(from);
+        from = ns.TopOf(from);
         var m = from.Mount;
-        if (!from.IsMountRoot || m.Detached || ReferenceEquals(m, Namespace.Root)) return -(long)Errno.EINVAL;
+        if (!from.IsMountRoot || m.Detached || ReferenceEquals(m, ns.Root)) return -(long)Errno.EINVAL;
         if (from.IsDirectory != target.IsDirectory) return -(long)Errno.ENOTDIR;
         // Not beneath itself.
         for (Mount? p = target.Mount; p is not null; p = p.MountpointDir?.Mount)
             if (ReferenceEquals(p, m)) return -(long)Errno.ELOOP;
         var place = MountNamespace.PlaceOf(target);
         if (place is null) return -(long)Errno.ENOENT;
-        Namespace.Unhash(m);
-        Namespace.Attach(m, place.Value.Dir, place.Value.Name);
+        ns.Unhash(m);
+        ns.Attach(m, place.Value.Dir, place.Value.Name);
         return 0;
     }
 
@@ -202,14 +205,15 @@ public sealed partial class VirtualFileSystem
     /// </summary>
     public long Unmount(FsContext ctx, string target, int flags, Func<Mount, bool> inUse)
     {
+        var ns = NamespaceOf(ctx);
         if ((flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) != 0) return -(long)Errno.EINVAL;
         if (ctx.Creds.Euid != 0) return -(long)Errno.EPERM; // CAP_SYS_ADMIN
         long r = Resolve(ctx, null, target, (flags & UMOUNT_NOFOLLOW) != 0 ? AtFlags.AT_SYMLINK_NOFOLLOW : 0, out var loc);
         if (r < 0) return r;
-        loc = Namespace.TopOf(loc);
+        loc = ns.TopOf(loc);
         if (!loc.IsMountRoot || loc.Mount.Detached) return -(long)Errno.EINVAL;
         var m = loc.Mount;
-        bool busy = Namespace.Children(m).Any() || inUse(m);
+        bool busy = ns.Children(m).Any() || inUse(m);
         if ((flags & MNT_EXPIRE) != 0)
         {
             if ((flags & (MNT_FORCE | MNT_DETACH)) != 0 || ReferenceEquals(m, ctx.Root.Mount)) return -(long)Errno.EINVAL;
@@ -220,10 +224,10 @@ public sealed partial class VirtualFileSystem
                 return -(long)Errno.EAGAIN;
             }
         }
-        if (ReferenceEquals(m, Namespace.Root))
+        if (ReferenceEquals(m, ns.Root))
             return (flags & MNT_DETACH) != 0 ? -(long)Errno.EINVAL : -(long)Errno.EBUSY;
         if ((flags & MNT_DETACH) == 0 && busy) return -(long)Errno.EBUSY;
-        Namespace.DetachTree(m);
+        ns.DetachTree(m);
         return 0;
     }
 
@@ -233,6 +237,7 @@ public sealed partial class VirtualFileSystem
     /// </summary>
     public long PivotRoot(FsContext ctx, string newRoot, string putOld, out Location? oldRootLoc, out Location? newRootLoc)
     {
+        var ns = NamespaceOf(ctx);
         oldRootLoc = newRootLoc = null;
         if (ctx.Creds.Euid != 0) return -(long)Errno.EPERM; // CAP_SYS_ADMIN
         long r = Resolve(ctx, null, newRoot, 0, out var @new);
@@ -250,13 +255,13 @@ public sealed partial class VirtualFileSystem
         if (!MountNamespace.IsBeneath(old, @new) || !MountNamespace.IsBeneath(@new, root)) return -(long)Errno.EINVAL;
         var putOldPlace = MountNamespace.PlaceOf(old);
         if (putOldPlace is null) return -(long)Errno.ENOENT;
-        bool rootIsTop = ReferenceEquals(rootMnt, Namespace.Root);
+        bool rootIsTop = ReferenceEquals(rootMnt, ns.Root);
         var rootPlace = rootIsTop ? null : MountNamespace.PlaceOf(root);
-        Namespace.Unhash(newMnt);
-        Namespace.Unhash(rootMnt);
-        if (rootIsTop) Namespace.SetRoot(newMnt);
-        else Namespace.Attach(newMnt, rootPlace!.Value.Dir, rootPlace.Value.Name);
-        Namespace.Attach(rootMnt, putOldPlace.Value.Dir, putOldPlace.Value.Name);
+        ns.Unhash(newMnt);
+        ns.Unhash(rootMnt);
+        if (rootIsTop) ns.SetRoot(newMnt);
+        else ns.Attach(newMnt, rootPlace!.Value.Dir, rootPlace.Value.Name);
+        ns.Attach(rootMnt, putOldPlace.Value.Dir, putOldPlace.Value.Name);
         oldRootLoc = root;
         newRootLoc = newMnt.RootLocation;
         return 0;

@@ -92,9 +92,25 @@ public sealed partial class VirtualFileSystem : IDisposable
     /// <summary>Every mount, the top one first, in the order they were made (/proc/[pid]/mountinfo).</summary>
     public IEnumerable<Mount> Mounts => Namespace.Mounts;
 
-    internal Mount? MountAt(Location dir, string name) => Namespace.MountAt(dir, name);
+    internal Mount? MountAt(Location dir, string name) => (dir.Mount.Namespace ?? Namespace).MountAt(dir, name);
 
-    internal IEnumerable<Mount> MountsOn(Location dir) => Namespace.MountsOn(dir);
+    internal IEnumerable<Mount> MountsOn(Location dir) => (dir.Mount.Namespace ?? Namespace).MountsOn(dir);
+
+    private Mount? _nsMount;
+
+    /// <summary>The unattached nsfs mount the namespace links of /proc lead to (one for the sandbox, so numbers compare).</summary>
+    public Mount NsMount
+    {
+        get
+        {
+            if (_nsMount is { } m) return m;
+            Interlocked.CompareExchange(ref _nsMount, new Mount(this, new Nsfs(), false, null, ""), null);
+            return _nsMount;
+        }
+    }
+
+    /// <summary>The mount table a task works in: its root's.</summary>
+    internal MountNamespace NamespaceOf(FsContext ctx) => ctx.Root.Mount.Namespace ?? Namespace;
 
     private bool IsMountPoint(Location parent, string name) => MountAt(parent, name) is not null;
 

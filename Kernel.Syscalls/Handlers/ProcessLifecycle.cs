@@ -12,15 +12,17 @@ public static partial class Process
     private const long ArgSpace = 2L << 20;       // a quarter of the default 8 MiB stack, as Linux allows
 
     // Flags we do not implement yet are refused with EINVAL rather than silently ignored.
-    private const ulong Unsupported = CloneFlags.Pidfd | CloneFlags.NewNs | CloneFlags.NewCgroup | CloneFlags.NewUts
-        | CloneFlags.NewIpc | CloneFlags.NewUser | CloneFlags.NewPid | CloneFlags.NewNet | CloneFlags.NewTime
+    private const ulong Unsupported = CloneFlags.Pidfd | CloneFlags.NewNs | CloneFlags.NewUser | CloneFlags.NewPid | CloneFlags.NewTime
         | CloneFlags.IntoCgroup | CloneFlags.Ptrace;
+    /// <summary>The namespaces a new process may get (with CAP_SYS_ADMIN).</summary>
+    private const ulong NewNamespaces = CloneFlags.NewUts | CloneFlags.NewIpc | CloneFlags.NewNet | CloneFlags.NewCgroup;
 
     [Syscall(220, "clone", Support.Partial,
         "Threads (CLONE_VM, CLONE_THREAD and CLONE_SIGHAND, with SETTLS, PARENT_SETTID, CHILD_SETTID, CHILD_CLEARTID), fork and vfork " +
         "(CLONE_VM with CLONE_VFORK copies the address space and suspends the parent until exec or exit), CLONE_FILES, CLONE_FS, " +
-        "CLONE_PARENT. The child's memory is an eager copy (no copy-on-write yet) and MAP_SHARED memory is not shared after fork; " +
-        "namespace flags, CLONE_PIDFD and CLONE_PTRACE return EINVAL.")]
+        "CLONE_PARENT, new UTS, IPC, network and cgroup namespaces (CAP_SYS_ADMIN). The child's private memory is an eager copy " +
+        "(no copy-on-write yet; MAP_SHARED memory stays shared); CLONE_NEWNS (use unshare), NEWPID, NEWUSER, NEWTIME, CLONE_PIDFD and " +
+        "CLONE_PTRACE return EINVAL.")]
     public static SyscallResult Clone(ISyscallContext c)
     {
         var flags = c.Arg(0);
@@ -61,6 +63,11 @@ public static partial class Process
     {
         var f = a.Flags;
         if ((f & Unsupported) != 0) return Errno.EINVAL;
+        // Namespaces belong to processes: a thread cannot have its own (copy_namespaces).
+        if ((f & NewNamespaces) != 0 && (f & CloneFlags.Thread) != 0) return Errno.EINVAL;
+        // A new IPC namespace cannot keep the parent's semaphore undo list (copy_namespaces).
+        if ((f & (CloneFlags.NewIpc | CloneFlags.SysvSem)) == (CloneFlags.NewIpc | CloneFlags.SysvSem)) return Errno.EINVAL;
+        if ((f & NewNamespaces) != 0 && !c.Task.ProcessSettings.Has(Capabilities.SysAdmin)) return Errno.EPERM;
         if ((f & CloneFlags.Thread) != 0 && (f & CloneFlags.Sighand) == 0) return Errno.EINVAL;
         if ((f & CloneFlags.Sighand) != 0 && (f & CloneFlags.Vm) == 0) return Errno.EINVAL;
         if ((f & CloneFlags.Thread) != 0 && a.ExitSignal != 0 && (f & CloneFlags.Parent) != 0) return Errno.EINVAL;
