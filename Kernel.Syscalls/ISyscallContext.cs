@@ -222,7 +222,11 @@ public interface ITaskTimers
 }
 
 /// <summary>clone/clone3's arguments, decoded. <see cref="Stack"/> is the new stack pointer (0: the caller's).</summary>
-public readonly record struct CloneArgs(ulong Flags, int ExitSignal, ulong Stack, ulong ParentTid, ulong ChildTid, ulong Tls);
+public readonly record struct CloneArgs(ulong Flags, int ExitSignal, ulong Stack, ulong ParentTid, ulong ChildTid, ulong Tls)
+{
+    /// <summary>clone3's set_tid: the pid the child must get (0: any).</summary>
+    public int SetTid { get; init; }
+}
 
 /// <summary>clone flags (include/uapi/linux/sched.h).</summary>
 public static class CloneFlags

@@ -178,6 +178,29 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     }
 
     public KernelProcess? FindProcess(int pid) => _processes.TryGetValue(pid, out var p) ? p : null;
+
+    /// <summary>/proc/sys/kernel/pid_max.</summary>
+    public const int PidMax = 32768;
+    private readonly Lock _pidLock = new();
+    private readonly HashSet<int> _reservedPids = [];
+
+    /// <summary>Whether a pid is taken: by a process or thread (zombies too), a process group or a session.</summary>
+    private bool PidInUse(int pid) =>
+        _reservedPids.Contains(pid) || _processes.ContainsKey(pid) || FindThread(pid) is not null
+        || _processes.Values.Any(q => q.Pgid == pid || q.Sid == pid);
+
+    /// <summary>The next free pid, skipping those clone3's set_tid took.</summary>
+    private int AllocatePid()
+    {
+        lock (_pidLock)
+        {
+            for (;;)
+            {
+                var pid = Interlocked.Increment(ref _nextPid);
+                if (!PidInUse(pid)) return pid;
+            }
+        }
+    }
     public KernelProcess? FindThread(int tid) => _processes.Values.FirstOrDefault(p => p.Threads.Any(t => t.Tid == tid));
     public IEnumerable<KernelProcess> AllProcesses() => _processes.Values;
     public IEnumerable<KernelProcess> Children(int pid) => _processes.Values.Where(p => p.Ppid == pid);
@@ -185,6 +208,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     internal void Reap(KernelProcess zombie)
     {
         _processes.TryRemove(zombie.Pid, out _);
+        lock (_pidLock) _reservedPids.Remove(zombie.Pid);
         zombie.IsReaped = true;
         zombie.ExitQueue.Notify(0);
         zombie.Mm.Dispose();
@@ -205,7 +229,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
             if (stdio!.IsTerminal) stdio.Terminal = terminal ??= new HostTerminal(fd);
             files.Install(stdio, false, fd);
         }
-        var pid = Interlocked.Increment(ref _nextPid);
+        var pid = AllocatePid();
         var mm = new AddressSpace(new UnicornCpu(), Options.AddressWindow);
         var p = new KernelProcess(this, pid, 0, mm, files, fs) { Namespaces = InitialNamespaces };
         if (Options.Uid == 0) p.Settings.CapEffective = p.Settings.CapPermitted = Capabilities.All;
@@ -238,7 +262,19 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     {
         var p = parent.Process;
         if (p.IsExiting || OverProcessLimit(p)) return -(long)Errno.EAGAIN;
-        var tid = Interlocked.Increment(ref _nextPid);
+        int tid;
+        if (a.SetTid != 0)
+        {
+            // clone3's set_tid (checkpoint/restore): exactly that pid, if no process, thread, group or session uses it.
+            if (a.SetTid > PidMax) return -(long)Errno.EINVAL;
+            lock (_pidLock)
+            {
+                if (PidInUse(a.SetTid)) return -(long)Errno.EEXIST;
+                tid = a.SetTid;
+                _reservedPids.Add(tid);
+            }
+        }
+        else tid = AllocatePid();
         if ((a.Flags & CloneFlags.Thread) != 0)
         {
             var ctx = p.Mm.Cpu.CloneContext(parent.Context);
@@ -266,6 +302,12 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         var ppid = (a.Flags & CloneFlags.Parent) != 0 ? p.Ppid : p.Pid;
         var child = new KernelProcess(this, tid, ppid, mm, files, fs) { Pgid = p.Pgid, Sid = p.Sid, ExitSignal = a.ExitSignal };
         child.InheritFrom(p);
+        if ((a.Flags & CloneFlags.ClearSighand) != 0)
+        {
+            // CLONE_CLEAR_SIGHAND: handlers go back to the default; ignored signals stay ignored.
+            for (var sig = 1; sig < child.SignalActions.Length; sig++)
+                if (child.SignalActions[sig].Handler != SignalAction.Ignore) child.SignalActions[sig] = SignalAction.DefaultAction;
+        }
         child.Namespaces = p.Namespaces.With(a.Flags);
         child.Settings = p.Settings.Copy();
         var task = new KernelTask(tid, child, context)

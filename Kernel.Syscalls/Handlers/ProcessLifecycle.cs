@@ -12,7 +12,7 @@ public static partial class Process
     private const long ArgSpace = 2L << 20;       // a quarter of the default 8 MiB stack, as Linux allows
 
     // Flags we do not implement yet are refused with EINVAL rather than silently ignored.
-    private const ulong Unsupported = CloneFlags.Pidfd | CloneFlags.NewNs | CloneFlags.NewUser | CloneFlags.NewPid | CloneFlags.NewTime
+    private const ulong Unsupported = CloneFlags.NewNs | CloneFlags.NewUser | CloneFlags.NewPid | CloneFlags.NewTime
         | CloneFlags.IntoCgroup | CloneFlags.Ptrace;
     /// <summary>The namespaces a new process may get (with CAP_SYS_ADMIN).</summary>
     private const ulong NewNamespaces = CloneFlags.NewUts | CloneFlags.NewIpc | CloneFlags.NewNet | CloneFlags.NewCgroup;
@@ -20,19 +20,23 @@ public static partial class Process
     [Syscall(220, "clone", Support.Partial,
         "Threads (CLONE_VM, CLONE_THREAD and CLONE_SIGHAND, with SETTLS, PARENT_SETTID, CHILD_SETTID, CHILD_CLEARTID), fork and vfork " +
         "(CLONE_VM with CLONE_VFORK copies the address space and suspends the parent until exec or exit), CLONE_FILES, CLONE_FS, " +
-        "CLONE_PARENT, new UTS, IPC, network and cgroup namespaces (CAP_SYS_ADMIN). The child's private memory is an eager copy " +
-        "(no copy-on-write yet; MAP_SHARED memory stays shared); CLONE_NEWNS (use unshare), NEWPID, NEWUSER, NEWTIME, CLONE_PIDFD and " +
-        "CLONE_PTRACE return EINVAL.")]
+        "CLONE_PARENT, CLONE_PIDFD (for processes), new UTS, IPC, network and cgroup namespaces (CAP_SYS_ADMIN). The child's private " +
+        "memory is an eager copy (no copy-on-write yet; MAP_SHARED memory stays shared); CLONE_NEWNS (use unshare), NEWPID, NEWUSER, " +
+        "NEWTIME, CLONE_PTRACE and thread pidfds (CLONE_PIDFD with CLONE_THREAD) return EINVAL.")]
     public static SyscallResult Clone(ISyscallContext c)
     {
-        var flags = c.Arg(0);
-        // The low byte is the exit signal; on arm64 the arguments are flags, stack, parent_tid, tls, child_tid.
+        // Only the low 32 bits count (the flags past them are clone3's); the low byte is the exit signal. On arm64 the
+        // arguments are flags, stack, parent_tid, tls, child_tid.
+        var flags = c.Arg(0) & 0xffffffff;
         var args = new CloneArgs(flags & ~0xffUL, (int)(flags & 0xff), c.Arg(1), c.Arg(2), c.Arg(4), c.Arg(3));
-        return Spawn(c, args);
+        // CLONE_PIDFD puts the descriptor where parent_tid points, so both cannot be asked for.
+        if ((flags & CloneFlags.Pidfd) != 0 && (flags & CloneFlags.ParentSetTid) != 0) return Errno.EINVAL;
+        return Spawn(c, args, c.Arg(2));
     }
 
     [Syscall(435, "clone3", Support.Partial,
-        "As clone; set_tid, cgroup and CLONE_CLEAR_SIGHAND are not supported (EINVAL).")]
+        "As clone, plus CLONE_CLEAR_SIGHAND and set_tid (one PID namespace level, CAP_SYS_ADMIN, EEXIST for a pid in use); " +
+        "CLONE_INTO_CGROUP is not supported (EINVAL).")]
     public static SyscallResult Clone3(ISyscallContext c)
     {
         const int Ver0 = 64, PageSize = 4096;
@@ -51,17 +55,38 @@ public static partial class Process
         var flags = Field(0);
         var exitSignal = Field(4);
         ulong stack = Field(5), stackSize = Field(6);
-        if (Field(9) != 0 || Field(10) != 0) return Errno.EINVAL; // set_tid_size, cgroup
-        if ((flags & CloneFlags.ClearSighand) != 0) return Errno.EINVAL;
+        ulong setTid = Field(8), setTidSize = Field(9);
+        if (Field(10) != 0 || (flags & CloneFlags.IntoCgroup) != 0) return Errno.EINVAL; // cgroup
+        // set_tid: one pid per PID namespace level, and the sandbox has one level.
+        if ((setTid == 0) != (setTidSize == 0) || setTidSize > MaxPidNsLevel) return Errno.EINVAL;
+        if (setTidSize > 1) return Errno.EINVAL;
+        if ((flags & (CloneFlags.ClearSighand | CloneFlags.Sighand)) == (CloneFlags.ClearSighand | CloneFlags.Sighand)) return Errno.EINVAL;
         if ((flags & 0xff) != 0 || exitSignal > 64) return Errno.EINVAL;
         if ((stack == 0) != (stackSize == 0)) return Errno.EINVAL;
-        var args = new CloneArgs(flags, (int)exitSignal, stack == 0 ? 0 : stack + stackSize, Field(3), Field(2), Field(7));
-        return Spawn(c, args);
+        int tid = 0;
+        if (setTidSize != 0)
+        {
+            if (c.Memory.ReadStruct<int>(setTid, out tid) != Errno.None) return Errno.EFAULT;
+            if (tid <= 0) return Errno.EINVAL;
+            if (!c.Task.ProcessSettings.Has(Capabilities.SysAdmin)) return Errno.EPERM;
+        }
+        var args = new CloneArgs(flags, (int)exitSignal, stack == 0 ? 0 : stack + stackSize, Field(3), Field(2), Field(7)) { SetTid = tid };
+        return Spawn(c, args, Field(1));
     }
 
-    private static SyscallResult Spawn(ISyscallContext c, CloneArgs a)
+    private const int MaxPidNsLevel = 32;
+
+    /// <param name="pidfdAddress">Where CLONE_PIDFD stores the child's pidfd.</param>
+    private static SyscallResult Spawn(ISyscallContext c, CloneArgs a, ulong pidfdAddress)
     {
         var f = a.Flags;
+        if ((f & CloneFlags.Pidfd) != 0)
+        {
+            // A pidfd names a process: not for threads here (Linux 6.9's PIDFD_THREAD ones are not modelled), nor with CLONE_DETACHED.
+            if ((f & (CloneFlags.Thread | CloneFlags.Detached)) != 0) return Errno.EINVAL;
+            // Checked before the child exists: a pidfd that cannot be stored fails the clone.
+            if (c.Memory.Write(pidfdAddress, BitConverter.GetBytes(-1)) != Errno.None) return Errno.EFAULT;
+        }
         if ((f & Unsupported) != 0) return Errno.EINVAL;
         // Namespaces belong to processes: a thread cannot have its own (copy_namespaces).
         if ((f & NewNamespaces) != 0 && (f & CloneFlags.Thread) != 0) return Errno.EINVAL;
@@ -76,6 +101,12 @@ public static partial class Process
         if ((f & CloneFlags.Thread) == 0 && (f & CloneFlags.Sighand) != 0 && (f & CloneFlags.Vfork) == 0) return Errno.EINVAL;
         var tid = c.Task.Clone(a);
         if (tid < 0) return (Errno)(-tid);
+        if ((f & CloneFlags.Pidfd) != 0)
+        {
+            // The child exists now; its pidfd is close-on-exec, as Linux makes it.
+            var pidfd = c.Task.OpenPidFd((int)tid, 0);
+            if (pidfd >= 0) c.Memory.Write(pidfdAddress, BitConverter.GetBytes((int)pidfd));
+        }
         if ((f & CloneFlags.Vfork) != 0) return SyscallResult.Send(new WaitVforkChild(c.Task, (int)tid), _ => tid);
         return tid;
     }
