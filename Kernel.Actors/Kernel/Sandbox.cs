@@ -310,6 +310,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         }
         child.Namespaces = p.Namespaces.With(a.Flags);
         child.Settings = p.Settings.Copy();
+        child.Settings.ChildSubreaper = false; // not inherited (prctl(2))
         var task = new KernelTask(tid, child, context)
         {
             SignalMask = parent.SignalMask, Settings = ChildSettings(parent),
@@ -570,12 +571,20 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         }
         process.Files = new FdTable();
         Sessions.ProcessExited(this, process);
-        foreach (var child in Children(process.Pid).ToList())
+        var orphans = Children(process.Pid).ToList();
+        if (orphans.Count > 0)
         {
-            child.Ppid = 1;
-            foreach (var t in child.Threads)
+            var reaper = FindReaper(process);
+            foreach (var child in orphans)
             {
-                if (t.Settings.PdeathSignal is > 0 and var sig) SignalActor.Post(child, SigInfo.FromUser(sig, SigInfo.SiUser, process.Pid, process.Creds.Uid), t);
+                child.Ppid = reaper;
+                child.ExitSignal = Sig.SIGCHLD; // reparent_leader: the new parent is told with SIGCHLD
+                foreach (var t in child.Threads)
+                {
+                    if (t.Settings.PdeathSignal is > 0 and var sig) SignalActor.Post(child, SigInfo.FromUser(sig, SigInfo.SiUser, process.Pid, process.Creds.Uid), t);
+                }
+                // A zombie orphan is reported to its new parent at once, which may reap it.
+                if (child.IsExiting && child.ExitStatus is not null && !child.IsReaped) NotifyParent(child);
             }
         }
         process.CompleteExit();
@@ -583,6 +592,19 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         process.ExitQueue.Notify(Kernel.Syscalls.Abi.Poll.In | Kernel.Syscalls.Abi.Poll.RdNorm);
         Supervisor.Tell(new TaskActor.ProcessExited(process));
         if (process.Ppid == 0) Reap(process);
+    }
+
+    /// <summary>
+    /// find_new_reaper: the nearest live ancestor that is a child subreaper (PR_SET_CHILD_SUBREAPER), else the
+    /// sandbox's init (pid 1).
+    /// </summary>
+    private int FindReaper(KernelProcess exiting)
+    {
+        for (var ancestor = FindProcess(exiting.Ppid); ancestor is not null && ancestor.Pid != 1; ancestor = FindProcess(ancestor.Ppid))
+        {
+            if (ancestor.Settings.ChildSubreaper && !ancestor.IsExiting) return ancestor.Pid;
+        }
+        return 1;
     }
 
     /// <summary>

@@ -67,7 +67,7 @@ public sealed class KernelProcess : IDeviceOpener
     /// <summary>The session's controlling terminal as this process knows it (Linux's signal->tty); inherited by fork.</summary>
     public Terminal? ControllingTerminal { get; set; }
     /// <summary>The signal the parent gets when this process ends (clone's exit signal; SIGCHLD for fork).</summary>
-    public int ExitSignal { get; init; } = Kernel.Syscalls.Abi.Sig.SIGCHLD;
+    public int ExitSignal { get; internal set; } = Kernel.Syscalls.Abi.Sig.SIGCHLD;
     /// <summary>Completes when a vfork child has exec'd or exited, which lets its parent run again.</summary>
     public Kernel.Syscalls.ProcessSettings Settings { get; internal set; } = new();
 

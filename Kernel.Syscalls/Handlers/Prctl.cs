@@ -10,7 +10,7 @@ public static partial class Process
     private const int CapLastCap = 40;
 
     [Syscall(167, "prctl", Support.Partial,
-        "PR_SET/GET_NAME, PDEATHSIG (recorded; not yet sent), DUMPABLE, KEEPCAPS, NO_NEW_PRIVS, CHILD_SUBREAPER (recorded; orphans still go to init), " +
+        "PR_SET/GET_NAME, PDEATHSIG (sent when the parent dies), DUMPABLE, KEEPCAPS, NO_NEW_PRIVS, CHILD_SUBREAPER (orphans go to the nearest one), " +
         "TIMERSLACK, TID_ADDRESS, THP_DISABLE, CAPBSET_READ/DROP, SET_SECCOMP and GET_SECCOMP; other options give EINVAL.")]
     public static SyscallResult Prctl(ISyscallContext c)
     {
