@@ -126,6 +126,8 @@ public interface IKernelTask
     long OpenPidFd(int pid, int flags);
     /// <summary>pidfd_getfd: a close-on-exec duplicate of descriptor <paramref name="targetFd"/> of the process a pidfd names, or -errno.</summary>
     long DupFromPidFd(int pidfd, int targetFd);
+    /// <summary>0 when the caller may inspect process <paramref name="pid"/> (0: itself; ptrace_may_access), else -ESRCH or -EPERM.</summary>
+    long CheckProcessAccess(int pid);
     /// <summary>The pid a pidfd names, or -EBADF when <paramref name="fd"/> is not a pidfd.</summary>
     long PidOfPidFd(int fd);
 

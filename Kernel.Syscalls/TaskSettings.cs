@@ -21,6 +21,9 @@ public sealed class TaskSettings
     public Seccomp.SeccompFilter? SeccompFilter { get; set; }
 
     /// <summary>What a new thread or child starts with (fork and clone copy these).</summary>
+    /// <summary>set_mempolicy's task policy (null: MPOL_DEFAULT); copied to new threads and children, as Linux does.</summary>
+    public MemPolicy? MemPolicy { get; set; }
+
     public TaskSettings Copy() => (TaskSettings)MemberwiseClone();
 }
 

@@ -30,6 +30,7 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
         RemapMemory r => Result(Remap(Mm(r), r)),
         AsyncIoMmRequest r => HandleAsyncIo(r),
         LockMemory or LockAllMemory or QueryResidency or SyncMemory => HandleLocking((MmRequest)request),
+        BindMemory or QueryMemPolicy or PageStatus => HandleNuma((MmRequest)request),
         _ => new Failed(Errno.ENOSYS),
     };
 

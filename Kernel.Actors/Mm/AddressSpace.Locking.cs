@@ -29,6 +29,9 @@ public sealed partial class AddressSpace
         if (locked && !onFault) Host.Populate(start, end - start);
     }
 
+    /// <summary>mbind: [start, end) takes <paramref name="policy"/> (null: back to the task's).</summary>
+    public void SetPolicy(ulong start, ulong end, Kernel.Syscalls.MemPolicy? policy) => Rewrite(start, end, v => v with { Policy = policy });
+
     /// <summary>Bytes in locked areas (VmLck), and what locking [start, end) would add to them.</summary>
     public ulong LockedBytes(ulong start = 0, ulong end = 0)
     {

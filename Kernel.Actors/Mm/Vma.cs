@@ -17,6 +17,8 @@ public sealed record Vma(ulong Start, ulong End, Prot Prot, bool Shared, string 
     public ulong Ino { get; init; }
     /// <summary>mlock: VM_LOCKED (/proc VmLck and smaps Locked).</summary>
     public bool Locked { get; init; }
+    /// <summary>mbind's policy for this area (null: the task's).</summary>
+    public Kernel.Syscalls.MemPolicy? Policy { get; init; }
 
     /// <summary>The part [start, end) of this area; a file mapping's offset moves with its start.</summary>
     public Vma Slice(ulong start, ulong end) =>

@@ -143,6 +143,13 @@ public sealed partial class KernelTask(int tid, KernelProcess process, ICpuConte
     public long ProcessVmCopy(int pid, IReadOnlyList<(ulong Base, ulong Length)> local, IReadOnlyList<(ulong Base, ulong Length)> remote, bool write) =>
         ProcessVm.Copy(this, pid, local, remote, write);
 
+    public long CheckProcessAccess(int pid)
+    {
+        var target = pid == 0 ? Process : Process.Sandbox.FindProcess(pid);
+        if (target is null || target.IsExiting) return -(long)Errno.ESRCH;
+        return KernelObjects.MayInspect(this, target) ? 0 : -(long)Errno.EPERM;
+    }
+
     public long PidOfPidFd(int fd) => Process.Files.GetFile(fd) is PidFdFile p ? p.Target.Pid : -(long)Errno.EBADF;
 
     public long Exec(int dirFd, string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, int atFlags) =>

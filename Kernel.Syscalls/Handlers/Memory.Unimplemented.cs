@@ -9,11 +9,6 @@ public static partial class Memory
 {
     /// <summary>Calls not implemented yet (or absent from the Linux we model): ENOSYS, so callers take their fallback.</summary>
     [Syscall(234, "remap_file_pages", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(235, "mbind", Support.Unimplemented, "No NUMA policy yet; returns ENOSYS, as Linux built without NUMA does.")]
-    [Syscall(236, "get_mempolicy", Support.Unimplemented, "No NUMA policy yet; returns ENOSYS, as Linux built without NUMA does.")]
-    [Syscall(237, "set_mempolicy", Support.Unimplemented, "No NUMA policy yet; returns ENOSYS, as Linux built without NUMA does.")]
-    [Syscall(238, "migrate_pages", Support.Unimplemented, "No NUMA policy yet; returns ENOSYS, as Linux built without NUMA does.")]
-    [Syscall(239, "move_pages", Support.Unimplemented, "No NUMA policy yet; returns ENOSYS, as Linux built without NUMA does.")]
     [Syscall(288, "pkey_mprotect", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(289, "pkey_alloc", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(290, "pkey_free", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]

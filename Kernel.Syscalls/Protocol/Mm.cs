@@ -13,6 +13,18 @@ public sealed record SetBreak(IKernelTask Task, ulong Address) : MmRequest(Task)
 public sealed record AdviseMemory(IKernelTask Task, ulong Address, ulong Length, int Advice) : MmRequest(Task);
 public sealed record RemapMemory(IKernelTask Task, ulong OldAddress, ulong OldLength, ulong NewLength, int Flags, ulong NewAddress) : MmRequest(Task);
 
+/// <summary>mbind over a checked, page-aligned range: EFAULT where it is not mapped.</summary>
+public sealed record BindMemory(IKernelTask Task, ulong Start, ulong End, MemPolicy? Policy) : MmRequest(Task);
+
+/// <summary>get_mempolicy(MPOL_F_ADDR): the policy of the area at an address (EFAULT where nothing is mapped).</summary>
+public sealed record QueryMemPolicy(IKernelTask Task, ulong Address) : MmRequest(Task);
+
+/// <summary>The answer to <see cref="QueryMemPolicy"/>.</summary>
+public sealed record MemPolicyFound(MemPolicy? Policy) : KernelReply;
+
+/// <summary>move_pages of the caller (or another process, by pid 0 meaning the caller): per page, 0, -EFAULT or -ENOENT.</summary>
+public sealed record PageStatus(IKernelTask Task, int Pid, ulong[] Pages) : MmRequest(Task);
+
 /// <summary>mlock/mlock2 (Lock true, Flags MLOCK_ONFAULT) and munlock.</summary>
 public sealed record LockMemory(IKernelTask Task, ulong Address, ulong Length, bool Lock, int Flags) : MmRequest(Task);
 
