@@ -59,6 +59,8 @@ public static class FastFileExtensions
 /// <summary>What handlers may touch of the calling task without a round trip to an actor.</summary>
 public interface IKernelTask
 {
+    /// <summary>The sandbox's kernel log (syslog).</summary>
+    KernelLog KernelLog { get; }
     int Tid { get; }
     int Pid { get; }
     int Ppid { get; }

@@ -51,6 +51,8 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     /// <summary>The UTS domain name (setdomainname, /proc/sys/kernel/domainname); Linux starts it as "(none)".</summary>
     public string DomainName { get => Uts.DomainName; set => Uts.DomainName = value; }
     public ulong MemoryBytes => Options.MemoryBytes;
+    /// <summary>What dmesg shows: the sandbox's boot messages.</summary>
+    public KernelLog KernelLog { get; } = new();
     public int LastPid => Volatile.Read(ref _nextPid);
     /// <summary>Memory not held by the sandbox's processes (sysinfo's freeram, /proc/meminfo's MemFree).</summary>
     public ulong FreeMemory => ProcMemory.Free(this);
@@ -87,6 +89,9 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     {
         Options = options;
         InitialNamespaces = NamespaceSet.Initial(options.HostName, "(none)");
+        KernelLog.Add(5, $"Linux version {Kernel.Syscalls.Handlers.System.Release} (kernel@sandbox) (gcc) {Kernel.Syscalls.Handlers.System.Version}", TimeSpan.Zero);
+        KernelLog.Add(6, $"Memory: {options.MemoryBytes >> 10}K available", TimeSpan.FromMicroseconds(12));
+        KernelLog.Add(6, "Kernel: an application kernel sandbox; guest system calls never reach the host", TimeSpan.FromMicroseconds(25));
         Log = log;
         Vfs = vfs;
         Syscalls = new SyscallDispatch(SyscallTable.Default, log);

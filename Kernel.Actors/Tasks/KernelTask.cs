@@ -192,6 +192,7 @@ public sealed partial class KernelTask(int tid, KernelProcess process, ICpuConte
     public ulong TotalRam => Process.Sandbox.Options.MemoryBytes;
     public ulong FreeRam => Process.Sandbox.FreeMemory;
     public int ProcessCount => Process.Sandbox.ProcessCount;
+    public KernelLog KernelLog => Process.Sandbox.KernelLog;
 
     public override string ToString() => $"task {Tid}";
 }

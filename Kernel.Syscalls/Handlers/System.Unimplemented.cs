@@ -23,7 +23,6 @@ public static partial class System
     [Syscall(104, "kexec_load", Support.Unimplemented, "Loading a kernel needs CAP_SYS_BOOT, which a guest never has; returns EPERM.")]
     [Syscall(105, "init_module", Support.Unimplemented, "Loading kernel modules needs CAP_SYS_MODULE, which a guest never has; returns EPERM.")]
     [Syscall(106, "delete_module", Support.Unimplemented, "Unloading kernel modules needs CAP_SYS_MODULE, which a guest never has; returns EPERM.")]
-    [Syscall(116, "syslog", Support.Unimplemented, "There is no kernel log for a guest to read; returns EPERM, as Linux does with dmesg_restrict for an unprivileged caller.")]
     [Syscall(142, "reboot", Support.Unimplemented, "Needs CAP_SYS_BOOT, which a guest never has; returns EPERM.")]
     [Syscall(224, "swapon", Support.Unimplemented, "Swap is managed by the host; needs CAP_SYS_ADMIN, which a guest never has; returns EPERM.")]
     [Syscall(225, "swapoff", Support.Unimplemented, "Swap is managed by the host; needs CAP_SYS_ADMIN, which a guest never has; returns EPERM.")]
