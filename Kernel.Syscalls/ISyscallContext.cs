@@ -61,6 +61,8 @@ public interface IKernelTask
 {
     /// <summary>The sandbox's kernel log (syslog).</summary>
     KernelLog KernelLog { get; }
+    /// <summary>The sandbox's keyrings (keyctl).</summary>
+    Keyrings Keyrings { get; }
     int Tid { get; }
     int Pid { get; }
     int Ppid { get; }

@@ -21,6 +21,9 @@ public sealed class TaskSettings
     public Seccomp.SeccompFilter? SeccompFilter { get; set; }
 
     /// <summary>What a new thread or child starts with (fork and clone copy these).</summary>
+    /// <summary>The thread keyring's serial (0: none); not inherited by new threads or children.</summary>
+    public int ThreadKeyring { get; set; }
+
     /// <summary>set_mempolicy's task policy (null: MPOL_DEFAULT); copied to new threads and children, as Linux does.</summary>
     public MemPolicy? MemPolicy { get; set; }
 
@@ -33,6 +36,9 @@ public sealed class ProcessSettings
     public uint Personality { get; set; }
     public bool Dumpable { get; set; } = true;
     public bool ChildSubreaper { get; set; }
+    /// <summary>The session keyring (inherited across fork) and the process keyring (not inherited); 0: none.</summary>
+    public int SessionKeyring { get; set; }
+    public int ProcessKeyring { get; set; }
     public bool ThpDisable { get; set; }
     /// <summary>Capabilities 0..40 (CAP_LAST_CAP of Linux 6.x) are in the bounding set until dropped.</summary>
     public ulong CapabilityBound { get; set; } = Capabilities.All;

@@ -53,6 +53,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     public ulong MemoryBytes => Options.MemoryBytes;
     /// <summary>What dmesg shows: the sandbox's boot messages.</summary>
     public KernelLog KernelLog { get; } = new();
+    public Keyrings Keyrings { get; } = new();
     public int LastPid => Volatile.Read(ref _nextPid);
     /// <summary>Memory not held by the sandbox's processes (sysinfo's freeram, /proc/meminfo's MemFree).</summary>
     public ulong FreeMemory => ProcMemory.Free(this);
@@ -316,6 +317,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         child.Namespaces = p.Namespaces.With(a.Flags);
         child.Settings = p.Settings.Copy();
         child.Settings.ChildSubreaper = false; // not inherited (prctl(2))
+        child.Settings.ProcessKeyring = 0;
         var task = new KernelTask(tid, child, context)
         {
             SignalMask = parent.SignalMask, Settings = ChildSettings(parent),
@@ -337,6 +339,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     {
         var settings = parent.Settings.Copy();
         settings.PdeathSignal = 0;
+        settings.ThreadKeyring = 0; // a new thread starts without one
         return settings;
     }
 

@@ -193,6 +193,7 @@ public sealed partial class KernelTask(int tid, KernelProcess process, ICpuConte
     public ulong FreeRam => Process.Sandbox.FreeMemory;
     public int ProcessCount => Process.Sandbox.ProcessCount;
     public KernelLog KernelLog => Process.Sandbox.KernelLog;
+    public Keyrings Keyrings => Process.Sandbox.Keyrings;
 
     public override string ToString() => $"task {Tid}";
 }

@@ -14,7 +14,6 @@ public static partial class System
     [Syscall(42, "nfsservctl", Support.Unimplemented, "Removed from Linux in 3.1; returns ENOSYS, as current Linux does.")]
     [Syscall(217, "add_key", Support.Unimplemented, "No key retention service; returns ENOSYS, as Linux built without keys does.")]
     [Syscall(218, "request_key", Support.Unimplemented, "No key retention service; returns ENOSYS, as Linux built without keys does.")]
-    [Syscall(219, "keyctl", Support.Unimplemented, "No key retention service; returns ENOSYS, as Linux built without keys does.")]
     [Syscall(241, "perf_event_open", Support.Unimplemented, "No performance counters are exposed; returns ENOSYS, as Linux built without perf events does.")]
     [Syscall(282, "userfaultfd", Support.Unimplemented, "Not implemented; returns ENOSYS, as Linux built without userfaultfd does.")]
     public static SyscallResult NotImplemented(ISyscallContext ctx) => Errno.ENOSYS;
