@@ -25,7 +25,7 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
         MapMemory r => Result(LockIfFuture(Mm(r), Map(r), r.Length)),
         UnmapMemory r => Result(Unmap(Mm(r), r.Address, r.Length)),
         ProtectMemory r => Result(Protect(Mm(r), r.Address, r.Length, r.Prot)),
-        SetBreak r => new Done((long)Mm(r).SetBrk(r.Address)),
+        SetBreak r => new Done((long)SetBreak(r)),
         AdviseMemory r => Result(Advise(Mm(r), r.Address, r.Length, r.Advice)),
         RemapMemory r => Result(Remap(Mm(r), r)),
         AsyncIoMmRequest r => HandleAsyncIo(r),
@@ -33,6 +33,23 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
         BindMemory or QueryMemPolicy or PageStatus => HandleNuma((MmRequest)request),
         _ => new Failed(Errno.ENOSYS),
     };
+
+    private const int RlimitData = 2, RlimitAs = 9;
+
+    /// <summary>brk: growth past RLIMIT_DATA (the heap counts as data) or RLIMIT_AS leaves the break where it was.</summary>
+    private static ulong SetBreak(SetBreak r)
+    {
+        var mm = Mm(r);
+        var process = ((KernelTask)r.Task).Process;
+        ulong oldTop = AddressSpace.PageUp(mm.Brk), newTop = AddressSpace.PageUp(r.Address);
+        if (newTop > oldTop)
+        {
+            var (total, data) = mm.MappedBytes();
+            ulong grow = newTop - oldTop;
+            if (total + grow > process.GetLimit(RlimitAs).Cur || data + grow > process.GetLimit(RlimitData).Cur) return mm.Brk;
+        }
+        return mm.SetBrk(r.Address);
+    }
 
     private static long Map(MapMemory r)
     {
@@ -78,6 +95,11 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
             mm.MapSharedPages(address, length, prot, pages.Name, pages.Pages, pages.Offset, pages.Length, pages.Owner);
             return (long)address;
         }
+        // may_expand_vm: RLIMIT_AS over everything mapped, RLIMIT_DATA over private writable mappings (what this one replaces aside).
+        var fixedPlace = (r.Flags & (MapFixed | MapFixedNoReplace)) != 0;
+        var (total, data) = mm.MappedBytes(fixedPlace ? address : 0, fixedPlace ? address + length : 0);
+        if (total + length > process.GetLimit(RlimitAs).Cur) return -(long)Errno.ENOMEM;
+        if (AddressSpace.IsData(prot, type != MapPrivate, "") && data + length > process.GetLimit(RlimitData).Cur) return -(long)Errno.ENOMEM;
         if (anonymous && type != MapPrivate) return MapSharedAnonymous(mm, process, address, length, prot);
         var name = file?.Location?.GuestPath ?? "";
         if (file is Vfs.TmpRegularFile tmpfs && type != MapPrivate) return MapSharedFile(mm, tmpfs, address, length, prot, r.Offset, name);

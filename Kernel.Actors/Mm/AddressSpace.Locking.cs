@@ -29,6 +29,26 @@ public sealed partial class AddressSpace
         if (locked && !onFault) Host.Populate(start, end - start);
     }
 
+    /// <summary>
+    /// Bytes mapped (RLIMIT_AS's total_vm) and in data mappings (RLIMIT_DATA's data_vm: private, writable, not the
+    /// stack), leaving out what lies in [skipStart, skipEnd) (a MAP_FIXED mapping replaces it).
+    /// </summary>
+    public (ulong Total, ulong Data) MappedBytes(ulong skipStart = 0, ulong skipEnd = 0)
+    {
+        ulong total = 0, data = 0;
+        foreach (var v in _vmas)
+        {
+            ulong overlap = v.Start < skipEnd && skipStart < v.End ? Math.Min(v.End, skipEnd) - Math.Max(v.Start, skipStart) : 0;
+            ulong bytes = v.Length - overlap;
+            total += bytes;
+            if (IsData(v.Prot, v.Shared, v.Name)) data += bytes;
+        }
+        return (total, data);
+    }
+
+    /// <summary>is_data_mapping: private and writable, and not the stack.</summary>
+    public static bool IsData(Prot prot, bool shared, string name) => (prot & Prot.Write) != 0 && !shared && name != "[stack]";
+
     /// <summary>mbind: [start, end) takes <paramref name="policy"/> (null: back to the task's).</summary>
     public void SetPolicy(ulong start, ulong end, Kernel.Syscalls.MemPolicy? policy) => Rewrite(start, end, v => v with { Policy = policy });
 

@@ -13,7 +13,7 @@ public sealed record SignalAction(ulong Handler, ulong Flags, ulong Restorer, ul
 }
 
 /// <summary>A thread group: an address space, open files, filesystem context and credentials shared by its threads.</summary>
-public sealed class KernelProcess : IDeviceOpener
+public sealed class KernelProcess : IDeviceOpener, Kernel.Syscalls.Handlers.ILimits
 {
     private readonly List<KernelTask> _threads = [];
     private readonly TaskCompletionSource<ProcessExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -14,7 +14,7 @@ public enum TaskState
 }
 
 /// <summary>A guest thread: a register context on its process's CPU plus per-thread kernel state.</summary>
-public sealed partial class KernelTask(int tid, KernelProcess process, ICpuContext context) : IKernelTask, ILimits, IUtsView
+public sealed partial class KernelTask(int tid, KernelProcess process, ICpuContext context) : IKernelTask, ILimits, ILimitsLookup, IUtsView
 {
     public int Tid { get; internal set; } = tid;
     public int Pid => Process.Pid;
@@ -180,6 +180,23 @@ public sealed partial class KernelTask(int tid, KernelProcess process, ICpuConte
     public (ulong Cur, ulong Max) GetLimit(int resource) => Process.GetLimit(resource);
     public void SetLimit(int resource, ulong cur, ulong max) => Process.SetLimit(resource, cur, max);
     public ulong FileSizeLimit => Process.FileSizeLimit;
+
+    public long LimitsOf(int pid, out ILimits? limits)
+    {
+        limits = null;
+        if (pid < 0) return -(long)Errno.EINVAL;
+        var target = pid == 0 || pid == Process.Pid ? Process : Process.Sandbox.FindProcess(pid);
+        if (target is null || target.ExitStatus is not null) return -(long)Errno.ESRCH;
+        if (!ReferenceEquals(target, Process))
+        {
+            var (me, them) = (Process.Creds, target.Creds);
+            bool sameIds = me.Uid == them.Uid && me.Uid == them.Euid && me.Uid == them.Suid
+                && me.Gid == them.Gid && me.Gid == them.Egid && me.Gid == them.Sgid;
+            if (!sameIds && !Process.Settings.Has(Capabilities.SysResource)) return -(long)Errno.EPERM;
+        }
+        limits = target;
+        return 0;
+    }
 
     public string HostName => Process.Namespaces.Uts.HostName;
     public string DomainName => Process.Namespaces.Uts.DomainName;

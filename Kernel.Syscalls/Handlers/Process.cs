@@ -103,41 +103,43 @@ public static partial class Process
         return c.CopyOut(c.Arg(2), mask, mask.Length);
     }
 
-    [Syscall(261, "prlimit64", Support.Partial, "Reads and sets the calling process's limits (pid 0 or its own); RLIMIT_NOFILE, RLIMIT_NPROC and RLIMIT_FSIZE (EFBIG and SIGXFSZ) are enforced, the others recorded only.")]
+    [Syscall(261, "prlimit64", Support.Partial, "Any process of the sandbox (same real, effective and saved ids, or CAP_SYS_RESOURCE: EPERM otherwise); " +
+        "raising a hard limit needs CAP_SYS_RESOURCE. RLIMIT_NOFILE, NPROC, FSIZE (EFBIG and SIGXFSZ), MEMLOCK, CORE, AS and DATA " +
+        "(mmap and brk; mremap growth is not checked yet) are enforced; STACK, CPU (no SIGXCPU), SIGPENDING, RTPRIO and NICE are kept and reported only.")]
     public static SyscallResult Prlimit64(ISyscallContext c)
     {
-        if (c.Int(0) != 0 && c.Int(0) != c.Task.Pid) return Errno.ESRCH;
         var resource = c.Int(1);
+        var found = ((ILimitsLookup)c.Task).LimitsOf(c.Int(0), out var limits);
+        if (found < 0) return (Errno)(-found);
         if (resource is < 0 or >= Limits.Count) return Errno.EINVAL;
-        var limits = (ILimits)c.Task;
-        if (c.Arg(3) != 0)
+        // Read the old value first: the new one may be set through the same buffer.
+        var (cur, max) = limits!.GetLimit(resource);
+        if (c.Arg(2) != 0)
         {
-            var (cur, max) = limits.GetLimit(resource);
-            var e = c.CopyOut(c.Arg(3), Pair(cur, max));
+            var e = SetLimit(c, limits, resource, c.Arg(2));
             if (e.Value != 0) return e;
         }
-        return c.Arg(2) != 0 ? SetLimit(c, resource, c.Arg(2)) : 0;
+        return c.Arg(3) != 0 ? c.CopyOut(c.Arg(3), Pair(cur, max)) : 0;
     }
 
-    [Syscall(164, "setrlimit", Support.Full, "Fully supported (RLIMIT_NOFILE, RLIMIT_NPROC and RLIMIT_FSIZE are enforced; see prlimit64).")]
+    [Syscall(164, "setrlimit", Support.Full, "Fully supported (which limits are enforced: see prlimit64).")]
     public static SyscallResult SetRlimit(ISyscallContext c)
     {
         var resource = c.Int(0);
         if (resource is < 0 or >= Limits.Count) return Errno.EINVAL;
-        return SetLimit(c, resource, c.Arg(1));
+        return SetLimit(c, (ILimits)c.Task, resource, c.Arg(1));
     }
 
     /// <summary>Sets a limit from the struct rlimit at <paramref name="address"/>, with do_prlimit's checks.</summary>
-    private static SyscallResult SetLimit(ISyscallContext c, int resource, ulong address)
+    private static SyscallResult SetLimit(ISyscallContext c, ILimits limits, int resource, ulong address)
     {
         var buf = new byte[16];
         if (c.Memory.Read(address, buf) != Errno.None) return Errno.EFAULT;
         var cur = BitConverter.ToUInt64(buf);
         var max = BitConverter.ToUInt64(buf, 8);
         if (cur > max) return Errno.EINVAL;
-        var limits = (ILimits)c.Task;
         var old = limits.GetLimit(resource);
-        if (max > old.Max && c.Task.Euid != 0) return Errno.EPERM;
+        if (max > old.Max && !c.Task.ProcessSettings.Has(Capabilities.SysResource)) return Errno.EPERM;
         if (resource == Limits.NoFile && max > Limits.NrOpen) return Errno.EPERM; // sysctl fs.nr_open
         limits.SetLimit(resource, cur, max);
         return 0;
@@ -168,6 +170,13 @@ public interface ILimits
     void SetLimit(int resource, ulong cur, ulong max);
     /// <summary>RLIMIT_FSIZE's soft limit, read without a lock on the write fast path.</summary>
     ulong FileSizeLimit { get; }
+}
+
+/// <summary>prlimit's view of other processes.</summary>
+public interface ILimitsLookup
+{
+    /// <summary>The limits of process <paramref name="pid"/> (0: the caller's): 0, -ESRCH, or -EPERM without the right to them (check_prlimit_permission).</summary>
+    long LimitsOf(int pid, out ILimits? limits);
 }
 
 public static class Limits
