@@ -165,6 +165,24 @@ public sealed partial class VfsActor
         return new Done(0);
     }
 
+    /// <summary>vhangup (tty_vhangup_self): the caller's controlling terminal hangs up; a host terminal only for the sandbox's session.</summary>
+    private KernelReply HangUpControlling(HangUpControllingTerminal r)
+    {
+        switch (P(r.Task).ControllingTerminal)
+        {
+            case PtyTerminal { IsMaster: false } slave:
+                slave.Pty.VHangup(master: false);
+                break;
+            case PtyTerminal master:
+                master.Pty.VHangup(master: true);
+                break;
+            case { } other:
+                sandbox.Vfs.Devpts.Host?.HangUp(other);
+                break;
+        }
+        return new Done(0);
+    }
+
     /// <summary>TIOCGPTPEER: a new descriptor open on the master's slave, without going through /dev/pts by name.</summary>
     private KernelReply OpenPeer(KernelProcess process, PtyMasterFile master, int flags)
     {

@@ -59,6 +59,8 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         {
             case OpenFileAt r:
                 return WithLeasesBroken(r, sender);
+            case HangUpControllingTerminal r:
+                return HangUpControlling(r);
             case CloseFile r:
             {
                 var entry = P(r.Task).Files.Remove(r.Fd);

@@ -8,7 +8,6 @@ namespace Kernel.Syscalls.Handlers;
 public static partial class Process
 {
     /// <summary>Calls that need a privilege a guest is never granted: EPERM, as Linux answers an unprivileged caller.</summary>
-    [Syscall(58, "vhangup", Support.Unimplemented, "Needs CAP_SYS_TTY_CONFIG, which a guest never has; returns EPERM.")]
     [Syscall(89, "acct", Support.Unimplemented, "Process accounting needs CAP_SYS_PACCT, which a guest never has; returns EPERM.")]
     public static SyscallResult NotPermitted(ISyscallContext ctx) => Errno.EPERM;
 

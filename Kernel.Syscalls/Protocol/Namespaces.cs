@@ -6,5 +6,8 @@ public abstract record NamespaceRequest(IKernelTask Task) : VfsRequest(Task);
 /// <summary>unshare(2) with its CLONE_* flags already checked for unknown bits.</summary>
 public sealed record UnshareContext(IKernelTask Task, ulong Flags) : NamespaceRequest(Task);
 
+/// <summary>vhangup(2): the caller's controlling terminal hangs up (its session leader gets SIGHUP, its open files hang up).</summary>
+public sealed record HangUpControllingTerminal(IKernelTask Task) : VfsRequest(Task);
+
 /// <summary>setns(2): the namespace descriptor (or pidfd) and the kinds the caller expects.</summary>
 public sealed record JoinNamespace(IKernelTask Task, int Fd, ulong NsType) : NamespaceRequest(Task);

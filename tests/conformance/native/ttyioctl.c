@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termio.h>
 #include <termios.h>
@@ -123,6 +124,38 @@ static void vhangup_calls(void)
 	EXPECT_EQ("the master still reads the new file's output", read(master, buf, sizeof buf), 1);
 }
 
+/* vhangup(2): the same hang-up for the caller's controlling terminal. */
+static void vhangup_syscall(void)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGHUP, SIG_IGN);
+		setsid();
+		int s = open(slave_name, O_RDWR);
+		EXPECT_OK("vhangup()", syscall(SYS_vhangup));
+		EXPECT_ERR("  the terminal's file fails writes", write(s, "x", 1), EIO);
+		EXPECT_ERR("  the session lost it", tcgetsid(s), EIO);
+		EXPECT_OK("vhangup() without a controlling terminal", syscall(SYS_vhangup));
+		fflush(stdout);
+		_exit(conf_failures != 0);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE("vhangup child passed", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		if (setuid(65534) != 0)
+			printf("setuid failed\n");
+		EXPECT_ERR("nobody: vhangup()", syscall(SYS_vhangup), EPERM);
+		fflush(stdout);
+		_exit(conf_failures != 0);
+	}
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE("unprivileged vhangup child passed", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static void file_ioctls(void)
 {
 	char dir[64] = "/dev/shm/conf-ttyioctl-XXXXXX";
@@ -167,6 +200,7 @@ int main(void)
 	open_pair();
 	termio_calls();
 	vhangup_calls();
+	vhangup_syscall();
 	file_ioctls();
 	return conf_failures != 0;
 }
