@@ -16,7 +16,7 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
     private const int MapShared = 1, MapPrivate = 2, MapSharedValidate = 3, MapFixed = 0x10, MapAnonymous = 0x20,
         MapFixedNoReplace = 0x100000;
     private const int MadvDontNeed = 4, MadvFree = 8, MadvRemove = 9;
-    private const int MremapMayMove = 1, MremapFixed = 2;
+    private const int MremapMayMove = 1, MremapFixed = 2, MremapDontUnmap = 4;
 
     private static AddressSpace Mm(KernelRequest r) => ((KernelTask)((MmRequest)r).Task).Process.Mm;
 
@@ -161,12 +161,19 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
 
     private static long Remap(AddressSpace mm, RemapMemory r)
     {
-        if ((r.OldAddress & 0xfff) != 0 || r.NewLength == 0 || (r.Flags & ~(MremapMayMove | MremapFixed)) != 0) return -(long)Errno.EINVAL;
-        if ((r.Flags & MremapFixed) != 0) return -(long)Errno.EINVAL;
+        // sys_mremap's checks, in its order.
+        if ((r.Flags & ~(MremapMayMove | MremapFixed | MremapDontUnmap)) != 0) return -(long)Errno.EINVAL;
+        if ((r.Flags & MremapFixed) != 0 && (r.Flags & MremapMayMove) == 0) return -(long)Errno.EINVAL;
+        // MREMAP_DONTUNMAP always moves, and never resizes.
+        if ((r.Flags & MremapDontUnmap) != 0 && ((r.Flags & MremapMayMove) == 0 || r.OldLength != r.NewLength)) return -(long)Errno.EINVAL;
+        if ((r.OldAddress & 0xfff) != 0) return -(long)Errno.EINVAL;
         var oldLen = AddressSpace.PageUp(r.OldLength);
         var newLen = AddressSpace.PageUp(r.NewLength);
+        if (newLen == 0) return -(long)Errno.EINVAL;
         var vma = mm.Find(r.OldAddress);
-        if (vma is null || r.OldAddress + oldLen > vma.End) return -(long)Errno.EFAULT;
+        if (vma is null) return -(long)Errno.EFAULT;
+        if ((r.Flags & (MremapFixed | MremapDontUnmap)) != 0) return RemapTo(mm, r, vma, oldLen, newLen);
+        if (r.OldAddress + oldLen > vma.End) return -(long)Errno.EFAULT;
         if (newLen <= oldLen)
         {
             if (newLen < oldLen) mm.Unmap(r.OldAddress + newLen, oldLen - newLen);
@@ -185,6 +192,38 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
         mm.Host.Span(r.OldAddress, (int)Math.Min(oldLen, int.MaxValue)).CopyTo(mm.Host.Span(target, (int)Math.Min(oldLen, int.MaxValue)));
         if ((vma.Prot & Prot.Exec) != 0) mm.Cpu.InvalidateCode(target, newLen);
         mm.Unmap(r.OldAddress, oldLen);
+        return (long)target;
+    }
+
+    /// <summary>
+    /// mremap_to: MREMAP_FIXED (to exactly NewAddress, replacing what is there) and MREMAP_DONTUNMAP (the old range stays
+    /// mapped, its private pages emptied). Only private areas can move this way here (EINVAL for shared ones).
+    /// </summary>
+    private static long RemapTo(AddressSpace mm, RemapMemory r, Vma vma, ulong oldLen, ulong newLen)
+    {
+        bool isFixed = (r.Flags & MremapFixed) != 0, keepOld = (r.Flags & MremapDontUnmap) != 0;
+        if (isFixed)
+        {
+            if ((r.NewAddress & 0xfff) != 0) return -(long)Errno.EINVAL;
+            if (newLen > mm.WindowSize || r.NewAddress > mm.WindowSize - newLen) return -(long)Errno.EINVAL;
+            // The old and new ranges may not overlap.
+            if (r.OldAddress + oldLen > r.NewAddress && r.NewAddress + newLen > r.OldAddress) return -(long)Errno.EINVAL;
+        }
+        if (vma.Shared || vma.Backing is not null) return -(long)Errno.EINVAL;
+        if (isFixed) mm.Unmap(r.NewAddress, newLen);
+        if (oldLen > newLen)
+        {
+            mm.Unmap(r.OldAddress + newLen, oldLen - newLen);
+            oldLen = newLen;
+        }
+        if (r.OldAddress + oldLen > vma.End) return -(long)Errno.EFAULT;
+        var target = isFixed ? r.NewAddress : mm.FindFree(newLen, AddressSpace.PageDown(r.NewAddress));
+        if (target == 0) return -(long)Errno.ENOMEM;
+        mm.MapFixed(target, newLen, vma.Prot, vma.Shared, vma.Name);
+        mm.Host.Span(r.OldAddress, (int)Math.Min(oldLen, int.MaxValue)).CopyTo(mm.Host.Span(target, (int)Math.Min(oldLen, int.MaxValue)));
+        if ((vma.Prot & Prot.Exec) != 0) mm.Cpu.InvalidateCode(target, newLen);
+        if (keepOld) mm.Host.Discard(r.OldAddress, oldLen); // the pages moved: the old range reads zeros
+        else mm.Unmap(r.OldAddress, oldLen);
         return (long)target;
     }
 }

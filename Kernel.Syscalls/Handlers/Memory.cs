@@ -23,7 +23,8 @@ public static partial class Memory
     [Syscall(233, "madvise", Support.Partial, "MADV_DONTNEED and MADV_FREE discard anonymous pages; other advice is accepted without effect.")]
     public static SyscallResult Madvise(ISyscallContext c) => SyscallResult.Send(new AdviseMemory(c.Task, c.Arg(0), c.Arg(1), c.Int(2)));
 
-    [Syscall(216, "mremap", Support.Partial, "Shrinking, growing in place and MREMAP_MAYMOVE (by copying); MREMAP_DONTUNMAP gives EINVAL.")]
+    [Syscall(216, "mremap", Support.Partial, "Shrinking, growing in place, MREMAP_MAYMOVE (by copying), MREMAP_FIXED and MREMAP_DONTUNMAP (the old range stays mapped, emptied) for private mappings; " +
+        "shared and file mappings move only by growing with MAYMOVE (FIXED or DONTUNMAP on them give EINVAL); growth does not check RLIMIT_AS.")]
     public static SyscallResult Mremap(ISyscallContext c) =>
         SyscallResult.Send(new RemapMemory(c.Task, c.Arg(0), c.Arg(1), c.Arg(2), c.Int(3), c.Arg(4)));
 }
