@@ -14,7 +14,6 @@ public static partial class Process
 
     /// <summary>Calls not implemented yet (or absent from the Linux we model): ENOSYS, so callers take their fallback.</summary>
     [Syscall(97, "unshare", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(117, "ptrace", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(268, "setns", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     public static SyscallResult NotImplemented(ISyscallContext ctx) => Errno.ENOSYS;
 }
