@@ -37,7 +37,7 @@ internal static class PtraceRequests
                 return 0;
             }
             if (request == Interrupt) return InterruptRequest(link);
-            if (!link.Stopped || link.Listening || target.Process.IsExiting) return -(long)Errno.ESRCH;
+            if (!link.Stopped || link.Listening || (target.Process.IsExiting && link.Kind != PtraceStopKind.Exit)) return -(long)Errno.ESRCH;
             result = Stopped(caller, link, request, addr, data, ref after);
         }
         after?.Invoke();

@@ -112,6 +112,7 @@ public sealed partial class Runner
         if (regs is not null) task.Context.Load(regs);
         AddRunnable(task);
         resumed(signal);
+        if (_process.IsExiting) _exitInitiator ??= task; // the syscall it went on with may have been exit_group
     }
 
     /// <summary>PTRACE_ATTACH/SEIZE reached the tracee: ATTACH's SIGSTOP, and a trap if its group is stopped now.</summary>
