@@ -206,7 +206,7 @@ internal static class PtraceRequests
         if ((data & OSuspendSeccomp) != 0)
         {
             if (!caller.Process.Settings.Has(Capabilities.SysAdmin)) return -(long)Errno.EPERM;
-            if (caller.Settings.SeccompMode != SeccompAbi.ModeDisabled || (caller.Ptrace?.Options & OSuspendSeccomp) != 0)
+            if (caller.Settings.SeccompMode != SeccompAbi.ModeDisabled || ((caller.Ptrace?.Options ?? 0) & OSuspendSeccomp) != 0)
                 return -(long)Errno.EPERM;
         }
         return 0;

@@ -424,5 +424,5 @@ public sealed partial class Runner
     }
 
     /// <summary>SECCOMP_RET_TRACE's rule: a tracee with PTRACE_O_SUSPEND_SECCOMP runs outside its filters.</summary>
-    private static bool SeccompSuspended(KernelTask task) => (task.Ptrace?.Options & OSuspendSeccomp) != 0;
+    private static bool SeccompSuspended(KernelTask task) => ((task.Ptrace?.Options ?? 0) & OSuspendSeccomp) != 0;
 }
