@@ -126,7 +126,10 @@ public sealed partial class Runner
             if (!link.Attached) return;
             link.TrapStop = true;
         }
-        PtraceKick(task);
+        // Stopped and not in a syscall: it traps now, before anything posted after the attach (a SIGCONT) is seen,
+        // as Linux's JOBCTL_TRAPPING makes the attach wait for that trap.
+        if (task.State == TaskState.Runnable) PtraceTrap(task, link);
+        else PtraceKick(task);
     }
 
     /// <summary>A trap is pending for <paramref name="task"/>: a call it waits in ends (to be restarted), so it traps soon.</summary>
