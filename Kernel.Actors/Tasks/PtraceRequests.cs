@@ -72,7 +72,7 @@ internal static class PtraceRequests
             case Cont or Syscall or SingleStep or SysEmu or SysEmuSingleStep:
             {
                 if (data > MaxSignal) return -(long)Errno.EIO;
-                if (request is SingleStep or SysEmuSingleStep && !Runner.CanSingleStep) return -(long)Errno.EIO;
+                if (request is SingleStep or SysEmuSingleStep && !target.Process.Mm.Cpu.CanStep) return -(long)Errno.EIO;
                 link.Mode = request switch
                 {
                     Syscall => PtraceMode.Syscall,

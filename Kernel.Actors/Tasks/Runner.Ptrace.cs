@@ -12,8 +12,8 @@ namespace Kernel.Actors.Tasks;
 // PTRACE_EVENT_STOP traps, for events a syscall owes (fork, clone, exec...), and at exit.
 public sealed partial class Runner
 {
-    /// <summary>Whether PTRACE_SINGLESTEP can be offered (the CPU cannot stop after one instruction yet).</summary>
-    internal static bool CanSingleStep => false;
+    /// <summary>The tracer asked for one instruction at a time (PTRACE_SINGLESTEP, PTRACE_SYSEMU_SINGLESTEP).</summary>
+    private static bool Stepping(KernelTask task) => task.Ptrace is { Mode: PtraceMode.SingleStep or PtraceMode.SysEmuStep };
 
     private PtraceTable PtraceLinks => _sandbox.Ptrace;
 
@@ -144,8 +144,15 @@ public sealed partial class Runner
     {
         if (!task.PtraceExitPending) return false;
         task.PtraceExitPending = false;
+        // Stepping over a syscall reports the step after it: a SIGTRAP (user_single_step_report).
+        if (Stepping(task)) task.SignalState.Pending.Add(new SigInfo(Sig.SIGTRAP, SigInfo.SiUser));
         return task.Ptrace is { Mode: PtraceMode.Syscall } link && PtraceSyscallExit(task, link);
     }
+
+    /// <summary>A handler was entered while stepping: the tracer sees the task at its first instruction (signal_setup_done).</summary>
+    private bool PtraceHandlerStop(KernelTask task) =>
+        Stepping(task) && task.Ptrace is { } link
+        && PtraceStop(task, link, PtraceStopKind.Event, Sig.SIGTRAP, TrapInfo(task, Sig.SIGTRAP), 0, _ => { });
 
     private bool PtraceSyscallExit(KernelTask task, PtraceLink link)
     {

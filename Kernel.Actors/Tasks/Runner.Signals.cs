@@ -218,6 +218,11 @@ public sealed partial class Runner
                 return;
             }
             handled = true;
+            if (PtraceHandlerStop(task))
+            {
+                s.HandledBeforeStop = true;
+                return;
+            }
         }
         if (!handled)
         {

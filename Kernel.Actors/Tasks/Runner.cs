@@ -107,7 +107,7 @@ public sealed partial class Runner
                     continue;
                 }
                 var t0 = Stopwatch.GetTimestamp();
-                var trap = _process.Mm.Cpu.Run(task.Context);
+                var trap = Stepping(task) ? _process.Mm.Cpu.Step(task.Context) : _process.Mm.Cpu.Run(task.Context);
                 var t1 = Stopwatch.GetTimestamp();
                 task.UserTicks += t1 - t0;
                 HandleTrap(task, trap);
@@ -161,6 +161,10 @@ public sealed partial class Runner
             case TrapKind.Breakpoint:
                 Fault(task, trap, new SigInfo(Sig.SIGTRAP, SigInfo.TrapBrkpt) { Addr = trap.Pc });
                 break;
+            case TrapKind.Step:
+                // PTRACE_SINGLESTEP: the instruction ran; SIGTRAP (TRAP_TRACE) reports it (single_step_handler).
+                ForceSignal(task, new SigInfo(Sig.SIGTRAP, TrapTrace) { Addr = trap.Pc });
+                break;
             default:
                 _log.Debug("{Task}: CPU fault {Code} at {Pc:x}", task, trap.Code, trap.Pc);
                 Fault(task, trap, new SigInfo(Sig.SIGSEGV, SigInfo.SiKernel));
@@ -175,6 +179,7 @@ public sealed partial class Runner
     private bool WouldDumpCore() => _process.Settings.Dumpable && _process.GetLimit(RlimitCore).Cur >= 4096;
 
     private const int RlimitCore = 4;
+    private const int TrapTrace = 2;
 
     /// <summary>A fault: the thread stands at the faulting instruction, and gets the signal (handled, or fatal).</summary>
     private void Fault(KernelTask task, Trap trap, SigInfo info)

@@ -14,7 +14,8 @@ public interface IPtraceTask
 public static class Ptrace
 {
     [Syscall(117, "ptrace", Support.Full,
-        "TRACEME, ATTACH, SEIZE (with options), INTERRUPT, LISTEN, DETACH, KILL, CONT, SYSCALL, SYSEMU, " +
+        "TRACEME, ATTACH, SEIZE (with options), INTERRUPT, LISTEN, DETACH, KILL, CONT, SYSCALL, SINGLESTEP (the CPU's " +
+        "architectural software step), SYSEMU, SYSEMU_SINGLESTEP, " +
         "PEEK/POKE TEXT and DATA, GETREGSET/SETREGSET (NT_PRSTATUS, NT_PRFPREG, NT_ARM_TLS, NT_ARM_SYSTEM_CALL, " +
         "NT_ARM_HW_BREAK/WATCH with no slots), GET/SETSIGINFO, PEEKSIGINFO, GET/SETSIGMASK, SETOPTIONS (every option), " +
         "GETEVENTMSG, GET_SYSCALL_INFO, SECCOMP_GET_FILTER, SECCOMP_GET_METADATA, GET_RSEQ_CONFIGURATION. Signal-delivery, " +

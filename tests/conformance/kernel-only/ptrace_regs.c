@@ -319,7 +319,6 @@ static void breakpoint(void)
 	getregs(c, &r);
 	EXPECT_TRUE("  pc at the brk", r.pc == (unsigned long)(void *)target);
 	EXPECT_OK("restore the instruction", ptrace(PTRACE_POKETEXT, c, (void *)target, orig));
-	EXPECT_ERR("SINGLESTEP (not available on this CPU)", ptrace(PTRACE_SINGLESTEP, c, 0, 0), EIO);
 	ptrace(PTRACE_CONT, c, 0, 0);
 	expect_exit("the function ran once restored", c, 41);
 
@@ -340,6 +339,60 @@ static void breakpoint(void)
 	EXPECT_TRUE("SIGTRAP passed on is fatal", WIFSIGNALED(st) && WTERMSIG(st) == SIGTRAP);
 }
 
+/* ---- single-stepping ---- */
+
+/* x0 = 5, a branch over one instruction, x0 + 1, a syscall (getppid into x0), return. */
+asm(".text\n.global step_code\nstep_code:\n\tmov x0, #5\n\tb 1f\n\tnop\n1:\tadd x0, x0, #1\n"
+    "\tmov x8, #173\n\tsvc #0\n\tret\n");
+extern long step_code(void);
+
+static void on_usr1(int sig) { (void)sig; }
+
+static long step(pid_t c, int sig, struct user_pt_regs *r, siginfo_t *si)
+{
+	long e = ptrace(PTRACE_SINGLESTEP, c, 0, sig);
+	int st;
+	waitpid(c, &st, 0);
+	getregs(c, r);
+	ptrace(PTRACE_GETSIGINFO, c, 0, si);
+	return e < 0 ? e : WIFSTOPPED(st) ? WSTOPSIG(st) : -1;
+}
+
+static void stepping(void)
+{
+	printf("== SINGLESTEP\n");
+	pid_t c = traced();
+	if (c == 0) {
+		signal(SIGUSR1, on_usr1);
+		long v = step_code();
+		_exit(v == getppid() ? 0 : 1);
+	}
+	expect_stop("first stop", c, SIGSTOP);
+	unsigned long at = (unsigned long)(void *)step_code;
+	long orig = ptrace(PTRACE_PEEKTEXT, c, at, 0);
+	ptrace(PTRACE_POKETEXT, c, at, (orig & ~0xffffffffL) | 0xd4200000);
+	ptrace(PTRACE_CONT, c, 0, 0);
+	expect_stop("at step_code", c, SIGTRAP);
+	ptrace(PTRACE_POKETEXT, c, at, orig);
+	struct user_pt_regs r;
+	siginfo_t si;
+	EXPECT_EQ("step mov", step(c, 0, &r, &si), SIGTRAP);
+	EXPECT_TRUE("  TRAP_TRACE, pc + 4, x0 = 5", si.si_code == TRAP_TRACE && r.pc == at + 4 && r.regs[0] == 5 &&
+		    (unsigned long)si.si_addr == at + 4);
+	EXPECT_EQ("step b", step(c, 0, &r, &si), SIGTRAP);
+	EXPECT_TRUE("  pc at the branch target", r.pc == at + 12);
+	EXPECT_EQ("step add", step(c, 0, &r, &si), SIGTRAP);
+	EXPECT_TRUE("  x0 = 6", r.pc == at + 16 && r.regs[0] == 6);
+	step(c, 0, &r, &si);
+	EXPECT_EQ("step svc", step(c, 0, &r, &si), SIGTRAP);
+	EXPECT_TRUE("  after the syscall: SIGTRAP from the kernel (SI_USER), x0 the result", si.si_code == SI_USER &&
+		    r.pc == at + 24 && (long)r.regs[0] == getpid());
+	EXPECT_EQ("step with SIGUSR1 given", step(c, SIGUSR1, &r, &si), SIGTRAP);
+	EXPECT_TRUE("  stopped at the handler's first instruction", r.pc == (unsigned long)(void *)on_usr1 && si.si_code == SIGTRAP);
+	ptrace(PTRACE_CONT, c, 0, 0);
+	expect_exit("the child ran on", c, 0);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -348,5 +401,6 @@ int main(void)
 	seccomp_skip();
 	fp_and_tls();
 	breakpoint();
+	stepping();
 	return conf_exit();
 }
