@@ -14,13 +14,13 @@ public static partial class Process
     // Flags we do not implement yet are refused with EINVAL rather than silently ignored.
     private const ulong Unsupported = CloneFlags.Pidfd | CloneFlags.NewNs | CloneFlags.NewCgroup | CloneFlags.NewUts
         | CloneFlags.NewIpc | CloneFlags.NewUser | CloneFlags.NewPid | CloneFlags.NewNet | CloneFlags.NewTime
-        | CloneFlags.IntoCgroup | CloneFlags.Ptrace;
+        | CloneFlags.IntoCgroup;
 
     [Syscall(220, "clone", Support.Partial,
         "Threads (CLONE_VM, CLONE_THREAD and CLONE_SIGHAND, with SETTLS, PARENT_SETTID, CHILD_SETTID, CHILD_CLEARTID), fork and vfork " +
         "(CLONE_VM with CLONE_VFORK copies the address space and suspends the parent until exec or exit), CLONE_FILES, CLONE_FS, " +
         "CLONE_PARENT. The child's memory is an eager copy (no copy-on-write yet) and MAP_SHARED memory is not shared after fork; " +
-        "namespace flags, CLONE_PIDFD and CLONE_PTRACE return EINVAL.")]
+        "CLONE_PTRACE traces the child too when the caller is traced. Namespace flags and CLONE_PIDFD return EINVAL.")]
     public static SyscallResult Clone(ISyscallContext c)
     {
         var flags = c.Arg(0);

@@ -15,6 +15,7 @@
 #include <linux/ptrace.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -522,6 +523,30 @@ static void exec_sigtrap(void)
 	expect_status("seized, exec", c, "exited 3");
 }
 
+/* CLONE_PTRACE: a traced task's child is traced too, without any option asking for it. */
+static int clone_ptrace_child(void)
+{
+	long r = syscall(SYS_clone, CLONE_PTRACE | SIGCHLD, 0, 0, 0, 0);
+	if (r == 0)
+		_exit(8);
+	int st;
+	return waitpid(r, &st, 0) == r && WIFEXITED(st) && WEXITSTATUS(st) == 8 ? 0 : 1;
+}
+
+static void clone_ptrace(void)
+{
+	printf("== CLONE_PTRACE\n");
+	pid_t c = traced_child(clone_ptrace_child);
+	expect_status("first stop", c, "stopped SIGSTOP");
+	ptrace(PTRACE_CONT, c, 0, 0);
+	int st;
+	pid_t g = waitpid(-1, &st, __WALL);
+	EXPECT_TRUE("the new child stops first, traced", g > 0 && g != c && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP);
+	ptrace(PTRACE_CONT, g, 0, 0);
+	expect_status("it exits", g, "exited 8");
+	expect_status("its parent saw that", c, "exited 0");
+}
+
 /* ---- group stop ---- */
 
 static void read_status(pid_t pid, const char *key, char *out, size_t n)
@@ -937,6 +962,7 @@ int main(int argc, char **argv)
 	events(0);
 	events(1);
 	exec_sigtrap();
+	clone_ptrace();
 	group_stop();
 	pending();
 	seccomp();
