@@ -337,6 +337,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         p.Runner!.RemoveOtherThreads(task);
         RobustFutexes.Release(task); // exec ends the old image's robust list (clear_child_tid is only dropped)
         Capabilities.Exec(p.Settings, p.Creds.Uid, p.Creds.Euid);
+        p.Settings.Dumpable = true; // begin_new_exec: a program without set-id bits is dumpable again
         p.Settings.MembarrierRegistrations = 0; // a new mm has none
         var old = p.Mm;
         var oldContext = task.Context;

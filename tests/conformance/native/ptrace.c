@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <grp.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -99,6 +100,14 @@ static unsigned long eventmsg(pid_t pid)
 	ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg);
 	return msg;
 }
+
+static int pipe_wait(int fd)
+{
+	char b = 0;
+	return read(fd, &b, 1) == 1 ? b : -1;
+}
+
+static void pipe_say(int fd, char b) { write(fd, &b, 1); }
 
 /* A child that makes itself a tracee of its parent and stops, then runs fn. */
 static pid_t traced_child(int (*fn)(void))
@@ -624,6 +633,73 @@ static void group_stop(void)
 	expect_status("killed", c, "killed SIGKILL");
 }
 
+/* ---- permission checks ---- */
+
+static void become_nobody(void)
+{
+	setgroups(0, NULL);
+	if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0)
+		_exit(90);
+}
+
+/* A child that runs as nobody (dumpable as asked: a change of ids makes a process non-dumpable), then waits. */
+static pid_t nobody_sleeper(int dumpable, int ready[2])
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		become_nobody();
+		if (dumpable >= 0)
+			prctl(PR_SET_DUMPABLE, dumpable);
+		pipe_say(ready[1], 'r');
+		sleeper();
+	}
+	pipe_wait(ready[0]);
+	return pid;
+}
+
+static void permissions(void)
+{
+	printf("== permission checks\n");
+	int ready[2];
+	pipe(ready);
+	pid_t root = fork();
+	if (root == 0)
+		sleeper();
+	pid_t dump = nobody_sleeper(1, ready);
+	pid_t nodump = nobody_sleeper(0, ready);
+	pid_t changed = nobody_sleeper(-1, ready);
+	pid_t a = fork();
+	if (a == 0) {
+		become_nobody();
+		prctl(PR_SET_DUMPABLE, 1);
+		int r = 0;
+		errno = 0;
+		if (ptrace(PTRACE_SEIZE, root, 0, 0) == -1 && errno == EPERM)
+			r |= 1;
+		if (ptrace(PTRACE_SEIZE, dump, 0, 0) == 0)
+			r |= 2;
+		errno = 0;
+		if (ptrace(PTRACE_SEIZE, nodump, 0, 0) == -1 && errno == EPERM)
+			r |= 4;
+		errno = 0;
+		if (ptrace(PTRACE_SEIZE, changed, 0, 0) == -1 && errno == EPERM)
+			r |= 8;
+		errno = 0;
+		if (ptrace(PTRACE_TRACEME, 0, 0, 0) == 0)
+			r |= 16; /* no uid check for TRACEME */
+		_exit(r);
+	}
+	expect_status("nobody attaches: root EPERM (1), nobody ok (2), non-dumpable EPERM (4), after setuid EPERM (8), TRACEME ok (16)", a, "exited 31");
+	EXPECT_OK("root (CAP_SYS_PTRACE) seizes the non-dumpable one", ptrace(PTRACE_SEIZE, nodump, 0, 0));
+	pid_t all[] = {root, dump, nodump, changed};
+	for (int i = 0; i < 4; i++) {
+		kill(all[i], SIGKILL);
+		expect_status("killed", all[i], "killed SIGKILL");
+	}
+	close(ready[0]);
+	close(ready[1]);
+}
+
 /* ---- pending signals and masks ---- */
 
 static int pending_child(void)
@@ -808,13 +884,6 @@ static void seccomp(void)
 
 /* ---- tracers that are not the parent, and tracers that exit ---- */
 
-static int pipe_wait(int fd)
-{
-	char b = 0;
-	return read(fd, &b, 1) == 1 ? b : -1;
-}
-
-static void pipe_say(int fd, char b) { write(fd, &b, 1); }
 
 static void sigusr1_exits(int sig) { _exit(sig == SIGUSR1 ? 11 : 13); }
 
@@ -964,6 +1033,7 @@ int main(int argc, char **argv)
 	exec_sigtrap();
 	clone_ptrace();
 	group_stop();
+	permissions();
 	pending();
 	seccomp();
 	foreign_tracer();
