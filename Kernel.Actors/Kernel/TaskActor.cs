@@ -81,7 +81,11 @@ public sealed partial class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.
                 default: return new Failed(Errno.EINVAL);
             }
         }
-        var children = sandbox.Children(caller.Pid).Where(c => matches(c.Pid, c.Pgid)).ToList();
+        // __WNOTHREAD: only the children the calling thread made (or whose maker has gone: they passed to it).
+        var threads = caller.Threads;
+        bool Own(KernelProcess c) => (options & WNoThread) == 0 || c.ParentTid == 0 || c.ParentTid == callerTask.Tid
+            || threads.All(t => t.Tid != c.ParentTid);
+        var children = sandbox.Children(caller.Pid).Where(c => matches(c.Pid, c.Pgid) && Own(c)).ToList();
         // Tracees report to their tracer; children traced by the caller's group are among them, and a zombie
         // child that another process traces stays its tracer's until that one lets it go.
         var tracees = PtraceWaitables(callerTask, options, matches, children, out var hidden);

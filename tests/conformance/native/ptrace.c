@@ -991,6 +991,41 @@ static void waitid_reports(void)
 	EXPECT_ERR("nothing left", waitpid(-1, &st, __WALL | WNOHANG), ECHILD);
 }
 
+/* __WNOTHREAD: another thread of the tracer's group sees the tracee only without it, and may not make requests. */
+static pid_t wnothread_target;
+
+static void *other_thread(void *arg)
+{
+	siginfo_t si;
+	int *r = arg;
+	errno = 0;
+	if (waitid(P_PID, wnothread_target, &si, WEXITED | WNOWAIT | __WNOTHREAD) == -1 && errno == ECHILD)
+		*r |= 1;
+	memset(&si, 0, sizeof si);
+	if (waitid(P_PID, wnothread_target, &si, WEXITED | WNOWAIT) == 0 && si.si_code == CLD_TRAPPED)
+		*r |= 2;
+	errno = 0;
+	if (ptrace(PTRACE_CONT, wnothread_target, 0, 0) == -1 && errno == ESRCH)
+		*r |= 4;
+	return NULL;
+}
+
+static void wnothread(void)
+{
+	printf("== __WNOTHREAD and the tracer thread\n");
+	wnothread_target = traced_child(sleeper);
+	int r = 0;
+	pthread_t t;
+	pthread_create(&t, NULL, other_thread, &r);
+	pthread_join(t, NULL);
+	EXPECT_EQ("another thread: ECHILD with __WNOTHREAD (1), the stop without (2), ESRCH for CONT (4)", r, 7);
+	int st;
+	EXPECT_TRUE("the tracer thread waits with __WNOTHREAD", waitpid(wnothread_target, &st, __WNOTHREAD) == wnothread_target &&
+		    WIFSTOPPED(st));
+	ptrace(PTRACE_KILL, wnothread_target, 0, 0);
+	expect_status("killed", wnothread_target, "killed SIGKILL");
+}
+
 /* ---- DETACH with a signal, rseq ---- */
 
 static int detach_child(void)
@@ -1041,6 +1076,7 @@ int main(int argc, char **argv)
 	tracer_exit(0, 0);
 	tracer_exit(1, 0);
 	waitid_reports();
+	wnothread();
 	detach_and_rseq();
 	return conf_exit();
 }
