@@ -15,7 +15,7 @@ public static class Ptrace
 {
     [Syscall(117, "ptrace", Support.Partial,
         "No hardware breakpoint or watchpoint slots: NT_ARM_HW_BREAK/NT_ARM_HW_WATCH report none (debuggers use " +
-        "software watchpoints). Everything else works: TRACEME, ATTACH, SEIZE with options, INTERRUPT, LISTEN, DETACH, " +
+        "software watchpoints). Supported: TRACEME, ATTACH, SEIZE with options, INTERRUPT, LISTEN, DETACH, " +
         "KILL, CONT, SYSCALL, SINGLESTEP (the CPU's software step), SYSEMU, SYSEMU_SINGLESTEP, PEEK/POKE TEXT and DATA, " +
         "GETREGSET/SETREGSET (NT_PRSTATUS, NT_PRFPREG, NT_ARM_TLS, NT_ARM_SYSTEM_CALL), GET/SETSIGINFO, PEEKSIGINFO, " +
         "GET/SETSIGMASK, SETOPTIONS (every option), GETEVENTMSG, GET_SYSCALL_INFO, SECCOMP_GET_FILTER, " +
