@@ -25,6 +25,15 @@ public interface ICpu : IDisposable
     /// <summary>Runs the context until it traps; its registers are kept in the context.</summary>
     Trap Run(ICpuContext context);
 
+    /// <summary>Whether <see cref="Step"/> works (a debugger's PTRACE_SINGLESTEP).</summary>
+    bool CanStep => false;
+
+    /// <summary>
+    /// Runs one instruction of the context: <see cref="TrapKind.Step"/> once it completed, or the trap it made
+    /// instead (a syscall, a fault, an undefined instruction, a breakpoint), or <see cref="TrapKind.Interrupted"/>.
+    /// </summary>
+    Trap Step(ICpuContext context) => throw new NotSupportedException("this CPU cannot single-step");
+
     /// <summary>Thread-safe: makes a running <see cref="Run"/> return (at the next translated block) with <see cref="TrapKind.Interrupted"/>.</summary>
     void Interrupt();
 }
@@ -63,6 +72,8 @@ public enum TrapKind
     Interrupted,
     /// <summary>Anything else the CPU could not execute.</summary>
     Fault,
+    /// <summary><see cref="ICpu.Step"/> ran its instruction; PC is at the next one.</summary>
+    Step,
 }
 
 public enum MemoryAccess

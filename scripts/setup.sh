@@ -10,8 +10,9 @@ set -euo pipefail
 
 # Bump to force a rebuild of existing root filesystems (part of the version key).
 ROOTFS_VERSION=1
-# findutils, diffutils, grep, sed, tar and gzip: the end-to-end tree test (tests/e2e/tree-ops.sh) uses them.
-ROOT_PACKAGES=(busybox-static coreutils bash python3 base-files base-passwd libc-bin findutils diffutils grep sed tar gzip procps)
+# findutils, diffutils, grep, sed, tar and gzip: the end-to-end tree test (tests/e2e/tree-ops.sh) uses them;
+# strace: the end-to-end ptrace tests trace Debian programs with it.
+ROOT_PACKAGES=(busybox-static coreutils bash python3 base-files base-passwd libc-bin findutils diffutils grep sed tar gzip procps strace)
 HOST_PACKAGES=(libunicorn2 libunicorn-dev gcc make gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
 
 ROOT=${KERNEL_ROOTFS:-/var/cache/kernel/rootfs-bookworm-arm64}

@@ -63,6 +63,8 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     /// <summary>Futexes in shared memory, met by every process that maps it.</summary>
     public SharedFutexes Futexes { get; } = new();
     public TaskActor.WaitState WaitState { get; } = new();
+    /// <summary>Who traces whom (ptrace), with every tracee's stop state.</summary>
+    public PtraceTable Ptrace { get; } = new();
     /// <summary>How far the sandbox's CLOCK_REALTIME is from the host's (clock_settime with CAP_SYS_TIME), in ns.</summary>
     public long RealtimeOffsetNs;
     private readonly List<WeakReference<TimerFdFile>> _clockWatchers = [];
@@ -213,6 +215,10 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
 
     internal void Reap(KernelProcess zombie)
     {
+        lock (Ptrace.Lock)
+        {
+            foreach (var link in Ptrace.All.Where(l => l.Tracee.Process == zombie).ToList()) Ptrace.Unlink(link);
+        }
         _processes.TryRemove(zombie.Pid, out _);
         lock (_pidLock) _reservedPids.Remove(zombie.Pid);
         zombie.IsReaped = true;
@@ -287,6 +293,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
             SetUpChild(ctx, a);
             var thread = new KernelTask(tid, p, ctx) { SignalMask = parent.SignalMask, Settings = ChildSettings(parent) };
             if (!FinishClone(parent, thread, p.Mm, a)) return -(long)Errno.EFAULT;
+            p.Runner!.PtraceCloned(parent, thread, a.Flags, a.ExitSignal);
             p.AddThread(thread);
             p.Runner!.AddRunnable(thread);
             return tid;
@@ -306,7 +313,10 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         var files = (a.Flags & CloneFlags.Files) != 0 ? p.Files : p.Files.Clone();
         var fs = (a.Flags & CloneFlags.Fs) != 0 ? p.Fs : p.Fs.Clone();
         var ppid = (a.Flags & CloneFlags.Parent) != 0 ? p.Ppid : p.Pid;
-        var child = new KernelProcess(this, tid, ppid, mm, files, fs) { Pgid = p.Pgid, Sid = p.Sid, ExitSignal = a.ExitSignal };
+        var child = new KernelProcess(this, tid, ppid, mm, files, fs)
+        {
+            Pgid = p.Pgid, Sid = p.Sid, ExitSignal = a.ExitSignal, ParentTid = (a.Flags & CloneFlags.Parent) != 0 ? 0 : parent.Tid,
+        };
         child.InheritFrom(p);
         if ((a.Flags & CloneFlags.ClearSighand) != 0)
         {
@@ -330,6 +340,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
             mm.Dispose();
             return -(long)Errno.EFAULT;
         }
+        p.Runner!.PtraceCloned(parent, task, a.Flags, a.ExitSignal);
         StartProcess(child, task);
         return tid;
     }
@@ -382,9 +393,11 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         p.Runner!.RemoveOtherThreads(task);
         RobustFutexes.Release(task); // exec ends the old image's robust list (clear_child_tid is only dropped)
         Capabilities.Exec(p.Settings, p.Creds.Uid, p.Creds.Euid);
+        p.Settings.Dumpable = true; // begin_new_exec: a program without set-id bits is dumpable again
         p.Settings.MembarrierRegistrations = 0; // a new mm has none
         var old = p.Mm;
         var oldContext = task.Context;
+        var oldTid = task.Tid;
         p.Mm = mm;
         task.Context = context!;
         task.Tid = p.Pid;
@@ -410,6 +423,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         if (p.HasTimers) p.Timers.OnExec();
         p.HasExeced = true;
         p.VforkRelease.TrySetResult();
+        p.Runner.PtraceExeced(task, oldTid);
         return 0;
     }
 
@@ -596,10 +610,12 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
             }
         }
         process.CompleteExit();
-        NotifyParent(process);
+        // A traced leader is its tracer's zombie first; the parent hears of it once the tracer let it go.
+        var traced = PtraceLife.ProcessEnded(process);
+        if (!traced) NotifyParent(process);
         process.ExitQueue.Notify(Kernel.Syscalls.Abi.Poll.In | Kernel.Syscalls.Abi.Poll.RdNorm);
         Supervisor.Tell(new TaskActor.ProcessExited(process));
-        if (process.Ppid == 0) Reap(process);
+        if (process.Ppid == 0 && !traced) Reap(process);
     }
 
     /// <summary>
@@ -619,7 +635,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     /// do_notify_parent: the parent gets the child's exit signal (SIGCHLD) with its status; a parent that ignores
     /// SIGCHLD or set SA_NOCLDWAIT does not keep the zombie (it is reaped at once).
     /// </summary>
-    private void NotifyParent(KernelProcess child)
+    internal void NotifyParent(KernelProcess child)
     {
         if (child.Ppid == 0 || FindProcess(child.Ppid) is not { IsExiting: false } parent) return;
         var action = parent.SignalActions[Sig.SIGCHLD];

@@ -6,7 +6,7 @@ using Kernel.Syscalls.Protocol;
 namespace Kernel.Actors;
 
 /// <summary>Process lifetime: exit notifications, wait4 (parked until a child exits) and sleeps (parked on a timer).</summary>
-public sealed class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
+public sealed partial class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
 {
     /// <summary>Sent when a process has ended, stopped or continued: wait4/waitid callers look again.</summary>
     public sealed record ProcessExited(KernelProcess Process);
@@ -47,8 +47,9 @@ public sealed class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
     /// <summary>wait4 and waitid: reap (or, with WNOWAIT, report) a matching zombie; park when none is ready.</summary>
     private KernelReply? TryWait(TaskRequest request, IActorRef sender, bool park)
     {
-        var caller = ((KernelTask)request.Task).Process;
-        Func<KernelProcess, bool> matches;
+        var callerTask = (KernelTask)request.Task;
+        var caller = callerTask.Process;
+        Func<int, int, bool> matches; // by (pid, pgid): processes for a parent, threads for a tracer
         int options;
         if (request is WaitChild w)
         {
@@ -56,10 +57,10 @@ public sealed class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
             options = w.Options | WExited;
             matches = w.Pid switch
             {
-                > 0 => c => c.Pid == w.Pid,
-                0 => c => c.Pgid == caller.Pgid,
-                -1 => _ => true,
-                _ => c => c.Pgid == -w.Pid,
+                > 0 => (pid, _) => pid == w.Pid,
+                0 => (_, pgid) => pgid == caller.Pgid,
+                -1 => (_, _) => true,
+                _ => (_, pgid) => pgid == -w.Pid,
             };
         }
         else
@@ -70,19 +71,28 @@ public sealed class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
             options = r.Options;
             switch (r.IdType)
             {
-                case 0: matches = _ => true; break;
-                case 1 when r.Id > 0: matches = c => c.Pid == r.Id; break;
+                case 0: matches = (_, _) => true; break;
+                case 1 when r.Id > 0: matches = (pid, _) => pid == r.Id; break;
                 case 2 when r.Id >= 0:
-                    var pgid = r.Id == 0 ? caller.Pgid : r.Id;
-                    matches = c => c.Pgid == pgid;
+                    var group = r.Id == 0 ? caller.Pgid : r.Id;
+                    matches = (_, pgid) => pgid == group;
                     break;
                 case 3: return new Failed(Errno.EBADF); // no pidfds exist yet
                 default: return new Failed(Errno.EINVAL);
             }
         }
-        var children = sandbox.Children(caller.Pid).Where(matches).ToList();
-        if (children.Count == 0) return new Failed(Errno.ECHILD);
-        var zombie = (options & WExited) != 0 ? children.FirstOrDefault(c => c.ExitStatus is not null && c.Exited.IsCompleted) : null;
+        // __WNOTHREAD: only the children the calling thread made (or whose maker has gone: they passed to it).
+        var threads = caller.Threads;
+        bool Own(KernelProcess c) => (options & WNoThread) == 0 || c.ParentTid == 0 || c.ParentTid == callerTask.Tid
+            || threads.All(t => t.Tid != c.ParentTid);
+        var children = sandbox.Children(caller.Pid).Where(c => matches(c.Pid, c.Pgid) && Own(c)).ToList();
+        // Tracees report to their tracer; children traced by the caller's group are among them, and a zombie
+        // child that another process traces stays its tracer's until that one lets it go.
+        var tracees = PtraceWaitables(callerTask, options, matches, children, out var hidden);
+        if (children.Count == 0 && tracees.Count == 0) return new Failed(Errno.ECHILD);
+        var zombie = (options & WExited) != 0
+            ? children.FirstOrDefault(c => c.ExitStatus is not null && c.Exited.IsCompleted && !hidden.Contains(c))
+            : null;
         if (zombie is null && (options & (WStopped | WContinued)) != 0)
         {
             // A stop or continue not yet reported (consumed unless WNOWAIT).
@@ -93,6 +103,7 @@ public sealed class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
                 if (sig != 0) return ReportState(request, caller, c, sig);
             }
         }
+        if (zombie is null && PtraceReport(request, caller, tracees, options) is { } traced) return traced;
         if (zombie is null)
         {
             if ((options & WNoHang) != 0)

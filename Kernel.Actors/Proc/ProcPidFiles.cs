@@ -55,6 +55,7 @@ internal static class ProcPidFiles
     {
         if (p.ExitStatus is not null || t is null || t.State == TaskState.Exited) return 'Z';
         if (ReferenceEquals(t, CurrentTask.Task)) return 'R';
+        if (t.Ptrace is { Stopped: true }) return 't';
         if (p.IsStopped) return 'T';
         return t.State == TaskState.Parked ? 'S' : 'R';
     }
@@ -64,6 +65,7 @@ internal static class ProcPidFiles
         'R' => "R (running)",
         'S' => "S (sleeping)",
         'T' => "T (stopped)",
+        't' => "t (tracing stop)",
         _ => "Z (zombie)",
     };
 
@@ -137,7 +139,7 @@ internal static class ProcPidFiles
         Line("Ngid:\t0");
         Line(string.Create(Inv, $"Pid:\t{thread?.Tid ?? p.Pid}"));
         Line(string.Create(Inv, $"PPid:\t{p.Ppid}"));
-        Line("TracerPid:\t0");
+        Line(string.Create(Inv, $"TracerPid:\t{t?.Ptrace?.Tracer.Tid ?? 0}"));
         Line(string.Create(Inv, $"Uid:\t{c.Uid}\t{c.Euid}\t{c.Suid}\t{c.Fsuid}"));
         Line(string.Create(Inv, $"Gid:\t{c.Gid}\t{c.Egid}\t{c.Sgid}\t{c.Fsgid}"));
         Line(string.Create(Inv, $"FDSize:\t{FdSize(p.Files)}"));

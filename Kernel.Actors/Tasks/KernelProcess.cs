@@ -33,6 +33,8 @@ public sealed class KernelProcess : IDeviceOpener, Kernel.Syscalls.Handlers.ILim
     public Sandbox Sandbox { get; }
     public int Pid { get; }
     public int Ppid { get; set; }
+    /// <summary>The thread that created this process (Linux's real_parent task; PTRACE_TRACEME's tracer).</summary>
+    public int ParentTid { get; init; }
     public int Pgid { get; set; }
     public int Sid { get; set; }
     public AddressSpace Mm { get; internal set; }

@@ -109,7 +109,13 @@ public sealed partial class KernelTask(int tid, KernelProcess process, ICpuConte
         set
         {
             var c = Process.Creds;
+            var permitted = Process.Settings.CapPermitted;
             Capabilities.FixSetuid(Process.Settings, Settings.KeepCaps, (c.Uid, c.Euid, c.Suid), (value.Uid, value.Euid, value.Suid));
+            // commit_creds: new effective or filesystem ids, or new capabilities, make the process non-dumpable
+            // (fs.suid_dumpable is 0), so that its new owner may not trace it unless it says so again.
+            if (c.Euid != value.Euid || c.Egid != value.Egid || c.Fsuid != value.Fsuid || c.Fsgid != value.Fsgid
+                || (Process.Settings.CapPermitted & ~permitted) != 0)
+                Process.Settings.Dumpable = false;
             Process.Fs.Creds = c with
             {
                 Uid = value.Uid, Euid = value.Euid, Suid = value.Suid, Fsuid = value.Fsuid,

@@ -88,6 +88,12 @@ public sealed class PendingSignals
         }
     }
 
+    /// <summary>The queued siginfos in the order they were queued (ptrace's PEEKSIGINFO).</summary>
+    public List<SigInfo> Snapshot()
+    {
+        lock (_lock) return [.. _queue];
+    }
+
     public void Clear()
     {
         lock (_lock)

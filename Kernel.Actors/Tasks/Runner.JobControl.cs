@@ -9,16 +9,28 @@ public sealed partial class Runner
     /// <summary>The default action of <paramref name="sig"/>: the group stops (do_signal_stop).</summary>
     private void Stop(int sig)
     {
-        if (_process.IsStopped) return;
+        if (_process.IsStopped)
+        {
+            PtraceGroupStop(); // tracees let go during the stop trap again
+            return;
+        }
         // The terminal stops are discarded in an orphaned process group: nobody in the session could continue it.
         if (sig != Sig.SIGSTOP && _process.Sandbox.IsOrphanedGroup(_process.Pgid)) return;
         _process.SetStopped(sig);
-        NotifyParentOfState(SigInfo.CldStopped, sig);
+        PtraceGroupStop();
+        // A parent that traces the process hears of it from the tracees' traps instead.
+        if (!TracedByParent()) NotifyParentOfState(SigInfo.CldStopped, sig);
+    }
+
+    private bool TracedByParent()
+    {
+        lock (PtraceLinks.Lock) return PtraceLinks.LeaderLink(_process) is { } l && l.Tracer.Process.Pid == _process.Ppid;
     }
 
     /// <summary>SIGCONT reached a stopped process: it runs again, whatever the signal's disposition.</summary>
     private void Continue()
     {
+        PtraceGroupContinue(); // seized tracees hear of every SIGCONT (ptrace_trap_notify)
         if (!_process.IsStopped) return;
         _process.SetContinued();
         NotifyParentOfState(SigInfo.CldContinued, Sig.SIGCONT);

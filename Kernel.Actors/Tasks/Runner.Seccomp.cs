@@ -14,7 +14,7 @@ public sealed partial class Runner
     private const int NrRead = 63, NrWrite = 64, NrExit = 93, NrRtSigreturn = 139;
 
     /// <summary>Whether the call may run; if not, its outcome (x0, a signal, the thread's or process's end) is set.</summary>
-    private bool SeccompAllows(KernelTask task, SyscallCall call, long started)
+    private bool SeccompAllows(KernelTask task, SyscallCall call, long started, bool afterTrace = false)
     {
         var settings = task.Settings;
         if (settings.SeccompMode == ModeStrict)
@@ -40,8 +40,11 @@ public sealed partial class Runner
             case RetErrno:
                 Skip(task, call, -Math.Min(value, MaxErrno), match, started);
                 return false;
-            case RetTrace: // no tracer can attach yet: the call fails with ENOSYS, as when none is attached
-                Skip(task, call, -(long)Errno.ENOSYS, match, started);
+            case RetTrace:
+                // Once the tracer has seen the call, the filters' second look lets it through (recheck_after_trace).
+                if (afterTrace) return true;
+                if (PtraceSeccompStop(task, call, value, started)) return false;
+                Skip(task, call, -(long)Errno.ENOSYS, match, started); // no tracer asked for PTRACE_EVENT_SECCOMP
                 return false;
             case RetTrap:
                 LogAction(task, call, action, match);
@@ -50,6 +53,7 @@ public sealed partial class Runner
                 {
                     Errno = value, Addr = pc, Syscall = call.Number, Arch = AuditArchAarch64,
                 });
+                SkippedSyscall(task);
                 return false;
             case RetUserNotif:
                 if (match!.Listener is not { Detached: false } listener)
@@ -75,6 +79,7 @@ public sealed partial class Runner
         LogAction(task, call, ret: value, match);
         task.Context.SetX(0, unchecked((ulong)value));
         if (_sandbox.Strace) _sandbox.Syscalls.Trace(call, value, started);
+        SkippedSyscall(task);
     }
 
     private void LogAction(KernelTask task, SyscallCall call, long ret, SeccompFilter? match)

@@ -25,10 +25,15 @@ public sealed partial class Runner
     /// </summary>
     internal bool Queue(SigInfo info, KernelTask? thread)
     {
-        if (_process.IsExiting) return true;
         var sig = info.Signo;
+        if (_process.IsExiting)
+        {
+            if (sig == Sig.SIGKILL) PtraceAbortStops(); // SIGKILL cuts a PTRACE_EVENT_EXIT stop short
+            return true;
+        }
         if (sig == Sig.SIGKILL)
         {
+            _killed = true;
             Kill(Sig.SIGKILL);
             return true;
         }
@@ -47,13 +52,16 @@ public sealed partial class Runner
         var blocked = target is null || (target.SignalMask & Bit(sig)) != 0;
         // A thread in sigtimedwait has its set unblocked for the wait; its real mask still counts (real_blocked).
         var realBlocked = blocked || (target!.SignalState is { Wait.Timed: true, SavedMask: { } real } && (real & Bit(sig)) != 0);
+        // A tracee's signals all reach its tracer (sig_ignored and complete_signal leave them queued).
+        var traced = target?.Ptrace is not null;
         // An ignored signal is discarded at once, unless blocked: its disposition may change before it is unblocked.
-        if (!realBlocked && IsIgnored(sig, action)) return true;
+        if (!realBlocked && IsIgnored(sig, action) && !traced) return true;
         if (!(thread?.SignalState.Pending ?? _process.SharedPending).Add(info)) return false;
         _process.SignalQueued.Notify(Poll.In);
         if (blocked) return true;
-        if (action.Handler == SignalAction.Default && !realBlocked && !Sig.StopsByDefault(sig))
+        if (action.Handler == SignalAction.Default && !realBlocked && !Sig.StopsByDefault(sig) && !traced)
         {
+            _killed = true; // every thread goes as if by SIGKILL: no PTRACE_EVENT_EXIT stop
             Kill(sig); // fatal with no handler: the whole group goes now (complete_signal)
             return true;
         }
@@ -151,19 +159,43 @@ public sealed partial class Runner
     private bool PrepareToRun(KernelTask task)
     {
         var s = task.SignalState;
-        if (Deliverable(task) == 0 && s.RestartErrno == Errno.None && s.SavedMask is null) return true;
+        if (Deliverable(task) == 0 && s.RestartErrno == Errno.None && s.SavedMask is null && task.Ptrace is null
+            && task.PtraceDecided is null) return true;
         DeliverSignals(task);
-        return !_process.IsExiting && !_process.IsStopped && task.State == TaskState.Runnable;
+        return !_process.IsExiting && (!_process.IsStopped || MayRunStopped(task)) && task.State == TaskState.Runnable;
     }
 
     private void DeliverSignals(KernelTask task)
     {
         var s = task.SignalState;
-        var handled = false;
+        // A traced task first owes its syscall-exit stop; each trap or signal-delivery stop below ends this pass,
+        // which goes on where it was once the tracer resumes the task.
+        if (PtraceSyscallExitPending(task)) return;
+        var handled = s.HandledBeforeStop;
+        s.HandledBeforeStop = false;
         for (var guard = 0; guard < 128; guard++)
         {
-            var info = Take(task, ~task.SignalMask);
-            if (info is null) break;
+            SigInfo? info;
+            if (task.PtraceDecided is { } decided)
+            {
+                task.PtraceDecided = null;
+                info = decided;
+            }
+            else
+            {
+                if (task.Ptrace is { } trapping && PtraceTrap(task, trapping))
+                {
+                    s.HandledBeforeStop = handled;
+                    return;
+                }
+                info = Take(task, ~task.SignalMask);
+                if (info is null) break;
+                if (task.Ptrace is { } link && info.Signo != Sig.SIGKILL && PtraceSignalStop(task, link, info))
+                {
+                    s.HandledBeforeStop = handled;
+                    return;
+                }
+            }
             var sig = info.Signo;
             var action = _process.SignalActions[sig];
             if (action.Handler == SignalAction.Ignore) continue;
@@ -173,6 +205,7 @@ public sealed partial class Runner
                 if (Sig.StopsByDefault(sig))
                 {
                     Stop(sig);
+                    if (task.Ptrace is not null && _process.IsStopped) continue; // its group-stop trap comes next
                     break; // the interrupted call restarts once the process continues
                 }
                 Kill(sig);
@@ -185,6 +218,11 @@ public sealed partial class Runner
                 return;
             }
             handled = true;
+            if (PtraceHandlerStop(task))
+            {
+                s.HandledBeforeStop = true;
+                return;
+            }
         }
         if (!handled)
         {
@@ -289,6 +327,18 @@ public sealed partial class Runner
     {
         var sig = info.Signo;
         var action = _process.SignalActions[sig];
+        if (task.Ptrace is not null)
+        {
+            // force_sig_info_to_task: a blocked or ignored signal gets its default action and is unblocked; the
+            // tracer sees it at its signal-delivery-stop (a debugger's breakpoint SIGTRAP among them).
+            if ((task.SignalMask & Bit(sig)) != 0 || action.Handler == SignalAction.Ignore)
+            {
+                _process.SignalActions[sig] = SignalAction.DefaultAction;
+                task.SignalMask &= ~Bit(sig);
+            }
+            task.SignalState.Pending.Add(info);
+            return;
+        }
         if ((task.SignalMask & Bit(sig)) != 0 || action.Handler == SignalAction.Ignore)
         {
             Kill(sig);

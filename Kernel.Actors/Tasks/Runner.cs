@@ -55,6 +55,21 @@ public sealed partial class Runner
         _runQueue.AddLast(task);
     }
 
+    /// <summary>
+    /// The task to run next: the first runnable one; while the group is stopped only a tracee that must trap or that
+    /// its tracer let go; none while a memory-map request is in flight.
+    /// </summary>
+    private KernelTask? NextTask()
+    {
+        if (_runQueue.Count == 0 || _exclusive > 0) return null;
+        if (!_process.IsStopped) return _runQueue.First!.Value;
+        foreach (var t in _runQueue)
+        {
+            if (MayRunStopped(t)) return t;
+        }
+        return null;
+    }
+
     private static void TickAll()
     {
         foreach (var r in Active.Keys)
@@ -73,21 +88,30 @@ public sealed partial class Runner
                 while (_inbox.TryDequeue(out var action)) action();
                 if (_process.IsExiting)
                 {
+                    if (PtraceGroupExitStop())
+                    {
+                        _wake.Wait(); // the tracer looks at the exiting task first
+                        continue;
+                    }
                     FinishExit();
                     return;
                 }
-                if (_runQueue.Count == 0 || _exclusive > 0 || _process.IsStopped)
+                if (NextTask() is not { } task)
                 {
                     _wake.Wait();
                     continue;
                 }
-                var task = _runQueue.First!.Value;
-                if (!PrepareToRun(task)) continue;
+                if (!PrepareToRun(task))
+                {
+                    if (_process.IsExiting) _exitInitiator ??= task;
+                    continue;
+                }
                 var t0 = Stopwatch.GetTimestamp();
-                var trap = _process.Mm.Cpu.Run(task.Context);
+                var trap = Stepping(task) ? _process.Mm.Cpu.Step(task.Context) : _process.Mm.Cpu.Run(task.Context);
                 var t1 = Stopwatch.GetTimestamp();
                 task.UserTicks += t1 - t0;
                 HandleTrap(task, trap);
+                if (_process.IsExiting) _exitInitiator ??= task;
                 task.SystemTicks += Stopwatch.GetTimestamp() - t1;
                 if (_process.HasTimers && _process.Timers.CpuArmed) _process.Timers.CheckCpu();
             }
@@ -106,6 +130,7 @@ public sealed partial class Runner
 
     private void HandleTrap(KernelTask task, Trap trap)
     {
+        if (trap.Kind != TrapKind.Syscall) task.SyscallNo = -1; // not in a syscall (regs->syscallno = NO_SYSCALL)
         switch (trap.Kind)
         {
             case TrapKind.Syscall:
@@ -136,6 +161,10 @@ public sealed partial class Runner
             case TrapKind.Breakpoint:
                 Fault(task, trap, new SigInfo(Sig.SIGTRAP, SigInfo.TrapBrkpt) { Addr = trap.Pc });
                 break;
+            case TrapKind.Step:
+                // PTRACE_SINGLESTEP: the instruction ran; SIGTRAP (TRAP_TRACE) reports it (single_step_handler).
+                ForceSignal(task, new SigInfo(Sig.SIGTRAP, TrapTrace) { Addr = trap.Pc });
+                break;
             default:
                 _log.Debug("{Task}: CPU fault {Code} at {Pc:x}", task, trap.Code, trap.Pc);
                 Fault(task, trap, new SigInfo(Sig.SIGSEGV, SigInfo.SiKernel));
@@ -150,6 +179,7 @@ public sealed partial class Runner
     private bool WouldDumpCore() => _process.Settings.Dumpable && _process.GetLimit(RlimitCore).Cur >= 4096;
 
     private const int RlimitCore = 4;
+    private const int TrapTrace = 2;
 
     /// <summary>A fault: the thread stands at the faulting instruction, and gets the signal (handled, or fatal).</summary>
     private void Fault(KernelTask task, Trap trap, SigInfo info)
@@ -164,8 +194,17 @@ public sealed partial class Runner
         var number = (int)ctx.GetX(8);
         var call = new SyscallCall(task, number, ctx.GetX(0), ctx.GetX(1), ctx.GetX(2), ctx.GetX(3), ctx.GetX(4), ctx.GetX(5));
         task.SignalState.Call = call;
+        task.SyscallNo = number;
         var started = _sandbox.Strace ? Stopwatch.GetTimestamp() : 0;
-        if (task.Settings.SeccompMode != 0 && !SeccompAllows(task, call, started)) return;
+        if (task.Ptrace is { Mode: PtraceMode.Syscall or PtraceMode.SysEmu or PtraceMode.SysEmuStep } link
+            && PtraceSyscallEntry(task, link, call, started)) return;
+        RunSyscall(task, call, started);
+    }
+
+    /// <summary>A syscall past its entry stop: seccomp's filters, then the handler.</summary>
+    private void RunSyscall(KernelTask task, SyscallCall call, long started, bool afterTrace = false)
+    {
+        if (task.Settings.SeccompMode != 0 && !SeccompSuspended(task) && !SeccompAllows(task, call, started, afterTrace)) return;
         using var current = CurrentTask.Enter(task); // what a file read on this thread sees as its reader (signalfd)
         var result = _sandbox.Syscalls.Invoke(call);
         Complete(task, call, result, started);
@@ -173,13 +212,15 @@ public sealed partial class Runner
 
     private void Complete(KernelTask task, SyscallCall call, SyscallResult result, long started)
     {
+        if (task.PtraceEvents.Count > 0 && PtraceEventStop(task, call, result, started)) return;
         if (result.IsPending)
         {
             Park(task, call, result, started);
             return;
         }
         if (_sandbox.Strace) _sandbox.Syscalls.Trace(call, result, started);
-        if (task.State == TaskState.Exited || _process.IsExiting) return;
+        if (task.State == TaskState.Exited || _process.IsExiting || task.PtraceResumed is not null) return;
+        if (task.Ptrace is not null) task.PtraceExitPending = true;
         if (!result.NoReturnValue) SetResult(task, result.Value);
         if (result.Value == -(long)Errno.EPIPE && RaisesSigpipe(call.Number)) Queue(SigInfo.FromUser(Sig.SIGPIPE, SigInfo.SiUser, _process.Pid, _process.Creds.Uid), task);
         else if (result.Value == -(long)Errno.EFBIG && GrowsFiles(call.Number) && _process.GetLimit(Kernel.Syscalls.Handlers.Limits.FSize).Cur != ulong.MaxValue)
@@ -195,6 +236,15 @@ public sealed partial class Runner
         var exclusive = result.Request!.Subsystem == Subsystem.Mm;
         if (exclusive) _exclusive++;
         var then = result.Then!;
+        if (result.Request is WaitVforkChild vfork && task.Ptrace is not null)
+        {
+            var done = then;
+            then = reply =>
+            {
+                PtraceVforkDone(task, vfork.ChildPid);
+                return done(reply);
+            };
+        }
         // A signal may interrupt the wait, except a memory-map request's (short) and a vfork parent's (killable only).
         if (!exclusive && result.Request is not WaitVforkChild) task.SignalState.ParkedRequest = result.Request;
         // Memory-map requests stop the whole process and always go through the MM actor's mailbox.
@@ -348,12 +398,17 @@ public sealed partial class Runner
     /// <summary>Removes a thread (exit). The process ends with its last thread.</summary>
     public void ExitThread(KernelTask task, int code)
     {
+        if (PtraceThreadExitStop(task, code)) return;
         task.State = TaskState.Exited;
         _process.EndedUserTicks += task.UserTicks;
         _process.EndedSystemTicks += task.SystemTicks;
         _runQueue.Remove(task);
         ReleaseThreadFutexes(task);
-        if (_process.RemoveThread(task)) _process.BeginExit(ProcessExit.Exited(code));
+        PtraceLife.TracerGone(task);
+        var last = _process.RemoveThread(task);
+        // A traced thread other than the leader is its tracer's zombie; the leader reports with the process.
+        if (task.Tid != _process.Pid) PtraceLife.ThreadExited(task, ProcessExit.Exited(code).WaitStatus);
+        if (last) _process.BeginExit(ProcessExit.Exited(code));
     }
 
     /// <summary>
@@ -383,6 +438,10 @@ public sealed partial class Runner
             LeaveSharedFutex(t);
             ReleaseThreadFutexes(t);
             _process.RemoveThread(t);
+            PtraceLife.TracerGone(t);
+            // A zapped thread ends with status 0; the leader's id passes to the exec'ing thread, which reports for it.
+            if (t.Tid == _process.Pid) PtraceLife.Forget(t);
+            else PtraceLife.ThreadExited(t, 0);
             t.Context.Dispose();
         }
     }
@@ -391,12 +450,15 @@ public sealed partial class Runner
     {
         if (_process.HasTimers) _process.Timers.Dispose();
         _process.FinalUsage = _process.SelfUsage();
+        var status = (_process.ExitStatus ?? ProcessExit.Exited(0)).WaitStatus;
         foreach (var t in _process.Threads)
         {
             t.State = TaskState.Exited;
             LeaveSharedFutex(t);
             ReleaseThreadFutexes(t);
             _process.RemoveThread(t);
+            t.PtraceResumed = null;
+            if (t.Tid != _process.Pid) PtraceLife.ThreadExited(t, status);
         }
         _runQueue.Clear();
         Active.TryRemove(this, out _);

@@ -23,6 +23,9 @@ public sealed class TaskSignals(KernelTask task) : ITaskSignals
     /// <summary>The syndrome of the last memory fault, for the esr_context of the SIGSEGV frame it causes.</summary>
     internal ulong? FaultEsr { get; set; }
 
+    /// <summary>A handler frame was pushed in a delivery pass that a ptrace-stop interrupted (the restart decision is made).</summary>
+    internal bool HandledBeforeStop { get; set; }
+
     /// <summary>A sigsuspend or sigtimedwait in progress.</summary>
     internal SignalWait? Wait { get; set; }
 

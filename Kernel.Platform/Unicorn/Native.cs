@@ -27,6 +27,7 @@ internal static unsafe partial class Native
     public const int RegQ0 = 104;   // Q0..Q31 are consecutive
     public const int RegFpcr = 291;
     public const int RegFpsr = 292;
+    public const int RegCpReg = 290; // a system register named by a CpReg
 
     public const int MemReadUnmapped = 19;
     public const int MemWriteUnmapped = 20;
@@ -51,6 +52,7 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] public static partial int uc_mem_protect(nint uc, ulong address, nuint size, uint perms);
     [LibraryImport(Lib)] public static partial int uc_emu_start(nint uc, ulong begin, ulong until, ulong timeout, nuint count);
     [LibraryImport(Lib)] public static partial int uc_reg_read(nint uc, int regid, void* value);
+    [LibraryImport(Lib)] public static partial int uc_mem_read(nint uc, ulong address, void* bytes, nuint size);
     [LibraryImport(Lib)] public static partial int uc_reg_write(nint uc, int regid, void* value);
     [LibraryImport(Lib)] public static partial int uc_reg_read_batch(nint uc, int* regs, void** values, int count);
     [LibraryImport(Lib)] public static partial int uc_context_alloc(nint uc, out nint context);
@@ -76,6 +78,14 @@ internal static unsafe partial class Native
             throw new CpuException($"{what}: {Describe(err)}");
         }
     }
+}
+
+/// <summary>uc_arm64_cp_reg: a system register by its encoding, and its value.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct CpReg
+{
+    public uint Crn, Crm, Op0, Op1, Op2;
+    public ulong Value;
 }
 
 /// <summary>Layout of kshim_state in native/kshim.c.</summary>

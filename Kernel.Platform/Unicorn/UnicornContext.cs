@@ -51,41 +51,13 @@ internal sealed unsafe class UnicornContext(UnicornCpu cpu, nint handle) : ICpuC
     public CpuState Capture()
     {
         cpu.EnsureLoaded(this);
-        var x = new ulong[31];
-        for (var i = 0; i < 31; i++)
-        {
-            x[i] = Read(Native.XReg(i));
-        }
-        var v = new UInt128[32];
-        for (var i = 0; i < 32; i++)
-        {
-            UInt128 q = 0;
-            Native.Check(Native.uc_reg_read(cpu.Engine, Native.RegQ0 + i, &q), "vector read");
-            v[i] = q;
-        }
-        return new CpuState(x, Sp, Pc, Read(Native.RegNzcv), Tpidr, Read(Native.RegTpidrroEl0), v,
-            (uint)Read(Native.RegFpcr), (uint)Read(Native.RegFpsr));
+        return cpu.ReadEngine();
     }
 
     public void Load(CpuState state)
     {
         cpu.EnsureLoaded(this);
-        for (var i = 0; i < 31; i++)
-        {
-            Write(Native.XReg(i), state.X[i]);
-        }
-        for (var i = 0; i < 32; i++)
-        {
-            var q = state.V[i];
-            Native.Check(Native.uc_reg_write(cpu.Engine, Native.RegQ0 + i, &q), "vector write");
-        }
-        Sp = state.Sp;
-        Pc = state.Pc;
-        Write(Native.RegNzcv, state.Pstate & 0xF000_0000);
-        Tpidr = state.Tpidr;
-        Write(Native.RegTpidrroEl0, state.Tpidrro);
-        Write(Native.RegFpcr, state.Fpcr);
-        Write(Native.RegFpsr, state.Fpsr);
+        cpu.WriteEngine(state);
     }
 
     public void Dispose()

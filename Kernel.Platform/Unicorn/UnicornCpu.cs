@@ -22,35 +22,72 @@ public sealed unsafe class UnicornCpu : ICpu
         0xd518401f, 0x10000080, 0xd5184020, 0xd5033fdf, 0xd69f03e0, 0xd4000001,
     ];
 
+    // The same, plus MDSCR_EL1.SS and SPSR_EL1.SS: the eret enters EL0 with software step active (the architectural
+    // single step a debugger uses). Only an EL1 MSR rebuilds the translator's flags, so this state is made once here
+    // and kept as a second template; a step runs one instruction from it with the thread's registers.
+    private static readonly uint[] EnterSteppingStub =
+    [
+        0xd29b2380, 0xf2a69aa0, 0xd5181000, 0xd2800060, 0xd518e100, 0xd2a00600, 0xd5181040,
+        0xd2800020, 0xd5100240, // mov x0, #1; msr mdscr_el1, x0
+        0xd2a00400, 0xd5184000, // mov x0, #0x200000; msr spsr_el1, x0
+        0x10000080, 0xd5184020, 0xd5033fdf, 0xd69f03e0, 0xd4000001,
+    ];
+
+    private const ulong PstateSs = 1UL << 21;
+
     private nint _uc;
     private readonly ShimState* _state;
     private readonly nint _template;
+    private readonly nint _stepTemplate;
     private UnicornContext? _loaded;
 
     public UnicornCpu()
     {
         Native.Check(Native.uc_open(Native.ArchArm64, Native.ModeArm, out _uc), "uc_open");
         _state = (ShimState*)NativeMemory.AllocZeroed((nuint)sizeof(ShimState));
+        nint reset = 0;
         try
         {
             Native.Check(Native.kshim_set_cpu_model(_uc, Native.CpuArm64Max), "set CPU model");
             Native.Check(Native.kshim_attach(_uc, _state), "attach hooks");
-            _template = EnterUserMode();
+            Native.Check(Native.uc_context_alloc(_uc, out reset), "context alloc");
+            Native.Check(Native.uc_context_save(_uc, reset), "context save");
+            _stepTemplate = SteppingTemplate();
+            Native.Check(Native.uc_context_restore(_uc, reset), "context restore");
+            _template = EnterUserMode(EnterUserStub);
         }
         catch
         {
             Dispose();
             throw;
         }
+        finally
+        {
+            if (reset != 0) Native.uc_context_free(reset);
+        }
     }
 
-    private nint EnterUserMode()
+    /// <summary>
+    /// The stepping template. Unicorn leaves SCR_EL3.RW clear while it runs EL1 as AArch64, which makes the CPU
+    /// believe EL1 (the debug target) is AArch32, and software step stays off; this template sets it. 0 when the
+    /// engine refuses (no single-stepping then).
+    /// </summary>
+    private nint SteppingTemplate()
+    {
+        var scr = new CpReg { Crn = 1, Crm = 1, Op0 = 3, Op1 = 6, Op2 = 0 };
+        if (Native.uc_reg_read(_uc, Native.RegCpReg, &scr) != 0) return 0;
+        scr.Value |= 1UL << 10; // SCR_EL3.RW
+        if (Native.uc_reg_write(_uc, Native.RegCpReg, &scr) != 0) return 0;
+        return EnterUserMode(EnterSteppingStub);
+    }
+
+    private nint EnterUserMode(uint[] stub)
     {
         var page = (uint*)NativeMemory.AlignedAlloc(4096, 4096);
         try
         {
             new Span<uint>(page, 1024).Clear();
-            EnterUserStub.CopyTo(new Span<uint>(page, EnterUserStub.Length));
+            stub.CopyTo(new Span<uint>(page, stub.Length));
             Native.Check(Native.uc_mem_map_ptr(_uc, StubAddress, 4096, (uint)(Prot.Read | Prot.Exec), (nint)page), "map stub");
             _state->Reason = 0;
             Native.Check(Native.kshim_emu_start(_uc, _state, StubAddress, UntilNever), "enter EL0");
@@ -150,6 +187,47 @@ public sealed unsafe class UnicornCpu : ICpu
 
     internal bool IsLoaded(UnicornContext context) => _loaded == context;
 
+    /// <summary>Every user-visible register of the state in the engine now.</summary>
+    internal CpuState ReadEngine()
+    {
+        ulong Reg(int id)
+        {
+            ulong v = 0;
+            Native.Check(Native.uc_reg_read(_uc, id, &v), "register read");
+            return v;
+        }
+        var x = new ulong[31];
+        for (var i = 0; i < 31; i++) x[i] = Reg(Native.XReg(i));
+        var v = new UInt128[32];
+        for (var i = 0; i < 32; i++)
+        {
+            UInt128 q = 0;
+            Native.Check(Native.uc_reg_read(_uc, Native.RegQ0 + i, &q), "vector read");
+            v[i] = q;
+        }
+        return new CpuState(x, Reg(Native.RegSp), Reg(Native.RegPc), Reg(Native.RegNzcv), Reg(Native.RegTpidrEl0),
+            Reg(Native.RegTpidrroEl0), v, (uint)Reg(Native.RegFpcr), (uint)Reg(Native.RegFpsr));
+    }
+
+    /// <summary>Puts <paramref name="state"/> into the engine's registers.</summary>
+    internal void WriteEngine(CpuState state)
+    {
+        void Reg(int id, ulong value) => Native.Check(Native.uc_reg_write(_uc, id, &value), "register write");
+        for (var i = 0; i < 31; i++) Reg(Native.XReg(i), state.X[i]);
+        for (var i = 0; i < 32; i++)
+        {
+            var q = state.V[i];
+            Native.Check(Native.uc_reg_write(_uc, Native.RegQ0 + i, &q), "vector write");
+        }
+        Reg(Native.RegSp, state.Sp);
+        Reg(Native.RegPc, state.Pc);
+        Reg(Native.RegNzcv, state.Pstate & 0xF000_0000);
+        Reg(Native.RegTpidrEl0, state.Tpidr);
+        Reg(Native.RegTpidrroEl0, state.Tpidrro);
+        Reg(Native.RegFpcr, state.Fpcr);
+        Reg(Native.RegFpsr, state.Fpsr);
+    }
+
     internal void Forget(UnicornContext context)
     {
         if (_loaded == context)
@@ -168,7 +246,45 @@ public sealed unsafe class UnicornCpu : ICpu
         _state->Reason = 0;
         var err = Native.kshim_emu_start(_uc, _state, pc, UntilNever);
         var stopRequested = Interlocked.Exchange(ref _state->StopRequest, 0) != 0;
-        pc = ctx.Pc;
+        return Outcome(err, stopRequested, ctx.Pc);
+    }
+
+    public bool CanStep => _stepTemplate != 0;
+
+    public Trap Step(ICpuContext context)
+    {
+        var ctx = (UnicornContext)context;
+        var before = ctx.Capture();
+        // The thread's registers in the stepping template's system state, one instruction, then back.
+        SaveLoaded();
+        Native.Check(Native.uc_context_restore(_uc, _stepTemplate), "context restore");
+        WriteEngine(before);
+        ulong pstate;
+        Native.Check(Native.uc_reg_read(_uc, Native.RegPstate, &pstate), "pstate read");
+        pstate |= PstateSs;
+        Native.Check(Native.uc_reg_write(_uc, Native.RegPstate, &pstate), "pstate write");
+        _state->Reason = 0;
+        var err = Native.kshim_emu_start(_uc, _state, before.Pc, UntilNever);
+        var stopRequested = Interlocked.Exchange(ref _state->StopRequest, 0) != 0;
+        var after = ReadEngine();
+        EnsureLoaded(ctx);
+        WriteEngine(after);
+        var trap = Outcome(err, stopRequested, after.Pc);
+        // The step's own exception comes as an undefined instruction (a software-step syndrome) with the instruction
+        // done; a real undefined instruction leaves the pc where it was (b . is the one instruction that does too).
+        if (trap.Kind == TrapKind.Undefined && (after.Pc != before.Pc || BranchesToItself(before.Pc)))
+            return new Trap(TrapKind.Step, after.Pc);
+        return trap;
+    }
+
+    private bool BranchesToItself(ulong pc)
+    {
+        uint insn = 0;
+        return Native.uc_mem_read(_uc, pc, &insn, 4) == 0 && insn == 0x14000000;
+    }
+
+    private Trap Outcome(int err, bool stopRequested, ulong pc)
+    {
         switch (_state->Reason)
         {
             case 1:
@@ -223,6 +339,10 @@ public sealed unsafe class UnicornCpu : ICpu
             if (_template != 0)
             {
                 Native.uc_context_free(_template);
+            }
+            if (_stepTemplate != 0)
+            {
+                Native.uc_context_free(_stepTemplate);
             }
             Native.uc_close(_uc);
             _uc = 0;

@@ -12,6 +12,5 @@ public static partial class Process
     public static SyscallResult NotPermitted(ISyscallContext ctx) => Errno.EPERM;
 
     /// <summary>Calls not implemented yet (or absent from the Linux we model): ENOSYS, so callers take their fallback.</summary>
-    [Syscall(117, "ptrace", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     public static SyscallResult NotImplemented(ISyscallContext ctx) => Errno.ENOSYS;
 }

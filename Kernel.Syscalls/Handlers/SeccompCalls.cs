@@ -34,7 +34,7 @@ public static class SeccompCalls
         "inherited by fork and clone, kept across execve; flags TSYNC, TSYNC_ESRCH, LOG, SPEC_ALLOW, NEW_LISTENER, " +
         "WAIT_KILLABLE_RECV), SECCOMP_GET_ACTION_AVAIL and SECCOMP_GET_NOTIF_SIZES. Every action: KILL_PROCESS, " +
         "KILL_THREAD, TRAP (SIGSYS with SYS_SECCOMP), ERRNO, USER_NOTIF (listener ioctls RECV, SEND, ID_VALID, ADDFD, " +
-        "SET_FLAGS), TRACE (no tracer: ENOSYS), LOG, ALLOW.")]
+        "SET_FLAGS), TRACE (a PTRACE_EVENT_SECCOMP stop for a tracer with PTRACE_O_TRACESECCOMP, ENOSYS otherwise), LOG, ALLOW.")]
     public static SyscallResult Call(ISyscallContext c) => Do(c, c.UInt(0), c.UInt(1), c.Arg(2));
 
     /// <summary>prctl(PR_SET_SECCOMP, mode, filter): seccomp without flags; strict mode ignores the filter argument.</summary>

@@ -33,13 +33,17 @@ public sealed class ClassicBpf
 
     private readonly Op[] _ops;
 
-    private ClassicBpf(Op[] ops, int converted)
+    private ClassicBpf(Op[] ops, int converted, BpfInstruction[] original)
     {
         _ops = ops;
         ConvertedLength = converted;
+        Original = original;
     }
 
     public int Length => _ops.Length;
+
+    /// <summary>The program as it was installed (ptrace's PTRACE_SECCOMP_GET_FILTER returns it).</summary>
+    public IReadOnlyList<BpfInstruction> Original { get; }
 
     /// <summary>
     /// The length of the eBPF program Linux converts this one to (bpf_convert_filter), which is what seccomp's limit
@@ -110,7 +114,7 @@ public sealed class ClassicBpf
             ops[pc] = new Op(kind.Value, i.Jt, i.Jf, k);
             converted += ConvertedSize(kind.Value, i);
         }
-        return new ClassicBpf(ops, converted);
+        return new ClassicBpf(ops, converted, program.ToArray());
     }
 
     private static int ConvertedSize(Kind kind, BpfInstruction i)
