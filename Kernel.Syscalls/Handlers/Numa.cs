@@ -13,8 +13,6 @@ public static class Numa
 {
     private const int MpolFNode = 1, MpolFAddr = 2, MpolFMemsAllowed = 4;
     private const int MfStrict = 1, MfMove = 2, MfMoveAll = 4;
-    /// <summary>The kernel's MAX_NUMNODES (NODES_SHIFT 6): node masks may name nodes up to it.</summary>
-    private const int MaxNumNodes = 64;
     private const int CapSysNice = 23;
     private const string Note = "One NUMA node (node 0): policies are checked and kept as Linux keeps them on a one-node machine and change no placement.";
 
@@ -118,7 +116,7 @@ public static class Numa
             if (c.Memory.ReadStruct<ulong>(pages + 8 * i, out addresses[i]) != Errno.None) return Errno.EFAULT;
             if (nodes == 0) continue;
             if (c.Memory.ReadStruct<int>(nodes + 4 * i, out var node) != Errno.None) return Errno.EFAULT;
-            if (node < 0 || node >= MaxNumNodes || node != 0) return Errno.ENODEV;
+            if (node != 0) return Errno.ENODEV; // node 0 is the only one
         }
         return SyscallResult.Send(new PageStatus(c.Task, pid, addresses), reply => reply switch
         {
