@@ -80,7 +80,7 @@ public static class Capabilities
 {
     public const int LastCap = 40;
     public const ulong All = (1UL << (LastCap + 1)) - 1;
-    public const int Kill = 5, LinuxImmutable = 9, IpcLock = 14, IpcOwner = 15, SysAdmin = 21, SysTime = 25, SysResource = 24,
+    public const int Fowner = 3, Kill = 5, LinuxImmutable = 9, IpcLock = 14, IpcOwner = 15, SysAdmin = 21, SysTime = 25, SysResource = 24,
         SysTtyConfig = 26, Lease = 28, WakeAlarm = 35;
 
     /// <summary>Whether the process's effective set holds <paramref name="cap"/> (Linux's capable()).</summary>

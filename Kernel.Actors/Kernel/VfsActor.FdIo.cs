@@ -230,6 +230,9 @@ public sealed partial class VfsActor
         };
         if (!valid) return new Failed(Errno.EOPNOTSUPP);
         if (!file.CanWrite) return new Failed(Errno.EBADF);
+        // Only a plain allocation may touch an append-only file; nothing an immutable one.
+        if (file.Location?.Inode is { } inode && (((r.Mode & ~KeepSize) != 0 && inode.IsAppendOnly) || inode.IsImmutable))
+            return new Failed(Errno.EPERM);
         switch (FileType(file))
         {
             case S_IFIFO: return new Failed(Errno.ESPIPE);

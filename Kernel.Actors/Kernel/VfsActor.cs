@@ -255,8 +255,11 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         var fs = found?.Mount.Fs;
         ulong fsAttributes = fs is Tmpfs or OverlayFilesystem or HostFilesystem
             ? StatInfo.STATX_ATTR_APPEND | StatInfo.STATX_ATTR_IMMUTABLE | StatInfo.STATX_ATTR_NODUMP : 0;
+        uint flags = found?.Inode.AttrFlags ?? 0;
+        ulong set = ((flags & InodeFlags.Immutable) != 0 ? StatInfo.STATX_ATTR_IMMUTABLE : 0)
+            | ((flags & InodeFlags.Append) != 0 ? StatInfo.STATX_ATTR_APPEND : 0) | ((flags & InodeFlags.NoDump) != 0 ? StatInfo.STATX_ATTR_NODUMP : 0);
         var buf = new byte[StatInfo.StatxSize];
-        st.WriteStatx(buf, new StatxContext(r.Mask, found?.Mount.Id ?? 0, found?.IsMountRoot ?? false, fsAttributes));
+        st.WriteStatx(buf, new StatxContext(r.Mask, found?.Mount.Id ?? 0, found?.IsMountRoot ?? false, fsAttributes, set));
         return new Bytes(buf);
     }
 
@@ -273,6 +276,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
         var file = P(r.Task).Files.GetFile(r.Fd);
         if (file is null || file.IsPathOnly) return new Failed(Errno.EBADF);
         if (!file.CanWrite) return new Failed(Errno.EINVAL);
+        if (file.Location?.Inode.IsAppendOnly == true) return new Failed(Errno.EPERM);
         // Growing a regular file past RLIMIT_FSIZE is EFBIG (inode_newsize_ok; SIGXFSZ is not raised yet).
         if (r.Length > fsize && file.Location?.Inode.IsRegular == true && file.Stat(out var fst) >= 0 && r.Length > fst.Size)
             return new Failed(Errno.EFBIG);
@@ -336,6 +340,7 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                 return new Done(0);
             }
         }
+        if (FileIoctl(r, file) is { } fileReply) return fileReply;
         if (TerminalIoctl(r, file) is { } terminalReply) return terminalReply;
         // Terminal ioctls: the size of the argument is encoded by the request for these classic numbers.
         var (inSize, outSize) = r.Request switch
@@ -389,6 +394,9 @@ public sealed partial class VfsActor(Sandbox sandbox) : SubsystemActor(sandbox.L
                 var creds = P(r.Task).Fs.Creds;
                 if (((int)r.Argument & ONoatime) != 0 && (entry.File.StatusFlags & ONoatime) == 0
                     && entry.File.Location is { } owned && !creds.IsRoot && creds.Fsuid != owned.Inode.Uid)
+                    return new Failed(Errno.EPERM);
+                // An append-only file's descriptors keep O_APPEND.
+                if ((((int)r.Argument ^ entry.File.StatusFlags) & OAppend) != 0 && entry.File.Location?.Inode.IsAppendOnly == true)
                     return new Failed(Errno.EPERM);
                 if (((int)r.Argument & ODirect) != 0 && !VirtualFileSystem.CanDirectIo(entry.File)) return new Failed(Errno.EINVAL);
                 var wasAsync = (entry.File.StatusFlags & OAsync) != 0;

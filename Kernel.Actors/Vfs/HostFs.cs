@@ -452,6 +452,18 @@ public sealed class HostInode : Inode
     }
 
     public override long SetXattr(string name, byte[] value, int flags) => WithDataFd(true, fd => HostNative.FSetXattr(fd, name, value, flags));
+
+    // chattr flags of the host file (the host enforces them); a writable root sets them on the host file.
+    public override long GetAttrFlags(out uint flags)
+    {
+        var buf = new byte[4];
+        long r = WithDataFd(false, fd => HostNative.Ioctl(fd, HostNative.FS_IOC_GETFLAGS, buf));
+        flags = r < 0 ? 0 : BitConverter.ToUInt32(buf) & InodeFlags.UserVisible;
+        return r is -(long)Errno.ENODATA or -(long)Errno.EINVAL ? -(long)Errno.ENOTTY : r;
+    }
+
+    public override long SetAttrFlags(uint flags) =>
+        WithDataFd(true, fd => HostNative.Ioctl(fd, HostNative.FS_IOC_SETFLAGS, BitConverter.GetBytes(flags)));
     public override long RemoveXattr(string name) => WithDataFd(true, fd => HostNative.FRemoveXattr(fd, name));
 }
 

@@ -14,6 +14,7 @@ internal static unsafe partial class HostNative
     private static readonly bool Arm64Host = RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
     // Host open flags: O_DIRECTORY and O_NOFOLLOW differ between x86_64 and arm64.
     public const int O_RDONLY = 0;
+    public const ulong FS_IOC_GETFLAGS = 0x80086601, FS_IOC_SETFLAGS = 0x40086602;
     public const int O_PATH = 0x200000;
     public const int O_CLOEXEC = 0x80000;
     public static int O_DIRECTORY => Arm64Host ? 0x4000 : 0x10000;

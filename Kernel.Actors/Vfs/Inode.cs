@@ -163,6 +163,21 @@ public abstract class Inode
     public virtual long SetTimes(Timespec? atime, Timespec? mtime) => -(long)Errno.EPERM;
     public virtual long Truncate(long length) => -(long)Errno.EINVAL;
 
+    /// <summary>The chattr flags the VFS enforces (immutable, append-only); filesystems that keep them in memory report them.</summary>
+    public virtual uint AttrFlags => 0;
+    public bool IsImmutable => (AttrFlags & InodeFlags.Immutable) != 0;
+    public bool IsAppendOnly => (AttrFlags & InodeFlags.Append) != 0;
+
+    /// <summary>FS_IOC_GETFLAGS: the inode's FS_*_FL flags; ENOTTY where the filesystem has none.</summary>
+    public virtual long GetAttrFlags(out uint flags)
+    {
+        flags = 0;
+        return -(long)Errno.ENOTTY;
+    }
+
+    /// <summary>FS_IOC_SETFLAGS after the VFS's ownership and CAP_LINUX_IMMUTABLE checks: EOPNOTSUPP for a flag the filesystem lacks.</summary>
+    public virtual long SetAttrFlags(uint flags) => -(long)Errno.ENOTTY;
+
     /// <summary>A /proc magic link (its target is a kernel object, not a path text): RESOLVE_NO_MAGICLINKS refuses it.</summary>
     public bool IsMagicLink => this is IMagicLink;
 
@@ -196,4 +211,31 @@ public readonly record struct Timespec(long Sec, long Nsec)
             return new Timespec(ticks / TimeSpan.TicksPerSecond, ticks % TimeSpan.TicksPerSecond * 100);
         }
     }
+}
+
+/// <summary>Inode flags of FS_IOC_GETFLAGS/SETFLAGS (linux/fs.h) and their FS_IOC_FSGETXATTR equivalents.</summary>
+public static class InodeFlags
+{
+    public const uint Sync = 0x8, Immutable = 0x10, Append = 0x20, NoDump = 0x40, NoAtime = 0x80, DirSync = 0x10000;
+    /// <summary>FS_FL_USER_VISIBLE: what GETFLAGS may report.</summary>
+    public const uint UserVisible = 0x0003DFFF;
+    /// <summary>What tmpfs stores (Linux's SHMEM_FL_USER_MODIFIABLE without casefolding, which needs an encoding).</summary>
+    public const uint Tmpfs = Immutable | Append | NoDump | NoAtime;
+    /// <summary>What a new tmpfs node takes from its directory.</summary>
+    public const uint TmpfsInherited = NoDump | NoAtime;
+
+    /// <summary>FS_COMMON_FL: the flags FS_IOC_FSSETXATTR sets (the rest are kept).</summary>
+    public const uint Common = Sync | Immutable | Append | NoDump | NoAtime | 0x02000000 /* DAX */ | 0x20000000 /* PROJINHERIT */;
+    /// <summary>FS_XFLAG_COMMON: the xflags with an FS_*_FL twin.</summary>
+    public const uint XflagsCommon = 0x8 | 0x10 | 0x20 | 0x40 | 0x80 | 0x8000 | 0x200;
+
+    public static uint FromXflags(uint x) =>
+        ((x & 0x8) != 0 ? Immutable : 0) | ((x & 0x10) != 0 ? Append : 0) | ((x & 0x20) != 0 ? Sync : 0)
+        | ((x & 0x40) != 0 ? NoAtime : 0) | ((x & 0x80) != 0 ? NoDump : 0) | ((x & 0x8000) != 0 ? 0x02000000u : 0)
+        | ((x & 0x200) != 0 ? 0x20000000u : 0);
+
+    /// <summary>FS_XFLAG_* of struct fsxattr for the flags that have one.</summary>
+    public static uint ToXflags(uint flags) =>
+        ((flags & Immutable) != 0 ? 0x8u : 0) | ((flags & Append) != 0 ? 0x10u : 0) | ((flags & Sync) != 0 ? 0x20u : 0)
+        | ((flags & NoAtime) != 0 ? 0x40u : 0) | ((flags & NoDump) != 0 ? 0x80u : 0);
 }

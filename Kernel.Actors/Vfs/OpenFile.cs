@@ -294,6 +294,8 @@ public static class Permission
     {
         mask &= 7;
         if (mask == 0) return 0;
+        // Nobody writes to an immutable inode, not even root (inode_permission).
+        if ((mask & MayWrite) != 0 && inode.IsImmutable) return -(long)Errno.EPERM;
         uint mode = inode.Mode;
         if (creds.IsRoot)
         {
@@ -310,5 +312,8 @@ public static class Permission
 
     /// <summary>Sticky directories: only the owner of the entry or of the directory (or root) may remove or rename it.</summary>
     public static bool MayDeleteInSticky(Inode dir, Inode victim, Credentials creds) =>
+        !dir.IsAppendOnly && !victim.IsAppendOnly && !victim.IsImmutable && StickyAllows(dir, victim, creds);
+
+    private static bool StickyAllows(Inode dir, Inode victim, Credentials creds) =>
         (dir.Mode & S_ISVTX) == 0 || creds.IsRoot || creds.Fsuid == victim.Uid || creds.Fsuid == dir.Uid;
 }

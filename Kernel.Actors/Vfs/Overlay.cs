@@ -399,6 +399,11 @@ public sealed class OverlayInode : Inode
     public override long SetOwner(uint uid, uint gid) => CopyUp() is var r && r < 0 ? r : _upper!.SetOwner(uid, gid);
     public override long SetTimes(Timespec? atime, Timespec? mtime) => CopyUp() is var r && r < 0 ? r : _upper!.SetTimes(atime, mtime);
 
+    // chattr flags: the upper copy's once copied up, else the lower file's (as ovl_fileattr_get reads the real inode).
+    public override uint AttrFlags => _upper?.AttrFlags ?? 0;
+    public override long GetAttrFlags(out uint flags) => Current.GetAttrFlags(out flags);
+    public override long SetAttrFlags(uint flags) => CopyUp() is var r && r < 0 ? r : _upper!.SetAttrFlags(flags);
+
     public override long GetXattr(string name, out byte[] value)
     {
         value = [];

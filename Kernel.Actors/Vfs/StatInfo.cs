@@ -44,7 +44,7 @@ public readonly record struct StatInfo(ulong Dev, ulong Ino, uint Mode, uint Nli
     /// <summary>
     /// <c>struct statx</c> (256 bytes, same on every architecture). As Linux's vfs_statx: the basic fields and the
     /// mount id always, the birth time when asked for and known, the unique mount id when asked for; attributes
-    /// report only STATX_ATTR_MOUNT_ROOT, the mask what the filesystem could report.
+    /// report STATX_ATTR_MOUNT_ROOT and the inode's chattr flags, the mask what the filesystem could report.
     /// </summary>
     public void WriteStatx(Span<byte> dest256, in StatxContext x)
     {
@@ -65,7 +65,7 @@ public readonly record struct StatInfo(ulong Dev, ulong Ino, uint Mode, uint Nli
         }
         BinaryPrimitives.WriteUInt32LittleEndian(d[0..], mask);
         BinaryPrimitives.WriteUInt32LittleEndian(d[4..], (uint)BlkSize);
-        BinaryPrimitives.WriteUInt64LittleEndian(d[8..], x.MountRoot ? STATX_ATTR_MOUNT_ROOT : 0);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[8..], (x.MountRoot ? STATX_ATTR_MOUNT_ROOT : 0) | x.Attributes);
         BinaryPrimitives.WriteUInt32LittleEndian(d[16..], Nlink);
         BinaryPrimitives.WriteUInt32LittleEndian(d[20..], Uid);
         BinaryPrimitives.WriteUInt32LittleEndian(d[24..], Gid);
@@ -100,9 +100,9 @@ public readonly record struct StatInfo(ulong Dev, ulong Ino, uint Mode, uint Nli
 
 /// <summary>
 /// What statx reports beyond the inode: the mask the caller asked for, the mount's id, whether the file is that
-/// mount's root, and the attribute flags the filesystem supports (FS_IOC_SETFLAGS's, on tmpfs and ext4).
+/// mount's root, the attribute flags the filesystem supports (FS_IOC_SETFLAGS's, on tmpfs and ext4) and those set.
 /// </summary>
-public readonly record struct StatxContext(uint Requested, int MountId, bool MountRoot, ulong FsAttributes);
+public readonly record struct StatxContext(uint Requested, int MountId, bool MountRoot, ulong FsAttributes, ulong Attributes = 0);
 
 /// <summary>Filesystem statistics, written out as arm64 <c>struct statfs</c> (120 bytes).</summary>
 public readonly record struct StatFsInfo(long Type, long BlockSize, ulong Blocks, ulong BlocksFree, ulong BlocksAvailable,

@@ -202,6 +202,25 @@ public abstract class TmpInode : MemoryInode
     internal uint Nlink;
     internal Tmpfs TmpFs => (Tmpfs)Fs;
 
+    /// <summary>chattr flags (FS_*_FL), of those tmpfs keeps.</summary>
+    internal uint Flags;
+
+    public override uint AttrFlags => Flags;
+
+    public override long GetAttrFlags(out uint flags)
+    {
+        flags = Flags;
+        return 0;
+    }
+
+    public override long SetAttrFlags(uint flags)
+    {
+        if ((flags & ~InodeFlags.Tmpfs) != 0) return -(long)Errno.EOPNOTSUPP;
+        Flags = flags;
+        Ctime = Timespec.Now;
+        return 0;
+    }
+
     protected override uint LinkCount => Nlink;
 
     private XattrStore? _xattrs;
@@ -269,6 +288,13 @@ public sealed class TmpDirectory : TmpInode
         return 0;
     }
 
+    /// <summary>A new node takes the directory's inheritable flags (nodump, noatime), as shmem_get_inode gives them.</summary>
+    private T Inherit<T>(T node) where T : TmpInode
+    {
+        node.Flags = Flags & InodeFlags.TmpfsInherited;
+        return node;
+    }
+
     private long Add(string name, TmpInode node, bool newNode = true)
     {
         if (Nlink == 0) return -(long)Errno.ENOENT; // a removed directory takes no new entries
@@ -281,7 +307,7 @@ public sealed class TmpDirectory : TmpInode
 
     public override long CreateFile(string name, uint mode, Credentials creds, out Inode? child)
     {
-        var f = new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Fsuid, NewGid(creds));
+        var f = Inherit(new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Fsuid, NewGid(creds)));
         child = f;
         return Add(name, f);
     }
@@ -290,13 +316,13 @@ public sealed class TmpDirectory : TmpInode
     {
         uint perm = mode & 0xFFF /* 07777 */;
         if ((Mode & S_ISGID) != 0) perm |= S_ISGID; // setgid directories propagate
-        long r = Add(name, new TmpDirectory(TmpFs, TmpFs.NextIno(), perm, creds.Fsuid, NewGid(creds), this, name));
+        long r = Add(name, Inherit(new TmpDirectory(TmpFs, TmpFs.NextIno(), perm, creds.Fsuid, NewGid(creds), this, name)));
         if (r == 0) Nlink++;
         return r;
     }
 
     public override long CreateSymlink(string name, string target, Credentials creds) =>
-        Add(name, new TmpSymlink(TmpFs, TmpFs.NextIno(), target, creds.Fsuid, NewGid(creds)));
+        Add(name, Inherit(new TmpSymlink(TmpFs, TmpFs.NextIno(), target, creds.Fsuid, NewGid(creds))));
 
     public override long CreateNode(string name, uint mode, ulong rdev, Credentials creds)
     {
@@ -309,7 +335,7 @@ public sealed class TmpDirectory : TmpInode
             _ => null!,
         };
         if (node is null) return -(long)Errno.EPERM;
-        return Add(name, node);
+        return Add(name, Inherit(node));
     }
 
     /// <summary>Adds a device node whose opens are served by <paramref name="open"/> (devfs); a null file gives ENXIO.</summary>
@@ -370,7 +396,7 @@ public sealed class TmpDirectory : TmpInode
         file = null;
         if (Nlink == 0) return -(long)Errno.ENOENT;
         // Counted only once it gets a name (linkat), as its space is returned only when it is unlinked.
-        file = new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Fsuid, NewGid(creds)) { Nlink = 0, Linkable = linkable };
+        file = Inherit(new TmpRegular(TmpFs, TmpFs.NextIno(), mode & 0xFFF /* 07777 */, creds.Fsuid, NewGid(creds)) { Nlink = 0, Linkable = linkable });
         return 0;
     }
 

@@ -252,6 +252,8 @@ public sealed partial class VirtualFileSystem : IDisposable
             if ((mask & Permission.MayWrite) != 0 && loc.Mount.ReadOnly && IsReadOnlyAffected(inode)) return -(long)Errno.EROFS;
             long r = Permission.Check(inode, ctx.Creds, mask);
             if (r < 0) return r;
+            // An append-only file opens for writing only with O_APPEND, and never truncates (may_open).
+            if (inode.IsAppendOnly && ((acc != O_RDONLY && (flags & O_APPEND) == 0) || (flags & O_TRUNC) != 0)) return -(long)Errno.EPERM;
             // O_NOATIME is for the owner (or CAP_FOWNER) only, as may_open checks.
             if ((flags & O_NOATIME) != 0 && !ctx.Creds.IsRoot && ctx.Creds.Fsuid != inode.Uid) return -(long)Errno.EPERM;
         }
@@ -460,7 +462,7 @@ public sealed partial class VirtualFileSystem : IDisposable
         if (r < 0) return r;
         if (trailing) return -(long)Errno.ENOENT;
         if (!ReferenceEquals(old.Mount, parent.Mount)) return -(long)Errno.EXDEV;
-        if (old.IsDirectory) return -(long)Errno.EPERM;
+        if (old.IsDirectory || old.Inode.IsAppendOnly || old.Inode.IsImmutable) return -(long)Errno.EPERM;
         r = parent.Inode.AddLink(last, old.Inode);
         if (r == 0) Notify.Linked(old.Inode, parent, last);
         return r;
@@ -549,6 +551,9 @@ public sealed partial class VirtualFileSystem : IDisposable
         return r;
     }
 
+    /// <summary>Immutable or append-only: its mode, owner and set times stay as they are.</summary>
+    private static bool IsFrozen(Inode inode) => inode.IsImmutable || inode.IsAppendOnly;
+
     private static bool IsAncestorOrSelf(Inode ancestor, Inode node)
     {
         for (Inode? n = node; n is not null; n = n.DirParent)
@@ -563,7 +568,7 @@ public sealed partial class VirtualFileSystem : IDisposable
     {
         if (loc.Mount.ReadOnly) return -(long)Errno.EROFS;
         var c = ctx.Creds;
-        if (!c.IsRoot && c.Fsuid != loc.Inode.Uid) return -(long)Errno.EPERM;
+        if (IsFrozen(loc.Inode) || (!c.IsRoot && c.Fsuid != loc.Inode.Uid)) return -(long)Errno.EPERM;
         uint perm = (uint)mode & 0xFFF /* 07777 */;
         if (!c.IsRoot && !loc.IsDirectory && !c.InGroup(loc.Inode.Gid)) perm &= ~S_ISGID;
         return Changed(loc, FsNotify.Attrib, loc.Inode.SetMode(perm));
@@ -575,6 +580,7 @@ public sealed partial class VirtualFileSystem : IDisposable
         if (loc.Mount.ReadOnly) return -(long)Errno.EROFS;
         var c = ctx.Creds;
         var inode = loc.Inode;
+        if ((uid != uint.MaxValue || gid != uint.MaxValue) && IsFrozen(inode)) return -(long)Errno.EPERM;
         if (!c.IsRoot)
         {
             if (uid != uint.MaxValue && uid != inode.Uid) return -(long)Errno.EPERM;
@@ -598,6 +604,9 @@ public sealed partial class VirtualFileSystem : IDisposable
     public long SetTimes(FsContext ctx, Location loc, Timespec? atime, Timespec? mtime, bool explicitTimes)
     {
         if (loc.Mount.ReadOnly) return -(long)Errno.EROFS;
+        // Set times need a mutable, non-append file; "now" for both (a touch) only a mutable one (notify_change).
+        if ((explicitTimes && IsFrozen(loc.Inode)) || (!explicitTimes && atime is not null && mtime is not null && loc.Inode.IsImmutable))
+            return -(long)Errno.EPERM;
         var c = ctx.Creds;
         if (!c.IsRoot && c.Fsuid != loc.Inode.Uid)
         {
@@ -621,6 +630,7 @@ public sealed partial class VirtualFileSystem : IDisposable
         if (loc.Mount.ReadOnly) return -(long)Errno.EROFS;
         r = Permission.Check(loc.Inode, ctx.Creds, Permission.MayWrite);
         if (r < 0) return r;
+        if (loc.Inode.IsAppendOnly) return -(long)Errno.EPERM;
         if (!loc.Inode.TryGetWriteAccess()) return -(long)Errno.ETXTBSY;
         if (length > sizeLimit && loc.Inode.Stat(out var st) >= 0 && length > st.Size)
         {

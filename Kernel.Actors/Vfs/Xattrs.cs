@@ -83,6 +83,7 @@ public static class XattrRules
     /// </summary>
     public static long CheckPermission(Inode inode, Credentials creds, string name, bool write)
     {
+        if (write && (inode.IsImmutable || inode.IsAppendOnly)) return -(long)Errno.EPERM;
         bool isSecurityOrSystem = name.StartsWith("security.", StringComparison.Ordinal) || name.StartsWith("system.", StringComparison.Ordinal);
         if (isSecurityOrSystem) return 0;
         if (name.StartsWith(Trusted, StringComparison.Ordinal))

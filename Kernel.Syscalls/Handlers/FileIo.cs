@@ -167,12 +167,13 @@ public static partial class FileIo
         _ => Errno.EIO,
     };
 
-    [Syscall(29, "ioctl", Support.Partial, "FIONBIO, FIOASYNC, FIOCLEX/FIONCLEX, FIONREAD; on ptys the terminal ioctls (termios and termios2, window size, " +
+    [Syscall(29, "ioctl", Support.Full, "FIONBIO, FIOASYNC, FIOCLEX/FIONCLEX, FIONREAD; on ptys the terminal ioctls (termios and termios2, window size, " +
         "process group and session, TIOCSCTTY/TIOCNOTTY, TIOCGPTN/TIOCSPTLCK/TIOCGPTPEER, TIOCPKT, TIOCSTI, TIOCSIG, TCFLSH, TCXONC, " +
         "TIOCOUTQ, the old termio TCGETA/TCSETA*, TIOCVHANGUP with CAP_SYS_ADMIN); the host terminal's basic ones pass through. " +
         "Terminal signals (ISIG, SIGWINCH, SIGHUP) are delivered; a background caller changing the terminal gets SIGTTOU (EIO when " +
-        "its group is orphaned); modem/serial ioctls give ENOTTY as on a Linux pty. Files: FIOQSIZE, FIGETBSZ; the inode flag " +
-        "ioctls of chattr/lsattr (FS_IOC_GETFLAGS/SETFLAGS, FS_IOC_FSGETXATTR) give ENOTTY.")]
+        "its group is orphaned); modem/serial ioctls give ENOTTY as on a Linux pty. Files: FIOQSIZE, FIGETBSZ, chattr's inode flags " +
+        "(FS_IOC_GETFLAGS/SETFLAGS, FS_IOC_FSGETXATTR/FSSETXATTR; immutable and append-only enforced), and FICLONE(RANGE), " +
+        "FIDEDUPERANGE, FS_IOC_FIEMAP, FIFREEZE/FITHAW refused as tmpfs refuses them.")]
     public static SyscallResult Ioctl(ISyscallContext c) => c.Task.File(c.Int(0)) is Seccomp.ISeccompListenerFile listener
         ? SeccompCalls.ListenerIoctl(c, listener)
         : SyscallResult.Send(new IoctlFile(c.Task, c.Int(0), c.UInt(1), c.Arg(2)));
