@@ -2,6 +2,7 @@ using Akka.Actor;
 using Kernel.Actors.Mm;
 using Kernel.Actors.Tasks;
 using Kernel.Platform;
+using Kernel.Syscalls;
 using Kernel.Syscalls.Abi;
 using Kernel.Syscalls.Protocol;
 
@@ -14,7 +15,7 @@ namespace Kernel.Actors;
 public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
 {
     private const int MapShared = 1, MapPrivate = 2, MapSharedValidate = 3, MapFixed = 0x10, MapAnonymous = 0x20,
-        MapFixedNoReplace = 0x100000;
+        MapHugetlb = 0x40000, MapFixedNoReplace = 0x100000;
     private const int MadvDontNeed = 4, MadvFree = 8, MadvRemove = 9;
     private const int MremapMayMove = 1, MremapFixed = 2, MremapDontUnmap = 4;
 
@@ -72,6 +73,17 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
             if (type != MapPrivate && (prot & Prot.Write) != 0 && !file.CanWrite) return -(long)Errno.EACCES;
             if (file.Location is null && file is not ISharedPagesFile) return -(long)Errno.ENODEV;
         }
+        // hugetlb: a MAP_HUGETLB anonymous mapping (MAP_HUGE_* size) or a hugetlbfs memfd maps whole huge pages.
+        ulong huge = anonymous
+            ? (r.Flags & MapHugetlb) != 0 ? HugePages.IsSupported((r.Flags >> 26) & 0x3f) ? HugePages.Size((r.Flags >> 26) & 0x3f) : 1 : 0
+            : (file as Vfs.TmpRegularFile)?.Node.TmpFs.HugePageSize ?? 0;
+        if (huge == 1) return -(long)Errno.EINVAL;
+        if (huge != 0)
+        {
+            if ((ulong)r.Offset % huge != 0 || ((r.Flags & (MapFixed | MapFixedNoReplace)) != 0 && r.Address % huge != 0)) return -(long)Errno.EINVAL;
+            length = (length + huge - 1) & ~(huge - 1);
+            if (length == 0 || length > mm.WindowSize) return -(long)Errno.ENOMEM;
+        }
         // A special file's own pages (io_uring rings): the file checks the request before an address is chosen.
         SharedPagesMapping? pages = null;
         if (file is ISharedPagesFile special && special.MapPages(r.Offset, length, out pages) is var refused && refused < 0) return refused;
@@ -84,6 +96,13 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
             if (r.Address + length > mm.WindowSize || r.Address + length < r.Address) return -(long)Errno.ENOMEM;
             if (fixedNoReplace && !mm.IsFree(r.Address, length)) return -(long)Errno.EEXIST;
             address = r.Address;
+        }
+        else if (huge != 0)
+        {
+            // A free range with room to align its start to the huge page size.
+            address = mm.FindFree(length + huge, 0);
+            if (address == 0) return -(long)Errno.ENOMEM;
+            address = (address + huge - 1) & ~(huge - 1);
         }
         else
         {
@@ -100,6 +119,22 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
         var (total, data) = mm.MappedBytes(fixedPlace ? address : 0, fixedPlace ? address + length : 0);
         if (total + length > process.GetLimit(RlimitAs).Cur) return -(long)Errno.ENOMEM;
         if (AddressSpace.IsData(prot, type != MapPrivate, "") && data + length > process.GetLimit(RlimitData).Cur) return -(long)Errno.ENOMEM;
+        if (huge != 0)
+        {
+            long mapped = MapPlain(mm, process, r, file, address, length, prot, type, anonymous);
+            if (mapped < 0) return mapped;
+            mm.SetPageSize(address, address + length, huge);
+            // A writable hugetlbfs mapping extends its file to cover it (hugetlbfs_file_mmap).
+            if (file is Vfs.TmpRegularFile h && (prot & Prot.Write) != 0 && h.Node.Data.Length < r.Offset + (long)length)
+                h.Node.Data.SetLength(r.Offset + (long)length);
+            return mapped;
+        }
+        return MapPlain(mm, process, r, file, address, length, prot, type, anonymous);
+    }
+
+    /// <summary>Maps [address, address+length) once the place and limits are settled: anonymous, shared tmpfs pages or a private copy.</summary>
+    private static long MapPlain(AddressSpace mm, KernelProcess process, MapMemory r, Vfs.OpenFile? file, ulong address, ulong length, Prot prot, int type, bool anonymous)
+    {
         if (anonymous && type != MapPrivate) return MapSharedAnonymous(mm, process, address, length, prot);
         var name = file?.Location?.GuestPath ?? "";
         if (file is Vfs.TmpRegularFile tmpfs && type != MapPrivate) return MapSharedFile(mm, tmpfs, address, length, prot, r.Offset, name);
@@ -126,7 +161,9 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
         if ((address & 0xfff) != 0 || length == 0 || address + length < address) return -(long)Errno.EINVAL;
         var len = AddressSpace.PageUp(length);
         if (address >= mm.WindowSize) return 0;
-        mm.Unmap(address, Math.Min(len, mm.WindowSize - address));
+        len = Math.Min(len, mm.WindowSize - address);
+        if (mm.SplitsHugePage(address, address + len)) return -(long)Errno.EINVAL;
+        mm.Unmap(address, len);
         return 0;
     }
 
@@ -138,6 +175,7 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
         if (len == 0) return 0;
         if (address + len < address) return -(long)Errno.ENOMEM;
         if (!mm.IsAccessible(address, len, Prot.None)) return -(long)Errno.ENOMEM;
+        if (mm.SplitsHugePage(address, address + len)) return -(long)Errno.EINVAL;
         mm.Protect(address, len, (Prot)(prot & 7));
         return 0;
     }
@@ -172,7 +210,19 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
         if (newLen == 0) return -(long)Errno.EINVAL;
         var vma = mm.Find(r.OldAddress);
         if (vma is null) return -(long)Errno.EFAULT;
-        if ((r.Flags & (MremapFixed | MremapDontUnmap)) != 0) return RemapTo(mm, r, vma, oldLen, newLen);
+        if (vma.PageSize is var huge and not 0)
+        {
+            // hugetlb: whole huge pages at aligned addresses, and never larger (its reservation cannot split).
+            oldLen = (oldLen + huge - 1) & ~(huge - 1);
+            newLen = (newLen + huge - 1) & ~(huge - 1);
+            if (r.OldAddress % huge != 0 || ((r.Flags & MremapFixed) != 0 && r.NewAddress % huge != 0) || newLen > oldLen) return -(long)Errno.EINVAL;
+        }
+        if ((r.Flags & (MremapFixed | MremapDontUnmap)) != 0)
+        {
+            long moved = RemapTo(mm, r, vma, oldLen, newLen);
+            if (moved > 0 && vma.PageSize != 0) mm.SetPageSize((ulong)moved, (ulong)moved + newLen, vma.PageSize);
+            return moved;
+        }
         if (r.OldAddress + oldLen > vma.End) return -(long)Errno.EFAULT;
         if (newLen <= oldLen)
         {

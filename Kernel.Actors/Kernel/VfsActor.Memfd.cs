@@ -1,4 +1,5 @@
 using Kernel.Actors.Vfs;
+using Kernel.Syscalls;
 using Kernel.Syscalls.Abi;
 using Kernel.Syscalls.Protocol;
 using static Kernel.Syscalls.Abi.OpenFlags;
@@ -8,12 +9,14 @@ namespace Kernel.Actors;
 // memfd_create: tmpfs files without a name, on a tmpfs of their own (so copy_file_range to /tmp is EXDEV, as in Linux).
 public sealed partial class VfsActor
 {
-    private const uint MfdCloexec = 1, MfdAllowSealing = 2, MfdNoexecSeal = 8;
+    private const uint MfdCloexec = 1, MfdAllowSealing = 2, MfdHugetlb = 4, MfdNoexecSeal = 8;
 
     private KernelReply CreateMemfd(CreateMemfd r)
     {
         var process = P(r.Task);
-        var mount = State.MemfdMount ??= new Mount(sandbox.Vfs, new Tmpfs("tmpfs"), false, null, "");
+        var mount = (r.Flags & MfdHugetlb) == 0
+            ? State.MemfdMount ??= new Mount(sandbox.Vfs, new Tmpfs("tmpfs"), false, null, "")
+            : HugetlbMount(HugePages.Size((int)(r.Flags >> 26)));
         bool noExec = (r.Flags & MfdNoexecSeal) != 0;
         var node = TmpRegular.CreateUnlinked((Tmpfs)mount.Fs, noExec ? 0x1B6u /* 0666 */ : 0x1FFu /* 0777 */, process.Creds.Euid, process.Creds.Egid);
         // Sealing starts sealed (F_SEAL_SEAL) unless asked for; MFD_NOEXEC_SEAL allows it and seals exec.
@@ -26,6 +29,14 @@ public sealed partial class VfsActor
         var fd = process.Files.Install(file!, (r.Flags & MfdCloexec) != 0);
         if (fd < 0) file!.DropReference();
         return Result(fd);
+    }
+
+    /// <summary>The internal hugetlbfs of one huge page size, made on first use.</summary>
+    private Mount HugetlbMount(ulong pageSize)
+    {
+        if (!State.HugetlbMounts.TryGetValue(pageSize, out var mount))
+            State.HugetlbMounts[pageSize] = mount = new Mount(sandbox.Vfs, new Tmpfs("hugetlbfs") { HugePageSize = pageSize }, false, null, "");
+        return mount;
     }
 
     /// <summary>

@@ -13,4 +13,6 @@ public sealed partial class VfsState
 
     /// <summary>The unattached tmpfs that holds memfds (Linux's internal shm mount), made on first use.</summary>
     internal Mount? MemfdMount { get; set; }
+    /// <summary>The internal hugetlbfs instances of MFD_HUGETLB memfds, by huge page size.</summary>
+    internal Dictionary<ulong, Mount> HugetlbMounts { get; } = [];
 }

@@ -191,6 +191,13 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
     public void Label(ulong start, ulong end, string name, ulong offset = 0, ulong dev = 0, ulong ino = 0) =>
         Rewrite(start, end, v => v with { Name = name, Offset = ino == 0 ? 0 : offset + (v.Start - start), Dev = dev, Ino = ino });
 
+    /// <summary>Marks [start, end) as a hugetlb mapping of <paramref name="pageSize"/> pages.</summary>
+    public void SetPageSize(ulong start, ulong end, ulong pageSize) => Rewrite(start, end, v => v with { PageSize = pageSize });
+
+    /// <summary>Whether changing [start, end) would split a hugetlb area inside one of its huge pages (EINVAL in Linux).</summary>
+    public bool SplitsHugePage(ulong start, ulong end) => _vmas.Any(v => v.PageSize != 0 && v.Start < end && start < v.End
+        && ((v.Start < start && start % v.PageSize != 0) || (end < v.End && end % v.PageSize != 0)));
+
     public void Unmap(ulong address, ulong length)
     {
         RemoveRange(address, length);

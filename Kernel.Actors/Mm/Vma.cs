@@ -17,6 +17,8 @@ public sealed record Vma(ulong Start, ulong End, Prot Prot, bool Shared, string 
     public ulong Ino { get; init; }
     /// <summary>mlock: VM_LOCKED (/proc VmLck and smaps Locked).</summary>
     public bool Locked { get; init; }
+    /// <summary>A hugetlb mapping's page size (0: base pages): it splits, unmaps and changes protection only at that alignment.</summary>
+    public ulong PageSize { get; init; }
     /// <summary>mbind's policy for this area (null: the task's).</summary>
     public Kernel.Syscalls.MemPolicy? Policy { get; init; }
 

@@ -118,7 +118,9 @@ internal static class ProcPid
     {
         if (loc.Mount.Fs is AnonFs) return loc.Name; // an O_PATH open of a pipe's link: "pipe:[N]", not a path
         var path = loc.GuestPath;
-        if (!loc.IsDirectory && loc.Inode.Stat(out var st) >= 0 && st.Nlink == 0) path += " (deleted)";
+        // Memfds and other parentless files carry the suffix in their name already.
+        if (!loc.IsDirectory && !path.EndsWith(" (deleted)", StringComparison.Ordinal) && loc.Inode.Stat(out var st) >= 0 && st.Nlink == 0)
+            path += " (deleted)";
         return path;
     }
 

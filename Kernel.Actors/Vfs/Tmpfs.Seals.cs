@@ -38,6 +38,8 @@ public sealed partial class TmpRegular
     /// </summary>
     internal long SealedWriteLength(long offset, int length)
     {
+        // hugetlbfs files have no write(2) (only mmap writes them), as Linux's lack of write_iter gives EINVAL.
+        if (TmpFs.HugePageSize != 0) return -(long)Errno.EINVAL;
         int seals = SealMask;
         if (length == 0 || (seals & (Seals.Write | Seals.FutureWrite | Seals.Grow)) == 0) return length;
         if ((seals & (Seals.Write | Seals.FutureWrite)) != 0) return -(long)Errno.EPERM;

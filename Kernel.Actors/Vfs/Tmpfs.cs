@@ -20,6 +20,12 @@ public sealed class Tmpfs : Filesystem
 
     public override string Type => _type;
     public override Inode Root { get; }
+
+    /// <summary>
+    /// For the internal hugetlbfs of MFD_HUGETLB memfds: the huge page size (0 for tmpfs). Its files are backed by base
+    /// pages but keep hugetlbfs's rules: no write(2), sizes and mappings in whole huge pages.
+    /// </summary>
+    public ulong HugePageSize { get; init; }
     internal ulong NextIno() => (ulong)Interlocked.Increment(ref _nextIno);
 
     // size= and nr_inodes= (0: unlimited); pages are counted as they are first written, nodes as they are created.
@@ -111,6 +117,9 @@ public sealed class Tmpfs : Filesystem
     {
         const long blockSize = 4096;
         const ulong nominal = 1UL << 20; // 4 GiB and 1M nodes when unlimited, as tmpfs sizes itself from RAM
+        // hugetlbfs without size= or nr_inodes= reports no counts, in huge-page blocks.
+        if (HugePageSize != 0)
+            return new StatFsInfo(StatFsInfo.HUGETLBFS_MAGIC, (long)HugePageSize, 0, 0, 0, 0, 0, Dev, 255, (long)HugePageSize, 0);
         lock (_spaceLock)
         {
             ulong blocks = _maxPages != 0 ? (ulong)_maxPages : nominal;
@@ -441,6 +450,7 @@ public sealed partial class TmpRegular : TmpInode
 
     protected override long Size => Data.Length;
     protected override long BlockCount() => Data.PageCount * 8;
+    protected override int BlockSize => TmpFs.HugePageSize != 0 ? (int)TmpFs.HugePageSize : base.BlockSize;
 
     public override long Open(Location location, int flags, out OpenFile? file)
     {
@@ -450,6 +460,8 @@ public sealed partial class TmpRegular : TmpInode
 
     public override long Truncate(long length)
     {
+        // hugetlbfs sizes files in whole huge pages.
+        if (TmpFs.HugePageSize != 0 && (ulong)length % TmpFs.HugePageSize != 0) return -(long)Errno.EINVAL;
         long r = CheckResize(length);
         if (r < 0) return r;
         r = Data.SetLength(length);

@@ -7,7 +7,7 @@ namespace Kernel.Syscalls.Handlers;
 /// <summary>The address space: requests go to the MM actor, and the process runs nothing until they are answered.</summary>
 public static partial class Memory
 {
-    [Syscall(222, "mmap", Support.Partial, "Anonymous and file-backed private mappings; MAP_SHARED anonymous memory (shared with forked children) and MAP_SHARED mappings of tmpfs files and memfds share pages with the file (seals enforced); other MAP_SHARED file mappings are copies (writes do not reach the file).")]
+    [Syscall(222, "mmap", Support.Partial, "Anonymous and file-backed private mappings; MAP_SHARED anonymous memory (shared with forked children) and MAP_SHARED mappings of tmpfs files and memfds share pages with the file (seals enforced); MAP_HUGETLB and hugetlbfs memfds map whole huge pages (backed by base pages); other MAP_SHARED file mappings are copies (writes do not reach the file).")]
     public static SyscallResult Mmap(ISyscallContext c) =>
         SyscallResult.Send(new MapMemory(c.Task, c.Arg(0), c.Arg(1), c.Int(2), c.Int(3), c.Int(4), c.Long(5)));
 
