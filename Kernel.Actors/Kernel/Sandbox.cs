@@ -60,6 +60,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     public int ProcessCount => _processes.Count;
     public VfsState VfsState { get; } = new();
     public Leases Leases => VfsState.Leases;
+    public MqueueLimits MqueueLimits => VfsState.MqueueLimits;
     /// <summary>Futexes in shared memory, met by every process that maps it.</summary>
     public SharedFutexes Futexes { get; } = new();
     public TaskActor.WaitState WaitState { get; } = new();

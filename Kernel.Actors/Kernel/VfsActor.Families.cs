@@ -18,6 +18,7 @@ public sealed partial class VfsActor
         FileHandleRequest r => HandleFileHandles(r),
         SeccompRequest r => HandleSeccomp(r, sender),
         NamespaceRequest r => HandleNamespaces(r),
+        MqueueRequest r => HandleMqueue(r, sender),
         _ => new Failed(Errno.ENOSYS),
     };
 }

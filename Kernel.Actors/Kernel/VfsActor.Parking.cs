@@ -43,6 +43,7 @@ public sealed partial class VfsActor
         ReadFile or WriteFile => TryIo(call),
         EventsRequest => TryEvents(call),
         FdIoRequest => TryFdIo(call),
+        MqueueRequest => TryMqueue(call),
         _ => throw new ArgumentException($"{call.Request.GetType().Name} cannot wait"),
     };
 

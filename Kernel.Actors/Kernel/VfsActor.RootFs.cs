@@ -48,7 +48,9 @@ public sealed partial class VfsActor
                 return Result(e < 0 ? e : vfs.RemoveXattr(p.Fs, loc!, r.Name));
             }
             case MountFilesystem r:
-                return Result(vfs.Mount(p.Fs, r.Source, r.Target, r.Type, r.Flags, r.Data, HasWriters));
+                // An mqueue mount shows the caller's IPC namespace's queues.
+                return Result(vfs.Mount(p.Fs, r.Source, r.Target, r.Type, r.Flags, r.Data, HasWriters,
+                    r.Type == "mqueue" ? MqueueOf(p) : null));
             case UnmountFilesystem r:
                 return Result(vfs.Unmount(p.Fs, r.Target, r.Flags, InUse));
             case PivotRoot r:

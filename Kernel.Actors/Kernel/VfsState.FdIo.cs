@@ -10,6 +10,10 @@ public sealed partial class VfsState
 
     /// <summary>Every file lease of the sandbox (F_SETLEASE).</summary>
     public Leases Leases { get; } = new();
+    /// <summary>fs.mqueue's limits (/proc/sys/fs/mqueue) and the RLIMIT_MSGQUEUE charges, for every IPC namespace.</summary>
+    public MqueueLimits MqueueLimits { get; } = new();
+    /// <summary>The internal mounts of the IPC namespaces' mqueue filesystems.</summary>
+    internal Dictionary<MqueueFs, Mount> MqueueMounts { get; } = [];
 
     /// <summary>The unattached tmpfs that holds memfds (Linux's internal shm mount), made on first use.</summary>
     internal Mount? MemfdMount { get; set; }

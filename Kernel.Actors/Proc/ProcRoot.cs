@@ -71,6 +71,14 @@ internal static class ProcRoot
                 ["lease-break-time"] = f => new ProcFile(fs, f, "lease-break-time", ReadWrite, null,
                     () => Bytes(fs.Sandbox.Leases.BreakSeconds.ToString(CultureInfo.InvariantCulture) + "\n"),
                     ProcWriteKind.Handler, () => IntWriter(v => fs.Sandbox.Leases.BreakSeconds = v)),
+                ["mqueue"] = m => Table(fs, m, "mqueue", new()
+                {
+                    ["msg_default"] = f => MqueueSysctl(fs, f, "msg_default", l => l.MsgDefault, (l, v) => l.MsgDefault = v, 1, MqueueLimits.HardMsgMax),
+                    ["msg_max"] = f => MqueueSysctl(fs, f, "msg_max", l => l.MsgMax, (l, v) => l.MsgMax = v, 1, MqueueLimits.HardMsgMax),
+                    ["msgsize_default"] = f => MqueueSysctl(fs, f, "msgsize_default", l => l.MsgSizeDefault, (l, v) => l.MsgSizeDefault = v, 128, MqueueLimits.HardMsgSizeMax),
+                    ["msgsize_max"] = f => MqueueSysctl(fs, f, "msgsize_max", l => l.MsgSizeMax, (l, v) => l.MsgSizeMax = v, 128, MqueueLimits.HardMsgSizeMax),
+                    ["queues_max"] = f => MqueueSysctl(fs, f, "queues_max", l => l.QueuesMax, (l, v) => l.QueuesMax = v, 0, int.MaxValue),
+                }),
                 ["nr_open"] = f => Sysctl(fs, f, "nr_open", ReadWrite, () => "1048576"),
                 ["pipe-max-size"] = f => Sysctl(fs, f, "pipe-max-size", ReadWrite, () => Pipe.MaxSize.ToString(CultureInfo.InvariantCulture)),
             }),
@@ -100,6 +108,18 @@ internal static class ProcRoot
     /// <summary>A directory with a fixed set of entries.</summary>
     private static ProcDir Table(Procfs fs, ProcDir parent, string name, Dictionary<string, Func<ProcDir, ProcNode>> entries) =>
         new(fs, parent, name, Dir, null, () => entries.Keys, (d, n) => entries.TryGetValue(n, out var make) ? make(d) : null);
+
+    /// <summary>An fs.mqueue sysctl: an integer within [min, max] (EINVAL outside), as proc_dointvec_minmax.</summary>
+    private static ProcFile MqueueSysctl(Procfs fs, ProcDir parent, string name, Func<MqueueLimits, int> get, Action<MqueueLimits, int> set, int min, int max) =>
+        new(fs, parent, name, ReadWrite, null, () => Bytes(get(fs.Sandbox.MqueueLimits).ToString(CultureInfo.InvariantCulture) + "\n"),
+            ProcWriteKind.Handler, () => data =>
+            {
+                int value = 0;
+                long r = IntWriter(v => value = v)(data);
+                if (r < 0 || value < min || value > max) return -(long)Errno.EINVAL;
+                set(fs.Sandbox.MqueueLimits, value);
+                return r;
+            });
 
     /// <summary>
     /// A sysctl the sandbox shows but does not let anyone change: the sandbox's root is not the host's, as root in a

@@ -18,6 +18,8 @@ public interface IProcSandbox
     int LastPid { get; }
     /// <summary>The sandbox's file leases (/proc/sys/fs/lease-break-time).</summary>
     Leases Leases { get; }
+    /// <summary>The fs.mqueue limits (/proc/sys/fs/mqueue).</summary>
+    MqueueLimits MqueueLimits { get; }
 }
 
 /// <summary>

@@ -145,6 +145,7 @@ public sealed class KernelProcess : IDeviceOpener, Kernel.Syscalls.Handlers.ILim
             Kernel.Syscalls.Handlers.Limits.NoFile => ((ulong)Files.Limit, 4096),
             Kernel.Syscalls.Handlers.Limits.Stack => (8UL << 20, ulong.MaxValue),
             Kernel.Syscalls.Handlers.Limits.MemLock => (8UL << 20, 8UL << 20), // Linux's default (MLOCK_LIMIT)
+            Kernel.Syscalls.Handlers.Limits.MsgQueue => (819200, 819200), // MQ_BYTES_MAX
             _ => (ulong.MaxValue, ulong.MaxValue),
         };
     }

@@ -36,6 +36,9 @@ public sealed class IpcNamespace(uint ino) : Namespace(ino)
 {
     public override string Kind => "ipc";
     public override ulong CloneFlag => Syscalls.CloneFlags.NewIpc;
+
+    /// <summary>The namespace's POSIX message queues (its mqueue filesystem), made on first use.</summary>
+    public Vfs.MqueueFs? Mqueue { get; set; }
 }
 
 /// <summary>Network: the sandbox has no network devices yet, so a new namespace differs in identity only.</summary>

@@ -17,6 +17,12 @@ public sealed class FilesystemTypes
     public FilesystemTypes()
     {
         Register("tmpfs", (string _, string options, out Filesystem? fs) => CreateTmpfs(options, out fs));
+        // The VFS actor mounts the caller's IPC namespace's own instance; this factory only names the type.
+        Register("mqueue", (string _, string _, out Filesystem? fs) =>
+        {
+            fs = null;
+            return -(long)Errno.ENODEV;
+        });
     }
 
     /// <summary>Memory the sandbox reports; tmpfs's size=N% and nr_inodes=N% are relative to it.</summary>

@@ -112,6 +112,7 @@ public readonly record struct StatFsInfo(long Type, long BlockSize, ulong Blocks
 
     public const long TMPFS_MAGIC = 0x01021994;
     public const long HUGETLBFS_MAGIC = 0x958458f6;
+    public const long MQUEUE_MAGIC = 0x19800202;
     public const long EXT4_SUPER_MAGIC = 0xEF53;
     public const long PIPEFS_MAGIC = 0x50495045;
     public const long ANON_INODE_FS_MAGIC = 0x09041934;

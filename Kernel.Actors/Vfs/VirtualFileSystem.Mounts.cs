@@ -43,8 +43,9 @@ public sealed partial class VirtualFileSystem
     /// mount(2). <paramref name="isBusy"/> tells whether files are open for writing on a filesystem (a read-only remount
     /// then fails with EBUSY). Only a task with effective uid 0 may mount (EPERM), checked after the target is looked up.
     /// </summary>
+    /// <param name="instance">The filesystem a new mount shows, for types with one instance per namespace (mqueue); null makes one.</param>
     public long Mount(FsContext ctx, string? source, string target, string? type, ulong flags, string? data,
-        Func<Filesystem, bool>? hasWriters = null)
+        Func<Filesystem, bool>? hasWriters = null, Filesystem? instance = null)
     {
         var ns = NamespaceOf(ctx);
         long r = Resolve(ctx, null, target, 0, out var where);
@@ -90,14 +91,15 @@ public sealed partial class VirtualFileSystem
         bool readOnly = (flags & MS_RDONLY) != 0;
         r = SplitGenericOptions(options, ref readOnly, out var fsOpts);
         if (r < 0) return r;
-        r = FilesystemTypes.Create(type, source ?? "", fsOpts, out var fs);
+        Filesystem? fs = instance;
+        r = instance is not null ? 0 : FilesystemTypes.Create(type, source ?? "", fsOpts, out fs);
         if (r < 0) return r;
         if (readOnly) fs!.Reconfigure("", true);
         if (!where.IsDirectory) return -(long)Errno.ENOTDIR;
         var place = MountNamespace.PlaceOf(where);
         if (place is null) return -(long)Errno.ENOENT;
         ns.Attach(new Mount(this, fs!, fs!.Root, mountFlags, null, "", string.IsNullOrEmpty(source) ? "none" : source), place.Value.Dir, place.Value.Name);
-        _owned.Add(fs);
+        if (instance is null) _owned.Add(fs);
         return 0;
     }
 

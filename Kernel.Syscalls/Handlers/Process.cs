@@ -187,6 +187,7 @@ public static class Limits
     public const int NProc = 6;
     public const int NoFile = 7;
     public const int MemLock = 8;
+    public const int MsgQueue = 12;
     public const ulong NrOpen = 1 << 20; // /proc/sys/fs/nr_open
     public const ulong Infinity = ulong.MaxValue;
 }

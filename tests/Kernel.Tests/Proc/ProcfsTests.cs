@@ -301,6 +301,7 @@ public sealed class ProcfsTests : IDisposable
         public string DomainName { get; set; } = "(none)";
         public ulong MemoryBytes => 512UL << 20;
         public Leases Leases { get; } = new();
+        public MqueueLimits MqueueLimits { get; } = new();
         public int LastPid => Processes.Max(p => p.Pid);
     }
 
