@@ -610,6 +610,8 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
                 if (child.IsExiting && child.ExitStatus is not null && !child.IsReaped) NotifyParent(child);
             }
         }
+        // Decided before the exit shows: a wait racing with the reap below must not take the zombie.
+        process.ReapingAtExit = FindProcess(process.Ppid) is { IsExiting: false } keeper && AutoReaps(keeper, process);
         process.CompleteExit();
         // A traced leader is its tracer's zombie first; the parent hears of it once the tracer let it go.
         var traced = PtraceLife.ProcessEnded(process);
@@ -639,10 +641,17 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     internal void NotifyParent(KernelProcess child)
     {
         if (child.Ppid == 0 || FindProcess(child.Ppid) is not { IsExiting: false } parent) return;
-        var action = parent.SignalActions[Sig.SIGCHLD];
-        var autoReap = child.ExitSignal == Sig.SIGCHLD && (action.Handler == SignalAction.Ignore || (action.Flags & SaFlags.NoCldWait) != 0);
+        var autoReap = AutoReaps(parent, child);
+        child.ReapingAtExit = autoReap;
         if (child.ExitSignal > 0) SignalActor.Post(parent, child.ExitReport(child.ExitSignal), null);
         if (autoReap) Reap(child);
+    }
+
+    /// <summary>Whether <paramref name="parent"/> keeps no zombie of <paramref name="child"/> (SIGCHLD ignored or SA_NOCLDWAIT).</summary>
+    internal static bool AutoReaps(KernelProcess parent, KernelProcess child)
+    {
+        var action = parent.SignalActions[Sig.SIGCHLD];
+        return child.ExitSignal == Sig.SIGCHLD && (action.Handler == SignalAction.Ignore || (action.Flags & SaFlags.NoCldWait) != 0);
     }
 
     public async ValueTask DisposeAsync()

@@ -91,7 +91,8 @@ public sealed partial class TaskActor(Sandbox sandbox) : SubsystemActor(sandbox.
         var tracees = PtraceWaitables(callerTask, options, matches, children, out var hidden);
         if (children.Count == 0 && tracees.Count == 0) return new Failed(Errno.ECHILD);
         var zombie = (options & WExited) != 0
-            ? children.FirstOrDefault(c => c.ExitStatus is not null && c.Exited.IsCompleted && !hidden.Contains(c))
+            // A child its exit is reaping (the parent keeps no zombies) is never reported: wait then gives ECHILD.
+            ? children.FirstOrDefault(c => c.ExitStatus is not null && c.Exited.IsCompleted && !hidden.Contains(c) && !c.ReapingAtExit)
             : null;
         if (zombie is null && (options & (WStopped | WContinued)) != 0)
         {

@@ -228,6 +228,8 @@ public sealed class KernelProcess : IDeviceOpener, Kernel.Syscalls.Handlers.ILim
     public WaitQueue ExitQueue { get; } = new();
     /// <summary>The parent has collected the exit status; the pid is free.</summary>
     public bool IsReaped { get; internal set; }
+    /// <summary>Its parent keeps no zombie of it (SIGCHLD ignored or SA_NOCLDWAIT): the exit reaps it, so wait skips it.</summary>
+    public bool ReapingAtExit { get; internal set; }
     public Task<ProcessExit> Exited => _exited.Task;
 
     internal void AddThread(KernelTask task)
