@@ -14,17 +14,5 @@ public static partial class SysvIpc
     [Syscall(183, "mq_timedreceive", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(184, "mq_notify", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     [Syscall(185, "mq_getsetattr", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(186, "msgget", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(187, "msgctl", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(188, "msgrcv", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(189, "msgsnd", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(190, "semget", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(191, "semctl", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(192, "semtimedop", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(193, "semop", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(194, "shmget", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(195, "shmctl", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(196, "shmat", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(197, "shmdt", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     public static SyscallResult NotImplemented(ISyscallContext ctx) => Errno.ENOSYS;
 }
