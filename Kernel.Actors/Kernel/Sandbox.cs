@@ -65,6 +65,10 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     public TaskActor.WaitState WaitState { get; } = new();
     /// <summary>The System V objects of every IPC namespace and the calls parked on them (the Ipc actor's state).</summary>
     public Ipc.IpcState Ipc { get; } = new();
+    private Ipc.IpcObjects CurrentIpc => Ipc.Of(CurrentTask.Task?.Process.Namespaces.Ipc ?? InitialNamespaces.Ipc);
+    string IProcSandbox.SysvIpcTable(string kind) => Kernel.Actors.Ipc.IpcProc.Table(this, CurrentIpc, kind);
+    string IProcSandbox.IpcSysctl(string name) => Kernel.Actors.Ipc.IpcProc.Sysctl(this, CurrentIpc, name);
+    long IProcSandbox.SetIpcSysctl(string name, string value) => Kernel.Actors.Ipc.IpcProc.SetSysctl(this, CurrentIpc, name, value);
     /// <summary>Who traces whom (ptrace), with every tracee's stop state.</summary>
     public PtraceTable Ptrace { get; } = new();
     /// <summary>How far the sandbox's CLOCK_REALTIME is from the host's (clock_settime with CAP_SYS_TIME), in ns.</summary>
