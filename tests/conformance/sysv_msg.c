@@ -186,21 +186,29 @@ int main(void)
 	EXPECT_EQ("another user: EACCES, found with mode 0, EACCES, EACCES, EPERM, EPERM", WEXITSTATUS(st), 63);
 
 	/* A receiver blocked in another process gets a message sent later; then one gets EIDRM. */
+	int ready[2];
+	pipe(ready);
 	child = fork();
 	if (child == 0) {
 		struct msg m;
+		write(ready[1], "x", 1);
 		long n = msgrcv(q, &m, sizeof m.text, 5, 0);
 		if (n != 4 || m.type != 5 || memcmp(m.text, "five", 4) != 0)
 			_exit(1);
+		write(ready[1], "x", 1);
 		n = msgrcv(q, &m, sizeof m.text, 6, 0);
 		_exit(n == -1 && errno == EIDRM ? 2 : 3);
 	}
+	char x;
+	read(ready[0], &x, 1);
 	usleep(100000);
 	snd(q, 4, "four", 0);
 	snd(q, 5, "five", 0);
 	usleep(100000);
+	read(ready[0], &x, 1);
 	EXPECT_EQ("the waiting receiver took type 5 only", rcv(q, 64, 0, IPC_NOWAIT), 4);
 	printf("left: %s\n", got);
+	usleep(300000); /* the child is in its second msgrcv by now */
 	EXPECT_EQ("IPC_RMID", msgctl(q, IPC_RMID, NULL), 0);
 	waitpid(child, &st, 0);
 	EXPECT_EQ("the second wait ended with EIDRM", WEXITSTATUS(st), 2);

@@ -29,6 +29,13 @@ static int val(int s, int n)
 	return semctl(s, n, GETVAL);
 }
 
+/* Waits (up to 10 s) until semaphore n of set s has `want` waiters for an increase (or for zero). */
+static void await_waiters(int s, int n, int cmd, int want)
+{
+	for (int i = 0; i < 1000 && semctl(s, n, cmd) != want; i++)
+		usleep(10000);
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -110,7 +117,8 @@ int main(void)
 	pid_t c2 = fork();
 	if (c2 == 0)
 		_exit(op(s, 2, 0, 0) == 0 ? 0 : 1);
-	usleep(200000);
+	await_waiters(s, 0, GETNCNT, 1);
+	await_waiters(s, 2, GETZCNT, 1);
 	EXPECT_EQ("GETNCNT", semctl(s, 0, GETNCNT), 1);
 	EXPECT_EQ("GETZCNT", semctl(s, 2, GETZCNT), 1);
 	EXPECT_EQ("GETNCNT of another", semctl(s, 1, GETNCNT), 0);
@@ -153,7 +161,7 @@ int main(void)
 	pid_t w = fork();
 	if (w == 0)
 		_exit(op(s, 0, -1, 0) == 0 ? 0 : 1);
-	usleep(100000);
+	await_waiters(s, 0, GETNCNT, 1);
 	kill(c, SIGKILL);
 	waitpid(c, &st, 0);
 	EXPECT_EQ("killed", WTERMSIG(st), SIGKILL);
@@ -221,7 +229,7 @@ int main(void)
 	child = fork();
 	if (child == 0)
 		_exit(op(k, 0, -1, 0) == -1 && errno == EIDRM ? 0 : 1);
-	usleep(100000);
+	await_waiters(k, 0, GETNCNT, 1);
 	EXPECT_EQ("IPC_RMID", semctl(k, 0, IPC_RMID), 0);
 	waitpid(child, &st, 0);
 	EXPECT_EQ("the waiter got EIDRM", WEXITSTATUS(st), 0);
