@@ -9,7 +9,7 @@ namespace Kernel.Syscalls.Handlers;
 // which reads and writes the caller's buffers itself, after the namespace's limits are checked as Linux checks them.
 public static partial class SysvIpc
 {
-    [Syscall(186, "msgget", Support.Full, "Keys, IPC_PRIVATE, IPC_CREAT|IPC_EXCL, permissions, msgmni; per IPC namespace.")]
+    [Syscall(186, "msgget", Support.Full, "Keys, IPC_PRIVATE, IPC_CREAT and IPC_EXCL, permissions, msgmni; per IPC namespace.")]
     public static SyscallResult MsgGet(ISyscallContext c) => SyscallResult.Send(new MsgGet(c.Task, c.Int(0), c.Int(1)));
 
     [Syscall(187, "msgctl", Support.Full, "IPC_STAT, IPC_SET, IPC_RMID, IPC_INFO, MSG_INFO, MSG_STAT, MSG_STAT_ANY.")]
@@ -33,7 +33,7 @@ public static partial class SysvIpc
     [Syscall(189, "msgsnd", Support.Full, "msgmax and msgmnb limits, IPC_NOWAIT; a wait for room is parked in the Ipc actor.")]
     public static SyscallResult MsgSnd(ISyscallContext c) => SyscallResult.Send(new MsgSend(c.Task, c.Int(0), c.Arg(1), c.Arg(2), c.Int(3)));
 
-    [Syscall(190, "semget", Support.Full, "Keys, IPC_PRIVATE, IPC_CREAT|IPC_EXCL, permissions, the kernel.sem limits; per IPC namespace.")]
+    [Syscall(190, "semget", Support.Full, "Keys, IPC_PRIVATE, IPC_CREAT and IPC_EXCL, permissions, the kernel.sem limits; per IPC namespace.")]
     public static SyscallResult SemGet(ISyscallContext c) => SyscallResult.Send(new SemGet(c.Task, c.Int(0), c.Int(1), c.Int(2)));
 
     [Syscall(191, "semctl", Support.Full, "GETVAL, SETVAL, GETALL, SETALL, GETPID, GETNCNT, GETZCNT, IPC_STAT, IPC_SET, IPC_RMID, IPC_INFO, SEM_INFO, SEM_STAT, SEM_STAT_ANY.")]
@@ -56,7 +56,7 @@ public static partial class SysvIpc
     [Syscall(193, "semop", Support.Full, "As semtimedop without a timeout.")]
     public static SyscallResult SemOp(ISyscallContext c) => SyscallResult.Send(new SemOp(c.Task, c.Int(0), c.Arg(1), c.Arg(2), null));
 
-    [Syscall(194, "shmget", Support.Full, "Keys, IPC_PRIVATE, IPC_CREAT|IPC_EXCL, permissions, shmmax/shmall/shmmni; SHM_HUGETLB is backed by ordinary pages.")]
+    [Syscall(194, "shmget", Support.Full, "Keys, IPC_PRIVATE, IPC_CREAT and IPC_EXCL, permissions, shmmax/shmall/shmmni; SHM_HUGETLB is backed by ordinary pages.")]
     public static SyscallResult ShmGet(ISyscallContext c) => SyscallResult.Send(new ShmGet(c.Task, c.Int(0), c.Arg(1), c.Int(2)));
 
     [Syscall(195, "shmctl", Support.Full, "IPC_STAT, IPC_SET, IPC_RMID (destroyed at the last detach), SHM_LOCK, SHM_UNLOCK, IPC_INFO, SHM_INFO, SHM_STAT, SHM_STAT_ANY.")]
