@@ -16,7 +16,7 @@ KERNEL="${KERNEL:-$REPO/kernel}"
 ROOTFS="${KERNEL_ROOTFS:-/var/cache/kernel/rootfs-bookworm-arm64}"
 
 DEFAULT_BENCHES="getppid write_null cpu"
-EXTRA_BENCHES="pipe_pingpong pipe4k futex_pingpong tmpfs_read open_close fork_wait thread_join mmap_touch epoll_wait poll_pipe signal_self timer_1khz"
+EXTRA_BENCHES="pipe_pingpong pipe4k futex_pingpong tmpfs_read open_close fork_wait thread_join mmap_touch epoll_wait poll_pipe signal_self timer_1khz msg_pingpong sem_pingpong"
 
 # Per-benchmark iteration counts: "small large" (normal) and quick variants.
 # The small run measures start-up; large - small isolates the loop.
@@ -36,6 +36,8 @@ declare -A N_NORMAL=(
     [poll_pipe]="1000 100000"
     [signal_self]="1000 50000"
     [timer_1khz]="100 2000"
+    [msg_pingpong]="1000 50000"
+    [sem_pingpong]="1000 50000"
 )
 declare -A N_QUICK=(
     [getppid]="1000 100000"
@@ -53,6 +55,8 @@ declare -A N_QUICK=(
     [poll_pipe]="100 10000"
     [signal_self]="100 5000"
     [timer_1khz]="20 200"
+    [msg_pingpong]="100 2000"
+    [sem_pingpong]="100 2000"
 )
 
 RUNS=3
@@ -70,7 +74,7 @@ usage: bench/run.sh [options]
   --markdown       print the result tables as markdown (for docs/performance.md)
   --qemu-only      run only the qemu-aarch64 side (no kernel needed)
   --bench LIST     comma-separated benchmarks (default: ${DEFAULT_BENCHES// /,})
-EXTRA_BENCHES="pipe_pingpong pipe4k futex_pingpong tmpfs_read open_close fork_wait thread_join mmap_touch epoll_wait poll_pipe signal_self timer_1khz"
+EXTRA_BENCHES="pipe_pingpong pipe4k futex_pingpong tmpfs_read open_close fork_wait thread_join mmap_touch epoll_wait poll_pipe signal_self timer_1khz msg_pingpong sem_pingpong"
   --kernel PATH    kernel launcher (default \$KERNEL or <repo>/kernel)
   --timeout SEC    per-process time limit (default $TIMEOUT)
 Environment: CC, QEMU, KERNEL, KERNEL_ROOTFS.

@@ -160,7 +160,7 @@ public sealed class KernelSupervisor : UntypedActor
             [Subsystem.Mm] = Context.ActorOf(Props.Create(() => new MmActor(sandbox)), "mm"),
             [Subsystem.Task] = Context.ActorOf(Props.Create(() => new TaskActor(sandbox)), "task"),
             [Subsystem.Signal] = Context.ActorOf(Props.Create(() => new SignalActor(sandbox)), "signal"),
-            [Subsystem.Ipc] = Context.ActorOf(Props.Create(() => new EmptySubsystemActor(sandbox.Log)), "ipc"),
+            [Subsystem.Ipc] = Context.ActorOf(Props.Create(() => new IpcActor(sandbox)), "ipc"),
             [Subsystem.Net] = Context.ActorOf(Props.Create(() => new EmptySubsystemActor(sandbox.Log)), "net"),
         };
         _task = routes[Subsystem.Task];

@@ -32,6 +32,7 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
         AsyncIoMmRequest r => HandleAsyncIo(r),
         LockMemory or LockAllMemory or QueryResidency or SyncMemory => HandleLocking((MmRequest)request),
         BindMemory or QueryMemPolicy or PageStatus => HandleNuma((MmRequest)request),
+        ShmAttach or ShmDetach => HandleSysvShm((MmRequest)request),
         _ => new Failed(Errno.ENOSYS),
     };
 

@@ -64,6 +64,12 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     /// <summary>Futexes in shared memory, met by every process that maps it.</summary>
     public SharedFutexes Futexes { get; } = new();
     public TaskActor.WaitState WaitState { get; } = new();
+    /// <summary>The System V objects of every IPC namespace and the calls parked on them (the Ipc actor's state).</summary>
+    public Ipc.IpcState Ipc { get; } = new();
+    private Ipc.IpcObjects CurrentIpc => Ipc.Of(CurrentTask.Task?.Process.Namespaces.Ipc ?? InitialNamespaces.Ipc);
+    string IProcSandbox.SysvIpcTable(string kind) => Kernel.Actors.Ipc.IpcProc.Table(this, CurrentIpc, kind);
+    string IProcSandbox.IpcSysctl(string name) => Kernel.Actors.Ipc.IpcProc.Sysctl(this, CurrentIpc, name);
+    long IProcSandbox.SetIpcSysctl(string name, string value) => Kernel.Actors.Ipc.IpcProc.SetSysctl(this, CurrentIpc, name, value);
     /// <summary>Who traces whom (ptrace), with every tracee's stop state.</summary>
     public PtraceTable Ptrace { get; } = new();
     /// <summary>How far the sandbox's CLOCK_REALTIME is from the host's (clock_settime with CAP_SYS_TIME), in ns.</summary>
@@ -167,7 +173,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     }
 
     // Subsystems whose requests vCPU threads may run inline when the actor is idle (see InlineGate).
-    private readonly Dictionary<Subsystem, InlineGate> _gates = new() { [Subsystem.Vfs] = new InlineGate() };
+    private readonly Dictionary<Subsystem, InlineGate> _gates = new() { [Subsystem.Vfs] = new InlineGate(), [Subsystem.Ipc] = new InlineGate() };
 
     /// <summary>The inline gate of <paramref name="subsystem"/>, or null when its requests always go through the mailbox.</summary>
     internal InlineGate? Inline(Subsystem subsystem) => _gates.GetValueOrDefault(subsystem);
@@ -294,6 +300,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
             SetUpChild(ctx, a);
             var thread = new KernelTask(tid, p, ctx) { SignalMask = parent.SignalMask, Settings = ChildSettings(parent) };
             if (!FinishClone(parent, thread, p.Mm, a)) return -(long)Errno.EFAULT;
+            thread.InheritSemUndo(parent, (a.Flags & CloneFlags.SysvSem) != 0);
             p.Runner!.PtraceCloned(parent, thread, a.Flags, a.ExitSignal);
             p.AddThread(thread);
             p.Runner!.AddRunnable(thread);
@@ -341,6 +348,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
             mm.Dispose();
             return -(long)Errno.EFAULT;
         }
+        task.InheritSemUndo(parent, (a.Flags & CloneFlags.SysvSem) != 0);
         p.Runner!.PtraceCloned(parent, task, a.Flags, a.ExitSignal);
         StartProcess(child, task);
         return tid;

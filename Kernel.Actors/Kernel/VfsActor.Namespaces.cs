@@ -43,6 +43,8 @@ public sealed partial class VfsActor
             p.Fs.Cwd = MountNamespace.Translate(p.Fs.Cwd, copies);
         }
         p.Namespaces = p.Namespaces.With(flags);
+        // CLONE_SYSVSEM (and a new IPC namespace, whose sets the old adjustments cannot name) is exit_sem.
+        if ((flags & (CloneFlags.SysvSem | CloneFlags.NewIpc)) != 0) ((KernelTask)r.Task).LeaveSemUndo();
         return 0;
     }
 
@@ -85,6 +87,7 @@ public sealed partial class VfsActor
                 case FixedNamespace { Kind: "user" }:
                     return -(long)Errno.EINVAL; // a task cannot re-enter its own user namespace
                 case Namespace n:
+                    if (n is IpcNamespace) ((KernelTask)r.Task).LeaveSemUndo(); // ipcns_install: exit_sem
                     p.Namespaces = p.Namespaces.Join(n);
                     break;
             }

@@ -13,7 +13,7 @@ internal static class ProcRoot
 {
 
     private static readonly string[] Fixed =
-        ["cpuinfo", "filesystems", "loadavg", "meminfo", "mounts", "self", "stat", "swaps", "sys", "thread-self", "uptime", "version"];
+        ["cpuinfo", "filesystems", "loadavg", "meminfo", "mounts", "self", "stat", "swaps", "sys", "sysvipc", "thread-self", "uptime", "version"];
 
     public static ProcDir Create(Procfs fs)
     {
@@ -44,6 +44,12 @@ internal static class ProcRoot
             "self" => new ProcLink(fs, dir, name, () => CurrentTask.Task is { } t ? Invariant(t.Pid) : null),
             "thread-self" => new ProcLink(fs, dir, name, () => CurrentTask.Task is { } t ? $"{t.Pid}/task/{t.Tid}" : null),
             "sys" => SysDir(fs, dir),
+            "sysvipc" => Table(fs, dir, "sysvipc", new()
+            {
+                ["msg"] = f => new ProcFile(fs, f, "msg", ReadOnly, null, () => Bytes(fs.Sandbox.SysvIpcTable("msg")), ProcWriteKind.Eio),
+                ["sem"] = f => new ProcFile(fs, f, "sem", ReadOnly, null, () => Bytes(fs.Sandbox.SysvIpcTable("sem")), ProcWriteKind.Eio),
+                ["shm"] = f => new ProcFile(fs, f, "shm", ReadOnly, null, () => Bytes(fs.Sandbox.SysvIpcTable("shm")), ProcWriteKind.Eio),
+            }),
             _ => ProcessDir(fs, dir, name),
         };
     }
@@ -88,6 +94,13 @@ internal static class ProcRoot
                     ProcWriteKind.Handler, () => UtsNameWriter(name => fs.Sandbox.DomainName = name)),
                 ["hostname"] = f => new ProcFile(fs, f, "hostname", ReadWrite, null, () => Bytes(fs.Sandbox.HostName + "\n"),
                     ProcWriteKind.Handler, () => UtsNameWriter(name => fs.Sandbox.HostName = name)),
+                ["msgmax"] = f => IpcSysctl(fs, f, "msgmax"),
+                ["msgmnb"] = f => IpcSysctl(fs, f, "msgmnb"),
+                ["msgmni"] = f => IpcSysctl(fs, f, "msgmni"),
+                ["sem"] = f => IpcSysctl(fs, f, "sem"),
+                ["shmall"] = f => IpcSysctl(fs, f, "shmall"),
+                ["shmmax"] = f => IpcSysctl(fs, f, "shmmax"),
+                ["shmmni"] = f => IpcSysctl(fs, f, "shmmni"),
                 ["ngroups_max"] = f => Sysctl(fs, f, "ngroups_max", ReadOnly, () => "65536"),
                 ["osrelease"] = f => Sysctl(fs, f, "osrelease", ReadOnly, () => Syscalls.Handlers.System.Release),
                 ["ostype"] = f => Sysctl(fs, f, "ostype", ReadOnly, () => Syscalls.Handlers.System.SysName),
@@ -104,6 +117,11 @@ internal static class ProcRoot
                 ["overcommit_memory"] = f => Sysctl(fs, f, "overcommit_memory", ReadWrite, () => "0"),
             }),
         });
+
+    /// <summary>A System V IPC limit of the reader's IPC namespace, which root may change (as Linux's ipc_sysctl).</summary>
+    private static ProcFile IpcSysctl(Procfs fs, ProcDir parent, string name) =>
+        new(fs, parent, name, ReadWrite, null, () => Bytes(fs.Sandbox.IpcSysctl(name) + "\n"), ProcWriteKind.Handler,
+            () => data => fs.Sandbox.SetIpcSysctl(name, Encoding.ASCII.GetString(data)) is var e && e < 0 ? e : data.Length);
 
     /// <summary>A directory with a fixed set of entries.</summary>
     private static ProcDir Table(Procfs fs, ProcDir parent, string name, Dictionary<string, Func<ProcDir, ProcNode>> entries) =>

@@ -20,6 +20,12 @@ public interface IProcSandbox
     Leases Leases { get; }
     /// <summary>The fs.mqueue limits (/proc/sys/fs/mqueue).</summary>
     MqueueLimits MqueueLimits { get; }
+    /// <summary>/proc/sysvipc/{msg,sem,shm} of the reader's IPC namespace.</summary>
+    string SysvIpcTable(string kind) => "";
+    /// <summary>/proc/sys/kernel/{msgmax,msgmnb,msgmni,sem,shmmax,shmall,shmmni} of the reader's IPC namespace.</summary>
+    string IpcSysctl(string name) => "";
+    /// <summary>Sets one of those sysctls: the bytes consumed or -errno.</summary>
+    long SetIpcSysctl(string name, string value) => -(long)Errno.EINVAL;
 }
 
 /// <summary>

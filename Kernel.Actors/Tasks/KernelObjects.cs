@@ -13,6 +13,7 @@ internal static class KernelObjects
     private const int File = 0, Vm = 1, Files = 2, Fs = 3, Sighand = 4, Io = 5, SysvSem = 6, EpollTfd = 7;
 
     private static readonly ConditionalWeakTable<object, object> Numbers = new();
+    private static readonly object NoUndoList = new();
     private static long _next;
 
     public static long Compare(KernelTask caller, int pid1, int pid2, int type, ulong idx1, ulong idx2)
@@ -40,8 +41,13 @@ internal static class KernelObjects
             case Fs:
                 (a, b) = (t1.Process.Fs, t2.Process.Fs);
                 break;
-            case Io or SysvSem:
+            case Io:
                 return 0; // neither task has one: both null, as Linux compares them
+            case SysvSem:
+                // The tasks' SEM_UNDO lists (shared through CLONE_SYSVSEM); two tasks without one compare equal.
+                if (t1.SemUndo is null && t2.SemUndo is null) return 0;
+                (a, b) = (t1.SemUndo ?? (object)NoUndoList, t2.SemUndo ?? (object)NoUndoList);
+                break;
             case EpollTfd:
                 return -(long)Errno.EOPNOTSUPP;
             default:

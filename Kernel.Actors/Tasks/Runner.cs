@@ -417,6 +417,7 @@ public sealed partial class Runner
     /// </summary>
     internal void ReleaseThreadFutexes(KernelTask task)
     {
+        task.LeaveSemUndo(); // exit_sem, before the exit is reported
         RobustFutexes.Release(task);
         if (task.ClearChildTid != 0 && _process.Mm.Write(task.ClearChildTid, new byte[4]) == Errno.None)
         {

@@ -5,7 +5,7 @@ namespace Kernel.Syscalls.Handlers;
 
 public static partial class Process
 {
-    [Syscall(272, "kcmp", Support.Partial, "KCMP_FILE, VM, FILES, FS and SIGHAND compare the sandbox's objects (0 equal, 1 or 2 in a stable order); KCMP_IO and KCMP_SYSVSEM report equal (no task has an I/O context or SysV semaphore undo list yet); KCMP_EPOLL_TFD gives EOPNOTSUPP.")]
+    [Syscall(272, "kcmp", Support.Partial, "KCMP_FILE, VM, FILES, FS, SIGHAND and SYSVSEM (the SEM_UNDO lists) compare the sandbox's objects (0 equal, 1 or 2 in a stable order); KCMP_IO reports equal (no task has an I/O context); KCMP_EPOLL_TFD gives EOPNOTSUPP.")]
     public static SyscallResult Kcmp(ISyscallContext c)
     {
         var type = c.Int(2);
