@@ -75,14 +75,17 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
             if (file.Location is null && file is not ISharedPagesFile) return -(long)Errno.ENODEV;
         }
         // hugetlb: a MAP_HUGETLB anonymous mapping (MAP_HUGE_* size) or a hugetlbfs memfd maps whole huge pages.
-        ulong huge = anonymous
-            ? (r.Flags & MapHugetlb) != 0 ? HugePages.IsSupported((r.Flags >> 26) & 0x3f) ? HugePages.Size((r.Flags >> 26) & 0x3f) : 1 : 0
-            : (file as Vfs.TmpRegularFile)?.Node.TmpFs.HugePageSize ?? 0;
-        if (huge == 1) return -(long)Errno.EINVAL;
+        ulong huge = (file as Vfs.TmpRegularFile)?.Node.TmpFs.HugePageSize ?? 0;
+        if (anonymous && (r.Flags & MapHugetlb) != 0)
+        {
+            int shift = (r.Flags >> 26) & 0x3f;
+            if (!HugePages.IsSupported(shift)) return -(long)Errno.EINVAL;
+            huge = HugePages.Size(shift);
+        }
         if (huge != 0)
         {
             if ((ulong)r.Offset % huge != 0 || ((r.Flags & (MapFixed | MapFixedNoReplace)) != 0 && r.Address % huge != 0)) return -(long)Errno.EINVAL;
-            length = (length + huge - 1) & ~(huge - 1);
+            length = AddressSpace.AlignUp(length, huge);
             if (length == 0 || length > mm.WindowSize) return -(long)Errno.ENOMEM;
         }
         // A special file's own pages (io_uring rings): the file checks the request before an address is chosen.
@@ -103,7 +106,7 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
             // A free range with room to align its start to the huge page size.
             address = mm.FindFree(length + huge, 0);
             if (address == 0) return -(long)Errno.ENOMEM;
-            address = (address + huge - 1) & ~(huge - 1);
+            address = AddressSpace.AlignUp(address, huge);
         }
         else
         {
@@ -214,8 +217,8 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
         if (vma.PageSize is var huge and not 0)
         {
             // hugetlb: whole huge pages at aligned addresses, and never larger (its reservation cannot split).
-            oldLen = (oldLen + huge - 1) & ~(huge - 1);
-            newLen = (newLen + huge - 1) & ~(huge - 1);
+            oldLen = AddressSpace.AlignUp(oldLen, huge);
+            newLen = AddressSpace.AlignUp(newLen, huge);
             if (r.OldAddress % huge != 0 || ((r.Flags & MremapFixed) != 0 && r.NewAddress % huge != 0) || newLen > oldLen) return -(long)Errno.EINVAL;
         }
         if ((r.Flags & (MremapFixed | MremapDontUnmap)) != 0)

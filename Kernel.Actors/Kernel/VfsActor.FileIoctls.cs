@@ -21,9 +21,9 @@ public sealed partial class VfsActor
     private KernelReply? FileIoctl(IoctlFile r, OpenFile file) => r.Request switch
     {
         FiClone => CloneRange(r, file, (int)r.Argument),
-        FiCloneRange or FiDedupeRange => P(r.Task).Mm.Read(r.Argument, new byte[r.Request == FiCloneRange ? 32 : 24]) != Errno.None
-            ? new Failed(Errno.EFAULT)
-            : r.Request == FiCloneRange ? CloneRange(r, file, ReadInt(r)) : new Failed(Errno.EOPNOTSUPP),
+        // struct file_clone_range starts with its __s64 src_fd.
+        FiCloneRange => ReadArgument(r, 32) is { } range ? CloneRange(r, file, (int)BitConverter.ToInt64(range)) : new Failed(Errno.EFAULT),
+        FiDedupeRange => ReadArgument(r, 24) is null ? new Failed(Errno.EFAULT) : new Failed(Errno.EOPNOTSUPP),
         FsIocFiemap => new Failed(Errno.EOPNOTSUPP), // no filesystem of ours maps extents (no ->fiemap)
         FiFreeze or FiThaw when !P(r.Task).Settings.Has(Capabilities.SysAdmin) => new Failed(Errno.EPERM),
         FiFreeze => new Failed(Errno.EOPNOTSUPP), // nothing to freeze: no filesystem of ours has freeze_fs
@@ -31,11 +31,11 @@ public sealed partial class VfsActor
         _ => InodeFlagsIoctl(r, file),
     };
 
-    private int ReadInt(IoctlFile r)
+    /// <summary>The ioctl's argument struct of <paramref name="size"/> bytes; null when it cannot be read (EFAULT).</summary>
+    private static byte[]? ReadArgument(IoctlFile r, int size)
     {
-        var b = new byte[4];
-        P(r.Task).Mm.Read(r.Argument, b);
-        return BitConverter.ToInt32(b);
+        var b = new byte[size];
+        return P(r.Task).Mm.Read(r.Argument, b) == Errno.None ? b : null;
     }
 
     /// <summary>FICLONE(RANGE): vfs_clone_file_range's checks, then EOPNOTSUPP (no filesystem of ours shares extents).</summary>
@@ -74,8 +74,7 @@ public sealed partial class VfsActor
             }
             default:
             {
-                var arg = new byte[r.Request == FsIocFsSetXattr ? FsxattrSize : 4];
-                if (mem.Read(r.Argument, arg) != Errno.None) return new Failed(Errno.EFAULT);
+                if (ReadArgument(r, r.Request == FsIocFsSetXattr ? FsxattrSize : 4) is not { } arg) return new Failed(Errno.EFAULT);
                 if (loc is null) return new Failed(Errno.ENOTTY);
                 if (loc.Mount.ReadOnly) return new Failed(Errno.EROFS);
                 var inode = loc.Inode;

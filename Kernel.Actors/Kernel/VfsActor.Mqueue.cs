@@ -61,12 +61,12 @@ public sealed partial class VfsActor
         {
             if ((r.Flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) return new Failed(Errno.EEXIST);
             if ((r.Flags & O_ACCMODE) == O_ACCMODE) return new Failed(Errno.EINVAL);
-            int mask = (r.Flags & O_ACCMODE) switch { O_RDONLY => Permission.MayRead, O_WRONLY => Permission.MayWrite, _ => Permission.MayRead | Permission.MayWrite };
-            e = Permission.Check(queue, creds, mask);
+            e = Permission.Check(queue, creds, Permission.ForAccessMode(r.Flags & O_ACCMODE));
             if (e < 0) return Result(e);
         }
         // Linux keeps the open flags but O_CREAT, O_EXCL and O_TRUNC... as dentry_open does; mq_getsetattr shows O_NONBLOCK.
-        var location = new Location(MqueueMount(fs), queue!, new Location(MqueueMount(fs), fs.Dir, null, ""), r.Name);
+        var mount = MqueueMount(fs);
+        var location = new Location(mount, queue!, new Location(mount, fs.Dir, null, ""), r.Name);
         queue!.Open(location, r.Flags & (O_ACCMODE | O_NONBLOCK), out var file);
         var fd = process.Files.Install(file!, (r.Flags & O_CLOEXEC) != 0);
         if (fd < 0) file!.DropReference();

@@ -42,7 +42,9 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
 
     public IReadOnlyList<Vma> Vmas => _vmas;
 
-    public static ulong PageUp(ulong v) => (v + PageSize - 1) & ~(PageSize - 1);
+    public static ulong PageUp(ulong v) => AlignUp(v, PageSize);
+    /// <summary><paramref name="v"/> rounded up to a multiple of <paramref name="alignment"/> (a power of two).</summary>
+    public static ulong AlignUp(ulong v, ulong alignment) => (v + alignment - 1) & ~(alignment - 1);
     public static ulong PageDown(ulong v) => v & ~(PageSize - 1);
 
     // ---- lookups ----

@@ -290,6 +290,14 @@ public static class Permission
     public const int MayWrite = 2;
     public const int MayRead = 4;
 
+    /// <summary>What an open with access mode <paramref name="accessMode"/> (O_RDONLY, O_WRONLY, O_RDWR) must be allowed.</summary>
+    public static int ForAccessMode(int accessMode) => accessMode switch
+    {
+        O_RDONLY => MayRead,
+        O_WRONLY => MayWrite,
+        _ => MayRead | MayWrite,
+    };
+
     public static long Check(Inode inode, Credentials creds, int mask)
     {
         mask &= 7;

@@ -233,12 +233,7 @@ public sealed partial class VirtualFileSystem : IDisposable
         if (inode.IsDirectory && (acc != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0)) return -(long)Errno.EISDIR;
         if (inode.IsSymlink) return -(long)Errno.ELOOP;
         if (inode.FileType is S_IFCHR or S_IFBLK && loc.Mount.NoDev) return -(long)Errno.EACCES;
-        int mask = acc switch
-        {
-            O_RDONLY => Permission.MayRead,
-            O_WRONLY => Permission.MayWrite,
-            _ => Permission.MayRead | Permission.MayWrite,
-        };
+        int mask = Permission.ForAccessMode(acc);
         // O_DIRECT needs a file that does direct I/O (FMODE_CAN_ODIRECT): not a directory, nor procfs's or sysfs's files.
         bool direct = (flags & O_DIRECT) != 0;
         if (direct && (inode.IsDirectory || (inode.IsRegular && !DoesDirectIo(inode)))) return -(long)Errno.EINVAL;
