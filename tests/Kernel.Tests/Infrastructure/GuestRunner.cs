@@ -211,7 +211,9 @@ public static class GuestRunner
         if (!File.Exists(output))
             return false;
         var built = File.GetLastWriteTimeUtc(output);
-        var inputs = Directory.GetFiles(Path.GetDirectoryName(source)!, "*.h").Append(source);
+        // Programs in native/ and kernel-only/ include the headers one level up ("../conformance.h") too.
+        var dir = Path.GetDirectoryName(source)!;
+        var inputs = Directory.GetFiles(dir, "*.h").Concat(Directory.GetFiles(Path.GetDirectoryName(dir)!, "*.h")).Append(source);
         return inputs.All(i => File.GetLastWriteTimeUtc(i) <= built);
     }
 

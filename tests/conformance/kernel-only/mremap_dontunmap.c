@@ -2,21 +2,9 @@
  * can be used again. Kernel-only: the host kernel the native programs compare with refuses DONTUNMAP (EINVAL). */
 #define _GNU_SOURCE
 #include "../conformance.h"
-
-#include <sys/mman.h>
-#include <unistd.h>
-
-#ifndef MREMAP_DONTUNMAP
-#define MREMAP_DONTUNMAP 4
-#endif
+#include "../mapping.h"
 
 static long page;
-
-static int is_mapped(void *p)
-{
-	unsigned char v;
-	return mincore(p, page, &v) == 0;
-}
 
 int main(void)
 {
@@ -26,7 +14,7 @@ int main(void)
 	memset(c, 'a', page);
 	char *d = mremap(c, page, page, MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
 	EXPECT_TRUE("DONTUNMAP moves", d != MAP_FAILED && d != c && d[0] == 'a');
-	EXPECT_TRUE("  the old range still mapped", is_mapped(c));
+	EXPECT_TRUE("  the old range still mapped", conf_is_mapped(c));
 	EXPECT_TRUE("  and empty", c[0] == 0 && c[page - 1] == 0);
 	c[0] = 'z';
 	EXPECT_TRUE("  and usable", c[0] == 'z' && d[0] == 'a');

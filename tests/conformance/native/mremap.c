@@ -3,21 +3,9 @@
  * checked in kernel-only/mremap_dontunmap (this host's kernel refuses it). */
 #define _GNU_SOURCE
 #include "../conformance.h"
-
-#include <sys/mman.h>
-#include <unistd.h>
-
-#ifndef MREMAP_DONTUNMAP
-#define MREMAP_DONTUNMAP 4
-#endif
+#include "../mapping.h"
 
 static long page;
-
-static int is_mapped(void *p)
-{
-	unsigned char v;
-	return mincore(p, page, &v) == 0;
-}
 
 int main(void)
 {
@@ -43,11 +31,11 @@ int main(void)
 	EXPECT_TRUE("FIXED moves to the address", b == spot);
 	EXPECT_TRUE("  with the contents", b[0] == 'a' && b[2 * page - 1] == 'a');
 	EXPECT_TRUE("  grown, the new page zero", b[3 * page - 1] == 0);
-	EXPECT_TRUE("  the old range unmapped", !is_mapped(a));
+	EXPECT_TRUE("  the old range unmapped", !conf_is_mapped(a));
 
 	char *c = mremap(b, 3 * page, page, MREMAP_MAYMOVE | MREMAP_FIXED, a);
 	EXPECT_TRUE("FIXED and shrinking", c == a && c[0] == 'a');
-	EXPECT_TRUE("  the old range unmapped", !is_mapped(b) && !is_mapped(b + 2 * page));
+	EXPECT_TRUE("  the old range unmapped", !conf_is_mapped(b) && !conf_is_mapped(b + 2 * page));
 
 	return conf_failures != 0;
 }
