@@ -296,6 +296,19 @@ static void syscall_info(pid_t c, const char *label, long want_nr)
 	printf("  GETEVENTMSG: %lu\n", eventmsg(c));
 }
 
+/* exit_group(9), which SYSEMU skips, then exit(4). */
+static int sysemu_child(void)
+{
+	syscall(SYS_exit_group, 9);
+	return 4;
+}
+
+static int getppid_child(void)
+{
+	syscall(SYS_getppid);
+	return 5;
+}
+
 static void syscall_stops(void)
 {
 	printf("== syscall stops\n");
@@ -331,13 +344,7 @@ static void syscall_stops(void)
 	expect_status("exit_group(7)", c, "exited 7");
 
 	/* SYSEMU: the syscall is skipped after its entry stop, and no exit stop follows. */
-	pid_t e = fork();
-	if (e == 0) {
-		ptrace(PTRACE_TRACEME, 0, 0, 0);
-		raise(SIGSTOP);
-		syscall(SYS_exit_group, 9);
-		_exit(4);
-	}
+	pid_t e = traced_child(sysemu_child);
 	expect_status("SYSEMU child", e, "stopped SIGSTOP");
 	ptrace(PTRACE_SETOPTIONS, e, 0, PTRACE_O_TRACESYSGOOD);
 	EXPECT_OK("SYSEMU", ptrace(PTRACE_SYSEMU, e, 0, 0));
@@ -350,13 +357,7 @@ static void syscall_stops(void)
 	expect_status("exit_group(9) was skipped", e, "exited 4");
 
 	/* A signal given at a syscall stop is delivered. */
-	pid_t s = fork();
-	if (s == 0) {
-		ptrace(PTRACE_TRACEME, 0, 0, 0);
-		raise(SIGSTOP);
-		syscall(SYS_getppid);
-		_exit(5);
-	}
+	pid_t s = traced_child(getppid_child);
 	expect_status("child", s, "stopped SIGSTOP");
 	ptrace(PTRACE_SETOPTIONS, s, 0, PTRACE_O_TRACESYSGOOD);
 	ptrace(PTRACE_SYSCALL, s, 0, 0);
