@@ -296,6 +296,14 @@ static void syscall_info(pid_t c, const char *label, long want_nr)
 	printf("  GETEVENTMSG: %lu\n", eventmsg(c));
 }
 
+/* PTRACE_SYSCALL to the next syscall stop, and what GET_SYSCALL_INFO says of it. */
+static void next_syscall_stop(pid_t c, const char *stop, const char *name, long nr)
+{
+	ptrace(PTRACE_SYSCALL, c, 0, 0);
+	expect_status(stop, c, "syscall-stop");
+	syscall_info(c, name, nr);
+}
+
 /* exit_group(9), which SYSEMU skips, then exit(4). */
 static int sysemu_child(void)
 {
@@ -325,20 +333,12 @@ static void syscall_stops(void)
 	EXPECT_EQ("  GET_SYSCALL_INFO", ptrace(PTRACE_GET_SYSCALL_INFO, c, sizeof info, &info), 24);
 	printf("  GETEVENTMSG: %lu\n", eventmsg(c));
 	EXPECT_OK("SETOPTIONS TRACESYSGOOD", ptrace(PTRACE_SETOPTIONS, c, 0, PTRACE_O_TRACESYSGOOD));
-	ptrace(PTRACE_SYSCALL, c, 0, 0);
-	expect_status("getppid exit", c, "syscall-stop");
-	syscall_info(c, "getppid", SYS_getppid);
+	next_syscall_stop(c, "getppid exit", "getppid", SYS_getppid);
 	EXPECT_EQ("GET_SYSCALL_INFO with size 0 writes nothing", ptrace(PTRACE_GET_SYSCALL_INFO, c, 0, 8), 33);
 	EXPECT_ERR("GET_SYSCALL_INFO to a bad pointer", ptrace(PTRACE_GET_SYSCALL_INFO, c, sizeof info, 8), EFAULT);
-	ptrace(PTRACE_SYSCALL, c, 0, 0);
-	expect_status("chdir entry", c, "syscall-stop");
-	syscall_info(c, "chdir", SYS_chdir);
-	ptrace(PTRACE_SYSCALL, c, 0, 0);
-	expect_status("chdir exit", c, "syscall-stop");
-	syscall_info(c, "chdir", SYS_chdir);
-	ptrace(PTRACE_SYSCALL, c, 0, 0);
-	expect_status("gettid entry", c, "syscall-stop");
-	syscall_info(c, "gettid", SYS_gettid);
+	next_syscall_stop(c, "chdir entry", "chdir", SYS_chdir);
+	next_syscall_stop(c, "chdir exit", "chdir", SYS_chdir);
+	next_syscall_stop(c, "gettid entry", "gettid", SYS_gettid);
 	/* CONT: no exit stop for gettid. */
 	ptrace(PTRACE_CONT, c, 0, 0);
 	expect_status("exit_group(7)", c, "exited 7");
