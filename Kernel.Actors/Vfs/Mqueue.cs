@@ -142,7 +142,10 @@ public sealed class MqueueInode : MemoryInode
     public WaitQueue Waiters { get; } = new();
     public MqueueNotification? Notification { get; set; }
 
-    protected override long Size => 80; // FILENT_SIZE
+    /// <summary>st_size of every queue file, Linux's FILENT_SIZE (what SEEK_END counts from, too).</summary>
+    internal const long FileSize = 80;
+
+    protected override long Size => FileSize;
 
     public bool IsFull => CurMsgs >= MaxMsg;
     public bool IsEmpty => CurMsgs == 0;
@@ -258,7 +261,7 @@ public sealed class MqueueFile : OpenFile
     {
         lock (_posLock)
         {
-            long r = ComputeSeek(_pos, 80, offset, whence);
+            long r = ComputeSeek(_pos, MqueueInode.FileSize, offset, whence);
             if (r >= 0) _pos = r;
             return r;
         }
