@@ -28,6 +28,8 @@ public sealed partial class IpcActor
             if (pages << 12 < r.Size) return -(long)Errno.ENOSPC;
             if (ns.ShmPages + pages < ns.ShmPages || ns.ShmPages + pages > ns.ShmAll) return -(long)Errno.ENOSPC;
             if (r.Size > long.MaxValue / 2) return -(long)Errno.ENOMEM;
+            // SHM_HUGE_*: the huge page size's log2 (0: the default); one the CPU has not is EINVAL (newseg).
+            if ((r.Flags & ShmHugeTlb) != 0 && !Kernel.Syscalls.HugePages.IsSupported((r.Flags >> 26) & 0x3f)) return -(long)Errno.EINVAL;
             var node = TmpRegular.CreateUnlinked(IpcState.SegmentFs, (uint)r.Flags & 0x1FF, caller.Euid, caller.Egid);
             var e = node.Data.SetLength((long)r.Size);
             if (e < 0) return -(long)Errno.ENOMEM;

@@ -70,6 +70,8 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
         {
             file = process.Files.GetFile(r.Fd);
             if (file is null) return -(long)Errno.EBADF;
+            // MAP_HUGETLB names anonymous huge pages; a file must be a hugetlbfs one to take it (ksys_mmap_pgoff).
+            if ((r.Flags & MapHugetlb) != 0 && (file as Vfs.TmpRegularFile)?.Node.TmpFs.HugePageSize is null or 0) return -(long)Errno.EINVAL;
             if (!file.CanRead) return -(long)Errno.EACCES;
             if (type != MapPrivate && (prot & Prot.Write) != 0 && !file.CanWrite) return -(long)Errno.EACCES;
             if (file.Location is null && file is not ISharedPagesFile) return -(long)Errno.ENODEV;

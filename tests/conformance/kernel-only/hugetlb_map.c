@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -78,6 +79,16 @@ int main(void)
 	EXPECT_EQ("  the first page stays", area_length(a), HUGE);
 	EXPECT_ERR("MAP_HUGETLB of a size the CPU has not",
 		(long)mmap(NULL, HUGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (34 << MAP_HUGE_SHIFT), -1, 0), EINVAL);
+
+	int hfd = memfd_create("h", MFD_HUGETLB);
+	char *h = mmap(NULL, HUGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_HUGETLB, hfd, 0);
+	EXPECT_TRUE("MAP_HUGETLB of a hugetlbfs memfd", h != MAP_FAILED);
+	munmap(h, HUGE);
+	close(hfd);
+	EXPECT_ERR("SHM_HUGETLB of a size the CPU has not", shmget(IPC_PRIVATE, HUGE, IPC_CREAT | 0600 | SHM_HUGETLB | (34 << 26)), EINVAL);
+	int seg = shmget(IPC_PRIVATE, HUGE, IPC_CREAT | 0600 | SHM_HUGETLB | (21 << 26));
+	EXPECT_TRUE("SHM_HUGETLB of 2 MiB", seg >= 0);
+	shmctl(seg, IPC_RMID, NULL);
 
 	int small = memfd_create("huge64k", MFD_HUGETLB | (16U << 26));
 	EXPECT_TRUE("MFD_HUGE_64KB", small >= 0);

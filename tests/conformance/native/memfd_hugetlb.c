@@ -58,6 +58,10 @@ int main(void)
 	EXPECT_ERR("part of a page still EINVAL first", ftruncate(fd, 3 * 4096), EINVAL);
 	EXPECT_EQ("F_GET_SEALS", fcntl(fd, F_GET_SEALS), F_SEAL_GROW);
 	EXPECT_ERR("F_GET_SEALS without MFD_ALLOW_SEALING", fcntl(fd2, F_ADD_SEALS, F_SEAL_GROW), EPERM);
+	int plain = memfd_create("plain", 0);
+	ftruncate(plain, 4096);
+	EXPECT_ERR("MAP_HUGETLB of a file that is not hugetlbfs", (long)mmap(NULL, 4096, PROT_READ, MAP_SHARED | MAP_HUGETLB, plain, 0), EINVAL);
+	close(plain);
 	close(fd);
 	close(fd2);
 	return conf_failures != 0;
