@@ -66,7 +66,7 @@ internal static unsafe partial class Native
     [LibraryImport(Shim)] public static partial int kshim_set_cpu_model(nint uc, int model);
     [LibraryImport(Shim)] public static partial int kshim_remove_cache(nint uc, ulong begin, ulong end);
     [LibraryImport(Shim)] public static partial int kshim_emu_start(nint uc, ShimState* state, ulong begin, ulong until);
-    [LibraryImport(Shim)] public static partial int kshim_set_exec(ShimState* state, ulong start, ulong end, int exec);
+    [LibraryImport(Shim)] public static partial int kshim_set_fast_store(ShimState* state, ulong start, ulong end, int fast);
     [LibraryImport(Shim)] public static partial void kshim_detach(ShimState* state);
 
     public static string Describe(int err) => Marshal.PtrToStringUTF8(uc_strerror(err)) ?? $"unicorn error {err}";
@@ -98,8 +98,8 @@ internal struct ShimState
     public int MemType;
     public ulong MemAddress;
     public long MemSize;
-    private nint _exec;          // native-private from here on
-    private int _execCount, _execCapacity;
+    private nint _fast;          // native-private from here on
+    private int _fastCount, _fastCapacity;
     private nint _cpu;
 }
 

@@ -114,28 +114,29 @@ public sealed unsafe class UnicornCpu : ICpu
         }
     }
 
-    // The native side keeps stores to non-executable pages on the fast path (see native/kshim.c), so it must
-    // know which pages are executable.
+    // The native side keeps stores to writable, non-executable pages on the fast path (see native/kshim.c), so it
+    // must know each page's protection: stores elsewhere take Unicorn's slow path, which checks and invalidates.
     public void Map(ulong address, ulong length, Prot prot, nint host)
     {
         Native.Check(Native.uc_mem_map_ptr(_uc, address, (nuint)length, (uint)prot, host), $"map {address:x}+{length:x}");
-        SetExec(address, length, prot);
+        SetFastStores(address, length, prot);
     }
 
     public void Unmap(ulong address, ulong length)
     {
         Native.Check(Native.uc_mem_unmap(_uc, address, (nuint)length), $"unmap {address:x}+{length:x}");
-        SetExec(address, length, Prot.None);
+        SetFastStores(address, length, Prot.None);
     }
 
     public void Protect(ulong address, ulong length, Prot prot)
     {
         Native.Check(Native.uc_mem_protect(_uc, address, (nuint)length, (uint)prot), $"protect {address:x}+{length:x}");
-        SetExec(address, length, prot);
+        SetFastStores(address, length, prot);
     }
 
-    private void SetExec(ulong address, ulong length, Prot prot) =>
-        Native.Check(Native.kshim_set_exec(_state, address, address + length, (prot & Prot.Exec) != 0 ? 1 : 0), "track executable pages");
+    private void SetFastStores(ulong address, ulong length, Prot prot) =>
+        Native.Check(Native.kshim_set_fast_store(_state, address, address + length, (prot & (Prot.Write | Prot.Exec)) == Prot.Write ? 1 : 0),
+            "track fast-store pages");
 
     public void InvalidateCode(ulong address, ulong length) =>
         Native.kshim_remove_cache(_uc, address, address + length);

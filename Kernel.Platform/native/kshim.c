@@ -5,9 +5,11 @@
 // Fast stores: Unicorn 2.0.1 leaves TLB_NOTDIRTY set on every writable TLB entry (its dirty-memory bitmap
 // is stubbed out), so every guest store takes the slow path through notdirty_write, which allocates and
 // frees a page collection to look for translated code to invalidate: stores cost ~50x a load. We wrap the
-// TLB fill (link-time --wrap of the call from the arm64 target) and clear NOTDIRTY again for pages the guest
-// cannot execute; pages in an executable mapping keep it, so self-modifying and JIT code still invalidates
-// its stale translations. Unicorn 2.1 fixed this upstream the same way (by region permissions).
+// TLB fill (link-time --wrap of the call from the arm64 target) and clear NOTDIRTY again for "fast-store" pages:
+// writable and not executable. Pages in an executable mapping keep it, so self-modifying and JIT code still
+// invalidates its stale translations; read-only pages keep it too, because Unicorn checks a region's write
+// permission only on that slow path (with NOTDIRTY cleared, a read-only page whose entry a load filled would take
+// stores). Unicorn 2.1 fixed this upstream the same way (by region permissions).
 #include <unicorn/unicorn.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -30,9 +32,9 @@ typedef struct {
     int32_t mem_type;
     uint64_t mem_address;
     int64_t mem_size;
-    // Private to this file: executable ranges (sorted, disjoint, not adjacent) and the engine's CPU.
-    kshim_range *exec;
-    int32_t exec_count, exec_capacity;
+    // Private to this file: fast-store ranges (sorted, disjoint, not adjacent) and the engine's CPU.
+    kshim_range *fast;
+    int32_t fast_count, fast_capacity;
     void *cpu;
 } kshim_state;
 
@@ -72,9 +74,9 @@ int kshim_attach(uc_engine *uc, kshim_state *state) {
 }
 
 void kshim_detach(kshim_state *state) {
-    free(state->exec);
-    state->exec = NULL;
-    state->exec_count = state->exec_capacity = 0;
+    free(state->fast);
+    state->fast = NULL;
+    state->fast_count = state->fast_capacity = 0;
 }
 
 // uc_ctl is variadic; calling it through these fixed-signature wrappers keeps P/Invoke well defined.
@@ -94,12 +96,12 @@ int kshim_emu_start(uc_engine *uc, kshim_state *state, uint64_t begin, uint64_t 
     return e;
 }
 
-static bool is_exec(const kshim_state *s, uint64_t page) {
-    int lo = 0, hi = s->exec_count;
+static bool is_fast(const kshim_state *s, uint64_t page) {
+    int lo = 0, hi = s->fast_count;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        if (page >= s->exec[mid].end) lo = mid + 1;
-        else if (page < s->exec[mid].start) hi = mid;
+        if (page >= s->fast[mid].end) lo = mid + 1;
+        else if (page < s->fast[mid].start) hi = mid;
         else return true;
     }
     return false;
@@ -107,24 +109,24 @@ static bool is_exec(const kshim_state *s, uint64_t page) {
 
 void tlb_flush_aarch64(void *cpu);
 
-// Marks [start, end) executable or not. Entries filled before the change may carry the old decision, so the
-// engine's TLB is flushed when a page becomes executable (its stores must take the invalidating slow path).
-int kshim_set_exec(kshim_state *s, uint64_t start, uint64_t end, int exec) {
+// Marks [start, end) as fast-store pages or not. Entries filled before the change may carry the old decision, so
+// the engine's TLB is flushed when pages stop being fast-store (their stores must take the checking slow path).
+int kshim_set_fast_store(kshim_state *s, uint64_t start, uint64_t end, int fast) {
     if (start >= end) return 0;
     // At most one range is split in two, plus the new one.
-    if (s->exec_count + 2 > s->exec_capacity) {
-        int capacity = s->exec_capacity ? s->exec_capacity * 2 : 16;
-        kshim_range *grown = realloc(s->exec, (size_t)capacity * sizeof(kshim_range));
+    if (s->fast_count + 2 > s->fast_capacity) {
+        int capacity = s->fast_capacity ? s->fast_capacity * 2 : 16;
+        kshim_range *grown = realloc(s->fast, (size_t)capacity * sizeof(kshim_range));
         if (!grown) return UC_ERR_NOMEM;
-        s->exec = grown;
-        s->exec_capacity = capacity;
+        s->fast = grown;
+        s->fast_capacity = capacity;
     }
-    kshim_range *out = malloc((size_t)(s->exec_count + 2) * sizeof(kshim_range));
+    kshim_range *out = malloc((size_t)(s->fast_count + 2) * sizeof(kshim_range));
     if (!out) return UC_ERR_NOMEM;
     int n = 0;
-    bool placed = !exec;
-    for (int i = 0; i < s->exec_count; i++) {
-        kshim_range r = s->exec[i];
+    bool placed = !fast, dropped = false;
+    for (int i = 0; i < s->fast_count; i++) {
+        kshim_range r = s->fast[i];
         if (r.end <= start || r.start >= end) {
             if (!placed && r.start >= end) {
                 out[n++] = (kshim_range){start, end};
@@ -134,6 +136,7 @@ int kshim_set_exec(kshim_state *s, uint64_t start, uint64_t end, int exec) {
             continue;
         }
         if (r.start < start) out[n++] = (kshim_range){r.start, start};
+        if (!fast) dropped = true; // part of [start, end) was fast-store and is no longer
         if (!placed) {
             out[n++] = (kshim_range){start, end};
             placed = true;
@@ -150,10 +153,10 @@ int kshim_set_exec(kshim_state *s, uint64_t start, uint64_t end, int exec) {
             out[m++] = out[i];
         }
     }
-    memcpy(s->exec, out, (size_t)m * sizeof(kshim_range));
-    s->exec_count = m;
+    memcpy(s->fast, out, (size_t)m * sizeof(kshim_range));
+    s->fast_count = m;
     free(out);
-    if (exec && s->cpu) tlb_flush_aarch64(s->cpu);
+    if (dropped && s->cpu) tlb_flush_aarch64(s->cpu);
     return 0;
 }
 
@@ -172,5 +175,5 @@ void __wrap_tlb_set_page_with_attrs_aarch64(void *cpu, uint64_t vaddr, uint64_t 
     kshim_state *s = current;
     if (s == NULL) return; // not one of our runs: keep Unicorn's safe default
     s->cpu = cpu;
-    if (!is_exec(s, vaddr & ~(uint64_t)0xfff)) tlb_set_dirty_aarch64(cpu, vaddr);
+    if (is_fast(s, vaddr & ~(uint64_t)0xfff)) tlb_set_dirty_aarch64(cpu, vaddr);
 }
