@@ -15,6 +15,7 @@ public sealed unsafe partial class HostMemory
     public void MapShared(ulong guest, ulong length, SharedPages pages, ulong offset)
     {
         if (offset + length > pages.Size || pages.Fd < 0) throw new ArgumentOutOfRangeException(nameof(length));
+        ReleaseCopyOnWrite(guest, length);
         if (mmap(Base + (nint)guest, (nuint)length, ProtReadWrite, MapSharedFixed, pages.Fd, (long)offset) == -1)
         {
             throw new OutOfMemoryException($"cannot map shared pages ({Marshal.GetLastPInvokeError()})");
@@ -22,12 +23,16 @@ public sealed unsafe partial class HostMemory
     }
 
     /// <summary>Maps <paramref name="length"/> bytes of host file <paramref name="fd"/> from <paramref name="offset"/> at guest address <paramref name="guest"/>.</summary>
-    public bool MapFile(ulong guest, ulong length, int fd, long offset) =>
-        length == 0 || mmap(Base + (nint)guest, (nuint)length, ProtReadWrite, MapSharedFixed, fd, offset) != -1;
+    public bool MapFile(ulong guest, ulong length, int fd, long offset)
+    {
+        ReleaseCopyOnWrite(guest, length);
+        return length == 0 || mmap(Base + (nint)guest, (nuint)length, ProtReadWrite, MapSharedFixed, fd, offset) != -1;
+    }
 
     /// <summary>Puts fresh private zero pages back under [guest, guest+length) (after a shared mapping went away).</summary>
     public void MapPrivate(ulong guest, ulong length)
     {
+        ReleaseCopyOnWrite(guest, length);
         if (mmap(Base + (nint)guest, (nuint)length, ProtReadWrite, MapPrivateAnonymousFixed, -1, 0) == -1)
         {
             throw new OutOfMemoryException($"cannot restore private memory ({Marshal.GetLastPInvokeError()})");
@@ -40,6 +45,7 @@ public sealed unsafe partial class HostMemory
     /// </summary>
     public void ShareFrom(HostMemory source, ulong guest, ulong length)
     {
+        ReleaseCopyOnWrite(guest, length);
         if (mremap(source.Base + (nint)guest, 0, (nuint)length, MremapMayMoveFixed, Base + (nint)guest) == -1)
         {
             throw new OutOfMemoryException($"cannot share pages with a child ({Marshal.GetLastPInvokeError()})");

@@ -36,6 +36,7 @@ public sealed unsafe partial class HostMemory : IDisposable
     {
         if (length > 0)
         {
+            ReleaseCopyOnWrite(guest, length);
             madvise(Base + (nint)guest, (nuint)length, MadvDontNeed);
         }
     }
@@ -58,6 +59,7 @@ public sealed unsafe partial class HostMemory : IDisposable
         {
             for (var p = (from - guest) / page; p < (from - guest + bytes + page - 1) / page; p++) vector[p] = 1;
         });
+        MarkShared(guest, length, vector); // pages still shared copy-on-write are as resident as Linux's
         return vector;
     }
 
@@ -119,6 +121,7 @@ public sealed unsafe partial class HostMemory : IDisposable
     {
         if (Base != 0)
         {
+            DestroyCopyOnWrite();
             munmap(Base, (nuint)Size);
             Base = 0;
         }

@@ -16,7 +16,7 @@ KERNEL="${KERNEL:-$REPO/kernel}"
 ROOTFS="${KERNEL_ROOTFS:-/var/cache/kernel/rootfs-bookworm-arm64}"
 
 DEFAULT_BENCHES="getppid write_null cpu"
-EXTRA_BENCHES="pipe_pingpong pipe4k futex_pingpong tmpfs_read open_close fork_wait thread_join mmap_touch epoll_wait poll_pipe signal_self timer_1khz msg_pingpong sem_pingpong"
+EXTRA_BENCHES="pipe_pingpong pipe4k futex_pingpong tmpfs_read open_close fork_wait fork_big thread_join mmap_touch epoll_wait poll_pipe signal_self timer_1khz msg_pingpong sem_pingpong"
 
 # Per-benchmark iteration counts: "small large" (normal) and quick variants.
 # The small run measures start-up; large - small isolates the loop.
@@ -30,6 +30,7 @@ declare -A N_NORMAL=(
     [tmpfs_read]="10000 300000"
     [open_close]="20000 300000"
     [fork_wait]="50 1000"
+    [fork_big]="5 100"
     [thread_join]="100 3000"
     [mmap_touch]="100 3000"
     [epoll_wait]="1000 100000"
@@ -49,6 +50,7 @@ declare -A N_QUICK=(
     [tmpfs_read]="1000 20000"
     [open_close]="500 5000"
     [fork_wait]="10 100"
+    [fork_big]="2 20"
     [thread_join]="10 200"
     [mmap_touch]="10 200"
     [epoll_wait]="100 10000"
@@ -74,7 +76,7 @@ usage: bench/run.sh [options]
   --markdown       print the result tables as markdown (for docs/performance.md)
   --qemu-only      run only the qemu-aarch64 side (no kernel needed)
   --bench LIST     comma-separated benchmarks (default: ${DEFAULT_BENCHES// /,})
-EXTRA_BENCHES="pipe_pingpong pipe4k futex_pingpong tmpfs_read open_close fork_wait thread_join mmap_touch epoll_wait poll_pipe signal_self timer_1khz msg_pingpong sem_pingpong"
+EXTRA_BENCHES="pipe_pingpong pipe4k futex_pingpong tmpfs_read open_close fork_wait fork_big thread_join mmap_touch epoll_wait poll_pipe signal_self timer_1khz msg_pingpong sem_pingpong"
   --kernel PATH    kernel launcher (default \$KERNEL or <repo>/kernel)
   --timeout SEC    per-process time limit (default $TIMEOUT)
 Environment: CC, QEMU, KERNEL, KERNEL_ROOTFS.

@@ -337,15 +337,18 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
     public ulong ResidentBytes()
     {
         ulong total = 0;
-        foreach (var v in _vmas) total += Host.ResidentBytes(v.Start, v.End - v.Start);
+        foreach (var v in _vmas) total += ResidentBytes(v.Start, v.End - v.Start);
         return total;
     }
 
+    /// <summary>Resident bytes of [start, start+length), counting pages still shared copy-on-write with a parent (as Linux does).</summary>
+    public ulong ResidentBytes(ulong start, ulong length) => Host.ResidentBytes(start, length) + Host.SharedBytes(start, length);
+
     /// <summary>
-    /// fork: a new address space on <paramref name="cpu"/> with the same mappings and a copy of every page this
-    /// one has touched (an eager copy; copy-on-write is later work). Shared anonymous mappings are copied too, so
-    /// they are no longer shared with the parent afterwards; MAP_SHARED tmpfs files and kernel-owned shared pages
-    /// (io_uring rings) stay shared.
+    /// fork: a new address space on <paramref name="cpu"/> with the same mappings. Private memory is shared
+    /// copy-on-write where the host allows it (see HostMemory.ShareCopyOnWrite), else every page this one has
+    /// touched is copied now. MAP_SHARED files and kernel-owned shared pages (shared anonymous memory, io_uring
+    /// rings) stay shared.
     /// </summary>
     public AddressSpace Fork(ICpu cpu)
     {
@@ -356,10 +359,14 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
             child.BrkStart = BrkStart;
             child.Brk = Brk;
             child.SigPage = SigPage;
+            var ranges = PrivateRanges();
+            if (!Host.ShareCopyOnWrite(child.Host, ranges))
+            {
+                foreach (var (start, end) in ranges) child.Host.CopyResidentFrom(Host, start, end - start);
+            }
             foreach (var v in _vmas)
             {
                 if (v.Backing is not null) child.Host.ShareFrom(Host, v.Start, v.End - v.Start);
-                else child.Host.CopyResidentFrom(Host, v.Start, v.End - v.Start);
             }
             InheritShared(child);
             child.SyncCpu(0, WindowSize);
@@ -369,6 +376,31 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
         {
             child.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>The ranges whose host pages are this address space's own (not a file's or kernel-owned), neighbours joined.</summary>
+    private List<(ulong Start, ulong End)> PrivateRanges()
+    {
+        var ranges = new List<(ulong Start, ulong End)>();
+        foreach (var v in _vmas)
+        {
+            if (v.Backing is not null) continue;
+            var start = v.Start;
+            foreach (var r in _shared.Where(r => r.Start < v.End && v.Start < r.End).OrderBy(r => r.Start))
+            {
+                Add(start, Math.Max(start, r.Start));
+                start = Math.Max(start, r.End);
+            }
+            Add(start, v.End);
+        }
+        return ranges;
+
+        void Add(ulong start, ulong end)
+        {
+            if (end <= start) return;
+            if (ranges.Count > 0 && ranges[^1].End == start) ranges[^1] = (ranges[^1].Start, end);
+            else ranges.Add((start, end));
         }
     }
 

@@ -23,7 +23,7 @@ internal static class ProcMemory
             size += v.Length;
             if (v.Prot == Prot.None) continue;
             var file = v.Ino != 0;
-            var resident = mm.Host.ResidentBytes(v.Start, v.Length);
+            var resident = mm.ResidentBytes(v.Start, v.Length);
             rss += resident;
             if (file) rssFile += resident;
             else rssAnon += resident;

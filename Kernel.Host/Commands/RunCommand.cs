@@ -108,6 +108,7 @@ public static class RunCommand
             Uid = (uint)k.GetInt("uid", 0),
             Gid = (uint)k.GetInt("gid", 0),
         };
+        Kernel.Platform.HostMemory.CopyOnWriteFork = k.GetBoolean("copy-on-write-fork", true);
         var e = Sandbox.Create(options, log, config, out var sandbox);
         if (e < 0)
         {

@@ -19,10 +19,9 @@ public static partial class Process
 
     [Syscall(220, "clone", Support.Partial,
         "Threads (CLONE_VM, CLONE_THREAD and CLONE_SIGHAND, with SETTLS, PARENT_SETTID, CHILD_SETTID, CHILD_CLEARTID), fork and vfork " +
-        "(CLONE_VM with CLONE_VFORK copies the address space and suspends the parent until exec or exit), CLONE_FILES, CLONE_FS, " +
+        "(CLONE_VM with CLONE_VFORK gives the child a copy-on-write copy of the address space and suspends the parent until exec or exit), CLONE_FILES, CLONE_FS, " +
         "CLONE_PARENT, CLONE_PIDFD (for processes), new UTS, IPC, network and cgroup namespaces (CAP_SYS_ADMIN), CLONE_PTRACE (the child " +
-        "is traced too when the caller is). The child's private memory is an eager copy (no copy-on-write yet; MAP_SHARED memory stays " +
-        "shared); CLONE_NEWNS (use unshare), NEWPID, NEWUSER, NEWTIME and thread pidfds (CLONE_PIDFD with CLONE_THREAD) return EINVAL.")]
+        "is traced too when the caller is). The child shares private memory copy-on-write (MAP_SHARED memory stays shared); CLONE_NEWNS (use unshare), NEWPID, NEWUSER, NEWTIME and thread pidfds (CLONE_PIDFD with CLONE_THREAD) return EINVAL.")]
     public static SyscallResult Clone(ISyscallContext c)
     {
         // Only the low 32 bits count (the flags past them are clone3's); the low byte is the exit signal. On arm64 the
