@@ -225,6 +225,9 @@ public interface ITaskTimers
 
     /// <summary>How far the sandbox's CLOCK_REALTIME is from the host's, in ns (clock_settime moves it).</summary>
     long RealtimeOffsetNs { get; set; }
+
+    /// <summary>The offset the task's time namespace gives <paramref name="clock"/> (MONOTONIC and BOOTTIME forms; 0 for others).</summary>
+    long NamespaceOffsetNs(int clock);
 }
 
 /// <summary>clone/clone3's arguments, decoded. <see cref="Stack"/> is the new stack pointer (0: the caller's).</summary>

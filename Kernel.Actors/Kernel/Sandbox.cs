@@ -332,7 +332,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
             for (var sig = 1; sig < child.SignalActions.Length; sig++)
                 if (child.SignalActions[sig].Handler != SignalAction.Ignore) child.SignalActions[sig] = SignalAction.DefaultAction;
         }
-        child.Namespaces = p.Namespaces.With(a.Flags);
+        child.Namespaces = p.Namespaces.ForChild(a.Flags);
         child.Settings = p.Settings.Copy();
         child.Settings.ChildSubreaper = false; // not inherited (prctl(2))
         child.Settings.ProcessKeyring = 0;

@@ -27,7 +27,8 @@ public sealed partial class VfsActor
                 // Long delays are cut to a day: the timer re-arms itself when woken early.
                 ScheduleOnce schedule = (delay, action) => timers.Schedule(delay < TimeSpan.FromDays(1) ? delay : TimeSpan.FromDays(1), action).Cancel;
                 var box = sandbox;
-                Func<long> offset = r.Clock == Kernel.Syscalls.Handlers.Time.ClockRealtime ? () => Interlocked.Read(ref box.RealtimeOffsetNs) : () => 0;
+                var nsOffset = P(r.Task).Namespaces.Time.OffsetOf(r.Clock); // fixed: the creator is in the namespace, so it is frozen
+                Func<long> offset = r.Clock == Kernel.Syscalls.Handlers.Time.ClockRealtime ? () => Interlocked.Read(ref box.RealtimeOffsetNs) : () => nsOffset;
                 return Install(r.Task, new TimerFdFile(r.Clock, r.Flags, schedule, offset), r.Flags);
             }
             case SetTimerFd r:

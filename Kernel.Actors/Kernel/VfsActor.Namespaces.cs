@@ -9,9 +9,10 @@ namespace Kernel.Actors;
 // unshare and setns. They run here because a new mount namespace copies the mount table, which this actor owns.
 public sealed partial class VfsActor
 {
-    /// <summary>The namespaces that can be made or joined: mount, UTS, IPC, network, cgroup.</summary>
-    private const ulong SupportedNamespaces = CloneFlags.NewNs | CloneFlags.NewUts | CloneFlags.NewIpc | CloneFlags.NewNet | CloneFlags.NewCgroup;
-    private const ulong AllNamespaces = SupportedNamespaces | CloneFlags.NewPid | CloneFlags.NewUser | CloneFlags.NewTime;
+    /// <summary>The namespaces that can be made or joined: mount, UTS, IPC, network, cgroup, time.</summary>
+    private const ulong SupportedNamespaces = CloneFlags.NewNs | CloneFlags.NewUts | CloneFlags.NewIpc | CloneFlags.NewNet | CloneFlags.NewCgroup
+        | CloneFlags.NewTime;
+    private const ulong AllNamespaces = SupportedNamespaces | CloneFlags.NewPid | CloneFlags.NewUser;
 
     private KernelReply HandleNamespaces(NamespaceRequest request) => request switch
     {
@@ -27,7 +28,7 @@ public sealed partial class VfsActor
         ulong flags = r.Flags;
         if ((flags & CloneFlags.NewUser) != 0) flags |= CloneFlags.Thread | CloneFlags.Fs;
         if ((flags & CloneFlags.NewNs) != 0) flags |= CloneFlags.Fs;
-        if ((flags & (CloneFlags.NewPid | CloneFlags.NewUser | CloneFlags.NewTime)) != 0) return -(long)Errno.EINVAL;
+        if ((flags & (CloneFlags.NewPid | CloneFlags.NewUser)) != 0) return -(long)Errno.EINVAL;
         // A thread group, shared signal handlers or a shared address space cannot be left by one thread.
         if ((flags & (CloneFlags.Thread | CloneFlags.Sighand | CloneFlags.Vm)) != 0 && p.Threads.Count > 1) return -(long)Errno.EINVAL;
         if ((flags & SupportedNamespaces) != 0 && !p.Settings.Has(Capabilities.SysAdmin)) return -(long)Errno.EPERM;
@@ -67,7 +68,8 @@ public sealed partial class VfsActor
             var target = pidfd.Target;
             if (target.ExitStatus is not null) return -(long)Errno.ESRCH;
             var set = target.Namespaces;
-            foreach (var (_, n) in set.Entries().DistinctBy(e => e.Ns))
+            // The process's own namespaces, not the ones for its children.
+            foreach (var (_, n) in set.Entries().Where(e => !e.Name.EndsWith("_for_children", StringComparison.Ordinal)))
                 if ((r.NsType & n.CloneFlag) != 0) targets.Add(n);
             if ((r.NsType & CloneFlags.NewNs) != 0 && target.Fs.Root.Mount.Namespace is { } mnt) targets.Add(mnt);
         }
@@ -86,6 +88,12 @@ public sealed partial class VfsActor
                     break;
                 case FixedNamespace { Kind: "user" }:
                     return -(long)Errno.EINVAL; // a task cannot re-enter its own user namespace
+                case TimeNamespace t:
+                    // timens_install: one thread only (the clocks are the whole process's); entering freezes the offsets.
+                    if (p.Threads.Count > 1) return -(long)Errno.EUSERS;
+                    t.Frozen = true;
+                    p.Namespaces = p.Namespaces.Join(t);
+                    break;
                 case Namespace n:
                     if (n is IpcNamespace) ((KernelTask)r.Task).LeaveSemUndo(); // ipcns_install: exit_sem
                     p.Namespaces = p.Namespaces.Join(n);

@@ -18,7 +18,7 @@ internal static class ProcPid
         "ns", "oom_score", "oom_score_adj", "root", "stat", "statm", "status", "wchan",
     ];
 
-    private static readonly string[] ProcessEntries = [.. TaskEntries, "task"];
+    private static readonly string[] ProcessEntries = [.. TaskEntries, "task", "timens_offsets"];
 
     /// <summary>/proc/PID; <paramref name="thread"/> is the thread it is seen from when it was found by a thread id.</summary>
     public static ProcDir ProcessDir(Procfs fs, ProcDir parent, string name, KernelProcess p, KernelTask? thread) =>
@@ -58,6 +58,8 @@ internal static class ProcPid
             "statm" => File(ReadOnly, () => ProcPidFiles.Statm(p)),
             "status" => File(ReadOnly, () => ProcPidFiles.Status(p, thread)),
             "task" => TaskDirectory(fs, d, p),
+            "timens_offsets" => new ProcFile(fs, d, name, ReadWrite, p, () => ProcRoot.Bytes(ProcTimens.Show(p)), ProcWriteKind.Handler,
+                () => ProcTimens.Writer(p)),
             "wchan" => File(ReadOnly, () => "0"),
             _ => null,
         };

@@ -28,7 +28,8 @@ internal static class ProcSystem
 
     public static string Uptime()
     {
-        var up = BootTimeNs / 10_000_000; // hundredths of a second
+        // In the reader's time namespace, as Linux's timens_add_boottime.
+        var up = (BootTimeNs + (CurrentTask.Task?.Process.Namespaces.Time.BoottimeOffsetNs ?? 0)) / 10_000_000; // hundredths of a second
         var (user, system) = CpuTicks();
         return $"{Centis(up)} {Centis(Math.Max(0, up - user - system))}\n";
     }

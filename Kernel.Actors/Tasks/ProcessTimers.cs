@@ -81,8 +81,8 @@ public sealed class ProcessTimers(KernelProcess process) : IDisposable
         Time.ClockThreadCputime => ThreadCpu(t.ClockThread!, prof: true),
         < 0 => ProcessCpu(process, prof: (t.Clock & 3) != 1),
         ClockRealtimeAlarm or Time.ClockRealtime => Time.Now(Time.ClockRealtime)!.Value + Interlocked.Read(ref process.Sandbox.RealtimeOffsetNs),
-        ClockBoottimeAlarm => Time.Now(Time.ClockBoottime)!.Value,
-        _ => Time.Now(t.Clock)!.Value,
+        ClockBoottimeAlarm => Time.Now(Time.ClockBoottime)!.Value + process.Namespaces.Time.OffsetOf(t.Clock),
+        _ => Time.Now(t.Clock)!.Value + process.Namespaces.Time.OffsetOf(t.Clock),
     };
 
     // ---- POSIX timers ----
@@ -318,6 +318,8 @@ internal sealed class TaskTimers(KernelTask task) : ITaskTimers
     public long Delete(int id) => Timers.Delete(id);
     public long SetInterval(int which, TimerSpec spec, out TimerSpec old) => Timers.SetInterval(which, spec, out old);
     public long GetInterval(int which, out TimerSpec current) => Timers.GetInterval(which, out current);
+
+    public long NamespaceOffsetNs(int clock) => task.Process.Namespaces.Time.OffsetOf(clock);
 
     public long RealtimeOffsetNs
     {

@@ -12,16 +12,15 @@ public static partial class Process
     private const long ArgSpace = 2L << 20;       // a quarter of the default 8 MiB stack, as Linux allows
 
     // Flags we do not implement yet are refused with EINVAL rather than silently ignored.
-    private const ulong Unsupported = CloneFlags.NewNs | CloneFlags.NewUser | CloneFlags.NewPid | CloneFlags.NewTime
-        | CloneFlags.IntoCgroup;
+    private const ulong Unsupported = CloneFlags.NewNs | CloneFlags.NewUser | CloneFlags.NewPid | CloneFlags.IntoCgroup;
     /// <summary>The namespaces a new process may get (with CAP_SYS_ADMIN).</summary>
-    private const ulong NewNamespaces = CloneFlags.NewUts | CloneFlags.NewIpc | CloneFlags.NewNet | CloneFlags.NewCgroup;
+    private const ulong NewNamespaces = CloneFlags.NewUts | CloneFlags.NewIpc | CloneFlags.NewNet | CloneFlags.NewCgroup | CloneFlags.NewTime;
 
     [Syscall(220, "clone", Support.Partial,
         "Threads (CLONE_VM, CLONE_THREAD and CLONE_SIGHAND, with SETTLS, PARENT_SETTID, CHILD_SETTID, CHILD_CLEARTID), fork and vfork " +
         "(CLONE_VM with CLONE_VFORK gives the child a copy-on-write copy of the address space and suspends the parent until exec or exit), CLONE_FILES, CLONE_FS, " +
         "CLONE_PARENT, CLONE_PIDFD (for processes), new UTS, IPC, network and cgroup namespaces (CAP_SYS_ADMIN), CLONE_PTRACE (the child " +
-        "is traced too when the caller is). The child shares private memory copy-on-write (MAP_SHARED memory stays shared); CLONE_NEWNS (use unshare), NEWPID, NEWUSER, NEWTIME and thread pidfds (CLONE_PIDFD with CLONE_THREAD) return EINVAL.")]
+        "is traced too when the caller is). The child shares private memory copy-on-write (MAP_SHARED memory stays shared); CLONE_NEWNS (use unshare), NEWPID, NEWUSER and thread pidfds (CLONE_PIDFD with CLONE_THREAD) return EINVAL.")]
     public static SyscallResult Clone(ISyscallContext c)
     {
         // Only the low 32 bits count (the flags past them are clone3's); the low byte is the exit signal. On arm64 the
@@ -34,7 +33,7 @@ public static partial class Process
     }
 
     [Syscall(435, "clone3", Support.Partial,
-        "As clone, plus CLONE_CLEAR_SIGHAND and set_tid (one PID namespace level, CAP_SYS_ADMIN, EEXIST for a pid in use); " +
+        "As clone, plus CLONE_NEWTIME (the child enters a new time namespace), CLONE_CLEAR_SIGHAND and set_tid (one PID namespace level, CAP_SYS_ADMIN, EEXIST for a pid in use); " +
         "CLONE_INTO_CGROUP is not supported (EINVAL).")]
     public static SyscallResult Clone3(ISyscallContext c)
     {
@@ -60,7 +59,8 @@ public static partial class Process
         if ((setTid == 0) != (setTidSize == 0) || setTidSize > MaxPidNsLevel) return Errno.EINVAL;
         if (setTidSize > 1) return Errno.EINVAL;
         if ((flags & (CloneFlags.ClearSighand | CloneFlags.Sighand)) == (CloneFlags.ClearSighand | CloneFlags.Sighand)) return Errno.EINVAL;
-        if ((flags & 0xff) != 0 || exitSignal > 64) return Errno.EINVAL;
+        // clone3 reuses the CSIGNAL bits; only CLONE_NEWTIME lives there.
+        if ((flags & 0xff & ~CloneFlags.NewTime) != 0 || exitSignal > 64) return Errno.EINVAL;
         if ((stack == 0) != (stackSize == 0)) return Errno.EINVAL;
         int tid = 0;
         if (setTidSize != 0)

@@ -64,7 +64,7 @@ public static partial class System
     {
         var b = new byte[112];
         var view = (IUtsView)c.Task;
-        BitConverter.TryWriteBytes(b, (long)(Time.Now(Time.ClockBoottime)!.Value / 1_000_000_000));
+        BitConverter.TryWriteBytes(b, Time.TaskNow(c, Time.ClockBoottime) / 1_000_000_000); // in the caller's time namespace
         BitConverter.TryWriteBytes(b.AsSpan(32), view.TotalRam);       // totalram
         BitConverter.TryWriteBytes(b.AsSpan(40), view.FreeRam);       // freeram
         BitConverter.TryWriteBytes(b.AsSpan(80), (ushort)view.ProcessCount);

@@ -51,7 +51,7 @@ public static partial class Time
         BitConverter.TryWriteBytes(destination[8..], units % perSecond);
     }
 
-    [Syscall(113, "clock_gettime", Support.Full, "REALTIME, MONOTONIC(_RAW/_COARSE), BOOTTIME; PROCESS_CPUTIME_ID, THREAD_CPUTIME_ID and the CPU clocks glibc encodes for a pid or tid count the guest's own CPU time (its code and its syscalls), as times and getrusage do.")]
+    [Syscall(113, "clock_gettime", Support.Full, "REALTIME, MONOTONIC(_RAW/_COARSE), BOOTTIME (with the offsets of the caller's time namespace); PROCESS_CPUTIME_ID, THREAD_CPUTIME_ID and the CPU clocks glibc encodes for a pid or tid count the guest's own CPU time (its code and its syscalls), as times and getrusage do.")]
     public static SyscallResult ClockGettime(ISyscallContext c)
     {
         var ns = TaskNow(c, c.Int(0));
@@ -63,7 +63,7 @@ public static partial class Time
     {
         ClockProcessCputime or ClockThreadCputime or < 0 => c.Task.Timers.CpuClock(clock),
         ClockRealtime or ClockRealtimeCoarse => Now(clock)!.Value + c.Task.Timers.RealtimeOffsetNs,
-        _ => Now(clock) ?? -(long)Errno.EINVAL,
+        _ => Now(clock) is { } ns ? ns + c.Task.Timers.NamespaceOffsetNs(clock) : -(long)Errno.EINVAL,
     };
 
     [Syscall(114, "clock_getres", Support.Full, "Fully supported.")]
