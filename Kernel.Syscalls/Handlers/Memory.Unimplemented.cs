@@ -9,8 +9,5 @@ public static partial class Memory
 {
     /// <summary>Calls not implemented yet (or absent from the Linux we model): ENOSYS, so callers take their fallback.</summary>
     [Syscall(234, "remap_file_pages", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(288, "pkey_mprotect", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(289, "pkey_alloc", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
-    [Syscall(290, "pkey_free", Support.Unimplemented, "Not implemented yet; returns ENOSYS.")]
     public static SyscallResult NotImplemented(ISyscallContext ctx) => Errno.ENOSYS;
 }
