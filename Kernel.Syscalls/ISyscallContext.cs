@@ -106,8 +106,8 @@ public interface IKernelTask
     /// <summary>The thread's name as /proc and PR_GET_NAME show it (at most 15 bytes).</summary>
     string Comm { get; }
     ProcessSettings ProcessSettings { get; }
-    /// <summary>The settings of the process with thread <paramref name="tid"/> in the sandbox, or null (ESRCH).</summary>
-    ProcessSettings? ProcessSettingsOf(int tid);
+    /// <summary>The settings of thread <paramref name="tid"/> in the sandbox (its capability sets), or null (ESRCH).</summary>
+    TaskSettings? SettingsOf(int tid);
 
     /// <summary>getrusage: 0 self, -1 children (reaped), 1 this thread.</summary>
     Usage GetUsage(int who);

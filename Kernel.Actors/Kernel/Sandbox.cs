@@ -251,7 +251,6 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         var pid = AllocatePid();
         var mm = new AddressSpace(new UnicornCpu(), Options.AddressWindow);
         var p = new KernelProcess(this, pid, 0, mm, files, fs) { Namespaces = InitialNamespaces };
-        if (Options.Uid == 0) p.Settings.CapEffective = p.Settings.CapPermitted = Capabilities.All;
         if (terminal is not null) terminal.Attach(p); // started on a terminal: it is the first session's
         var e = Load(p, mm, new Executable(path, null), argv, envp, out var context);
         if (e < 0)
@@ -259,7 +258,10 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
             mm.Dispose();
             return e;
         }
-        StartProcess(p, new KernelTask(pid, p, context!));
+        var first = new KernelTask(pid, p, context!);
+        if (Options.Uid == 0) first.Settings.CapEffective = first.Settings.CapPermitted = Capabilities.All;
+        first.Settings.CapIds = (Options.Uid, Options.Uid, Options.Uid, Options.Uid);
+        StartProcess(p, first);
         process = p;
         return 0;
     }
@@ -401,7 +403,8 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         }
         p.Runner!.RemoveOtherThreads(task);
         RobustFutexes.Release(task); // exec ends the old image's robust list (clear_child_tid is only dropped)
-        Capabilities.Exec(p.Settings, p.Creds.Uid, p.Creds.Euid);
+        Capabilities.Exec(task.Settings, p.Creds.Uid, p.Creds.Euid);
+        task.Settings.CapIds = (p.Creds.Uid, p.Creds.Euid, p.Creds.Suid, p.Creds.Fsuid);
         p.Settings.Dumpable = true; // begin_new_exec: a program without set-id bits is dumpable again
         p.Settings.MembarrierRegistrations = 0; // a new mm has none
         var old = p.Mm;

@@ -171,7 +171,7 @@ internal static class ProcPidFiles
             Line("THP_enabled:\t1");
         }
         var (ignored, caught) = SignalSets(p);
-        var caps = p.Settings;
+        var caps = t?.Settings ?? new Kernel.Syscalls.TaskSettings { CapabilityBound = 0 };
         Line(string.Create(Inv, $"Threads:\t{p.Threads.Count}"));
         var sigLimit = p.GetLimit(RlimitSigPending).Cur;
         Line(string.Create(Inv, $"SigQ:\t0/{sigLimit}"));

@@ -146,6 +146,9 @@ public sealed class KernelProcess : IDeviceOpener, Kernel.Syscalls.Handlers.ILim
             Kernel.Syscalls.Handlers.Limits.Stack => (8UL << 20, ulong.MaxValue),
             Kernel.Syscalls.Handlers.Limits.MemLock => (8UL << 20, 8UL << 20), // Linux's default (MLOCK_LIMIT)
             Kernel.Syscalls.Handlers.Limits.MsgQueue => (819200, 819200), // MQ_BYTES_MAX
+            // fork_init: half of max_threads, which is memory / (8 * THREAD_SIZE of 16 KiB).
+            Kernel.Syscalls.Handlers.Limits.SigPending => (Sandbox.MemoryBytes >> 18, Sandbox.MemoryBytes >> 18),
+            Kernel.Syscalls.Handlers.Limits.Nice or Kernel.Syscalls.Handlers.Limits.RtPrio => (0, 0),
             _ => (ulong.MaxValue, ulong.MaxValue),
         };
     }

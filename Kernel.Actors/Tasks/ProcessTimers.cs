@@ -94,7 +94,7 @@ public sealed class ProcessTimers(KernelProcess process) : IDisposable
             case Time.ClockRealtime or Time.ClockMonotonic or Time.ClockBoottime or Time.ClockProcessCputime or Time.ClockThreadCputime:
                 break;
             case ClockRealtimeAlarm or ClockBoottimeAlarm:
-                if (!process.Settings.Has(Capabilities.WakeAlarm)) return -(long)Errno.EPERM;
+                if (!caller.Settings.Has(Capabilities.WakeAlarm)) return -(long)Errno.EPERM;
                 break;
             case Time.ClockMonotonicRaw or Time.ClockRealtimeCoarse or Time.ClockMonotonicCoarse:
                 return -(long)Errno.EOPNOTSUPP; // clocks that exist but cannot drive timers

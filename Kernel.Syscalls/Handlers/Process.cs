@@ -139,7 +139,7 @@ public static partial class Process
         var max = BitConverter.ToUInt64(buf, 8);
         if (cur > max) return Errno.EINVAL;
         var old = limits.GetLimit(resource);
-        if (max > old.Max && !c.Task.ProcessSettings.Has(Capabilities.SysResource)) return Errno.EPERM;
+        if (max > old.Max && !c.Task.Settings.Has(Capabilities.SysResource)) return Errno.EPERM;
         if (resource == Limits.NoFile && max > Limits.NrOpen) return Errno.EPERM; // sysctl fs.nr_open
         limits.SetLimit(resource, cur, max);
         return 0;
@@ -182,12 +182,16 @@ public interface ILimitsLookup
 public static class Limits
 {
     public const int Count = 16;
+    public const int Cpu = 0;
     public const int FSize = 1;
     public const int Stack = 3;
     public const int NProc = 6;
     public const int NoFile = 7;
     public const int MemLock = 8;
+    public const int SigPending = 11;
     public const int MsgQueue = 12;
+    public const int Nice = 13;
+    public const int RtPrio = 14;
     public const ulong NrOpen = 1 << 20; // /proc/sys/fs/nr_open
     public const ulong Infinity = ulong.MaxValue;
 }
