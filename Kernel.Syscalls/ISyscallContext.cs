@@ -174,9 +174,10 @@ public interface ITaskSignals
 
     /// <summary>
     /// kill/tgkill/tkill/sigqueue aimed at the caller's own process: queued at once on this thread (no permission to
-    /// check, no actor to ask). False when the target is another process; the Signal actor then handles it.
+    /// check, no actor to ask): the call's result (EAGAIN when a real-time signal finds no room under
+    /// RLIMIT_SIGPENDING). Null when the target is another process; the Signal actor then handles it.
     /// </summary>
-    bool SendToSelf(int pid, int tid, int sig, Abi.SigInfo? info);
+    Errno? SendToSelf(int pid, int tid, int sig, Abi.SigInfo? info);
 
     /// <summary>
     /// An interrupted call that returns ERESTART_RESTARTBLOCK leaves how to go on here: if no handler runs, the thread

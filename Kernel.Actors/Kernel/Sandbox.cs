@@ -51,6 +51,8 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     /// <summary>The UTS domain name (setdomainname, /proc/sys/kernel/domainname); Linux starts it as "(none)".</summary>
     public string DomainName { get => Uts.DomainName; set => Uts.DomainName = value; }
     public ulong MemoryBytes => Options.MemoryBytes;
+    /// <summary>Queued signals per real uid, for RLIMIT_SIGPENDING.</summary>
+    public SignalCharges SignalCharges { get; } = new();
     /// <summary>What dmesg shows: the sandbox's boot messages.</summary>
     public KernelLog KernelLog { get; } = new();
     public Keyrings Keyrings { get; } = new();

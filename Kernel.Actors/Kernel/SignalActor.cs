@@ -2,6 +2,7 @@ using Akka.Actor;
 using Kernel.Actors.Tasks;
 using Kernel.Syscalls;
 using Kernel.Syscalls.Abi;
+using Kernel.Syscalls.Handlers;
 using Kernel.Syscalls.Protocol;
 
 namespace Kernel.Actors;
@@ -114,7 +115,20 @@ public sealed class SignalActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
         var allowed = targets.Where(p => MaySignal(callerTask, p, r.Signal)).ToList();
         if (allowed.Count == 0) return new Failed(Errno.EPERM);
         if (r.Signal == 0) return new Done(0);
-        foreach (var target in allowed) Post(target, InfoFor(r, callerTask), thread);
+        var info = InfoFor(r, callerTask);
+        if (allowed.Count == 1 && !SignalCharge.Overrides(info))
+        {
+            // The receiver's RLIMIT_SIGPENDING is checked now, where the sender can still be told EAGAIN.
+            var target = allowed[0];
+            var uid = target.Creds.Uid;
+            if (sandbox.SignalCharges.TryCharge(uid, target.GetLimit(Limits.SigPending).Cur))
+            {
+                Post(target, info, thread, SignalCharge.ChargedTo(uid));
+                return new Done(0);
+            }
+            if (SignalCharge.FailsWithoutRoom(info)) return new Failed(Errno.EAGAIN);
+        }
+        foreach (var target in allowed) Post(target, info, thread);
         return new Done(0);
     }
 
@@ -135,9 +149,13 @@ public sealed class SignalActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
     }
 
     /// <summary>Hands the signal to the target's vCPU thread, where pending signals live.</summary>
-    internal static void Post(KernelProcess target, SigInfo info, KernelTask? thread)
+    internal static void Post(KernelProcess target, SigInfo info, KernelTask? thread, SignalCharge charge = default)
     {
-        if (target.Runner is not { } runner) return;
-        runner.Post(() => runner.Queue(info, thread));
+        if (target.Runner is not { } runner)
+        {
+            if (charge.How == SignalCharge.Kind.Charged) target.Sandbox.SignalCharges.Release(charge.Uid);
+            return;
+        }
+        runner.Post(() => runner.Queue(info, thread, charge));
     }
 }
