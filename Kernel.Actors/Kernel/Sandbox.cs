@@ -544,7 +544,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         try
         {
             loaded = ElfLoader.Load(new ExecRequest(program.Name, argv, envp, creds.Uid, creds.Euid, creds.Gid, creds.Egid, false, Hwcap, Hwcap2, random),
-                new VfsExecutableSource(Vfs, p.Fs, program), new LoadTarget(mm));
+                new VfsExecutableSource(Vfs, p.Fs, program), new LoadTarget(mm, p.GetLimit(Kernel.Syscalls.Handlers.Limits.Stack).Cur));
         }
         catch (LoadException ex)
         {
@@ -673,12 +673,13 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     }
 
     /// <summary>The loader's view of an address space.</summary>
-    private sealed class LoadTarget(AddressSpace mm) : ILoadTarget
+    private sealed class LoadTarget(AddressSpace mm, ulong stackLimit) : ILoadTarget
     {
         public ulong PieBase => mm.PieBase;
         public ulong InterpreterBase => mm.InterpreterBase;
         public ulong StackTop => mm.StackTop;
-        public ulong StackSize => mm.StackSize;
+        public ulong StackSize => mm.StackSizeFor(stackLimit);
+        public ulong StackLimit => stackLimit;
         public void Map(ulong address, ulong length, Prot prot) => mm.MapFixed(address, length, prot, false, "");
         public void Write(ulong address, ReadOnlySpan<byte> data) => mm.Poke(address, data);
         public void Protect(ulong address, ulong length, Prot prot) => mm.Protect(address, length, prot);

@@ -191,7 +191,12 @@ public sealed partial class KernelTask(int tid, KernelProcess process, ICpuConte
             : Process.Runner!.FutexWake(address, count, bitset);
 
     public (ulong Cur, ulong Max) GetLimit(int resource) => Process.GetLimit(resource);
-    public void SetLimit(int resource, ulong cur, ulong max) => Process.SetLimit(resource, cur, max);
+    /// <summary>The caller's own limits (setrlimit, or prlimit64 of its own process): a raised RLIMIT_STACK deepens its stack now.</summary>
+    public void SetLimit(int resource, ulong cur, ulong max)
+    {
+        Process.SetLimit(resource, cur, max);
+        if (resource == Limits.Stack) Process.Mm.GrowStackTo(cur);
+    }
     public ulong FileSizeLimit => Process.FileSizeLimit;
 
     public long LimitsOf(int pid, out ILimits? limits)
@@ -207,7 +212,7 @@ public sealed partial class KernelTask(int tid, KernelProcess process, ICpuConte
                 && me.Gid == them.Gid && me.Gid == them.Egid && me.Gid == them.Sgid;
             if (!sameIds && !Settings.Has(Capabilities.SysResource)) return -(long)Errno.EPERM;
         }
-        limits = target;
+        limits = ReferenceEquals(target, Process) ? this : target;
         return 0;
     }
 
