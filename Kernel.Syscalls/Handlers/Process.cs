@@ -104,8 +104,11 @@ public static partial class Process
     }
 
     [Syscall(261, "prlimit64", Support.Partial, "Any process of the sandbox (same real, effective and saved ids, or CAP_SYS_RESOURCE: EPERM otherwise); " +
-        "raising a hard limit needs CAP_SYS_RESOURCE. RLIMIT_NOFILE, NPROC, FSIZE (EFBIG and SIGXFSZ), MEMLOCK, CORE, AS and DATA " +
-        "(mmap and brk; mremap growth is not checked yet) are enforced; STACK, CPU (no SIGXCPU), SIGPENDING, RTPRIO and NICE are kept and reported only.")]
+        "raising a hard limit needs CAP_SYS_RESOURCE. Enforced: NOFILE, NPROC, FSIZE (EFBIG and SIGXFSZ), MEMLOCK, CORE, MSGQUEUE, CPU (SIGXCPU at the soft " +
+        "limit and each second after, SIGKILL at the hard one), SIGPENDING (per real uid: EAGAIN for real-time sigqueue/tgkill signals and timer_create, " +
+        "lost siginfo otherwise), RTPRIO and NICE (without CAP_SYS_NICE), AS and DATA (mmap and brk). Missing: mremap growth is not checked against AS/DATA; " +
+        "the stack is mapped by RLIMIT_STACK at exec (a deeper one faults; raising the limit extends it) but lowering it afterwards does not stop " +
+        "growth already mapped, and a limit above ~3.7 GiB is capped; RTTIME is kept and reported only (real-time policies do not change scheduling).")]
     public static SyscallResult Prlimit64(ISyscallContext c)
     {
         var resource = c.Int(1);

@@ -158,7 +158,7 @@ public static partial class Process
         return 0;
     }
 
-    [Syscall(153, "times", Support.Partial, "User time is guest execution, system time is time in the kernel's syscall handling, for the process and its reaped children; the return value counts ticks since the sandbox started.")]
+    [Syscall(153, "times", Support.Full, "User time is guest execution, system time the kernel's handling of the process's traps and calls, for all its threads (also ended ones and those exec ended); children count once wait reaps them (with the grandchildren they reaped; not children reaped because SIGCHLD is ignored); returns clock ticks (100 Hz) since the host booted.")]
     public static SyscallResult Times(ISyscallContext c)
     {
         var self = c.Task.GetUsage(0);
