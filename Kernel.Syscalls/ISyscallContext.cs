@@ -106,8 +106,8 @@ public interface IKernelTask
     /// <summary>The thread's name as /proc and PR_GET_NAME show it (at most 15 bytes).</summary>
     string Comm { get; }
     ProcessSettings ProcessSettings { get; }
-    /// <summary>The settings of the process with thread <paramref name="tid"/> in the sandbox, or null (ESRCH).</summary>
-    ProcessSettings? ProcessSettingsOf(int tid);
+    /// <summary>The settings of thread <paramref name="tid"/> in the sandbox (its capability sets), or null (ESRCH).</summary>
+    TaskSettings? SettingsOf(int tid);
 
     /// <summary>getrusage: 0 self, -1 children (reaped), 1 this thread.</summary>
     Usage GetUsage(int who);
@@ -174,9 +174,10 @@ public interface ITaskSignals
 
     /// <summary>
     /// kill/tgkill/tkill/sigqueue aimed at the caller's own process: queued at once on this thread (no permission to
-    /// check, no actor to ask). False when the target is another process; the Signal actor then handles it.
+    /// check, no actor to ask): the call's result (EAGAIN when a real-time signal finds no room under
+    /// RLIMIT_SIGPENDING). Null when the target is another process; the Signal actor then handles it.
     /// </summary>
-    bool SendToSelf(int pid, int tid, int sig, Abi.SigInfo? info);
+    Errno? SendToSelf(int pid, int tid, int sig, Abi.SigInfo? info);
 
     /// <summary>
     /// An interrupted call that returns ERESTART_RESTARTBLOCK leaves how to go on here: if no handler runs, the thread

@@ -20,17 +20,32 @@ public sealed class TaskSettings
     public int SeccompMode { get; set; }
     public Seccomp.SeccompFilter? SeccompFilter { get; set; }
 
-    /// <summary>What a new thread or child starts with (fork and clone copy these).</summary>
     /// <summary>The thread keyring's serial (0: none); not inherited by new threads or children.</summary>
     public int ThreadKeyring { get; set; }
 
     /// <summary>set_mempolicy's task policy (null: MPOL_DEFAULT); copied to new threads and children, as Linux does.</summary>
     public MemPolicy? MemPolicy { get; set; }
 
+    /// <summary>
+    /// The thread's capability sets (Linux keeps them in each thread's cred): the bounding set (capabilities 0..40 of
+    /// Linux 6.x until dropped) and the effective, permitted and inheritable sets (root's full, others' empty). A new
+    /// thread or child starts with its creator's.
+    /// </summary>
+    public ulong CapabilityBound { get; set; } = Capabilities.All;
+    public ulong CapEffective { get; set; }
+    public ulong CapPermitted { get; set; }
+    public ulong CapInheritable { get; set; }
+    /// <summary>
+    /// The real, effective, saved and filesystem uids the thread's capabilities last followed. The ids themselves
+    /// are the process's; a thread that repeats another's id change (glibc makes every thread do so) still sees
+    /// its own transition from these, as each Linux thread sees it in its own cred.
+    /// </summary>
+    public (uint Uid, uint Euid, uint Suid, uint Fsuid) CapIds { get; set; }
+
     public TaskSettings Copy() => (TaskSettings)MemberwiseClone();
 }
 
-/// <summary>Per-process settings: personality, dumpability, subreaper, capability bounding set.</summary>
+/// <summary>Per-process settings: personality, dumpability, subreaper, keyrings.</summary>
 public sealed class ProcessSettings
 {
     public uint Personality { get; set; }
@@ -40,12 +55,6 @@ public sealed class ProcessSettings
     public int SessionKeyring { get; set; }
     public int ProcessKeyring { get; set; }
     public bool ThpDisable { get; set; }
-    /// <summary>Capabilities 0..40 (CAP_LAST_CAP of Linux 6.x) are in the bounding set until dropped.</summary>
-    public ulong CapabilityBound { get; set; } = Capabilities.All;
-    /// <summary>The effective, permitted and inheritable capability sets (root's are full, others' empty).</summary>
-    public ulong CapEffective { get; set; }
-    public ulong CapPermitted { get; set; }
-    public ulong CapInheritable { get; set; }
     /// <summary>membarrier's MEMBARRIER_CMD_REGISTER_* bits (exec clears them, fork keeps them).</summary>
     public int MembarrierRegistrations { get; set; }
 
@@ -80,14 +89,14 @@ public static class Capabilities
 {
     public const int LastCap = 40;
     public const ulong All = (1UL << (LastCap + 1)) - 1;
-    public const int Fowner = 3, Kill = 5, LinuxImmutable = 9, IpcLock = 14, IpcOwner = 15, SysAdmin = 21, SysTime = 25, SysResource = 24,
-        SysTtyConfig = 26, Lease = 28, WakeAlarm = 35;
+    public const int Chown = 0, DacOverride = 1, Fowner = 3, Kill = 5, Setgid = 6, Setuid = 7, Setpcap = 8, LinuxImmutable = 9, IpcLock = 14, IpcOwner = 15, SysAdmin = 21, SysTime = 25, SysResource = 24,
+        SysNice = 23, SysTtyConfig = 26, Lease = 28, WakeAlarm = 35;
 
-    /// <summary>Whether the process's effective set holds <paramref name="cap"/> (Linux's capable()).</summary>
-    public static bool Has(this ProcessSettings p, int cap) => (p.CapEffective & (1UL << cap)) != 0;
+    /// <summary>Whether the thread's effective set holds <paramref name="cap"/> (Linux's capable()).</summary>
+    public static bool Has(this TaskSettings p, int cap) => (p.CapEffective & (1UL << cap)) != 0;
 
     /// <summary>cap_task_fix_setuid for a change of the real, effective and saved user ids.</summary>
-    public static void FixSetuid(ProcessSettings p, bool keepCaps, (uint R, uint E, uint S) old, (uint R, uint E, uint S) now)
+    public static void FixSetuid(TaskSettings p, bool keepCaps, (uint R, uint E, uint S) old, (uint R, uint E, uint S) now)
     {
         var wasRoot = old.R == 0 || old.E == 0 || old.S == 0;
         var noneRoot = now.R != 0 && now.E != 0 && now.S != 0;
@@ -100,11 +109,21 @@ public static class Capabilities
         if (old.E != 0 && now.E == 0) p.CapEffective = p.CapPermitted;
     }
 
+    /// <summary>CAP_FS_SET: the capabilities that follow the filesystem uid (chown, DAC, fowner, fsetid, immutable, mknod, MAC override).</summary>
+    private const ulong FsSet = 1UL << 0 | 1UL << 1 | 1UL << 2 | 1UL << 3 | 1UL << 4 | 1UL << 9 | 1UL << 27 | 1UL << 32;
+
+    /// <summary>cap_task_fix_setuid for setfsuid: leaving filesystem uid 0 drops CAP_FS_SET, returning raises it from permitted.</summary>
+    public static void FixSetfsuid(TaskSettings p, uint old, uint now)
+    {
+        if (old == 0 && now != 0) p.CapEffective &= ~FsSet;
+        if (old != 0 && now == 0) p.CapEffective |= p.CapPermitted & FsSet;
+    }
+
     /// <summary>
     /// execve without file capabilities: root (real or effective uid 0) gains the bounding set as permitted
     /// (effective too when the effective uid is 0); anyone else keeps no permitted or effective capability.
     /// </summary>
-    public static void Exec(ProcessSettings p, uint ruid, uint euid)
+    public static void Exec(TaskSettings p, uint ruid, uint euid)
     {
         if (ruid == 0 || euid == 0)
         {

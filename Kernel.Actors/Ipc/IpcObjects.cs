@@ -15,13 +15,13 @@ public static class IpcFlags
 }
 
 /// <summary>Who makes a call: the ids and capabilities Linux's ipcperms and ownership checks look at.</summary>
-public sealed record IpcCaller(int Pid, uint Euid, uint Egid, IReadOnlyList<uint> Groups, ProcessSettings Settings)
+public sealed record IpcCaller(int Pid, uint Euid, uint Egid, IReadOnlyList<uint> Groups, TaskSettings Settings)
 {
     public static IpcCaller Of(KernelTask task)
     {
         var p = task.Process;
         var c = p.Creds;
-        return new IpcCaller(p.Pid, c.Euid, c.Egid, c.Groups, p.Settings);
+        return new IpcCaller(p.Pid, c.Euid, c.Egid, c.Groups, task.Settings);
     }
 
     public bool InGroup(uint gid) => gid == Egid || Groups.Contains(gid);

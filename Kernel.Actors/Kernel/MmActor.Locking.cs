@@ -20,7 +20,7 @@ public sealed partial class MmActor
         return request switch
         {
             LockMemory r => Result(Lock(process, mm, r)),
-            LockAllMemory r => Result(LockAll(process, mm, r.Flags, r.Unlock)),
+            LockAllMemory r => Result(LockAll(process, r.Task.Settings, mm, r.Flags, r.Unlock)),
             QueryResidency r => Result(Residency(mm, r)),
             SyncMemory r => Result(Sync(mm, r)),
             _ => new Failed(Errno.ENOSYS),
@@ -35,10 +35,10 @@ public sealed partial class MmActor
         return address + length < address || end < start ? null : (start, end);
     }
 
-    private static bool MayLock(KernelProcess p, out ulong limit)
+    private static bool MayLock(KernelProcess p, TaskSettings caller, out ulong limit)
     {
         limit = p.GetLimit(RlimitMemlock).Cur;
-        return p.Settings.Has(Capabilities.IpcLock) ? (limit = ulong.MaxValue) > 0 : limit > 0;
+        return caller.Has(Capabilities.IpcLock) ? (limit = ulong.MaxValue) > 0 : limit > 0;
     }
 
     private static long Lock(KernelProcess p, AddressSpace mm, LockMemory r)
@@ -46,7 +46,7 @@ public sealed partial class MmActor
         if ((r.Flags & ~MlockOnFault) != 0) return -(long)Errno.EINVAL;
         if (PageRange(r.Address, r.Length) is not var (start, end)) return -(long)Errno.EINVAL;
         var limit = ulong.MaxValue;
-        if (r.Lock && !MayLock(p, out limit)) return -(long)Errno.EPERM;
+        if (r.Lock && !MayLock(p, r.Task.Settings, out limit)) return -(long)Errno.EPERM;
         if (start == end) return 0;
         if (!mm.IsMapped(start, end)) return -(long)Errno.ENOMEM;
         if (r.Lock && mm.LockedBytes(start, end) > limit) return -(long)Errno.ENOMEM;
@@ -61,7 +61,7 @@ public sealed partial class MmActor
         return mapped;
     }
 
-    private static long LockAll(KernelProcess p, AddressSpace mm, int flags, bool unlock)
+    private static long LockAll(KernelProcess p, TaskSettings caller, AddressSpace mm, int flags, bool unlock)
     {
         if (unlock)
         {
@@ -70,7 +70,7 @@ public sealed partial class MmActor
             return 0;
         }
         if ((flags & ~(MclCurrent | MclFuture | MclOnFault)) != 0 || (flags & (MclCurrent | MclFuture)) == 0) return -(long)Errno.EINVAL;
-        if (!MayLock(p, out var limit)) return -(long)Errno.EPERM;
+        if (!MayLock(p, caller, out var limit)) return -(long)Errno.EPERM;
         var onFault = (flags & MclOnFault) != 0;
         if ((flags & MclCurrent) != 0)
         {

@@ -51,6 +51,8 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     /// <summary>The UTS domain name (setdomainname, /proc/sys/kernel/domainname); Linux starts it as "(none)".</summary>
     public string DomainName { get => Uts.DomainName; set => Uts.DomainName = value; }
     public ulong MemoryBytes => Options.MemoryBytes;
+    /// <summary>Queued signals per real uid, for RLIMIT_SIGPENDING.</summary>
+    public SignalCharges SignalCharges { get; } = new();
     /// <summary>What dmesg shows: the sandbox's boot messages.</summary>
     public KernelLog KernelLog { get; } = new();
     public Keyrings Keyrings { get; } = new();
@@ -251,7 +253,6 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         var pid = AllocatePid();
         var mm = new AddressSpace(new UnicornCpu(), Options.AddressWindow);
         var p = new KernelProcess(this, pid, 0, mm, files, fs) { Namespaces = InitialNamespaces };
-        if (Options.Uid == 0) p.Settings.CapEffective = p.Settings.CapPermitted = Capabilities.All;
         if (terminal is not null) terminal.Attach(p); // started on a terminal: it is the first session's
         var e = Load(p, mm, new Executable(path, null), argv, envp, out var context);
         if (e < 0)
@@ -259,7 +260,10 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
             mm.Dispose();
             return e;
         }
-        StartProcess(p, new KernelTask(pid, p, context!));
+        var first = new KernelTask(pid, p, context!);
+        if (Options.Uid == 0) first.Settings.CapEffective = first.Settings.CapPermitted = Capabilities.All;
+        first.Settings.CapIds = (Options.Uid, Options.Uid, Options.Uid, Options.Uid);
+        StartProcess(p, first);
         process = p;
         return 0;
     }
@@ -401,7 +405,8 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         }
         p.Runner!.RemoveOtherThreads(task);
         RobustFutexes.Release(task); // exec ends the old image's robust list (clear_child_tid is only dropped)
-        Capabilities.Exec(p.Settings, p.Creds.Uid, p.Creds.Euid);
+        Capabilities.Exec(task.Settings, p.Creds.Uid, p.Creds.Euid);
+        task.Settings.CapIds = (p.Creds.Uid, p.Creds.Euid, p.Creds.Suid, p.Creds.Fsuid);
         p.Settings.Dumpable = true; // begin_new_exec: a program without set-id bits is dumpable again
         p.Settings.MembarrierRegistrations = 0; // a new mm has none
         var old = p.Mm;
@@ -539,7 +544,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         try
         {
             loaded = ElfLoader.Load(new ExecRequest(program.Name, argv, envp, creds.Uid, creds.Euid, creds.Gid, creds.Egid, false, Hwcap, Hwcap2, random),
-                new VfsExecutableSource(Vfs, p.Fs, program), new LoadTarget(mm));
+                new VfsExecutableSource(Vfs, p.Fs, program), new LoadTarget(mm, p.GetLimit(Kernel.Syscalls.Handlers.Limits.Stack).Cur));
         }
         catch (LoadException ex)
         {
@@ -668,12 +673,13 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     }
 
     /// <summary>The loader's view of an address space.</summary>
-    private sealed class LoadTarget(AddressSpace mm) : ILoadTarget
+    private sealed class LoadTarget(AddressSpace mm, ulong stackLimit) : ILoadTarget
     {
         public ulong PieBase => mm.PieBase;
         public ulong InterpreterBase => mm.InterpreterBase;
         public ulong StackTop => mm.StackTop;
-        public ulong StackSize => mm.StackSize;
+        public ulong StackSize => mm.StackSizeFor(stackLimit);
+        public ulong StackLimit => stackLimit;
         public void Map(ulong address, ulong length, Prot prot) => mm.MapFixed(address, length, prot, false, "");
         public void Write(ulong address, ReadOnlySpan<byte> data) => mm.Poke(address, data);
         public void Protect(ulong address, ulong length, Prot prot) => mm.Protect(address, length, prot);

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Kernel.Actors.Tasks;
 using Kernel.Syscalls;
 using Kernel.Syscalls.Abi;
+using Kernel.Syscalls.Handlers;
 using Kernel.Syscalls.Protocol;
 
 namespace Kernel.Actors;
@@ -99,7 +100,7 @@ public sealed class SignalActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
             // Every process the caller may signal, except init and itself (kill(2)); it still succeeds alone.
             targets = sandbox.AllProcesses().Where(p => p.Pid != 1 && p != caller).ToList();
             if (targets.Count == 0) return new Failed(Errno.ESRCH);
-            var sent = targets.Where(p => MaySignal(caller, p, r.Signal)).ToList();
+            var sent = targets.Where(p => MaySignal(callerTask, p, r.Signal)).ToList();
             if (sent.Count == 0) return new Failed(Errno.EPERM);
             if (r.Signal != 0) foreach (var p in sent) Post(p, InfoFor(r, callerTask), null);
             return new Done(0);
@@ -111,10 +112,23 @@ public sealed class SignalActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
         targets.RemoveAll(p => p.IsReaped);
         if (targets.Count == 0) return new Failed(Errno.ESRCH);
         // A group succeeds when any member could be signalled (kill_pgrp_info); else the last error, EPERM.
-        var allowed = targets.Where(p => MaySignal(caller, p, r.Signal)).ToList();
+        var allowed = targets.Where(p => MaySignal(callerTask, p, r.Signal)).ToList();
         if (allowed.Count == 0) return new Failed(Errno.EPERM);
         if (r.Signal == 0) return new Done(0);
-        foreach (var target in allowed) Post(target, InfoFor(r, callerTask), thread);
+        var info = InfoFor(r, callerTask);
+        if (allowed.Count == 1 && !SignalCharge.Overrides(info))
+        {
+            // The receiver's RLIMIT_SIGPENDING is checked now, where the sender can still be told EAGAIN.
+            var target = allowed[0];
+            var uid = target.Creds.Uid;
+            if (sandbox.SignalCharges.TryCharge(uid, target.GetLimit(Limits.SigPending).Cur))
+            {
+                Post(target, info, thread, SignalCharge.ChargedTo(uid));
+                return new Done(0);
+            }
+            if (SignalCharge.FailsWithoutRoom(info)) return new Failed(Errno.EAGAIN);
+        }
+        foreach (var target in allowed) Post(target, info, thread);
         return new Done(0);
     }
 
@@ -123,10 +137,11 @@ public sealed class SignalActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
         : SigInfo.FromUser(r.Signal, r.Tid > 0 ? SigInfo.SiTkill : SigInfo.SiUser, caller.Pid, caller.Process.Creds.Uid);
 
     /// <summary>check_kill_permission: same thread group, CAP_KILL, matching uids, or SIGCONT within the session.</summary>
-    private static bool MaySignal(KernelProcess caller, KernelProcess target, int signal)
+    private static bool MaySignal(KernelTask callerTask, KernelProcess target, int signal)
     {
+        var caller = callerTask.Process;
         if (caller == target) return true;
-        if (caller.Settings.Has(Capabilities.Kill)) return true;
+        if (callerTask.Settings.Has(Capabilities.Kill)) return true;
         var c = caller.Creds;
         var t = target.Creds;
         if (c.Euid == t.Suid || c.Euid == t.Uid || c.Uid == t.Suid || c.Uid == t.Uid) return true;
@@ -134,9 +149,13 @@ public sealed class SignalActor(Sandbox sandbox) : SubsystemActor(sandbox.Log)
     }
 
     /// <summary>Hands the signal to the target's vCPU thread, where pending signals live.</summary>
-    internal static void Post(KernelProcess target, SigInfo info, KernelTask? thread)
+    internal static void Post(KernelProcess target, SigInfo info, KernelTask? thread, SignalCharge charge = default)
     {
-        if (target.Runner is not { } runner) return;
-        runner.Post(() => runner.Queue(info, thread));
+        if (target.Runner is not { } runner)
+        {
+            if (charge.How == SignalCharge.Kind.Charged) target.Sandbox.SignalCharges.Release(charge.Uid);
+            return;
+        }
+        runner.Post(() => runner.Queue(info, thread, charge));
     }
 }

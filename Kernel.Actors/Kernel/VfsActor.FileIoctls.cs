@@ -25,7 +25,7 @@ public sealed partial class VfsActor
         FiCloneRange => ReadArgument(r, 32) is { } range ? CloneRange(r, file, (int)BitConverter.ToInt64(range)) : new Failed(Errno.EFAULT),
         FiDedupeRange => ReadArgument(r, 24) is null ? new Failed(Errno.EFAULT) : new Failed(Errno.EOPNOTSUPP),
         FsIocFiemap => new Failed(Errno.EOPNOTSUPP), // no filesystem of ours maps extents (no ->fiemap)
-        FiFreeze or FiThaw when !P(r.Task).Settings.Has(Capabilities.SysAdmin) => new Failed(Errno.EPERM),
+        FiFreeze or FiThaw when !r.Task.Settings.Has(Capabilities.SysAdmin) => new Failed(Errno.EPERM),
         FiFreeze => new Failed(Errno.EOPNOTSUPP), // nothing to freeze: no filesystem of ours has freeze_fs
         FiThaw => new Failed(Errno.EINVAL), // never frozen
         _ => InodeFlagsIoctl(r, file),
@@ -81,7 +81,7 @@ public sealed partial class VfsActor
                 long e = inode.GetAttrFlags(out uint old);
                 if (e < 0) return Result(e);
                 var creds = process.Fs.Creds;
-                if (creds.Fsuid != inode.Uid && !process.Settings.Has(Capabilities.Fowner)) return new Failed(Errno.EPERM);
+                if (creds.Fsuid != inode.Uid && !r.Task.Settings.Has(Capabilities.Fowner)) return new Failed(Errno.EPERM);
                 uint flags = BitConverter.ToUInt32(arg);
                 if (r.Request == FsIocFsSetXattr)
                 {
@@ -92,7 +92,7 @@ public sealed partial class VfsActor
                     if (extra || (xflags & ~InodeFlags.XflagsCommon) != 0) return new Failed(Errno.EOPNOTSUPP);
                     flags = (old & ~InodeFlags.Common) | InodeFlags.FromXflags(xflags);
                 }
-                if (((old ^ flags) & (InodeFlags.Append | InodeFlags.Immutable)) != 0 && !process.Settings.Has(Capabilities.LinuxImmutable))
+                if (((old ^ flags) & (InodeFlags.Append | InodeFlags.Immutable)) != 0 && !r.Task.Settings.Has(Capabilities.LinuxImmutable))
                     return new Failed(Errno.EPERM);
                 e = inode.SetAttrFlags(flags);
                 if (e == 0) sandbox.Vfs.Notify.Changed(loc, FsNotify.Attrib);

@@ -28,7 +28,7 @@ public sealed partial class VfsActor
         if (file.Location is not { Inode.IsRegular: true } loc) return new Failed(Errno.EINVAL);
         var process = P(r.Task);
         var creds = process.Fs.Creds;
-        if (creds.Fsuid != loc.Inode.Uid && !process.Settings.Has(Capabilities.Lease)) return new Failed(Errno.EACCES);
+        if (creds.Fsuid != loc.Inode.Uid && !r.Task.Settings.Has(Capabilities.Lease)) return new Failed(Errno.EACCES);
         if (type == Leases.Unlock) return Result(State.Leases.Unset(file));
         long e = State.Leases.Set(file, r.Fd, type, loc.Inode.IsOpenForWrite, sandbox.Vfs.Notify.OpenCount(loc.Inode));
         // lease_setup: break signals go to the process that took the lease.

@@ -53,7 +53,7 @@ public sealed partial class VfsActor
             e = Permission.Check(fs.Dir, creds, Permission.MayWrite | Permission.MayExec);
             if (e < 0) return Result(e);
             uint mode = r.Mode & 0xFFF & ~(uint)process.Fs.Umask;
-            e = fs.Dir.CreateQueue(r.Name, mode, creds, r.Attr, process.Settings.Has(Capabilities.SysResource),
+            e = fs.Dir.CreateQueue(r.Name, mode, creds, r.Attr, r.Task.Settings.Has(Capabilities.SysResource),
                 process.GetLimit(Kernel.Syscalls.Handlers.Limits.MsgQueue).Cur, out queue);
             if (e < 0) return Result(e);
         }

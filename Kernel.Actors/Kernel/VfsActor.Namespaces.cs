@@ -31,7 +31,7 @@ public sealed partial class VfsActor
         if ((flags & (CloneFlags.NewPid | CloneFlags.NewUser)) != 0) return -(long)Errno.EINVAL;
         // A thread group, shared signal handlers or a shared address space cannot be left by one thread.
         if ((flags & (CloneFlags.Thread | CloneFlags.Sighand | CloneFlags.Vm)) != 0 && p.Threads.Count > 1) return -(long)Errno.EINVAL;
-        if ((flags & SupportedNamespaces) != 0 && !p.Settings.Has(Capabilities.SysAdmin)) return -(long)Errno.EPERM;
+        if ((flags & SupportedNamespaces) != 0 && !r.Task.Settings.Has(Capabilities.SysAdmin)) return -(long)Errno.EPERM;
         var others = sandbox.AllProcesses().Where(q => !ReferenceEquals(q, p) && q.ExitStatus is null).ToList();
         if ((flags & CloneFlags.Fs) != 0 && others.Any(q => ReferenceEquals(q.Fs, p.Fs))) p.Fs = p.Fs.Clone();
         // The shared table keeps its references for the others; the copy takes its own.
@@ -74,7 +74,7 @@ public sealed partial class VfsActor
             if ((r.NsType & CloneFlags.NewNs) != 0 && target.Fs.Root.Mount.Namespace is { } mnt) targets.Add(mnt);
         }
         else return -(long)Errno.EINVAL;
-        if (!p.Settings.Has(Capabilities.SysAdmin)) return -(long)Errno.EPERM;
+        if (!r.Task.Settings.Has(Capabilities.SysAdmin)) return -(long)Errno.EPERM;
         foreach (var target in targets)
         {
             switch (target)

@@ -39,7 +39,7 @@ public sealed partial class VfsActor
             case TIOCGPTPEER:
                 return OpenPeer(process, (PtyMasterFile)tty, (int)r.Argument);
             case TIOCVHANGUP:
-                if (!process.Settings.Has(Capabilities.SysAdmin)) return new Failed(Errno.EPERM);
+                if (!r.Task.Settings.Has(Capabilities.SysAdmin)) return new Failed(Errno.EPERM);
                 ((TerminalFile)tty).VHangup();
                 return new Done(0);
             case TIOCSTI when !ReferenceEquals(process.ControllingTerminal, tty.Terminal) && !process.Creds.IsRoot:

@@ -36,7 +36,7 @@ public static class ElfLoader
         }
 
         // Check the argument limits before touching the address space, as exec does before the point of no return.
-        var stack = new InitialStack(argv, request.Envp, request.Path, target.StackSize);
+        var stack = new InitialStack(argv, request.Envp, request.Path, target.StackLimit);
 
         var space = new ImageMapper(target);
         ulong stackBottom = target.StackTop - target.StackSize;

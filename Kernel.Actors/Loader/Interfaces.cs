@@ -28,6 +28,9 @@ public interface ILoadTarget
     /// <summary>Bytes to map for the stack below <see cref="StackTop"/> (e.g. 8 MiB), page aligned.</summary>
     ulong StackSize { get; }
 
+    /// <summary>RLIMIT_STACK's soft value at exec, which bounds the arguments and environment (bprm_stack_limits).</summary>
+    ulong StackLimit => StackSize;
+
     /// <summary>Maps zero-filled private memory at exactly [address, address+length) (page aligned).</summary>
     void Map(ulong address, ulong length, Prot prot);
 

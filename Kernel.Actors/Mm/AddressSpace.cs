@@ -22,7 +22,6 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
     public ICpu Cpu { get; }
     public ulong WindowSize { get; }
     public ulong StackTop { get; }
-    public ulong StackSize { get; } = 8UL << 20;
     public ulong PieBase { get; }
     public ulong InterpreterBase { get; }
     public ulong MmapBase { get; }

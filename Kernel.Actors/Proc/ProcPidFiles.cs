@@ -171,10 +171,10 @@ internal static class ProcPidFiles
             Line("THP_enabled:\t1");
         }
         var (ignored, caught) = SignalSets(p);
-        var caps = p.Settings;
+        var caps = t?.Settings ?? new Kernel.Syscalls.TaskSettings { CapabilityBound = 0 };
         Line(string.Create(Inv, $"Threads:\t{p.Threads.Count}"));
         var sigLimit = p.GetLimit(RlimitSigPending).Cur;
-        Line(string.Create(Inv, $"SigQ:\t0/{sigLimit}"));
+        Line(string.Create(Inv, $"SigQ:\t{p.Sandbox.SignalCharges.Count(c.Uid)}/{sigLimit}"));
         Line($"SigPnd:\t{(t?.SignalState.Pending.Bits ?? 0):x16}");
         Line($"ShdPnd:\t{p.SharedPending.Bits:x16}");
         Line($"SigBlk:\t{(t?.SignalMask ?? 0):x16}");

@@ -32,7 +32,7 @@ internal static class ProcTimens
     /// <summary>proc_timens_offsets_write: up to two "clock seconds nanoseconds" lines, all checked before any is applied.</summary>
     public static ProcWriter Writer(KernelProcess p)
     {
-        var mayChange = CurrentTask.Task?.Process.Settings.Has(Capabilities.SysTime) ?? false; // the opener's, as file_ns_capable
+        var mayChange = CurrentTask.Task?.Settings.Has(Capabilities.SysTime) ?? false; // the opener's, as file_ns_capable
         return data =>
         {
             if (data.Length >= 4096) return -(long)Errno.EINVAL;

@@ -28,6 +28,7 @@ public sealed class KernelProcess : IDeviceOpener, Kernel.Syscalls.Handlers.ILim
         Fs = fs;
         Pgid = pid;
         Sid = pid;
+        SharedPending = new PendingSignals(this);
     }
 
     public Sandbox Sandbox { get; }
@@ -58,7 +59,7 @@ public sealed class KernelProcess : IDeviceOpener, Kernel.Syscalls.Handlers.ILim
     public int OomScoreAdj { get; set; }
     public SignalAction[] SignalActions { get; } = Enumerable.Repeat(SignalAction.DefaultAction, 65).ToArray();
     /// <summary>Signals sent to the process as a whole, taken by whichever thread does not block them.</summary>
-    public PendingSignals SharedPending { get; } = new();
+    public PendingSignals SharedPending { get; }
     /// <summary>Notified when a signal is queued for the process or one of its threads (signalfd readers wait here).</summary>
     public WaitQueue SignalQueued { get; } = new();
     private ProcessTimers? _timers;
@@ -122,6 +123,7 @@ public sealed class KernelProcess : IDeviceOpener, Kernel.Syscalls.Handlers.ILim
             foreach (var (k, v) in parent._limits) _limits[k] = v;
         }
         FileSizeLimit = parent.FileSizeLimit;
+        CpuLimit = parent.CpuLimit;
         Array.Copy(parent.SignalActions, SignalActions, SignalActions.Length);
         ControllingTerminal = parent.ControllingTerminal;
         ExecutablePath = parent.ExecutablePath;
@@ -146,6 +148,9 @@ public sealed class KernelProcess : IDeviceOpener, Kernel.Syscalls.Handlers.ILim
             Kernel.Syscalls.Handlers.Limits.Stack => (8UL << 20, ulong.MaxValue),
             Kernel.Syscalls.Handlers.Limits.MemLock => (8UL << 20, 8UL << 20), // Linux's default (MLOCK_LIMIT)
             Kernel.Syscalls.Handlers.Limits.MsgQueue => (819200, 819200), // MQ_BYTES_MAX
+            // fork_init: half of max_threads, which is memory / (8 * THREAD_SIZE of 16 KiB).
+            Kernel.Syscalls.Handlers.Limits.SigPending => (Sandbox.MemoryBytes >> 18, Sandbox.MemoryBytes >> 18),
+            Kernel.Syscalls.Handlers.Limits.Nice or Kernel.Syscalls.Handlers.Limits.RtPrio => (0, 0),
             _ => (ulong.MaxValue, ulong.MaxValue),
         };
     }
@@ -153,10 +158,14 @@ public sealed class KernelProcess : IDeviceOpener, Kernel.Syscalls.Handlers.ILim
     /// <summary>RLIMIT_FSIZE's soft limit, kept apart for the write fast path.</summary>
     public ulong FileSizeLimit { get; private set; } = ulong.MaxValue;
 
+    /// <summary>RLIMIT_CPU's soft limit in seconds, read by the vCPU as it accounts CPU time.</summary>
+    public ulong CpuLimit { get; private set; } = ulong.MaxValue;
+
     public void SetLimit(int resource, ulong cur, ulong max)
     {
         lock (_limits) _limits[resource] = (cur, max);
         if (resource == Kernel.Syscalls.Handlers.Limits.FSize) FileSizeLimit = cur;
+        if (resource == Kernel.Syscalls.Handlers.Limits.Cpu) CpuLimit = cur;
         if (resource == Kernel.Syscalls.Handlers.Limits.NoFile) Files.Limit = (int)Math.Min(cur, 1 << 20);
     }
 

@@ -82,7 +82,8 @@ public sealed partial class KernelTask(int tid, KernelProcess process, ICpuConte
         }
     }
     public ProcessSettings ProcessSettings => Process.Settings;
-    public ProcessSettings? ProcessSettingsOf(int tid) => Process.Sandbox.FindThread(tid)?.Settings;
+    public TaskSettings? SettingsOf(int tid) =>
+        Process.Sandbox.FindThread(tid)?.Threads.FirstOrDefault(t => t.Tid == tid && t.State != TaskState.Exited)?.Settings;
 
     /// <summary>Time this thread spent running guest code and in syscalls, in Stopwatch ticks.</summary>
     internal long UserTicks;
@@ -109,12 +110,18 @@ public sealed partial class KernelTask(int tid, KernelProcess process, ICpuConte
         set
         {
             var c = Process.Creds;
-            var permitted = Process.Settings.CapPermitted;
-            Capabilities.FixSetuid(Process.Settings, Settings.KeepCaps, (c.Uid, c.Euid, c.Suid), (value.Uid, value.Euid, value.Suid));
+            // The calling thread's capabilities follow its new ids (glibc makes every thread change its own ids).
+            var permitted = Settings.CapPermitted;
+            var was = Settings.CapIds;
+            if ((was.Uid, was.Euid, was.Suid) != (value.Uid, value.Euid, value.Suid))
+                Capabilities.FixSetuid(Settings, Settings.KeepCaps, (was.Uid, was.Euid, was.Suid), (value.Uid, value.Euid, value.Suid));
+            else if (was.Fsuid != value.Fsuid)
+                Capabilities.FixSetfsuid(Settings, was.Fsuid, value.Fsuid);
+            Settings.CapIds = (value.Uid, value.Euid, value.Suid, value.Fsuid);
             // commit_creds: new effective or filesystem ids, or new capabilities, make the process non-dumpable
             // (fs.suid_dumpable is 0), so that its new owner may not trace it unless it says so again.
             if (c.Euid != value.Euid || c.Egid != value.Egid || c.Fsuid != value.Fsuid || c.Fsgid != value.Fsgid
-                || (Process.Settings.CapPermitted & ~permitted) != 0)
+                || (Settings.CapPermitted & ~permitted) != 0)
                 Process.Settings.Dumpable = false;
             Process.Fs.Creds = c with
             {
@@ -184,7 +191,12 @@ public sealed partial class KernelTask(int tid, KernelProcess process, ICpuConte
             : Process.Runner!.FutexWake(address, count, bitset);
 
     public (ulong Cur, ulong Max) GetLimit(int resource) => Process.GetLimit(resource);
-    public void SetLimit(int resource, ulong cur, ulong max) => Process.SetLimit(resource, cur, max);
+    /// <summary>The caller's own limits (setrlimit, or prlimit64 of its own process): a raised RLIMIT_STACK deepens its stack now.</summary>
+    public void SetLimit(int resource, ulong cur, ulong max)
+    {
+        Process.SetLimit(resource, cur, max);
+        if (resource == Limits.Stack) Process.Mm.GrowStackTo(cur);
+    }
     public ulong FileSizeLimit => Process.FileSizeLimit;
 
     public long LimitsOf(int pid, out ILimits? limits)
@@ -198,9 +210,9 @@ public sealed partial class KernelTask(int tid, KernelProcess process, ICpuConte
             var (me, them) = (Process.Creds, target.Creds);
             bool sameIds = me.Uid == them.Uid && me.Uid == them.Euid && me.Uid == them.Suid
                 && me.Gid == them.Gid && me.Gid == them.Egid && me.Gid == them.Sgid;
-            if (!sameIds && !Process.Settings.Has(Capabilities.SysResource)) return -(long)Errno.EPERM;
+            if (!sameIds && !Settings.Has(Capabilities.SysResource)) return -(long)Errno.EPERM;
         }
-        limits = target;
+        limits = ReferenceEquals(target, Process) ? this : target;
         return 0;
     }
 

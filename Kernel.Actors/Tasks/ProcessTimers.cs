@@ -13,8 +13,6 @@ public sealed class ProcessTimers(KernelProcess process) : IDisposable
 {
     private const int ItimerReal = 0, ItimerVirtual = 1, ItimerProf = 2;
     private const int ClockRealtimeAlarm = 8, ClockBoottimeAlarm = 9;
-    /// <summary>POSIX timers a process may hold (Linux bounds them by RLIMIT_SIGPENDING; this is its usual size).</summary>
-    private const int MaxTimers = 4096;
 
     private readonly Dictionary<int, Timer> _posix = new();
     private readonly Timer?[] _itimers = new Timer?[3];
@@ -42,6 +40,8 @@ public sealed class ProcessTimers(KernelProcess process) : IDisposable
         public SigInfo? Queued;
         public TimerThread.Entry? Host;
         public long Generation;
+        /// <summary>The real uid a POSIX timer's preallocated siginfo is charged to (RLIMIT_SIGPENDING); null for interval timers.</summary>
+        public uint? ChargedUid;
         public bool IsCpu => Clock is Time.ClockProcessCputime or Time.ClockThreadCputime || Clock < 0;
     }
 
@@ -68,7 +68,7 @@ public sealed class ProcessTimers(KernelProcess process) : IDisposable
 
     private static long ThreadCpu(KernelTask t, bool prof) => Ns(t.UserTicks + (prof ? t.SystemTicks : 0));
 
-    private static long ProcessCpu(KernelProcess p, bool prof)
+    internal static long ProcessCpu(KernelProcess p, bool prof)
     {
         var ticks = p.EndedUserTicks + (prof ? p.EndedSystemTicks : 0);
         foreach (var t in p.Threads) ticks += t.UserTicks + (prof ? t.SystemTicks : 0);
@@ -94,7 +94,7 @@ public sealed class ProcessTimers(KernelProcess process) : IDisposable
             case Time.ClockRealtime or Time.ClockMonotonic or Time.ClockBoottime or Time.ClockProcessCputime or Time.ClockThreadCputime:
                 break;
             case ClockRealtimeAlarm or ClockBoottimeAlarm:
-                if (!process.Settings.Has(Capabilities.WakeAlarm)) return -(long)Errno.EPERM;
+                if (!caller.Settings.Has(Capabilities.WakeAlarm)) return -(long)Errno.EPERM;
                 break;
             case Time.ClockMonotonicRaw or Time.ClockRealtimeCoarse or Time.ClockMonotonicCoarse:
                 return -(long)Errno.EOPNOTSUPP; // clocks that exist but cannot drive timers
@@ -116,10 +116,15 @@ public sealed class ProcessTimers(KernelProcess process) : IDisposable
             signalThread = process.Threads.FirstOrDefault(t => t.Tid == ev.Tid);
             if (signalThread is null) return -(long)Errno.EINVAL;
         }
-        if (_posix.Count >= MaxTimers) return -(long)Errno.EAGAIN;
+        // Each POSIX timer holds a preallocated siginfo, charged to the caller's real uid (alloc_posix_timer).
+        var uid = process.Creds.Uid;
+        if (!process.Sandbox.SignalCharges.TryCharge(uid, process.GetLimit(Limits.SigPending).Cur)) return -(long)Errno.EAGAIN;
         var timerId = _nextId++;
         if (ev.ValueIsId) ev = ev with { Value = (ulong)timerId };
-        _posix[timerId] = new Timer(timerId, clock, ev, clock == Time.ClockThreadCputime ? caller : null, signalThread, kernelSignal: false);
+        _posix[timerId] = new Timer(timerId, clock, ev, clock == Time.ClockThreadCputime ? caller : null, signalThread, kernelSignal: false)
+        {
+            ChargedUid = uid,
+        };
         return timerId;
     }
 
@@ -148,7 +153,7 @@ public sealed class ProcessTimers(KernelProcess process) : IDisposable
     internal long Delete(int id)
     {
         if (!_posix.Remove(id, out var t)) return -(long)Errno.EINVAL;
-        Disarm(t);
+        Discard(t);
         if (t.Queued is { } q) process.Runner?.Unqueue(q);
         return 0;
     }
@@ -277,7 +282,7 @@ public sealed class ProcessTimers(KernelProcess process) : IDisposable
             : new SigInfo(t.Event.Signo, SigInfo.SiTimer) { TimerId = t.Id, Value = t.Event.Value };
         t.Queued = info;
         var thread = t.Event.Notify == TimerEvent.ThreadId ? t.SignalThread : null;
-        runner.Queue(info, thread is { State: not TaskState.Exited } ? thread : null);
+        runner.Queue(info, thread is { State: not TaskState.Exited } ? thread : null, SignalCharge.Preallocated);
     }
 
     /// <summary>A timer's signal left its queue: it reports the overruns counted until now, and the count starts again.</summary>
@@ -293,13 +298,21 @@ public sealed class ProcessTimers(KernelProcess process) : IDisposable
     /// <summary>exec: POSIX timers go; interval timers stay armed (as Linux keeps them).</summary>
     internal void OnExec()
     {
-        foreach (var t in _posix.Values) Disarm(t);
+        foreach (var t in _posix.Values) Discard(t);
         _posix.Clear();
+    }
+
+    /// <summary>A POSIX timer goes: disarmed, and its preallocated siginfo's charge released.</summary>
+    private void Discard(Timer t)
+    {
+        Disarm(t);
+        if (t.ChargedUid is { } uid) process.Sandbox.SignalCharges.Release(uid);
+        t.ChargedUid = null;
     }
 
     public void Dispose()
     {
-        foreach (var t in _posix.Values) Disarm(t);
+        foreach (var t in _posix.Values) Discard(t);
         foreach (var t in _itimers) if (t is not null) Disarm(t);
         _posix.Clear();
     }

@@ -205,7 +205,7 @@ internal static class PtraceRequests
         if ((data & ~(ulong)OMask) != 0) return -(long)Errno.EINVAL;
         if ((data & OSuspendSeccomp) != 0)
         {
-            if (!caller.Process.Settings.Has(Capabilities.SysAdmin)) return -(long)Errno.EPERM;
+            if (!caller.Settings.Has(Capabilities.SysAdmin)) return -(long)Errno.EPERM;
             if (caller.Settings.SeccompMode != SeccompAbi.ModeDisabled || ((caller.Ptrace?.Options ?? 0) & OSuspendSeccomp) != 0)
                 return -(long)Errno.EPERM;
         }
@@ -225,7 +225,7 @@ internal static class PtraceRequests
                 ?? parent.Threads.FirstOrDefault(t => t.State != TaskState.Exited);
             if (tracer is null) return -(long)Errno.EPERM;
             // cap_ptrace_traceme: the child's permitted set within the parent's, or the parent has CAP_SYS_PTRACE.
-            if ((p.Settings.CapPermitted & ~parent.Settings.CapPermitted) != 0 && !parent.Settings.Has(CapSysPtrace))
+            if ((caller.Settings.CapPermitted & ~tracer.Settings.CapPermitted) != 0 && !tracer.Settings.Has(CapSysPtrace))
                 return -(long)Errno.EPERM;
             table.Link(caller, tracer, seized: false, options: 0);
             return 0;
@@ -241,7 +241,7 @@ internal static class PtraceRequests
             var e = CheckOptions(caller, data);
             if (e != 0) return e;
         }
-        if (target.Process == caller.Process || !MayAttach(caller.Process, target.Process)) return -(long)Errno.EPERM;
+        if (target.Process == caller.Process || !MayAttach(caller, target)) return -(long)Errno.EPERM;
         var table = caller.Process.Sandbox.Ptrace;
         PtraceLink link;
         lock (table.Lock)
@@ -258,13 +258,13 @@ internal static class PtraceRequests
     /// __ptrace_may_access in PTRACE_MODE_ATTACH_REALCREDS mode and commoncap's check: CAP_SYS_PTRACE, or the same
     /// real ids as the target's real, effective and saved ids, a dumpable target and no capability the caller lacks.
     /// </summary>
-    internal static bool MayAttach(KernelProcess caller, KernelProcess target)
+    internal static bool MayAttach(KernelTask caller, KernelTask target)
     {
         if (caller.Settings.Has(CapSysPtrace)) return true;
-        var c = caller.Creds;
-        var t = target.Creds;
+        var c = caller.Process.Creds;
+        var t = target.Process.Creds;
         if (c.Uid != t.Uid || c.Uid != t.Euid || c.Uid != t.Suid || c.Gid != t.Gid || c.Gid != t.Egid || c.Gid != t.Sgid) return false;
-        return target.Settings.Dumpable && (target.Settings.CapPermitted & ~caller.Settings.CapPermitted) == 0;
+        return target.Process.Settings.Dumpable && (target.Settings.CapPermitted & ~caller.Settings.CapPermitted) == 0;
     }
 
     /// <summary>PTRACE_PEEKSIGINFO: queued siginfos of the tracee's own queue (or its process's), from an offset.</summary>
@@ -291,7 +291,7 @@ internal static class PtraceRequests
     private static long NthFilter(KernelTask caller, KernelTask target, ulong index, out SeccompFilter? filter)
     {
         filter = null;
-        if (!caller.Process.Settings.Has(Capabilities.SysAdmin) || caller.Settings.SeccompMode != SeccompAbi.ModeDisabled)
+        if (!caller.Settings.Has(Capabilities.SysAdmin) || caller.Settings.SeccompMode != SeccompAbi.ModeDisabled)
             return -(long)Errno.EACCES;
         if (target.Settings.SeccompMode != SeccompAbi.ModeFilter || target.Settings.SeccompFilter is not { } top)
             return -(long)Errno.EINVAL;
@@ -321,7 +321,7 @@ internal static class PtraceRequests
 
     private static long SeccompMetadataRequest(KernelTask caller, KernelTask target, ulong size, ulong data)
     {
-        if (!caller.Process.Settings.Has(Capabilities.SysAdmin) || caller.Settings.SeccompMode != SeccompAbi.ModeDisabled)
+        if (!caller.Settings.Has(Capabilities.SysAdmin) || caller.Settings.SeccompMode != SeccompAbi.ModeDisabled)
             return -(long)Errno.EACCES;
         size = Math.Min(size, (ulong)SeccompMetadataSize);
         if (size < 8) return -(long)Errno.EINVAL;

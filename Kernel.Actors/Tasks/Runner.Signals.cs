@@ -21,11 +21,17 @@ public sealed partial class Runner
 
     /// <summary>
     /// Queues <paramref name="info"/> for <paramref name="thread"/> (null: the process). Must run on this runner's
-    /// thread (senders <see cref="Post"/> it). False only when a real-time signal finds the queue full (EAGAIN).
+    /// thread (senders <see cref="Post"/> it). False only when a real-time signal finds no room under RLIMIT_SIGPENDING
+    /// (EAGAIN); <paramref name="charge"/> says how the queued siginfo is charged for it.
     /// </summary>
-    internal bool Queue(SigInfo info, KernelTask? thread)
+    internal bool Queue(SigInfo info, KernelTask? thread, SignalCharge charge = default)
     {
         var sig = info.Signo;
+        if (_process.IsExiting || sig == Sig.SIGKILL)
+        {
+            // Nothing is queued: a charge the sender made goes back.
+            if (charge.How == SignalCharge.Kind.Charged) _sandbox.SignalCharges.Release(charge.Uid);
+        }
         if (_process.IsExiting)
         {
             if (sig == Sig.SIGKILL) PtraceAbortStops(); // SIGKILL cuts a PTRACE_EVENT_EXIT stop short
@@ -55,8 +61,12 @@ public sealed partial class Runner
         // A tracee's signals all reach its tracer (sig_ignored and complete_signal leave them queued).
         var traced = target?.Ptrace is not null;
         // An ignored signal is discarded at once, unless blocked: its disposition may change before it is unblocked.
-        if (!realBlocked && IsIgnored(sig, action) && !traced) return true;
-        if (!(thread?.SignalState.Pending ?? _process.SharedPending).Add(info)) return false;
+        if (!realBlocked && IsIgnored(sig, action) && !traced)
+        {
+            if (charge.How == SignalCharge.Kind.Charged) _sandbox.SignalCharges.Release(charge.Uid);
+            return true;
+        }
+        if (!(thread?.SignalState.Pending ?? _process.SharedPending).Add(info, charge)) return false;
         _process.SignalQueued.Notify(Poll.In);
         if (blocked) return true;
         if (action.Handler == SignalAction.Default && !realBlocked && !Sig.StopsByDefault(sig) && !traced)

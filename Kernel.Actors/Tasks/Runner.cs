@@ -74,8 +74,9 @@ public sealed partial class Runner
     {
         foreach (var r in Active.Keys)
         {
-            // Also a lone thread while a CPU-time timer is armed: it must be checked as the time passes.
-            if (r._runQueue.Count > 1 || (r._process.HasTimers && r._process.Timers.CpuArmed)) r._process.Mm.Cpu.Interrupt();
+            // Also a lone thread while a CPU-time timer or RLIMIT_CPU is armed: it must be checked as the time passes.
+            if (r._runQueue.Count > 1 || (r._process.HasTimers && r._process.Timers.CpuArmed) || r._process.CpuLimit != ulong.MaxValue)
+                r._process.Mm.Cpu.Interrupt();
         }
     }
 
@@ -114,6 +115,7 @@ public sealed partial class Runner
                 if (_process.IsExiting) _exitInitiator ??= task;
                 task.SystemTicks += Stopwatch.GetTimestamp() - t1;
                 if (_process.HasTimers && _process.Timers.CpuArmed) _process.Timers.CheckCpu();
+                if (_process.CpuLimit != ulong.MaxValue) CheckCpuLimit();
             }
         }
         catch (Exception e)
@@ -402,6 +404,7 @@ public sealed partial class Runner
         task.State = TaskState.Exited;
         _process.EndedUserTicks += task.UserTicks;
         _process.EndedSystemTicks += task.SystemTicks;
+        task.SignalState.Pending.Clear(); // its queued signals' charges go (flush_sigqueue)
         _runQueue.Remove(task);
         ReleaseThreadFutexes(task);
         PtraceLife.TracerGone(task);
@@ -433,6 +436,10 @@ public sealed partial class Runner
         {
             if (t == keep) continue;
             t.State = TaskState.Exited;
+            // An ended thread's CPU time stays the process's (times, getrusage), and its queued signals' charges go.
+            _process.EndedUserTicks += t.UserTicks;
+            _process.EndedSystemTicks += t.SystemTicks;
+            t.SignalState.Pending.Clear();
             t.FutexWaitingOn = null;
             _runQueue.Remove(t);
             _futexWaiters.Remove(t);
@@ -451,9 +458,11 @@ public sealed partial class Runner
     {
         if (_process.HasTimers) _process.Timers.Dispose();
         _process.FinalUsage = _process.SelfUsage();
+        _process.SharedPending.Clear();
         var status = (_process.ExitStatus ?? ProcessExit.Exited(0)).WaitStatus;
         foreach (var t in _process.Threads)
         {
+            t.SignalState.Pending.Clear();
             t.State = TaskState.Exited;
             LeaveSharedFutex(t);
             ReleaseThreadFutexes(t);

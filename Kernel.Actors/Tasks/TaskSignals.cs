@@ -9,7 +9,7 @@ namespace Kernel.Actors.Tasks;
 /// </summary>
 public sealed class TaskSignals(KernelTask task) : ITaskSignals
 {
-    public PendingSignals Pending { get; } = new();
+    public PendingSignals Pending { get; } = new(task.Process);
 
     /// <summary>The syscall the task is in (or last made): what a restart re-executes.</summary>
     internal SyscallCall? Call { get; set; }
@@ -41,26 +41,25 @@ public sealed class TaskSignals(KernelTask task) : ITaskSignals
 
     public ulong StackPointer => task.Context.Sp;
 
-    public bool SendToSelf(int pid, int tid, int sig, SigInfo? info)
+    public Errno? SendToSelf(int pid, int tid, int sig, SigInfo? info)
     {
         var process = task.Process;
         KernelTask? thread = null;
         if (tid > 0)
         {
-            if (pid > 0 && pid != process.Pid) return false;
+            if (pid > 0 && pid != process.Pid) return null;
             thread = tid == task.Tid ? task : process.Threads.FirstOrDefault(t => t.Tid == tid);
-            if (thread is null) return false;
+            if (thread is null) return null;
         }
         else if (pid != process.Pid)
         {
-            return false;
+            return null;
         }
-        if (sig == 0 || process.Runner is not { } runner) return true;
+        if (sig == 0 || process.Runner is not { } runner) return Errno.None;
         info = info is null
             ? SigInfo.FromUser(sig, tid > 0 ? SigInfo.SiTkill : SigInfo.SiUser, process.Pid, process.Creds.Uid)
             : info with { Signo = sig };
-        runner.Queue(info, thread);
-        return true;
+        return runner.Queue(info, thread) ? Errno.None : Errno.EAGAIN;
     }
 
     private Func<ISyscallContext, SyscallResult>? _restartBlock;

@@ -7,16 +7,15 @@ namespace Kernel.Syscalls.Handlers;
 public static class CapabilityCalls
 {
     private const uint Version1 = 0x19980330, Version2 = 0x20071026, Version3 = 0x20080522;
-    private const int CapSetpcap = 8;
 
-    [Syscall(90, "capget", Support.Partial, "Effective, permitted and inheritable sets of any process in the sandbox (all three versions); the sets are per process, not per thread.")]
+    [Syscall(90, "capget", Support.Full, "Effective, permitted and inheritable sets of any thread in the sandbox (all three header versions); the sets are per thread, as Linux keeps them.")]
     public static SyscallResult CapGet(ISyscallContext c)
     {
         var e = ReadHeader(c, out var words, out var pid);
         if (e != Errno.None) return e;
         if (c.Arg(1) == 0) return 0; // a version probe
         if (pid < 0) return Errno.EINVAL;
-        var p = pid == 0 ? c.Task.ProcessSettings : c.Task.ProcessSettingsOf(pid);
+        var p = pid == 0 ? c.Task.Settings : c.Task.SettingsOf(pid);
         if (p is null) return Errno.ESRCH;
         // struct __user_cap_data_struct { u32 effective, permitted, inheritable; }, low word first.
         var data = new byte[12 * words];
@@ -29,13 +28,13 @@ public static class CapabilityCalls
         return c.Memory.Write(c.Arg(1), data) == Errno.None ? 0 : Errno.EFAULT;
     }
 
-    [Syscall(91, "capset", Support.Partial, "Sets the calling process's sets under cap_capset's rules; the sets are per process, and permission checks still follow the effective uid.")]
+    [Syscall(91, "capset", Support.Full, "Sets the calling thread's sets under cap_capset's rules (only the caller: EPERM for another thread); other threads keep theirs, new threads and children inherit them, and the kernel's capability checks use the calling thread's effective set.")]
     public static SyscallResult CapSet(ISyscallContext c)
     {
         var e = ReadHeader(c, out var words, out var pid);
         if (e != Errno.None) return e;
-        // Only the calling thread may be changed (pid 0 or its own).
-        if (pid != 0 && pid != c.Task.Tid && pid != c.Task.Pid) return Errno.EPERM;
+        // Only the calling thread may be changed (pid 0 or its own tid).
+        if (pid != 0 && pid != c.Task.Tid) return Errno.EPERM;
         var data = new byte[12 * words];
         if (c.Memory.Read(c.Arg(1), data) != Errno.None) return Errno.EFAULT;
         ulong effective = 0, permitted = 0, inheritable = 0;
@@ -48,8 +47,8 @@ public static class CapabilityCalls
         effective &= Capabilities.All;
         permitted &= Capabilities.All;
         inheritable &= Capabilities.All;
-        var p = c.Task.ProcessSettings;
-        var setpcap = (p.CapEffective >> CapSetpcap & 1) != 0;
+        var p = c.Task.Settings;
+        var setpcap = p.Has(Capabilities.Setpcap);
         // New inheritable capabilities come from the permitted set (or anywhere with CAP_SETPCAP), never from outside the bounding set.
         if (!setpcap && (inheritable & ~(p.CapInheritable | p.CapPermitted)) != 0) return Errno.EPERM;
         if ((inheritable & ~(p.CapInheritable | p.CapabilityBound)) != 0) return Errno.EPERM;

@@ -19,7 +19,7 @@ public static class ClockSet
     private const int TimexSize = 208;
     private const int TimeOk = 0;
 
-    private static bool MaySetTime(ISyscallContext c) => c.Task.ProcessSettings.Has(Capabilities.SysTime);
+    private static bool MaySetTime(ISyscallContext c) => c.Task.Settings.Has(Capabilities.SysTime);
 
     private const string Note = "With CAP_SYS_TIME it moves the sandbox's CLOCK_REALTIME (clock_gettime, gettimeofday, TIMER_ABSTIME sleeps and timers), never the host's; file times and /proc keep the host's clock.";
 

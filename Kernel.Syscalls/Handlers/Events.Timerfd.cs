@@ -20,7 +20,7 @@ public static partial class Events
             return Errno.EINVAL;
         if (clock is ClockRealtimeAlarm or ClockBoottimeAlarm)
         {
-            if (c.Task.Euid != 0) return Errno.EPERM; // needs CAP_WAKE_ALARM
+            if (!c.Task.Settings.Has(Capabilities.WakeAlarm)) return Errno.EPERM;
             clock = clock == ClockRealtimeAlarm ? Time.ClockRealtime : Time.ClockBoottime;
         }
         return SyscallResult.Send(new CreateTimerFd(c.Task, clock, flags));

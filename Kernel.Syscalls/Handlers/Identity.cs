@@ -5,14 +5,15 @@ namespace Kernel.Syscalls.Handlers;
 
 /// <summary>
 /// Changing user and group ids (kernel/sys.c's rules), supplementary groups, process groups and sessions.
-/// A task with effective uid 0 holds CAP_SETUID and CAP_SETGID; no other task does.
+/// The privileged paths need the calling thread's CAP_SETUID (user ids) or CAP_SETGID (group ids and groups).
 /// </summary>
 public static partial class Process
 {
     private const uint Unchanged = uint.MaxValue; // -1: leave this id as it is
     private const int NgroupsMax = 65536;
 
-    private static bool Privileged(ISyscallContext c) => c.Task.Ids.Euid == 0;
+    private static bool PrivilegedUid(ISyscallContext c) => c.Task.Settings.Has(Capabilities.Setuid);
+    private static bool PrivilegedGid(ISyscallContext c) => c.Task.Settings.Has(Capabilities.Setgid);
 
     [Syscall(146, "setuid", Support.Full, "Fully supported.")]
     public static SyscallResult SetUid(ISyscallContext c)
@@ -20,7 +21,7 @@ public static partial class Process
         var uid = c.UInt(0);
         if (uid == Unchanged) return Errno.EINVAL;
         var ids = c.Task.Ids;
-        if (Privileged(c)) ids = ids with { Uid = uid, Euid = uid, Suid = uid, Fsuid = uid };
+        if (PrivilegedUid(c)) ids = ids with { Uid = uid, Euid = uid, Suid = uid, Fsuid = uid };
         else if (uid == ids.Uid || uid == ids.Suid) ids = ids with { Euid = uid, Fsuid = uid };
         else return Errno.EPERM;
         c.Task.Ids = ids;
@@ -33,7 +34,7 @@ public static partial class Process
         var gid = c.UInt(0);
         if (gid == Unchanged) return Errno.EINVAL;
         var ids = c.Task.Ids;
-        if (Privileged(c)) ids = ids with { Gid = gid, Egid = gid, Sgid = gid, Fsgid = gid };
+        if (PrivilegedGid(c)) ids = ids with { Gid = gid, Egid = gid, Sgid = gid, Fsgid = gid };
         else if (gid == ids.Gid || gid == ids.Sgid) ids = ids with { Egid = gid, Fsgid = gid };
         else return Errno.EPERM;
         c.Task.Ids = ids;
@@ -45,7 +46,7 @@ public static partial class Process
     {
         uint r = c.UInt(0), e = c.UInt(1);
         var ids = c.Task.Ids;
-        var privileged = Privileged(c);
+        var privileged = PrivilegedUid(c);
         if (r != Unchanged && !privileged && r != ids.Uid && r != ids.Euid) return Errno.EPERM;
         if (e != Unchanged && !privileged && e != ids.Uid && e != ids.Euid && e != ids.Suid) return Errno.EPERM;
         var newR = r == Unchanged ? ids.Uid : r;
@@ -61,7 +62,7 @@ public static partial class Process
     {
         uint r = c.UInt(0), e = c.UInt(1);
         var ids = c.Task.Ids;
-        var privileged = Privileged(c);
+        var privileged = PrivilegedGid(c);
         if (r != Unchanged && !privileged && r != ids.Gid && r != ids.Egid) return Errno.EPERM;
         if (e != Unchanged && !privileged && e != ids.Gid && e != ids.Egid && e != ids.Sgid) return Errno.EPERM;
         var newR = r == Unchanged ? ids.Gid : r;
@@ -76,7 +77,7 @@ public static partial class Process
     {
         uint r = c.UInt(0), e = c.UInt(1), s = c.UInt(2);
         var ids = c.Task.Ids;
-        if (!Privileged(c))
+        if (!PrivilegedUid(c))
         {
             bool Allowed(uint v) => v == Unchanged || v == ids.Uid || v == ids.Euid || v == ids.Suid;
             if (!Allowed(r) || !Allowed(e) || !Allowed(s)) return Errno.EPERM;
@@ -91,7 +92,7 @@ public static partial class Process
     {
         uint r = c.UInt(0), e = c.UInt(1), s = c.UInt(2);
         var ids = c.Task.Ids;
-        if (!Privileged(c))
+        if (!PrivilegedGid(c))
         {
             bool Allowed(uint v) => v == Unchanged || v == ids.Gid || v == ids.Egid || v == ids.Sgid;
             if (!Allowed(r) || !Allowed(e) || !Allowed(s)) return Errno.EPERM;
@@ -107,7 +108,7 @@ public static partial class Process
         var ids = c.Task.Ids;
         var fs = c.UInt(0);
         // Always returns the old value; a refused or invalid id changes nothing.
-        if (fs != Unchanged && (Privileged(c) || fs == ids.Uid || fs == ids.Euid || fs == ids.Suid || fs == ids.Fsuid))
+        if (fs != Unchanged && (PrivilegedUid(c) || fs == ids.Uid || fs == ids.Euid || fs == ids.Suid || fs == ids.Fsuid))
             c.Task.Ids = ids with { Fsuid = fs };
         return ids.Fsuid;
     }
@@ -117,7 +118,7 @@ public static partial class Process
     {
         var ids = c.Task.Ids;
         var fs = c.UInt(0);
-        if (fs != Unchanged && (Privileged(c) || fs == ids.Gid || fs == ids.Egid || fs == ids.Sgid || fs == ids.Fsgid))
+        if (fs != Unchanged && (PrivilegedGid(c) || fs == ids.Gid || fs == ids.Egid || fs == ids.Sgid || fs == ids.Fsgid))
             c.Task.Ids = ids with { Fsgid = fs };
         return ids.Fsgid;
     }
@@ -140,7 +141,7 @@ public static partial class Process
     {
         var size = c.Int(0);
         if (size < 0 || size > NgroupsMax) return Errno.EINVAL;
-        if (!Privileged(c)) return Errno.EPERM;
+        if (!PrivilegedGid(c)) return Errno.EPERM;
         var raw = new byte[4 * size];
         if (size > 0 && c.Memory.Read(c.Arg(1), raw) != Errno.None) return Errno.EFAULT;
         var groups = new uint[size];

@@ -40,14 +40,14 @@ public static partial class Mounts
     {
         int flags = c.Int(1);
         if ((flags & ~(MntForce | MntDetach | MntExpire | UmountNoFollow)) != 0) return Errno.EINVAL;
-        if (c.Task.Euid != 0) return Errno.EPERM;
+        if (!c.Task.Settings.Has(Capabilities.SysAdmin)) return Errno.EPERM;
         return FileSystem.WithPath(c, 0, target => SyscallResult.Send(new UnmountFilesystem(c.Task, target, flags)));
     }
 
     [Syscall(41, "pivot_root", Support.Full, "Fully supported (one mount namespace; the roots and cwds of all tasks move).")]
     public static SyscallResult PivotRoot(ISyscallContext c)
     {
-        if (c.Task.Euid != 0) return Errno.EPERM;
+        if (!c.Task.Settings.Has(Capabilities.SysAdmin)) return Errno.EPERM;
         return FileSystem.WithPath(c, 0, newRoot => FileSystem.WithPath(c, 1, putOld =>
             SyscallResult.Send(new PivotRoot(c.Task, newRoot, putOld))));
     }

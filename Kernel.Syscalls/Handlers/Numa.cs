@@ -71,7 +71,7 @@ public static class Numa
         if (e != Errno.None) return e;
         uint flags = c.UInt(5);
         if ((flags & ~(uint)(MfStrict | MfMove | MfMoveAll)) != 0) return Errno.EINVAL;
-        if ((flags & MfMoveAll) != 0 && !c.Task.ProcessSettings.Has(CapSysNice)) return Errno.EPERM;
+        if ((flags & MfMoveAll) != 0 && !c.Task.Settings.Has(CapSysNice)) return Errno.EPERM;
         if ((start & 4095) != 0) return Errno.EINVAL;
         ulong end = start + ((length + 4095) & ~4095UL);
         if (end < start || length > ulong.MaxValue - 4095) return Errno.EINVAL;
@@ -92,7 +92,7 @@ public static class Numa
         var r = c.Task.CheckProcessAccess(pid);
         if (r < 0) return (Errno)(-r);
         // New nodes outside those the task may use need CAP_SYS_NICE; none of them exist anyway.
-        if ((newNodes & ~MemPolicy.OnlineNodes) != 0) return c.Task.ProcessSettings.Has(CapSysNice) ? Errno.EINVAL : Errno.EPERM;
+        if ((newNodes & ~MemPolicy.OnlineNodes) != 0) return c.Task.Settings.Has(CapSysNice) ? Errno.EINVAL : Errno.EPERM;
         return 0;
     }
 
@@ -104,7 +104,7 @@ public static class Numa
         ulong count = c.Arg(1), pages = c.Arg(2), nodes = c.Arg(3), status = c.Arg(4);
         int flags = c.Int(5);
         if ((flags & ~(MfMove | MfMoveAll)) != 0) return Errno.EINVAL;
-        if ((flags & MfMoveAll) != 0 && !c.Task.ProcessSettings.Has(CapSysNice)) return Errno.EPERM;
+        if ((flags & MfMoveAll) != 0 && !c.Task.Settings.Has(CapSysNice)) return Errno.EPERM;
         if (pid < 0) return Errno.ESRCH;
         var access = c.Task.CheckProcessAccess(pid);
         if (access < 0) return (Errno)(-access);

@@ -59,11 +59,11 @@ public static partial class Process
                 return SeccompCalls.PrctlSet(c, arg2, c.Arg(2));
             case 23: // PR_CAPBSET_READ
                 if (arg2 > CapLastCap) return Errno.EINVAL;
-                return (p.CapabilityBound >> (int)arg2 & 1) != 0 ? 1 : 0;
-            case 24: // PR_CAPBSET_DROP
+                return (s.CapabilityBound >> (int)arg2 & 1) != 0 ? 1 : 0;
+            case 24: // PR_CAPBSET_DROP: the calling thread's bounding set, with CAP_SETPCAP (cap_prctl_drop)
                 if (arg2 > CapLastCap) return Errno.EINVAL;
-                if (c.Task.Ids.Euid != 0) return Errno.EPERM;
-                p.CapabilityBound &= ~(1UL << (int)arg2);
+                if (!s.Has(Capabilities.Setpcap)) return Errno.EPERM;
+                s.CapabilityBound &= ~(1UL << (int)arg2);
                 return 0;
             case 29: // PR_SET_TIMERSLACK
                 s.TimerSlackNs = arg2 == 0 ? 50_000 : arg2;

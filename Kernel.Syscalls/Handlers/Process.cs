@@ -104,8 +104,11 @@ public static partial class Process
     }
 
     [Syscall(261, "prlimit64", Support.Partial, "Any process of the sandbox (same real, effective and saved ids, or CAP_SYS_RESOURCE: EPERM otherwise); " +
-        "raising a hard limit needs CAP_SYS_RESOURCE. RLIMIT_NOFILE, NPROC, FSIZE (EFBIG and SIGXFSZ), MEMLOCK, CORE, AS and DATA " +
-        "(mmap and brk; mremap growth is not checked yet) are enforced; STACK, CPU (no SIGXCPU), SIGPENDING, RTPRIO and NICE are kept and reported only.")]
+        "raising a hard limit needs CAP_SYS_RESOURCE. Enforced: NOFILE, NPROC, FSIZE (EFBIG and SIGXFSZ), MEMLOCK, CORE, MSGQUEUE, CPU (SIGXCPU at the soft " +
+        "limit and each second after, SIGKILL at the hard one), SIGPENDING (per real uid: EAGAIN for real-time sigqueue/tgkill signals and timer_create, " +
+        "lost siginfo otherwise), RTPRIO and NICE (without CAP_SYS_NICE), AS and DATA (mmap and brk). Missing: mremap growth is not checked against AS/DATA; " +
+        "the stack is mapped by RLIMIT_STACK at exec (a deeper one faults; raising the limit extends it) but lowering it afterwards does not stop " +
+        "growth already mapped, and a limit above ~3.7 GiB is capped; RTTIME is kept and reported only (real-time policies do not change scheduling).")]
     public static SyscallResult Prlimit64(ISyscallContext c)
     {
         var resource = c.Int(1);
@@ -139,7 +142,7 @@ public static partial class Process
         var max = BitConverter.ToUInt64(buf, 8);
         if (cur > max) return Errno.EINVAL;
         var old = limits.GetLimit(resource);
-        if (max > old.Max && !c.Task.ProcessSettings.Has(Capabilities.SysResource)) return Errno.EPERM;
+        if (max > old.Max && !c.Task.Settings.Has(Capabilities.SysResource)) return Errno.EPERM;
         if (resource == Limits.NoFile && max > Limits.NrOpen) return Errno.EPERM; // sysctl fs.nr_open
         limits.SetLimit(resource, cur, max);
         return 0;
@@ -182,12 +185,16 @@ public interface ILimitsLookup
 public static class Limits
 {
     public const int Count = 16;
+    public const int Cpu = 0;
     public const int FSize = 1;
     public const int Stack = 3;
     public const int NProc = 6;
     public const int NoFile = 7;
     public const int MemLock = 8;
+    public const int SigPending = 11;
     public const int MsgQueue = 12;
+    public const int Nice = 13;
+    public const int RtPrio = 14;
     public const ulong NrOpen = 1 << 20; // /proc/sys/fs/nr_open
     public const ulong Infinity = ulong.MaxValue;
 }

@@ -67,7 +67,7 @@ public static partial class Process
         {
             if (c.Memory.ReadStruct<int>(setTid, out tid) != Errno.None) return Errno.EFAULT;
             if (tid <= 0) return Errno.EINVAL;
-            if (!c.Task.ProcessSettings.Has(Capabilities.SysAdmin)) return Errno.EPERM;
+            if (!c.Task.Settings.Has(Capabilities.SysAdmin)) return Errno.EPERM;
         }
         var args = new CloneArgs(flags, (int)exitSignal, stack == 0 ? 0 : stack + stackSize, Field(3), Field(2), Field(7)) { SetTid = tid };
         return Spawn(c, args, Field(1));
@@ -91,7 +91,7 @@ public static partial class Process
         if ((f & NewNamespaces) != 0 && (f & CloneFlags.Thread) != 0) return Errno.EINVAL;
         // A new IPC namespace cannot keep the parent's semaphore undo list (copy_namespaces).
         if ((f & (CloneFlags.NewIpc | CloneFlags.SysvSem)) == (CloneFlags.NewIpc | CloneFlags.SysvSem)) return Errno.EINVAL;
-        if ((f & NewNamespaces) != 0 && !c.Task.ProcessSettings.Has(Capabilities.SysAdmin)) return Errno.EPERM;
+        if ((f & NewNamespaces) != 0 && !c.Task.Settings.Has(Capabilities.SysAdmin)) return Errno.EPERM;
         if ((f & CloneFlags.Thread) != 0 && (f & CloneFlags.Sighand) == 0) return Errno.EINVAL;
         if ((f & CloneFlags.Sighand) != 0 && (f & CloneFlags.Vm) == 0) return Errno.EINVAL;
         if ((f & CloneFlags.Thread) != 0 && a.ExitSignal != 0 && (f & CloneFlags.Parent) != 0) return Errno.EINVAL;

@@ -36,17 +36,15 @@ public static partial class Process
         var prio = BitConverter.ToInt32(raw, 20);
         if ((flags & ~SchedFlagsKnown) != 0) return Errno.EINVAL;
         if (!SelfOrExisting(c, pid)) return Errno.ESRCH;
-        var s = c.Task.Settings;
+        var s = SchedTarget(c, pid);
         if ((flags & SchedFlagKeepPolicy) != 0) policy = s.Policy;
         if (policy is not (TaskSettings.SchedOther or TaskSettings.SchedFifo or TaskSettings.SchedRr or TaskSettings.SchedBatch
             or TaskSettings.SchedIdle or SchedDeadline)) return Errno.EINVAL;
         if (policy != SchedDeadline && !ValidPriority(policy, prio)) return Errno.EINVAL;
-        var root = c.Task.Ids.Euid == 0;
-        if (policy is TaskSettings.SchedFifo or TaskSettings.SchedRr or SchedDeadline && !root) return Errno.EPERM;
-        if (policy == SchedDeadline) return Errno.EBUSY;
         nice = Math.Clamp(nice, -20, 19);
         var fair = policy is TaskSettings.SchedOther or TaskSettings.SchedBatch or TaskSettings.SchedIdle;
-        if (fair && nice < s.Nice && !root) return Errno.EPERM; // a lower nice needs CAP_SYS_NICE
+        if (!MaySchedule(c, s, policy, fair ? nice : s.Nice, prio, (flags & SchedFlagResetOnFork) != 0)) return Errno.EPERM;
+        if (policy == SchedDeadline) return Errno.EBUSY;
         if (pid == 0 || pid == c.Task.Tid)
         {
             s.Policy = policy;

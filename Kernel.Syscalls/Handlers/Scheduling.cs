@@ -22,8 +22,9 @@ public static partial class Process
         if (pid < 0 || c.Arg(1) == 0) return Errno.EINVAL;
         if (c.Memory.ReadStruct<int>(c.Arg(1), out var prio) != Errno.None) return Errno.EFAULT;
         if (!SelfOrExisting(c, pid)) return Errno.ESRCH;
-        var s = c.Task.Settings;
+        var s = SchedTarget(c, pid);
         if (!ValidPriority(s.Policy, prio)) return Errno.EINVAL;
+        if (!MaySchedule(c, s, s.Policy, s.Nice, prio, s.ResetOnFork)) return Errno.EPERM;
         if (pid == 0 || pid == c.Task.Tid) s.Priority = prio;
         return 0;
     }
@@ -44,17 +45,20 @@ public static partial class Process
         const int ResetOnFork = 0x40000000;
         var pid = c.Int(0);
         var policy = c.Int(1) & ~ResetOnFork;
+        var resetOnFork = (c.Int(1) & ResetOnFork) != 0;
         if (pid < 0 || c.Arg(2) == 0) return Errno.EINVAL;
         if (policy is not (TaskSettings.SchedOther or TaskSettings.SchedFifo or TaskSettings.SchedRr or TaskSettings.SchedBatch or TaskSettings.SchedIdle))
             return Errno.EINVAL;
         if (c.Memory.ReadStruct<int>(c.Arg(2), out var prio) != Errno.None) return Errno.EFAULT;
         if (!SelfOrExisting(c, pid)) return Errno.ESRCH;
         if (!ValidPriority(policy, prio)) return Errno.EINVAL;
-        if (policy is TaskSettings.SchedFifo or TaskSettings.SchedRr && c.Task.Ids.Euid != 0) return Errno.EPERM;
+        var s = SchedTarget(c, pid);
+        if (!MaySchedule(c, s, policy, s.Nice, prio, resetOnFork)) return Errno.EPERM;
         if (pid == 0 || pid == c.Task.Tid)
         {
-            c.Task.Settings.Policy = policy;
-            c.Task.Settings.Priority = prio;
+            s.Policy = policy;
+            s.Priority = prio;
+            s.ResetOnFork = resetOnFork;
         }
         return 0;
     }
@@ -67,6 +71,9 @@ public static partial class Process
         if (!SelfOrExisting(c, pid)) return Errno.ESRCH;
         return pid == 0 || pid == c.Task.Tid ? c.Task.Settings.Policy : TaskSettings.SchedOther;
     }
+
+    /// <summary>The settings a scheduling call changes: the caller's own; another thread is seen with the defaults it reports.</summary>
+    private static TaskSettings SchedTarget(ISyscallContext c, int pid) => pid == 0 || pid == c.Task.Tid ? c.Task.Settings : new TaskSettings();
 
     private static bool ValidPriority(int policy, int prio) =>
         policy is TaskSettings.SchedFifo or TaskSettings.SchedRr ? prio is >= 1 and <= 99 : prio == 0;
@@ -115,7 +122,7 @@ public static partial class Process
         var e = CheckPriorityTarget(c, which, who);
         if (e != Errno.None) return e;
         var s = c.Task.Settings;
-        if (nice < s.Nice && c.Task.Ids.Euid != 0) return Errno.EACCES; // raising priority needs CAP_SYS_NICE
+        if (nice < s.Nice && !CanNice(c, nice)) return Errno.EACCES; // within RLIMIT_NICE, or CAP_SYS_NICE
         if (which == PrioProcess && (who == 0 || who == c.Task.Tid || who == c.Task.Pid)) s.Nice = nice;
         return 0;
     }
@@ -151,7 +158,7 @@ public static partial class Process
         return 0;
     }
 
-    [Syscall(153, "times", Support.Partial, "User time is guest execution, system time is time in the kernel's syscall handling, for the process and its reaped children; the return value counts ticks since the sandbox started.")]
+    [Syscall(153, "times", Support.Full, "User time is guest execution, system time the kernel's handling of the process's traps and calls, for all its threads (also ended ones and those exec ended); children count once wait reaps them (with the grandchildren they reaped; not children reaped because SIGCHLD is ignored); returns clock ticks (100 Hz) since the host booted.")]
     public static SyscallResult Times(ISyscallContext c)
     {
         var self = c.Task.GetUsage(0);

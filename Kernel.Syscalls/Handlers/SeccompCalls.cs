@@ -145,7 +145,7 @@ public static class SeccompCalls
             return null;
         }
         // Without no_new_privs an unprivileged task could change how a setuid child behaves.
-        if (!c.Task.Settings.NoNewPrivs && !c.Task.ProcessSettings.Has(Capabilities.SysAdmin))
+        if (!c.Task.Settings.NoNewPrivs && !c.Task.Settings.Has(Capabilities.SysAdmin))
         {
             error = Errno.EACCES;
             return null;

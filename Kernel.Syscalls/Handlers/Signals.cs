@@ -93,7 +93,7 @@ public static partial class Signals
     private static SyscallResult Send(ISyscallContext c, int pid, int tid, int sig, SigInfo? info)
     {
         if (sig is < 0 or > Sig.SIGRTMAX) return Errno.EINVAL;
-        if (c.Task.Signals.SendToSelf(pid, tid, sig, info)) return 0;
+        if (c.Task.Signals.SendToSelf(pid, tid, sig, info) is { } sent) return sent == Errno.None ? 0 : sent;
         return SyscallResult.Send(new SendSignal(c.Task, pid, tid, sig) { Info = info });
     }
 

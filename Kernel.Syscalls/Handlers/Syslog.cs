@@ -20,7 +20,7 @@ public static class Syslog
         int len = c.Int(2);
         if (type is < ActionClose or > ActionSizeBuffer) return Errno.EINVAL;
         // dmesg_restrict is on (as Debian sets it): every action needs CAP_SYSLOG (or, deprecated, CAP_SYS_ADMIN).
-        var caps = c.Task.ProcessSettings;
+        var caps = c.Task.Settings;
         if (!caps.Has(CapSyslog) && !caps.Has(Capabilities.SysAdmin)) return Errno.EPERM;
         var log = c.Task.KernelLog;
         switch (type)

@@ -32,11 +32,11 @@ public static partial class System
     [Syscall(162, "setdomainname", Support.Full, "Sets the sandbox's UTS domain name (root only), never the host's.")]
     public static SyscallResult SetDomainName(ISyscallContext c) => SetUtsName(c, domain: true);
 
-    /// <summary>sethostname/setdomainname: CAP_SYS_ADMIN (root here) first, then the length (at most 64), then the copy.</summary>
+    /// <summary>sethostname/setdomainname: CAP_SYS_ADMIN first, then the length (at most 64), then the copy.</summary>
     private static SyscallResult SetUtsName(ISyscallContext c, bool domain)
     {
         const int NewUtsLen = 64;
-        if (c.Task.Euid != 0) return Errno.EPERM;
+        if (!c.Task.Settings.Has(Capabilities.SysAdmin)) return Errno.EPERM;
         var len = c.Long(1);
         if (len < 0 || len > NewUtsLen) return Errno.EINVAL;
         var bytes = new byte[len];

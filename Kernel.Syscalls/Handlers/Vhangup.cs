@@ -11,5 +11,5 @@ public static class Vhangup
         "does (open files of a pty read end-of-file and fail writes with EIO, the session loses it, its leader gets SIGHUP); " +
         "the host's terminal itself is never hung up, only the sandbox's session on it. Without a controlling terminal, nothing happens.")]
     public static SyscallResult Call(ISyscallContext c) =>
-        c.Task.ProcessSettings.Has(Capabilities.SysTtyConfig) ? SyscallResult.Send(new HangUpControllingTerminal(c.Task)) : Errno.EPERM;
+        c.Task.Settings.Has(Capabilities.SysTtyConfig) ? SyscallResult.Send(new HangUpControllingTerminal(c.Task)) : Errno.EPERM;
 }

@@ -1,8 +1,13 @@
-/* capget and capset: header versions, the three sets, capset's rules, and what setuid does to the sets
- * (with and without PR_SET_KEEPCAPS). Values are printed as relations: a container may run with fewer caps. */
+/* capget and capset: header versions, the three sets, capset's rules, what setuid does to the sets
+ * (with and without PR_SET_KEEPCAPS), and that the sets are per thread: capset changes only the caller, capget of a tid
+ * reads that thread, new threads inherit their creator's, checks use the calling thread's set, and glibc's setuid
+ * (which every thread repeats) clears every thread's. Values are printed as relations: a container may run with fewer caps. */
 #include "conformance.h"
 
 #include <linux/capability.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -26,6 +31,133 @@ static uint64_t status_field(const char *name)
 	if (f)
 		fclose(f);
 	return v;
+}
+
+static struct __user_cap_header_struct self_header = {_LINUX_CAPABILITY_VERSION_3, 0};
+
+static int effective_has(pid_t tid, int cap)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, tid};
+	struct __user_cap_data_struct d[2];
+	if (capget_(&h, d) != 0)
+		return -1;
+	return has(d[0].effective, cap);
+}
+
+/* Clears <cap> from the calling thread's effective set. */
+static long drop_effective(int cap)
+{
+	struct __user_cap_data_struct d[2];
+	capget_(&self_header, d);
+	d[0].effective &= ~(1u << cap);
+	return capset_(&self_header, d);
+}
+
+static long raise_effective(int cap)
+{
+	struct __user_cap_data_struct d[2];
+	capget_(&self_header, d);
+	d[0].effective |= 1u << cap;
+	return capset_(&self_header, d);
+}
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static int stage;
+static pid_t worker_tid;
+static int worker_fifo_errno, worker_sees_nice;
+
+static void wait_stage(int n)
+{
+	pthread_mutex_lock(&lock);
+	while (stage < n)
+		pthread_cond_wait(&cond, &lock);
+	pthread_mutex_unlock(&lock);
+}
+
+static void set_stage(int n)
+{
+	pthread_mutex_lock(&lock);
+	stage = n;
+	pthread_cond_broadcast(&cond);
+	pthread_mutex_unlock(&lock);
+}
+
+static void *worker(void *arg)
+{
+	(void)arg;
+	worker_tid = gettid();
+	drop_effective(CAP_SYS_NICE);
+	/* Its own check: without CAP_SYS_NICE (and RLIMIT_RTPRIO 0) a real-time policy is refused. */
+	struct sched_param p = {.sched_priority = 1};
+	worker_fifo_errno = sched_setscheduler(0, SCHED_FIFO, &p) == 0 ? 0 : errno;
+	set_stage(1);
+	wait_stage(2);
+	return NULL;
+}
+
+static void *inheritor(void *arg)
+{
+	(void)arg;
+	worker_sees_nice = effective_has(0, CAP_SYS_NICE);
+	return NULL;
+}
+
+static void *bystander(void *arg)
+{
+	(void)arg;
+	wait_stage(1);
+	struct __user_cap_data_struct d[2];
+	capget_(&self_header, d);
+	return (void *)(long)(d[0].effective == 0 && d[0].permitted == 0 && d[1].effective == 0 && d[1].permitted == 0);
+}
+
+static void per_thread(void)
+{
+	struct rlimit rt;
+	getrlimit(RLIMIT_RTPRIO, &rt);
+	rt.rlim_cur = 0;
+	setrlimit(RLIMIT_RTPRIO, &rt);
+	pthread_t t;
+	pthread_create(&t, NULL, worker, NULL);
+	wait_stage(1);
+	EXPECT_EQ("a thread drops CAP_SYS_NICE: the main thread keeps it", effective_has(0, CAP_SYS_NICE), 1);
+	EXPECT_EQ("capget of the thread's tid shows it dropped", effective_has(worker_tid, CAP_SYS_NICE), 0);
+	EXPECT_EQ("its SCHED_FIFO was refused by its own set", worker_fifo_errno, EPERM);
+	struct __user_cap_header_struct other = {_LINUX_CAPABILITY_VERSION_3, worker_tid};
+	struct __user_cap_data_struct d[2];
+	capget_(&self_header, d);
+	EXPECT_ERR("capset of another thread", capset_(&other, d), EPERM);
+	struct sched_param p = {.sched_priority = 1};
+	EXPECT_OK("the main thread's SCHED_FIFO is allowed", sched_setscheduler(0, SCHED_FIFO, &p));
+	p.sched_priority = 0;
+	sched_setscheduler(0, SCHED_OTHER, &p);
+	set_stage(2);
+	pthread_join(t, NULL);
+
+	EXPECT_OK("the main thread drops CAP_SYS_NICE", drop_effective(CAP_SYS_NICE));
+	pthread_create(&t, NULL, inheritor, NULL);
+	pthread_join(t, NULL);
+	EXPECT_EQ("a thread it creates starts without it", worker_sees_nice, 0);
+	EXPECT_OK("and raises it again from permitted", raise_effective(CAP_SYS_NICE));
+	EXPECT_EQ("back", effective_has(0, CAP_SYS_NICE), 1);
+
+	/* glibc's setresuid makes every thread change its ids: each thread's sets are cleared. */
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		stage = 0;
+		pthread_create(&t, NULL, bystander, NULL);
+		if (setresuid(54321, 54321, 54321) != 0)
+			_exit(9);
+		set_stage(1);
+		void *ok;
+		pthread_join(t, &ok);
+		_exit(ok ? 0 : 1);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE("setresuid clears the other thread's sets too", WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 int main(void)
@@ -118,5 +250,6 @@ int main(void)
 	int status;
 	waitpid(pid, &status, 0);
 	EXPECT_TRUE("seteuid drops effective and restores it", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	per_thread();
 	return conf_exit();
 }

@@ -1,0 +1,50 @@
+using Kernel.Platform;
+
+namespace Kernel.Actors.Mm;
+
+// The main stack follows RLIMIT_STACK: exec maps as much as the soft limit allows (StackSizeFor), so a deeper stack
+// faults (SIGSEGV), and raising the limit later extends it (GrowStackTo). Linux grows the stack on demand instead;
+// here the CPU cannot retry a faulting access precisely (Unicorn finishes the translated block), so the stack is
+// mapped ahead.
+public sealed partial class AddressSpace
+{
+    /// <summary>Linux's stack_guard_gap: 256 pages between a growing stack and the mapping below it.</summary>
+    public const ulong StackGuardGap = 256 * PageSize;
+    /// <summary>The least stack exec maps (ARG_MAX: room for the arguments Linux always lets through).</summary>
+    public const ulong MinStack = 128UL << 10;
+
+    /// <summary>
+    /// The stack exec maps for a soft RLIMIT_STACK of <paramref name="soft"/>: the limit (page aligned, at least
+    /// <see cref="MinStack"/>), never into the 256 MiB above the interpreter's place (so about 3.7 GiB at most, also
+    /// when unlimited).
+    /// </summary>
+    public ulong StackSizeFor(ulong soft)
+    {
+        var room = StackTop - InterpreterBase - (256UL << 20);
+        return soft >= room ? room : Math.Max(PageDown(soft), MinStack);
+    }
+
+    /// <summary>
+    /// RLIMIT_STACK's soft value became <paramref name="soft"/> while the program runs: the main stack reaches down as
+    /// far as exec would map it now, where that space is free (keeping the guard gap above the mapping below it), so
+    /// that a program that raises its limit can use the deeper stack, as Linux lets its stack grow on demand. Only on
+    /// the process's own vCPU thread (no memory request of the process is in flight while one of its calls runs).
+    /// </summary>
+    public void GrowStackTo(ulong soft)
+    {
+        var vmas = _vmas;
+        var i = Array.FindLastIndex(vmas, v => v.Name == "[stack]" && v.Start < StackTop);
+        if (i < 0) return;
+        // The stack is the run of [stack] areas that ends at the top.
+        var j = i;
+        while (j > 0 && vmas[j - 1].End == vmas[j].Start && vmas[j - 1].Name == "[stack]") j--;
+        if (vmas[i].End != StackTop) return;
+        var bottom = vmas[j].Start;
+        var want = StackTop - StackSizeFor(soft);
+        if (want >= bottom) return;
+        var floor = MinAddress;
+        if (j > 0) floor = Math.Max(floor, vmas[j - 1].End + ((vmas[j - 1].Prot & (Prot.Read | Prot.Write | Prot.Exec)) != 0 ? StackGuardGap : 0));
+        want = Math.Max(want, floor);
+        if (want < bottom) MapFixed(want, bottom - want, vmas[j].Prot, false, "[stack]");
+    }
+}

@@ -1,0 +1,31 @@
+using Kernel.Syscalls.Abi;
+using Kernel.Syscalls.Handlers;
+
+namespace Kernel.Actors.Tasks;
+
+// RLIMIT_CPU, checked where the vCPU accounts CPU time (as check_process_timers does at the tick): the process's
+// user and system time past the soft limit sends SIGXCPU and moves the soft limit one second on, so the signal
+// repeats each second; past the hard limit the process gets SIGKILL.
+public sealed partial class Runner
+{
+    private const long NsPerSecond = 1_000_000_000;
+
+    private void CheckCpuLimit()
+    {
+        if (_process.IsExiting) return;
+        var (soft, hard) = _process.GetLimit(Limits.Cpu);
+        if (soft == Limits.Infinity) return;
+        var used = ProcessTimers.ProcessCpu(_process, prof: true);
+        if (hard != Limits.Infinity && (ulong)used >= Seconds(hard))
+        {
+            Queue(SigInfo.Kernel(Sig.SIGKILL), null);
+            return;
+        }
+        if ((ulong)used < Seconds(soft)) return;
+        _process.SetLimit(Limits.Cpu, soft + 1, hard);
+        Queue(SigInfo.Kernel(Sig.SIGXCPU), null);
+    }
+
+    /// <summary>A limit in seconds as nanoseconds of CPU time (saturating: a huge limit is never reached).</summary>
+    private static ulong Seconds(ulong limit) => limit > ulong.MaxValue / NsPerSecond ? ulong.MaxValue : limit * NsPerSecond;
+}
