@@ -3,7 +3,7 @@ using Kernel.Platform;
 namespace Kernel.Actors.Mm;
 
 // The main stack follows RLIMIT_STACK: exec maps as much as the soft limit allows (StackSizeFor), so a deeper stack
-// faults (SIGSEGV), and raising the limit later extends it (GrowStackTo). Linux grows the stack on demand instead;
+// faults (SIGSEGV), raising the limit later extends it and lowering it gives up what was not used (GrowStackTo). Linux grows the stack on demand instead;
 // here the CPU cannot retry a faulting access precisely (Unicorn finishes the translated block), so the stack is
 // mapped ahead.
 public sealed partial class AddressSpace
@@ -25,7 +25,7 @@ public sealed partial class AddressSpace
     }
 
     /// <summary>
-    /// RLIMIT_STACK's soft value became <paramref name="soft"/> while the program runs: the main stack reaches down as
+    /// RLIMIT_STACK's soft value became <paramref name="soft"/> while the program runs (lowered: see above): the main stack reaches down as
     /// far as exec would map it now, where that space is free (keeping the guard gap above the mapping below it), so
     /// that a program that raises its limit can use the deeper stack, as Linux lets its stack grow on demand. Only on
     /// the process's own vCPU thread (no memory request of the process is in flight while one of its calls runs).
@@ -41,7 +41,16 @@ public sealed partial class AddressSpace
         if (vmas[i].End != StackTop) return;
         var bottom = vmas[j].Start;
         var want = StackTop - StackSizeFor(soft);
-        if (want >= bottom) return;
+        if (want > bottom)
+        {
+            // Lowered: a Linux stack keeps what it has grown but grows no further, so the part below the new limit
+            // goes, except from the lowest page the program has touched there up.
+            var touched = Array.IndexOf(Residency(bottom, want), (byte)1);
+            var cut = touched < 0 ? want : bottom + (ulong)touched * PageSize;
+            if (cut > bottom) Unmap(bottom, cut - bottom);
+            return;
+        }
+        if (want == bottom) return;
         var floor = MinAddress;
         if (j > 0) floor = Math.Max(floor, vmas[j - 1].End + ((vmas[j - 1].Prot & (Prot.Read | Prot.Write | Prot.Exec)) != 0 ? StackGuardGap : 0));
         want = Math.Max(want, floor);

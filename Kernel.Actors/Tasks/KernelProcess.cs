@@ -124,6 +124,7 @@ public sealed class KernelProcess : IDeviceOpener, Kernel.Syscalls.Handlers.ILim
         }
         FileSizeLimit = parent.FileSizeLimit;
         CpuLimit = parent.CpuLimit;
+        RtTimeLimit = parent.RtTimeLimit;
         Array.Copy(parent.SignalActions, SignalActions, SignalActions.Length);
         ControllingTerminal = parent.ControllingTerminal;
         ExecutablePath = parent.ExecutablePath;
@@ -161,11 +162,15 @@ public sealed class KernelProcess : IDeviceOpener, Kernel.Syscalls.Handlers.ILim
     /// <summary>RLIMIT_CPU's soft limit in seconds, read by the vCPU as it accounts CPU time.</summary>
     public ulong CpuLimit { get; private set; } = ulong.MaxValue;
 
+    /// <summary>RLIMIT_RTTIME's soft limit in microseconds, read by the vCPU as a real-time thread runs.</summary>
+    public ulong RtTimeLimit { get; private set; } = ulong.MaxValue;
+
     public void SetLimit(int resource, ulong cur, ulong max)
     {
         lock (_limits) _limits[resource] = (cur, max);
         if (resource == Kernel.Syscalls.Handlers.Limits.FSize) FileSizeLimit = cur;
         if (resource == Kernel.Syscalls.Handlers.Limits.Cpu) CpuLimit = cur;
+        if (resource == Kernel.Syscalls.Handlers.Limits.RtTime) RtTimeLimit = cur;
         if (resource == Kernel.Syscalls.Handlers.Limits.NoFile) Files.Limit = (int)Math.Min(cur, 1 << 20);
     }
 

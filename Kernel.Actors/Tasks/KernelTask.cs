@@ -88,6 +88,8 @@ public sealed partial class KernelTask(int tid, KernelProcess process, ICpuConte
     /// <summary>Time this thread spent running guest code and in syscalls, in Stopwatch ticks.</summary>
     internal long UserTicks;
     internal long SystemTicks;
+    /// <summary>CPU time since the thread last blocked (Linux's rt.timeout), for RLIMIT_RTTIME, in Stopwatch ticks.</summary>
+    internal long RunTicksSinceBlock;
     internal long VoluntarySwitches;
     internal long InvoluntarySwitches;
 

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Kernel.Syscalls;
 using Kernel.Syscalls.Abi;
 using Kernel.Syscalls.Handlers;
 
@@ -23,6 +25,26 @@ public sealed partial class Runner
         }
         if ((ulong)used < Seconds(soft)) return;
         _process.SetLimit(Limits.Cpu, soft + 1, hard);
+        Queue(SigInfo.Kernel(Sig.SIGXCPU), null);
+    }
+
+    /// <summary>
+    /// RLIMIT_RTTIME (check_thread_timers): a SCHED_FIFO or SCHED_RR thread's CPU time since it last blocked, in
+    /// microseconds, past the soft limit sends the process SIGXCPU and moves the soft limit one second on; past the
+    /// hard limit, SIGKILL.
+    /// </summary>
+    private void CheckRtTimeLimit(KernelTask task)
+    {
+        if (_process.IsExiting || task.Settings.Policy is not (TaskSettings.SchedFifo or TaskSettings.SchedRr)) return;
+        var (soft, hard) = _process.GetLimit(Limits.RtTime);
+        var micros = (ulong)(task.RunTicksSinceBlock * 1_000_000 / Stopwatch.Frequency);
+        if (hard != Limits.Infinity && micros >= hard)
+        {
+            Queue(SigInfo.Kernel(Sig.SIGKILL), null);
+            return;
+        }
+        if (soft == Limits.Infinity || micros < soft) return;
+        _process.SetLimit(Limits.RtTime, soft + 1_000_000, hard);
         Queue(SigInfo.Kernel(Sig.SIGXCPU), null);
     }
 

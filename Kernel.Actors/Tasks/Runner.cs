@@ -75,7 +75,8 @@ public sealed partial class Runner
         foreach (var r in Active.Keys)
         {
             // Also a lone thread while a CPU-time timer or RLIMIT_CPU is armed: it must be checked as the time passes.
-            if (r._runQueue.Count > 1 || (r._process.HasTimers && r._process.Timers.CpuArmed) || r._process.CpuLimit != ulong.MaxValue)
+            if (r._runQueue.Count > 1 || (r._process.HasTimers && r._process.Timers.CpuArmed) || r._process.CpuLimit != ulong.MaxValue
+                || r._process.RtTimeLimit != ulong.MaxValue)
                 r._process.Mm.Cpu.Interrupt();
         }
     }
@@ -113,9 +114,12 @@ public sealed partial class Runner
                 task.UserTicks += t1 - t0;
                 HandleTrap(task, trap);
                 if (_process.IsExiting) _exitInitiator ??= task;
-                task.SystemTicks += Stopwatch.GetTimestamp() - t1;
+                var t2 = Stopwatch.GetTimestamp();
+                task.SystemTicks += t2 - t1;
+                if (task.State != TaskState.Parked) task.RunTicksSinceBlock += t2 - t0;
                 if (_process.HasTimers && _process.Timers.CpuArmed) _process.Timers.CheckCpu();
                 if (_process.CpuLimit != ulong.MaxValue) CheckCpuLimit();
+                if (_process.RtTimeLimit != ulong.MaxValue) CheckRtTimeLimit(task);
             }
         }
         catch (Exception e)
@@ -232,6 +236,7 @@ public sealed partial class Runner
     private void Park(KernelTask task, SyscallCall call, SyscallResult result, long started)
     {
         task.VoluntarySwitches++;
+        task.RunTicksSinceBlock = 0; // it sleeps: a real-time thread's RLIMIT_RTTIME count starts again
         task.State = TaskState.Parked;
         task.ParkedSyscall = call.Number;
         _runQueue.Remove(task);
@@ -315,6 +320,7 @@ public sealed partial class Runner
     private long ParkOnFutex(KernelTask task)
     {
         task.VoluntarySwitches++;
+        task.RunTicksSinceBlock = 0; // it sleeps: a real-time thread's RLIMIT_RTTIME count starts again
         task.State = TaskState.Parked;
         _runQueue.Remove(task);
         return ++task.FutexWaitCount;

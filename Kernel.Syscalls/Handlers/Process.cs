@@ -106,9 +106,10 @@ public static partial class Process
     [Syscall(261, "prlimit64", Support.Partial, "Any process of the sandbox (same real, effective and saved ids, or CAP_SYS_RESOURCE: EPERM otherwise); " +
         "raising a hard limit needs CAP_SYS_RESOURCE. Enforced: NOFILE, NPROC, FSIZE (EFBIG and SIGXFSZ), MEMLOCK, CORE, MSGQUEUE, CPU (SIGXCPU at the soft " +
         "limit and each second after, SIGKILL at the hard one), SIGPENDING (per real uid: EAGAIN for real-time sigqueue/tgkill signals and timer_create, " +
-        "lost siginfo otherwise), RTPRIO and NICE (without CAP_SYS_NICE), AS and DATA (mmap and brk). Missing: mremap growth is not checked against AS/DATA; " +
-        "the stack is mapped by RLIMIT_STACK at exec (a deeper one faults; raising the limit extends it) but lowering it afterwards does not stop " +
-        "growth already mapped, and a limit above ~3.7 GiB is capped; RTTIME is kept and reported only (real-time policies do not change scheduling).")]
+        "lost siginfo otherwise), RTPRIO and NICE (without CAP_SYS_NICE), RTTIME (SIGXCPU, then SIGKILL, for SCHED_FIFO/RR threads that run that " +
+        "long without blocking), AS and DATA (mmap and brk), STACK (mapped by the limit at exec, a deeper stack faults; raising the limit extends it, " +
+        "lowering it stops growth past it). Missing: mremap growth is not checked against AS/DATA, and a stack limit above ~3.7 GiB (unlimited " +
+        "included) gives a stack of ~3.7 GiB.")]
     public static SyscallResult Prlimit64(ISyscallContext c)
     {
         var resource = c.Int(1);
@@ -195,6 +196,7 @@ public static class Limits
     public const int MsgQueue = 12;
     public const int Nice = 13;
     public const int RtPrio = 14;
+    public const int RtTime = 15;
     public const ulong NrOpen = 1 << 20; // /proc/sys/fs/nr_open
     public const ulong Infinity = ulong.MaxValue;
 }

@@ -1,5 +1,6 @@
 /* RLIMIT_STACK: the main stack grows as far as the soft limit allows and a deeper stack faults (SIGSEGV); exec
- * bounds the arguments by a quarter of it; a limit raised after exec lets the stack grow further; an unlimited stack
+ * bounds the arguments by a quarter of it; a limit raised after exec lets the stack grow further, and one lowered
+ * stops growth past it but keeps what the stack already used; an unlimited stack
  * grows past 8 MiB. Each case runs in a child that re-executes this program with the limit set.
  * Native oracle: qemu-user 7.2 never passes RLIMIT_STACK to the host and gives the guest a fixed stack. */
 #include "../conformance.h"
@@ -25,9 +26,20 @@ static int deep(int kb)
 	return deep(kb - 4) + frame[4095];
 }
 
-/* In the re-executed image: argv[2] = KiB to use, argv[3] = a new soft limit to set first (0: none). */
+/* In the re-executed image: argv[2] = KiB to use, argv[3] = a new soft limit to set first (0: none), or "u<KiB>":
+ * use the stack first, then set that limit and use it again. */
 static int child(char **argv)
 {
+	if (argv[3][0] == 'u') {
+		if (deep(atoi(argv[2])) <= 0)
+			return 8;
+		struct rlimit rl;
+		getrlimit(RLIMIT_STACK, &rl);
+		rl.rlim_cur = (rlim_t)atol(argv[3] + 1) << 10;
+		if (setrlimit(RLIMIT_STACK, &rl) != 0)
+			return 9;
+		return deep(atoi(argv[2])) > 0 ? 0 : 8;
+	}
 	long raise_to = atol(argv[3]);
 	if (raise_to) {
 		struct rlimit rl;
@@ -83,6 +95,8 @@ int main(int argc, char **argv)
 	report("256 KiB at exec, raised to 4 MiB, 2 MiB used", run(256, "2048", "4096"));
 	report("256 KiB at exec, raised to 4 MiB, 8 MiB used", run(256, "8192", "4096"));
 	report("unlimited, 16 MiB used", run(-1, "16384", "0"));
+	report("8 MiB at exec, lowered to 1 MiB, 4 MiB used", run(8192, "4096", "1024"));
+	report("8 MiB at exec, 4 MiB used, lowered to 1 MiB, 4 MiB used again", run(8192, "4096", "u1024"));
 
 	/* exec lets the arguments and environment take a quarter of the limit, at least ARG_MAX (128 KiB). */
 	static char big[4][50 * 1024];
