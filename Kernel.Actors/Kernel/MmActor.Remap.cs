@@ -123,6 +123,24 @@ public sealed partial class MmActor
         vma.Shared && vma.Backing is null && mm.SharedRanges.Any(s => s.Start < vma.End && vma.Start < s.End);
 
     /// <summary>
+    /// A private range whose pages moved away: anonymous memory reads zeros again, a private file mapping the file's bytes
+    /// (past its end zeros), as the next faults there would bring them in.
+    /// </summary>
+    private static void Refault(AddressSpace mm, Vma vma, ulong start, ulong length)
+    {
+        mm.Host.Discard(start, length);
+        if (vma.PrivateFile is not { } f) return;
+        for (ulong done = 0; done < length;)
+        {
+            var chunk = (int)Math.Min(length - done, 1UL << 30);
+            long n = f.Pages.Read(f.OffsetAt(start + done), mm.Host.Span(start + done, chunk));
+            if (n <= 0) break;
+            done += (ulong)n;
+        }
+        if ((vma.Prot & Prot.Exec) != 0) mm.Cpu.InvalidateCode(start, length);
+    }
+
+    /// <summary>
     /// Maps [old, old+oldLen) of <paramref name="vma"/> again at [target, target+newLen): a shared file mapping maps the
     /// same file pages there, a private area gets a copy of its contents. The old range is then unmapped, or with
     /// <paramref name="keepOld"/> stays: shared, it still shows the file; private, its pages moved away (zeros).
@@ -134,6 +152,7 @@ public sealed partial class MmActor
             Start = target,
             End = target + newLen,
             Backing = vma.Backing is { } b ? b with { Base = b.OffsetAt(old) - (long)target } : null,
+            PrivateFile = vma.PrivateFile is { } f ? f with { Base = f.OffsetAt(old) - (long)target } : null,
         };
         if (!mm.MapFixed(moved)) return -(long)Errno.ENOMEM;
         if (moved.Backing is null)
@@ -151,7 +170,7 @@ public sealed partial class MmActor
         {
             // dontunmap_complete: the old area is no longer locked; private pages went with the move.
             mm.SetLocked(old, old + oldLen, false);
-            if (vma.Backing is null) mm.Host.Discard(old, oldLen);
+            if (vma.Backing is null) Refault(mm, vma, old, oldLen);
         }
         else if (oldLen != 0) mm.Unmap(old, oldLen);
         return (long)target;

@@ -143,7 +143,10 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
         if (anonymous && type != MapPrivate) return MapSharedAnonymous(mm, process, address, length, prot);
         var name = file?.Location?.GuestPath ?? "";
         if (file is not null && type != MapPrivate) return MapSharedFile(mm, process, file, address, length, prot, r.Offset, name);
-        mm.MapFixed(address, length, prot, false, name);
+        mm.MapFixed(new Mm.Vma(address, address + length, prot, false, name)
+        {
+            PrivateFile = file is null ? null : PrivatePages(file) is { } source ? new Mm.MappedFile(source, r.Offset - (long)address, false) : null,
+        });
         if (file is not null)
         {
             if (file.Stat(out var st) >= 0) mm.Label(address, address + length, name, (ulong)r.Offset, st.Dev, st.Ino);

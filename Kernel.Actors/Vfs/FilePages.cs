@@ -26,6 +26,9 @@ public interface IFilePages
     /// </summary>
     bool MapInto(HostMemory host, ulong guest, ulong length, long offset, bool writable);
 
+    /// <summary>Reads file bytes from <paramref name="offset"/> (a private mapping's pages fault in again): the count, 0 at the end.</summary>
+    long Read(long offset, Span<byte> buffer);
+
     /// <summary>Write-back for msync: MS_SYNC waits until the host file has the data.</summary>
     void Sync(HostMemory host, ulong guest, ulong length, bool wait);
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Kernel.Platform;
+using Kernel.Syscalls.Abi;
 
 namespace Kernel.Actors.Vfs;
 
@@ -56,6 +57,12 @@ public sealed class HostFilePages : IFilePages
     }
 
     public void Sync(HostMemory host, ulong guest, ulong length, bool wait) => host.Sync(guest, length, wait);
+
+    public long Read(long offset, Span<byte> buffer)
+    {
+        var handle = _readable ?? _writable;
+        return handle is null ? -(long)Errno.EBADF : HostNative.PRead((int)handle.DangerousGetHandle(), buffer, offset);
+    }
 
     /// <summary>write(2) reached <paramref name="end"/>: pages up to it exist now.</summary>
     internal void Wrote(long end)

@@ -28,6 +28,8 @@ public sealed partial class TmpRegular : IFilePages
         Data.ShareForMapping(offset + (long)length, out int fd) == 0 && host.MapFile(guest, length, fd, offset);
 
     public void Sync(HostMemory host, ulong guest, ulong length, bool wait) { } // the memory is the file
+
+    public long Read(long offset, Span<byte> buffer) => Data.Read(offset, buffer);
 }
 
 public sealed partial class PagedData

@@ -5,7 +5,8 @@
  * grows a mapping that stays the file's (old size 0 and MREMAP_DONTUNMAP: kernel-only/mremap_shared, as qemu-user 7.2
  * gets them wrong).
  * The file is made in argv[1] (default /tmp: ext4 under the oracle, tmpfs here); RootFsTests runs this program in a
- * host directory given as a writable root and in the overlay root. Files that exist in both worlds are mapped read
+ * host directory given as a writable root and in the overlay root, with an existing file (argv[2]) to map shared too.
+ * Files that exist in both worlds are mapped read
  * only: this program itself (/conformance, a host directory mount here) and /etc/passwd (the overlay's lower layer). */
 #define _GNU_SOURCE
 #include "conformance.h"
@@ -180,6 +181,17 @@ int main(int argc, char **argv)
 	int wo = open(path, O_WRONLY);
 	EXPECT_ERR("MAP_SHARED from O_WRONLY", mmap(NULL, page, PROT_WRITE, MAP_SHARED, wo, 0), EACCES);
 
+	if (argc > 2) {
+		/* An existing file (RootFsTests: a file of the host tree; under the overlay its lower layer, copied up by the
+		 * open for writing, as overlayfs copies up): stores through the mapping reach read(2) of the file. */
+		int ex = open(argv[2], O_RDWR);
+		int exr = open(argv[2], O_RDONLY);
+		char *em = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, ex, 0);
+		EXPECT_TRUE("an existing file mapped shared", em != MAP_FAILED && em[0] == 'd');
+		memcpy(em, "guest", 5);
+		EXPECT_TRUE("  stores reach read(2)", file_has(exr, 0, "guest") && file_has(ex, 0, "guest"));
+		EXPECT_OK("  msync", msync(em, page, MS_SYNC));
+	}
 	unlink(path);
 	EXPECT_TRUE("an unlinked file stays mapped", g[0] == 'm' && touch(g + 10, 1, 'u') == 0 && r[10] == 'u');
 	return conf_failures != 0;
