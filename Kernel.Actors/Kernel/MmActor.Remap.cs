@@ -133,7 +133,7 @@ public sealed partial class MmActor
         for (ulong done = 0; done < length;)
         {
             var chunk = (int)Math.Min(length - done, 1UL << 30);
-            long n = f.Pages.Read(f.OffsetAt(start + done), mm.Host.Span(start + done, chunk));
+            long n = f.File.Read(f.OffsetAt(start + done), mm.Host.Span(start + done, chunk));
             if (n <= 0) break;
             done += (ulong)n;
         }

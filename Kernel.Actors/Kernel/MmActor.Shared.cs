@@ -45,18 +45,14 @@ public sealed partial class MmActor
         return mapped;
     }
 
-    /// <summary>The pages a private mapping of <paramref name="file"/> copies (kept for MREMAP_DONTUNMAP), when it has any.</summary>
-    private static IFilePages? PrivatePages(OpenFile file)
+    /// <summary>The bytes a private mapping of <paramref name="file"/> copies (kept for MREMAP_DONTUNMAP), when it has any.</summary>
+    private static IFileBytes? PrivateBytes(OpenFile file) => file switch
     {
-        IFilePages? pages = null;
-        return file switch
-        {
-            TmpRegularFile t => t.Node,
-            HostRegularFile h when h.MapPages(false, out pages) == 0 => pages,
-            OverlayLowerFile o when o.MapPages(out pages) == 0 => pages,
-            _ => null,
-        };
-    }
+        TmpRegularFile t => t.Node,
+        HostRegularFile h => h.Bytes,
+        OverlayLowerFile o => o.Bytes,
+        _ => null,
+    };
 
     private static long MapPages(AddressSpace mm, IFilePages pages, bool mayWrite, ulong address, ulong length, Prot prot, long offset, string name)
     {

@@ -145,7 +145,7 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
         if (file is not null && type != MapPrivate) return MapSharedFile(mm, process, file, address, length, prot, r.Offset, name);
         mm.MapFixed(new Mm.Vma(address, address + length, prot, false, name)
         {
-            PrivateFile = file is null ? null : PrivatePages(file) is { } source ? new Mm.MappedFile(source, r.Offset - (long)address, false) : null,
+            PrivateFile = file is null ? null : PrivateBytes(file) is { } source ? new Mm.PrivateFile(source, r.Offset - (long)address) : null,
         });
         if (file is not null)
         {

@@ -24,3 +24,9 @@ public sealed record MappedFile(IFilePages Pages, long Base, bool MayWrite)
         }
     }
 }
+
+/// <summary>The file a private mapping copied: guest address A of the area showed its byte <see cref="Base"/> + A.</summary>
+public sealed record PrivateFile(IFileBytes File, long Base)
+{
+    public long OffsetAt(ulong address) => Base + (long)address;
+}

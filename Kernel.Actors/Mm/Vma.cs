@@ -20,7 +20,7 @@ public sealed record Vma(ulong Start, ulong End, Prot Prot, bool Shared, string 
     /// <summary>A hugetlb mapping's page size (0: base pages): it splits, unmaps and changes protection only at that alignment.</summary>
     public ulong PageSize { get; init; }
     /// <summary>A private file mapping's file (address A shows its byte Base + A until written): what MREMAP_DONTUNMAP's old range reads again.</summary>
-    public MappedFile? PrivateFile { get; init; }
+    public PrivateFile? PrivateFile { get; init; }
     /// <summary>mbind's policy for this area (null: the task's).</summary>
     public Kernel.Syscalls.MemPolicy? Policy { get; init; }
 

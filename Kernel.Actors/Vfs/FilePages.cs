@@ -8,7 +8,7 @@ namespace Kernel.Actors.Vfs;
 /// maps into guest ranges, so that stores through any mapping, read(2) and write(2) all meet in the host's page cache.
 /// Implemented by tmpfs files (a host memory file) and by files of host directories (the host file itself).
 /// </summary>
-public interface IFilePages
+public interface IFilePages : IFileBytes
 {
     /// <summary>The file's length now, read without locks: pages from its page-rounded end on are past EOF (SIGBUS).</summary>
     long MappedLength { get; }
@@ -26,14 +26,18 @@ public interface IFilePages
     /// </summary>
     bool MapInto(HostMemory host, ulong guest, ulong length, long offset, bool writable);
 
-    /// <summary>Reads file bytes from <paramref name="offset"/> (a private mapping's pages fault in again): the count, 0 at the end.</summary>
-    long Read(long offset, Span<byte> buffer);
-
     /// <summary>Write-back for msync: MS_SYNC waits until the host file has the data.</summary>
     void Sync(HostMemory host, ulong guest, ulong length, bool wait);
 
     /// <summary>The address spaces that map the file, told when its length changes.</summary>
     MappingWatchers Watchers { get; }
+}
+
+/// <summary>A file's bytes as a private mapping copies them, read again where its pages move away (MREMAP_DONTUNMAP).</summary>
+public interface IFileBytes
+{
+    /// <summary>Reads from <paramref name="offset"/>: the count, 0 at the end, or -errno.</summary>
+    long Read(long offset, Span<byte> buffer);
 }
 
 /// <summary>Learns that a mapped file's length changed (pages past the end fault with SIGBUS; pages before it map again).</summary>

@@ -89,7 +89,7 @@ public sealed partial class HostFilesystem : Filesystem, IDisposable
 /// A node of a host directory, named by its parent and name (so a renamed directory takes its subtree along).
 /// Each directory keeps the nodes looked up in it, so that a name gives the same node while the host file is the same.
 /// </summary>
-public sealed class HostInode : Inode
+public sealed class HostInode : Inode, IFileBytes
 {
     private HostInode? _parent;
     private string? _name;
@@ -199,6 +199,15 @@ public sealed class HostInode : Inode
         long r = _parent.WithDirFd(dirFd => HostNative.ReadLinkAt(dirFd, name, out text));
         target = text;
         return r;
+    }
+
+    /// <summary>Bytes of the file from <paramref name="offset"/> (a private mapping's source): opened for the read, so nothing stays open.</summary>
+    public long Read(long offset, Span<byte> buffer)
+    {
+        long r = OpenSelf(HostNative.O_RDONLY | HostNative.O_NOFOLLOW, true, out int fd);
+        if (r < 0) return r;
+        try { return HostNative.PRead(fd, buffer, offset); }
+        finally { HostNative.Close(fd); }
     }
 
     /// <summary>The whole contents of a regular file (the overlay's copy-up).</summary>
@@ -564,6 +573,9 @@ public sealed class HostRegularFile : OpenFile
         if (n > 0) Wrote(offset + n);
         return n;
     }
+
+    /// <summary>The file's bytes for a private mapping (read again by path when needed: no descriptor is kept).</summary>
+    internal IFileBytes Bytes => _node;
 
     /// <summary>A write reached <paramref name="end"/>: mappings of the file may show pages up to it now.</summary>
     private void Wrote(long end) => _node.HostFs.MappedPages(_node.Ino)?.Wrote(end);

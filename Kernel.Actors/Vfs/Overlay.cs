@@ -486,6 +486,14 @@ public sealed class OverlayLowerFile : OpenFile
         }
     }
 
+    /// <summary>The bytes a private mapping copies: the upper copy's once there is one, else the lower file's.</summary>
+    internal IFileBytes? Bytes => Inner switch
+    {
+        TmpRegularFile t => t.Node,
+        HostRegularFile h => h.Bytes,
+        _ => null,
+    };
+
     public override void Release()
     {
         lock (_lock) _inner.Release();

@@ -139,6 +139,12 @@ int main(int argc, char **argv)
 	EXPECT_TRUE("  past the end again", touch(m + page, 0, 0) == SIGBUS);
 	pwrite(fd, "grown", 5, page);
 	EXPECT_TRUE("a write(2) past the end maps the page again", touch(m + page, 0, 0) == 0 && memcmp(m + page, "grown", 5) == 0);
+	child = fork();
+	if (child == 0) _exit(ftruncate(fd, 100) != 0);
+	waitpid(child, &status, 0);
+	EXPECT_TRUE("a child's ftruncate: SIGBUS in the parent", touch(m + page, 0, 0) == SIGBUS && fault_addr == m + page);
+	pwrite(fd, "grown", 5, page);
+	EXPECT_TRUE("  until a write(2) grows it again", touch(m + page, 0, 0) == 0 && memcmp(m + page, "grown", 5) == 0);
 
 	/* mremap: the moved, grown or duplicated mapping is still the file's. */
 	char *spot = mmap(NULL, 8 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

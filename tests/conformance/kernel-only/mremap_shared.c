@@ -93,6 +93,10 @@ int main(int argc, char **argv)
 	char *e2 = mremap(e, page, page, MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
 	EXPECT_TRUE("DONTUNMAP of a host file mapping", e2 != MAP_FAILED && memcmp(e2, "\177ELF", 4) == 0 && memcmp(e, "\177ELF", 4) == 0);
 	EXPECT_ERR("  still no PROT_WRITE", mprotect(e2, page, PROT_READ | PROT_WRITE), EACCES);
+	char *ep = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE, self, 0);
+	ep[0] = 'X';
+	char *ep2 = mremap(ep, page, page, MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
+	EXPECT_TRUE("DONTUNMAP of a private host file mapping", ep2 != MAP_FAILED && ep2[0] == 'X' && memcmp(ep, "\177ELF", 4) == 0);
 
 	/* An old size of 0: another mapping of the same shared pages, the first one stays. */
 	char *dup = mremap(m, 0, page, MREMAP_MAYMOVE);
