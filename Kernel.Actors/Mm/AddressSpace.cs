@@ -182,6 +182,7 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
     /// <summary>Maps <paramref name="vma"/> at its place, replacing what was there (its file's pages when it has a backing).</summary>
     public bool MapFixed(Vma vma)
     {
+        if (vma.Backing is { } file && file.Pages.Prepare(file.OffsetAt(vma.End)) < 0) return false;
         lock (_mapLock)
         {
             RemoveRange(vma.Start, vma.Length);

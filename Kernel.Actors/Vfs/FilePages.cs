@@ -16,7 +16,10 @@ public interface IFilePages : IFileBytes
     /// <summary>Whether the host pages exist past the end of the file (a tmpfs host file covers whole mappings); else only up to it.</summary>
     bool CoversPastEnd { get; }
 
-    /// <summary>Readies the pages for a mapping that reaches file offset <paramref name="end"/>; a negative errno refuses it.</summary>
+    /// <summary>
+    /// Readies the pages for a mapping that reaches file offset <paramref name="end"/>; a negative errno refuses it. Called
+    /// before the memory manager takes its lock (it may take the file's own).
+    /// </summary>
     long Prepare(long end);
 
     /// <summary>

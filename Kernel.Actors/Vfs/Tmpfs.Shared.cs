@@ -24,8 +24,10 @@ public sealed partial class TmpRegular : IFilePages
 
     public long Prepare(long end) => Data.ShareForMapping(end, out _);
 
+    // Prepare made the host file cover the mapping; no lock is taken here, as the memory manager holds its own (a resize
+    // tells it of the change under the contents' lock).
     public bool MapInto(HostMemory host, ulong guest, ulong length, long offset, bool writable) =>
-        Data.ShareForMapping(offset + (long)length, out int fd) == 0 && host.MapFile(guest, length, fd, offset);
+        Data.HostFile is { } shm && shm.Size >= offset + (long)length && host.MapFile(guest, length, shm.Fd, offset);
 
     public void Sync(HostMemory host, ulong guest, ulong length, bool wait) { } // the memory is the file
 
@@ -37,6 +39,9 @@ public sealed partial class PagedData
     private HostShm? _host;
     /// <summary>Told of each change of length once the contents are mapped (called under the lock; it takes none of ours).</summary>
     internal Action<long, long>? Resized;
+
+    /// <summary>The host file once the contents moved there (set once, read without the lock).</summary>
+    internal HostShm? HostFile => Volatile.Read(ref _host);
 
     /// <summary>The length, read without the lock (the memory manager's fault path reads it).</summary>
     internal long MappedLength => Volatile.Read(ref _length);
@@ -69,7 +74,7 @@ public sealed partial class PagedData
                 _hostPages = _pages.Count + _reserved.Count;
                 _pages.Clear();
                 _reserved.Clear();
-                _host = shm!;
+                Volatile.Write(ref _host, shm!);
             }
             long e = _host.EnsureSize(size);
             if (e < 0) return e;
