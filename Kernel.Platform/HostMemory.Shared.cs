@@ -34,8 +34,11 @@ public sealed unsafe partial class HostMemory
     /// Maps <paramref name="length"/> bytes of host file <paramref name="fd"/> from <paramref name="offset"/> privately: read-only
     /// guest mappings of a file open for reading, which see the file's page cache until a page is written (nothing writes it).
     /// </summary>
-    public bool MapFilePrivate(ulong guest, ulong length, int fd, long offset) =>
-        length == 0 || mmap(Base + (nint)guest, (nuint)length, ProtReadWrite, MapPrivateFixed, fd, offset) != -1;
+    public bool MapFilePrivate(ulong guest, ulong length, int fd, long offset)
+    {
+        ReleaseCopyOnWrite(guest, length);
+        return length == 0 || mmap(Base + (nint)guest, (nuint)length, ProtReadWrite, MapPrivateFixed, fd, offset) != -1;
+    }
 
     /// <summary>msync of [guest, guest+length): writes shared file pages back to their host file (and waits with <paramref name="wait"/>).</summary>
     public void Sync(ulong guest, ulong length, bool wait)
