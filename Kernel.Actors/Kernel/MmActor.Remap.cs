@@ -55,7 +55,9 @@ public sealed partial class MmActor
             && mm.IsFree(vma.End, delta))
         {
             var grown = vma with { Start = vma.End, End = vma.End + delta, Offset = vma.Ino != 0 ? vma.Offset + vma.Length : vma.Offset };
-            return mm.MapFixed(grown) ? (long)r.OldAddress : -(long)Errno.ENOMEM;
+            if (!mm.MapFixed(grown)) return -(long)Errno.ENOMEM;
+            ReadFile(mm, grown, grown.Start, delta); // a private file mapping shows more of its file
+            return (long)r.OldAddress;
         }
         if ((r.Flags & MremapMayMove) == 0) return -(long)Errno.ENOMEM;
         var target = mm.FindFree(newLen, 0);
@@ -129,6 +131,12 @@ public sealed partial class MmActor
     private static void Refault(AddressSpace mm, Vma vma, ulong start, ulong length)
     {
         mm.Host.Discard(start, length);
+        ReadFile(mm, vma, start, length);
+    }
+
+    /// <summary>A private file mapping's pages in [start, start+length) read from its file (past its end they stay zero).</summary>
+    private static void ReadFile(AddressSpace mm, Vma vma, ulong start, ulong length)
+    {
         if (vma.PrivateFile is not { } f) return;
         for (ulong done = 0; done < length;)
         {
@@ -164,6 +172,7 @@ public sealed partial class MmActor
                 mm.Host.Span(old + done, chunk).CopyTo(mm.Host.Span(target + done, chunk));
                 done += (ulong)chunk;
             }
+            if (newLen > copy) ReadFile(mm, moved, target + copy, newLen - copy);
             if ((vma.Prot & Prot.Exec) != 0) mm.Cpu.InvalidateCode(target, newLen);
         }
         if (keepOld)

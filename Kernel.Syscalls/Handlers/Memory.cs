@@ -27,7 +27,8 @@ public static partial class Memory
     public static SyscallResult Madvise(ISyscallContext c) => SyscallResult.Send(new AdviseMemory(c.Task, c.Arg(0), c.Arg(1), c.Int(2)));
 
     [Syscall(216, "mremap", Support.Full, "Shrinking, growing in place, MREMAP_MAYMOVE, MREMAP_FIXED and MREMAP_DONTUNMAP for private and shared mappings: shared and file mappings stay the file's pages where they move " +
-        "(DONTUNMAP's old range keeps mapping them; a private one is emptied); an old size of 0 duplicates a shared mapping; growth checks RLIMIT_AS and RLIMIT_DATA (ENOMEM).")]
+        "(DONTUNMAP's old range keeps mapping them; a private one is emptied, a private file mapping's reads its file again); a private file mapping grows with more of its file; " +
+        "an old size of 0 duplicates a shared mapping; growth checks RLIMIT_AS and RLIMIT_DATA (ENOMEM).")]
     public static SyscallResult Mremap(ISyscallContext c) =>
         SyscallResult.Send(new RemapMemory(c.Task, c.Arg(0), c.Arg(1), c.Arg(2), c.Int(3), c.Arg(4)));
 }

@@ -161,6 +161,14 @@ int main(int argc, char **argv)
 	EXPECT_TRUE("  past the end of the file: SIGBUS", touch(g + 2 * page, 0, 0) == SIGBUS);
 	ftruncate(fd, 4 * page);
 	EXPECT_TRUE("  until the file grows", touch(g + 3 * page, 1, 'q') == 0 && file_has(fd, 3 * page, "q"));
+	char *pv = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	pv[0] = 'V';
+	char *pv2 = mremap(pv, 3 * page, 4 * page, MREMAP_MAYMOVE);
+	EXPECT_TRUE("mremap grows a private file mapping with more of the file", pv2 != MAP_FAILED && pv2[0] == 'V' && pv2[3 * page] == 'q');
+	EXPECT_TRUE("  a private copy still", file_has(fd, 0, "m"));
+	char *ip = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	munmap(ip + 3 * page, page);
+	EXPECT_TRUE("  grown in place", mremap(ip, 3 * page, 4 * page, 0) == ip && ip[3 * page] == 'q');
 	char *sh = mremap(g + page, page, page, MREMAP_MAYMOVE | MREMAP_FIXED, spot + 6 * page);
 	EXPECT_TRUE("mremap FIXED of a part", sh == spot + 6 * page && touch(sh, 1, 'P') == 0 && file_has(fd, page, "P"));
 	EXPECT_TRUE("  the rest stays", !conf_is_mapped(g + page) && g[0] == 'm' && g[2 * page + 1] == 0);
