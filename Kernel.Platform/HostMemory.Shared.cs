@@ -8,6 +8,7 @@ namespace Kernel.Platform;
 public sealed unsafe partial class HostMemory
 {
     private const int MapSharedFixed = 0x01 | 0x10;
+    private const int MapPrivateFixed = 0x02 | 0x10;
     private const int MapPrivateAnonymousFixed = 0x02 | 0x20 | 0x10 | 0x4000;
     private const int MremapMayMoveFixed = 1 | 2;
 
@@ -27,6 +28,23 @@ public sealed unsafe partial class HostMemory
     {
         ReleaseCopyOnWrite(guest, length);
         return length == 0 || mmap(Base + (nint)guest, (nuint)length, ProtReadWrite, MapSharedFixed, fd, offset) != -1;
+    }
+
+    /// <summary>
+    /// Maps <paramref name="length"/> bytes of host file <paramref name="fd"/> from <paramref name="offset"/> privately: read-only
+    /// guest mappings of a file open for reading, which see the file's page cache until a page is written (nothing writes it).
+    /// </summary>
+    public bool MapFilePrivate(ulong guest, ulong length, int fd, long offset)
+    {
+        ReleaseCopyOnWrite(guest, length);
+        return length == 0 || mmap(Base + (nint)guest, (nuint)length, ProtReadWrite, MapPrivateFixed, fd, offset) != -1;
+    }
+
+    /// <summary>msync of [guest, guest+length): writes shared file pages back to their host file (and waits with <paramref name="wait"/>).</summary>
+    public void Sync(ulong guest, ulong length, bool wait)
+    {
+        const int MsAsync = 1, MsSync = 4;
+        if (length > 0) msync(Base + (nint)guest, (nuint)length, wait ? MsSync : MsAsync);
     }
 
     /// <summary>Puts fresh private zero pages back under [guest, guest+length) (after a shared mapping went away).</summary>
@@ -51,6 +69,9 @@ public sealed unsafe partial class HostMemory
             throw new OutOfMemoryException($"cannot share pages with a child ({Marshal.GetLastPInvokeError()})");
         }
     }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int msync(nint addr, nuint length, int flags);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint mremap(nint oldAddress, nuint oldSize, nuint newSize, int flags, nint newAddress);

@@ -111,7 +111,9 @@ public sealed partial class MmActor
         if (range <= 0) return range;
         var end = (ulong)range;
         if ((r.Flags & MsInvalidate) != 0 && mm.Vmas.Any(v => v.Locked && v.Start < end && r.Address < v.End)) return -(long)Errno.EBUSY;
-        // Shared mappings of tmpfs files and memfds are the file's own pages: there is nothing to write back.
+        // Shared file mappings are the file's own pages, so read(2) sees stores at once (MS_ASYNC has nothing to do, as on
+        // Linux); MS_SYNC writes a host file's dirty pages back to its disk and waits (tmpfs memory is the file itself).
+        if ((r.Flags & MsSync) != 0) mm.SyncFiles(r.Address, end, wait: true);
         return 0;
     }
 }

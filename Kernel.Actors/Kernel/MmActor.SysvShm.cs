@@ -67,10 +67,10 @@ public sealed partial class MmActor
                 address = mm.FindFree(size, 0);
                 if (address == 0) return -(long)Errno.ENOMEM;
             }
-            var e = segment.Pages.Data.ShareForMapping((long)size, out var fd);
+            var e = segment.Pages.Prepare((long)size);
             if (e < 0) return e;
             var name = segment.MapName;
-            if (!mm.MapFixed(address, size, prot, true, name, new MappedFile(segment.Pages, -(long)address, MayWrite: !rdonly), fd))
+            if (!mm.MapFixed(address, size, prot, true, name, new MappedFile(segment.Pages, -(long)address, MayWrite: !rdonly)))
                 return -(long)Errno.ENOMEM;
             mm.Label(address, address + size, name, 0, ShmDev, (ulong)segment.Id);
             segment.AttachTime = IpcState.Now(sandbox);
@@ -85,10 +85,9 @@ public sealed partial class MmActor
         var mm = process.Mm;
         if ((r.Address & 0xfff) != 0) return -(long)Errno.EINVAL;
         var first = mm.Find(r.Address);
-        if (first is null || first.Start != r.Address || first.Backing is not { } b || !ReferenceEquals(b.Node.Fs, IpcState.SegmentFs)
+        if (first is null || first.Start != r.Address || first.Backing is not { Node: { } node } b || !ReferenceEquals(node.Fs, IpcState.SegmentFs)
             || b.OffsetAt(r.Address) != 0)
             return -(long)Errno.EINVAL;
-        var node = b.Node;
         var state = sandbox.Ipc;
         lock (state.Lock)
         {

@@ -17,7 +17,6 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
     private const int MapShared = 1, MapPrivate = 2, MapSharedValidate = 3, MapFixed = 0x10, MapAnonymous = 0x20,
         MapHugetlb = 0x40000, MapFixedNoReplace = 0x100000;
     private const int MadvDontNeed = 4, MadvFree = 8, MadvRemove = 9;
-    private const int MremapMayMove = 1, MremapFixed = 2, MremapDontUnmap = 4;
 
     private static AddressSpace Mm(KernelRequest r) => ((KernelTask)((MmRequest)r).Task).Process.Mm;
 
@@ -28,7 +27,7 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
         ProtectMemory r => Result(Protect(Mm(r), r.Address, r.Length, r.Prot)),
         SetBreak r => new Done((long)SetBreak(r)),
         AdviseMemory r => Result(Advise(Mm(r), r.Address, r.Length, r.Advice)),
-        RemapMemory r => Result(Remap(Mm(r), r)),
+        RemapMemory r => Result(Remap(r)),
         AsyncIoMmRequest r => HandleAsyncIo(r),
         LockMemory or LockAllMemory or QueryResidency or SyncMemory => HandleLocking((MmRequest)request),
         BindMemory or QueryMemPolicy or PageStatus => HandleNuma((MmRequest)request),
@@ -138,13 +137,16 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
         return MapPlain(mm, process, r, file, address, length, prot, type, anonymous);
     }
 
-    /// <summary>Maps [address, address+length) once the place and limits are settled: anonymous, shared tmpfs pages or a private copy.</summary>
+    /// <summary>Maps [address, address+length) once the place and limits are settled: anonymous, the file's shared pages or a private copy.</summary>
     private static long MapPlain(AddressSpace mm, KernelProcess process, MapMemory r, Vfs.OpenFile? file, ulong address, ulong length, Prot prot, int type, bool anonymous)
     {
         if (anonymous && type != MapPrivate) return MapSharedAnonymous(mm, process, address, length, prot);
         var name = file?.Location?.GuestPath ?? "";
-        if (file is Vfs.TmpRegularFile tmpfs && type != MapPrivate) return MapSharedFile(mm, tmpfs, address, length, prot, r.Offset, name);
-        mm.MapFixed(address, length, prot, type != MapPrivate, name);
+        if (file is not null && type != MapPrivate) return MapSharedFile(mm, process, file, address, length, prot, r.Offset, name);
+        mm.MapFixed(new Mm.Vma(address, address + length, prot, false, name)
+        {
+            PrivateFile = file is null ? null : PrivateBytes(file) is { } source ? new Mm.PrivateFile(source, r.Offset - (long)address) : null,
+        });
         if (file is not null)
         {
             if (file.Stat(out var st) >= 0) mm.Label(address, address + length, name, (ulong)r.Offset, st.Dev, st.Ino);
@@ -182,6 +184,14 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
         if (address + len < address) return -(long)Errno.ENOMEM;
         if (!mm.IsAccessible(address, len, Prot.None)) return -(long)Errno.ENOMEM;
         if (mm.SplitsHugePage(address, address + len)) return -(long)Errno.EINVAL;
+        // PROT_WRITE on a shared file mapping made from a descriptor that could not write (no VM_MAYWRITE): EACCES, after
+        // the areas before it changed, as mprotect goes area by area.
+        if ((prot & (int)Prot.Write) != 0
+            && mm.Vmas.FirstOrDefault(v => v.Start < address + len && address < v.End && v.Backing is { MayWrite: false }) is { } refused)
+        {
+            if (refused.Start > address) mm.Protect(address, refused.Start - address, (Prot)(prot & 7));
+            return -(long)Errno.EACCES;
+        }
         mm.Protect(address, len, (Prot)(prot & 7));
         return 0;
     }
@@ -201,85 +211,5 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
             }
         }
         return 0;
-    }
-
-    private static long Remap(AddressSpace mm, RemapMemory r)
-    {
-        // sys_mremap's checks, in its order.
-        if ((r.Flags & ~(MremapMayMove | MremapFixed | MremapDontUnmap)) != 0) return -(long)Errno.EINVAL;
-        if ((r.Flags & MremapFixed) != 0 && (r.Flags & MremapMayMove) == 0) return -(long)Errno.EINVAL;
-        // MREMAP_DONTUNMAP always moves, and never resizes.
-        if ((r.Flags & MremapDontUnmap) != 0 && ((r.Flags & MremapMayMove) == 0 || r.OldLength != r.NewLength)) return -(long)Errno.EINVAL;
-        if ((r.OldAddress & 0xfff) != 0) return -(long)Errno.EINVAL;
-        var oldLen = AddressSpace.PageUp(r.OldLength);
-        var newLen = AddressSpace.PageUp(r.NewLength);
-        if (newLen == 0) return -(long)Errno.EINVAL;
-        var vma = mm.Find(r.OldAddress);
-        if (vma is null) return -(long)Errno.EFAULT;
-        if (vma.PageSize is var huge and not 0)
-        {
-            // hugetlb: whole huge pages at aligned addresses, and never larger (its reservation cannot split).
-            oldLen = AddressSpace.AlignUp(oldLen, huge);
-            newLen = AddressSpace.AlignUp(newLen, huge);
-            if (r.OldAddress % huge != 0 || ((r.Flags & MremapFixed) != 0 && r.NewAddress % huge != 0) || newLen > oldLen) return -(long)Errno.EINVAL;
-        }
-        if ((r.Flags & (MremapFixed | MremapDontUnmap)) != 0)
-        {
-            long moved = RemapTo(mm, r, vma, oldLen, newLen);
-            if (moved > 0 && vma.PageSize != 0) mm.SetPageSize((ulong)moved, (ulong)moved + newLen, vma.PageSize);
-            return moved;
-        }
-        if (r.OldAddress + oldLen > vma.End) return -(long)Errno.EFAULT;
-        if (newLen <= oldLen)
-        {
-            if (newLen < oldLen) mm.Unmap(r.OldAddress + newLen, oldLen - newLen);
-            return (long)r.OldAddress;
-        }
-        if (vma.Backing is not null) return RemapSharedFile(mm, r, vma, oldLen, newLen);
-        if (r.OldAddress + newLen <= mm.WindowSize && mm.IsFree(r.OldAddress + oldLen, newLen - oldLen))
-        {
-            mm.MapFixed(r.OldAddress + oldLen, newLen - oldLen, vma.Prot, vma.Shared, vma.Name);
-            return (long)r.OldAddress;
-        }
-        if ((r.Flags & MremapMayMove) == 0) return -(long)Errno.ENOMEM;
-        var target = mm.FindFree(newLen, 0);
-        if (target == 0) return -(long)Errno.ENOMEM;
-        mm.MapFixed(target, newLen, vma.Prot, vma.Shared, vma.Name);
-        mm.Host.Span(r.OldAddress, (int)Math.Min(oldLen, int.MaxValue)).CopyTo(mm.Host.Span(target, (int)Math.Min(oldLen, int.MaxValue)));
-        if ((vma.Prot & Prot.Exec) != 0) mm.Cpu.InvalidateCode(target, newLen);
-        mm.Unmap(r.OldAddress, oldLen);
-        return (long)target;
-    }
-
-    /// <summary>
-    /// mremap_to: MREMAP_FIXED (to exactly NewAddress, replacing what is there) and MREMAP_DONTUNMAP (the old range stays
-    /// mapped, its private pages emptied). Only private areas can move this way here (EINVAL for shared ones).
-    /// </summary>
-    private static long RemapTo(AddressSpace mm, RemapMemory r, Vma vma, ulong oldLen, ulong newLen)
-    {
-        bool isFixed = (r.Flags & MremapFixed) != 0, keepOld = (r.Flags & MremapDontUnmap) != 0;
-        if (isFixed)
-        {
-            if ((r.NewAddress & 0xfff) != 0) return -(long)Errno.EINVAL;
-            if (newLen > mm.WindowSize || r.NewAddress > mm.WindowSize - newLen) return -(long)Errno.EINVAL;
-            // The old and new ranges may not overlap.
-            if (r.OldAddress + oldLen > r.NewAddress && r.NewAddress + newLen > r.OldAddress) return -(long)Errno.EINVAL;
-        }
-        if (vma.Shared || vma.Backing is not null) return -(long)Errno.EINVAL;
-        if (isFixed) mm.Unmap(r.NewAddress, newLen);
-        if (oldLen > newLen)
-        {
-            mm.Unmap(r.OldAddress + newLen, oldLen - newLen);
-            oldLen = newLen;
-        }
-        if (r.OldAddress + oldLen > vma.End) return -(long)Errno.EFAULT;
-        var target = isFixed ? r.NewAddress : mm.FindFree(newLen, AddressSpace.PageDown(r.NewAddress));
-        if (target == 0) return -(long)Errno.ENOMEM;
-        mm.MapFixed(target, newLen, vma.Prot, vma.Shared, vma.Name);
-        mm.Host.Span(r.OldAddress, (int)Math.Min(oldLen, int.MaxValue)).CopyTo(mm.Host.Span(target, (int)Math.Min(oldLen, int.MaxValue)));
-        if ((vma.Prot & Prot.Exec) != 0) mm.Cpu.InvalidateCode(target, newLen);
-        if (keepOld) mm.Host.Discard(r.OldAddress, oldLen); // the pages moved: the old range reads zeros
-        else mm.Unmap(r.OldAddress, oldLen);
-        return (long)target;
     }
 }

@@ -26,7 +26,13 @@ public sealed partial class AddressSpace
     public void SetLocked(ulong start, ulong end, bool locked, bool onFault = false)
     {
         Rewrite(start, end, v => v with { Locked = locked });
-        if (locked && !onFault) Host.Populate(start, end - start);
+        if (!locked || onFault) return;
+        // A read-only mapping of a host file maps it privately: a populating write would copy its pages off the file.
+        foreach (var v in _vmas.Where(v => v.Start < end && start < v.End && v.Backing is not { MayWrite: false, Pages.CoversPastEnd: false }))
+        {
+            var s = Math.Max(v.Start, start);
+            Host.Populate(s, Math.Min(v.End, end) - s);
+        }
     }
 
     /// <summary>

@@ -73,8 +73,8 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
         while (at < end)
         {
             var v = Find(at);
-            if (v is null || (v.Prot & need) != need) return false;
-            at = v.End;
+            if (v is null || (v.Prot & need) != need || at >= AccessEnd(v)) return false;
+            at = AccessEnd(v);
         }
         return true;
     }
@@ -111,8 +111,8 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
         while (at < end)
         {
             var v = Find(at);
-            if (v is null || (v.Prot & need) != need) break;
-            at = v.End;
+            if (v is null || (v.Prot & need) != need || at >= AccessEnd(v)) break;
+            at = AccessEnd(v);
         }
         return (int)(Math.Min(at, end) - address);
     }
@@ -125,8 +125,8 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
         while (true)
         {
             var v = Find(at);
-            if (v is null || (v.Prot & Prot.Read) == 0) return Errno.EFAULT;
-            var chunk = Host.Span(at, (int)Math.Min(v.End - at, 4096));
+            if (v is null || (v.Prot & Prot.Read) == 0 || at >= AccessEnd(v)) return Errno.EFAULT;
+            var chunk = Host.Span(at, (int)Math.Min(AccessEnd(v) - at, 4096));
             var nul = chunk.IndexOf((byte)0);
             var take = nul < 0 ? chunk.Length : nul;
             if (bytes.Count + take >= maxLength) return Errno.ENAMETOOLONG;
@@ -173,19 +173,36 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
 
     /// <summary>
     /// Maps zero-filled memory at exactly [address, address+length), replacing what was there; or, with
-    /// <paramref name="backing"/>, the pages of that file (host fd <paramref name="hostFd"/>). False if the host refused the file.
+    /// <paramref name="backing"/>, the pages of that file. False if the host refused the file (nothing is mapped then).
     /// </summary>
-    public bool MapFixed(ulong address, ulong length, Prot prot, bool shared, string name, MappedFile? backing = null, int hostFd = -1)
+    public bool MapFixed(ulong address, ulong length, Prot prot, bool shared, string name, MappedFile? backing = null) =>
+        MapFixed(new Vma(address, address + length, prot, shared, name, backing));
+
+    /// <summary>Maps <paramref name="vma"/> at its place, replacing what was there (its file's pages when it has a backing).</summary>
+    public bool MapFixed(Vma vma)
     {
-        RemoveRange(address, length);
-        if (backing is not null && !Host.MapFile(address, length, hostFd, backing.OffsetAt(address))) backing = null;
-        var list = _vmas.ToList();
-        list.Add(new Vma(address, address + length, prot, shared, name, backing));
-        list.Sort((a, b) => a.Start.CompareTo(b.Start));
-        _vmas = list.ToArray();
-        SyncCpu(address, address + length);
-        if ((prot & Prot.Exec) != 0) Cpu.InvalidateCode(address, length);
-        return backing is not null || hostFd < 0;
+        if (vma.Backing is { } file && file.Pages.Prepare(file.OffsetAt(vma.End)) < 0) return false;
+        lock (_mapLock)
+        {
+            RemoveRange(vma.Start, vma.Length);
+            if (vma.Backing is { } b)
+            {
+                b.Pages.Watchers.Add(this);
+                if (!MapBacking(Host, vma))
+                {
+                    Host.MapPrivate(vma.Start, vma.Length);
+                    SyncCpu(vma.Start, vma.End);
+                    return false;
+                }
+            }
+            var list = _vmas.ToList();
+            list.Add(vma);
+            list.Sort((a, b) => a.Start.CompareTo(b.Start));
+            _vmas = list.ToArray();
+            SyncCpu(vma.Start, vma.End);
+        }
+        if ((vma.Prot & Prot.Exec) != 0) Cpu.InvalidateCode(vma.Start, vma.Length);
+        return true;
     }
 
     /// <summary>Names what is mapped in [start, end) as <paramref name="name"/> (a file at <paramref name="offset"/> when <paramref name="ino"/> is set), for /proc/[pid]/maps.</summary>
@@ -201,8 +218,11 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
 
     public void Unmap(ulong address, ulong length)
     {
-        RemoveRange(address, length);
-        SyncCpu(address, address + length);
+        lock (_mapLock)
+        {
+            RemoveRange(address, length);
+            SyncCpu(address, address + length);
+        }
     }
 
     public void Protect(ulong address, ulong length, Prot prot)
@@ -270,7 +290,8 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
         {
             if (v.End <= start || v.Start >= end || v.Prot == Prot.None) continue;
             var s = Math.Max(v.Start, start);
-            var e = Math.Min(v.End, end);
+            var e = Math.Min(AccessEnd(v), end); // pages past a mapped file's end stay out (SIGBUS)
+            if (e <= s) continue;
             if (runEnd == s && runProt == v.Prot)
             {
                 runEnd = e;
@@ -365,7 +386,11 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
             }
             foreach (var v in _vmas)
             {
-                if (v.Backing is not null) child.Host.ShareFrom(Host, v.Start, v.End - v.Start);
+                if (v.Backing is { } b)
+                {
+                    b.Pages.Watchers.Add(child);
+                    MapBacking(child.Host, v);
+                }
             }
             InheritShared(child);
             child.SyncCpu(0, WindowSize);
@@ -408,7 +433,7 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
         // Every later access fails its check (EFAULT). A kernel thread that passed the check just before (an actor
         // answering a dead process's wait4) may still be copying: the pages go now, the host range a moment later,
         // so a late copy lands in zeroed memory of the dead process instead of an unmapped range.
-        _vmas = [];
+        lock (_mapLock) _vmas = [];
         ReleaseAllShared();
         Cpu.Dispose();
         Host.Discard(0, WindowSize);

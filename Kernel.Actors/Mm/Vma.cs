@@ -19,6 +19,8 @@ public sealed record Vma(ulong Start, ulong End, Prot Prot, bool Shared, string 
     public bool Locked { get; init; }
     /// <summary>A hugetlb mapping's page size (0: base pages): it splits, unmaps and changes protection only at that alignment.</summary>
     public ulong PageSize { get; init; }
+    /// <summary>A private file mapping's file (address A shows its byte Base + A until written): what MREMAP_DONTUNMAP's old range reads again.</summary>
+    public PrivateFile? PrivateFile { get; init; }
     /// <summary>mbind's policy for this area (null: the task's).</summary>
     public Kernel.Syscalls.MemPolicy? Policy { get; init; }
 

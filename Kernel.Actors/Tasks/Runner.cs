@@ -108,6 +108,7 @@ public sealed partial class Runner
                     if (_process.IsExiting) _exitInitiator ??= task;
                     continue;
                 }
+                _process.Mm.SyncStaleCpu(); // a mapped file changed length meanwhile
                 var t0 = Stopwatch.GetTimestamp();
                 var trap = Stepping(task) ? _process.Mm.Cpu.Step(task.Context) : _process.Mm.Cpu.Run(task.Context);
                 var t1 = Stopwatch.GetTimestamp();
@@ -153,6 +154,15 @@ public sealed partial class Runner
                 }
                 break;
             case TrapKind.MemoryFault:
+                switch (_process.Mm.ClassifyFault(trap.Address, trap.Access))
+                {
+                    case Mm.FaultKind.Retry:
+                        task.Context.Pc = trap.Pc;
+                        return;
+                    case Mm.FaultKind.Bus:
+                        Fault(task, trap, new SigInfo(Sig.SIGBUS, BusAdrerr) { Addr = trap.Address });
+                        return;
+                }
                 _log.Debug("{Task}: {Access} fault at {Address:x} (pc {Pc:x}, {Kind})", task, trap.Access, trap.Address, trap.Pc, trap.Unmapped ? "unmapped" : "protection");
                 // The frame's esr_context: a data (EC 0x24) or instruction (0x20) abort from EL0, WnR for a store,
                 // a level-3 translation (0x07) or permission (0x0f) fault.
@@ -185,7 +195,7 @@ public sealed partial class Runner
     private bool WouldDumpCore() => _process.Settings.Dumpable && _process.GetLimit(RlimitCore).Cur >= 4096;
 
     private const int RlimitCore = 4;
-    private const int TrapTrace = 2;
+    private const int TrapTrace = 2, BusAdrerr = 2;
 
     /// <summary>A fault: the thread stands at the faulting instruction, and gets the signal (handled, or fatal).</summary>
     private void Fault(KernelTask task, Trap trap, SigInfo info)

@@ -27,7 +27,7 @@ public sealed class SharedFutexes
 
     /// <summary>The key of a futex word at <paramref name="address"/>, or null when its memory is not shared.</summary>
     public static (object, long)? KeyOf(AddressSpace mm, ulong address) =>
-        mm.Find(address) is { Backing: { } b } ? (b.Node, b.OffsetAt(address)) : null;
+        mm.Find(address) is { Backing: { } b } ? (b.Pages, b.OffsetAt(address)) : null;
 
     /// <summary>
     /// Enqueues <paramref name="waiter"/> if the word still holds <paramref name="expected"/>: true when queued,

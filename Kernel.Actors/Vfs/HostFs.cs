@@ -9,7 +9,7 @@ namespace Kernel.Actors.Vfs;
 /// every change is made through a directory fd so reached plus one name component without following it: the guest
 /// resolver expands symlinks itself, so nothing can lead outside, and no host path is ever built from guest input.
 /// </summary>
-public sealed class HostFilesystem : Filesystem, IDisposable
+public sealed partial class HostFilesystem : Filesystem, IDisposable
 {
     private int _rootFd;
 
@@ -89,7 +89,7 @@ public sealed class HostFilesystem : Filesystem, IDisposable
 /// A node of a host directory, named by its parent and name (so a renamed directory takes its subtree along).
 /// Each directory keeps the nodes looked up in it, so that a name gives the same node while the host file is the same.
 /// </summary>
-public sealed class HostInode : Inode
+public sealed class HostInode : Inode, IFileBytes
 {
     private HostInode? _parent;
     private string? _name;
@@ -121,7 +121,7 @@ public sealed class HostInode : Inode
         }
     }
 
-    private HostFilesystem HostFs => (HostFilesystem)Fs;
+    internal HostFilesystem HostFs => (HostFilesystem)Fs;
     public override uint Mode => _mode;
     public override uint Uid => _uid;
     public override uint Gid => _gid;
@@ -201,6 +201,15 @@ public sealed class HostInode : Inode
         return r;
     }
 
+    /// <summary>Bytes of the file from <paramref name="offset"/> (a private mapping's source): opened for the read, so nothing stays open.</summary>
+    public long Read(long offset, Span<byte> buffer)
+    {
+        long r = OpenSelf(HostNative.O_RDONLY | HostNative.O_NOFOLLOW, true, out int fd);
+        if (r < 0) return r;
+        try { return HostNative.PRead(fd, buffer, offset); }
+        finally { HostNative.Close(fd); }
+    }
+
     /// <summary>The whole contents of a regular file (the overlay's copy-up).</summary>
     internal long ReadAll(Stream destination)
     {
@@ -235,12 +244,12 @@ public sealed class HostInode : Inode
                 if (!HostFs.Writable && !_gone)
                 {
                     // The overlay's lower tree never changes: the host file is opened when first read.
-                    file = new HostRegularFile(location, () => (OpenSelf(hostFlags, true, out int lazy), lazy), flags);
+                    file = new HostRegularFile(location, this, () => (OpenSelf(hostFlags, true, out int lazy), lazy), flags);
                     return 0;
                 }
                 long r = OpenSelf(hostFlags, !write, out int fd);
                 if (r < 0) return r;
-                file = new HostRegularFile(location, fd, flags);
+                file = new HostRegularFile(location, this, fd, flags);
                 return 0;
             case S_IFCHR or S_IFBLK:
                 return -(long)Errno.EACCES; // device nodes of a host tree are not served (as on a nodev mount)
@@ -416,7 +425,7 @@ public sealed class HostInode : Inode
         if (!IsRegular) return -(long)Errno.EINVAL;
         long r = OpenSelf(HostNative.O_WRONLY | HostNative.O_NOFOLLOW, false, out int fd);
         if (r < 0) return r;
-        r = HostNative.FTruncate(fd, length);
+        r = HostFs.MappedPages(Ino) is { } pages ? pages.Truncate(fd, length) : HostNative.FTruncate(fd, length);
         HostNative.Close(fd);
         return r;
     }
@@ -471,20 +480,23 @@ public sealed class HostInode : Inode
 public sealed class HostRegularFile : OpenFile
 {
     private readonly object _posLock = new();
+    private readonly HostInode _node;
     private int _fd;
     private long _pos;
     // Opens the host file on first use (read-only trees only: there a name cannot go away while the file is open).
     private Func<(long Error, int Fd)>? _deferred;
     private bool _released;
 
-    internal HostRegularFile(Location location, int fd, int flags) : base(location, flags)
+    internal HostRegularFile(Location location, HostInode node, int fd, int flags) : base(location, flags)
     {
+        _node = node;
         _fd = fd;
     }
 
     /// <summary>A file whose host descriptor is opened only when its contents are first needed: open+close touches no host file.</summary>
-    internal HostRegularFile(Location location, Func<(long Error, int Fd)> open, int flags) : base(location, flags)
+    internal HostRegularFile(Location location, HostInode node, Func<(long Error, int Fd)> open, int flags) : base(location, flags)
     {
+        _node = node;
         _fd = -1;
         _deferred = open;
     }
@@ -541,6 +553,7 @@ public sealed class HostRegularFile : OpenFile
             }
             long n = HostNative.PWrite(Fd, data, at);
             if (n >= 0) _pos = at + n;
+            if (n > 0) Wrote(at + n);
             return n;
         }
     }
@@ -556,14 +569,40 @@ public sealed class HostRegularFile : OpenFile
             if (s < 0) return s;
             offset = st.Size;
         }
-        return HostNative.PWrite(Fd, data, offset);
+        long n = HostNative.PWrite(Fd, data, offset);
+        if (n > 0) Wrote(offset + n);
+        return n;
+    }
+
+    /// <summary>The file's bytes for a private mapping (read again by path when needed: no descriptor is kept).</summary>
+    internal IFileBytes Bytes => _node;
+
+    /// <summary>A write reached <paramref name="end"/>: mappings of the file may show pages up to it now.</summary>
+    private void Wrote(long end) => _node.HostFs.MappedPages(_node.Ino)?.Wrote(end);
+
+    /// <summary>
+    /// mmap: the pages of this host file, shared with every other mapping of it; <paramref name="writable"/> keeps a
+    /// descriptor that may write (the file is open for writing).
+    /// </summary>
+    internal long MapPages(bool writable, out IFilePages? pages)
+    {
+        pages = null;
+        int fd = Fd;
+        if (fd < 0) return -(long)Errno.EBADF;
+        long r = HostNative.FStat(fd, 0, out var st);
+        if (r < 0) return r;
+        var p = _node.HostFs.PagesFor(_node.Ino, st.Size);
+        r = p.Adopt(fd, writable);
+        if (r < 0) return r;
+        pages = p;
+        return 0;
     }
 
     public override long Truncate(long length)
     {
         if (!CanWrite) return -(long)Errno.EINVAL;
         if (length < 0) return -(long)Errno.EINVAL;
-        return HostNative.FTruncate(Fd, length);
+        return _node.HostFs.MappedPages(_node.Ino) is { } pages ? pages.Truncate(Fd, length) : HostNative.FTruncate(Fd, length);
     }
 
     public override long Stat(out StatInfo st)

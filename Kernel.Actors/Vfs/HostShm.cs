@@ -22,7 +22,7 @@ internal sealed class HostShm : IDisposable
     private HostShm(SafeShmHandle handle) => _handle = handle;
 
     /// <summary>Bytes the host file spans (at least every mapped page).</summary>
-    public long Size => _size;
+    public long Size => Volatile.Read(ref _size);
 
     /// <summary>The host fd (owned here: closed when the file's contents are collected).</summary>
     public int Fd => (int)_handle.DangerousGetHandle();

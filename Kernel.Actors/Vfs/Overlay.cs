@@ -465,6 +465,35 @@ public sealed class OverlayLowerFile : OpenFile
     public override long Stat(out StatInfo st) => _node.Stat(out st);
     public override long Ioctl(uint request, Span<byte> argIn, Span<byte> argOut) => Inner.Ioctl(request, argIn, argOut);
 
+    /// <summary>
+    /// mmap MAP_SHARED (read-only: the descriptor cannot write): the lower file's pages, or the upper copy's once the
+    /// file was copied up (Linux maps the lower file then, whose pages no longer change: the copy is what it shows).
+    /// </summary>
+    internal long MapPages(out IFilePages? pages)
+    {
+        pages = null;
+        return Inner switch
+        {
+            TmpRegularFile t => Mapped(t.Node, out pages),
+            HostRegularFile h => h.MapPages(false, out pages),
+            _ => -(long)Errno.ENODEV,
+        };
+
+        static long Mapped(TmpRegular node, out IFilePages? p)
+        {
+            p = node;
+            return 0;
+        }
+    }
+
+    /// <summary>The bytes a private mapping copies: the upper copy's once there is one, else the lower file's.</summary>
+    internal IFileBytes? Bytes => Inner switch
+    {
+        TmpRegularFile t => t.Node,
+        HostRegularFile h => h.Bytes,
+        _ => null,
+    };
+
     public override void Release()
     {
         lock (_lock) _inner.Release();

@@ -126,7 +126,7 @@ public sealed partial class PagedData
             {
                 long e = _host.Reserve(offset, length);
                 if (e < 0) return e;
-                if (!keepSize && offset + length > _length) _length = offset + length;
+                if (!keepSize && offset + length > _length) SetMappedLengthLocked(offset + length);
                 return 0;
             }
             long first = offset / PageSize, last = (offset + length - 1) / PageSize;

@@ -7,7 +7,10 @@ namespace Kernel.Syscalls.Handlers;
 /// <summary>The address space: requests go to the MM actor, and the process runs nothing until they are answered.</summary>
 public static partial class Memory
 {
-    [Syscall(222, "mmap", Support.Partial, "Anonymous and file-backed private mappings; MAP_SHARED anonymous memory (shared with forked children) and MAP_SHARED mappings of tmpfs files and memfds share pages with the file (seals enforced); MAP_HUGETLB and hugetlbfs memfds map whole huge pages (backed by base pages); other MAP_SHARED file mappings are copies (writes do not reach the file).")]
+    [Syscall(222, "mmap", Support.Full, "Anonymous and file-backed private mappings; MAP_SHARED anonymous memory (and /dev/zero) is shared with forked children; " +
+        "MAP_SHARED mappings of regular files (tmpfs, memfds, host directories, the overlay root) are the file's own pages, coherent with read(2), write(2) and other processes' mappings; " +
+        "pages past the end of the file raise SIGBUS (BUS_ADRERR); PROT_WRITE without a writable descriptor is EACCES, memfd seals are enforced; " +
+        "MAP_HUGETLB and hugetlbfs memfds map whole huge pages (backed by base pages).")]
     public static SyscallResult Mmap(ISyscallContext c) =>
         SyscallResult.Send(new MapMemory(c.Task, c.Arg(0), c.Arg(1), c.Int(2), c.Int(3), c.Int(4), c.Long(5)));
 
@@ -23,8 +26,9 @@ public static partial class Memory
     [Syscall(233, "madvise", Support.Partial, "MADV_DONTNEED and MADV_FREE discard anonymous pages; other advice is accepted without effect.")]
     public static SyscallResult Madvise(ISyscallContext c) => SyscallResult.Send(new AdviseMemory(c.Task, c.Arg(0), c.Arg(1), c.Int(2)));
 
-    [Syscall(216, "mremap", Support.Partial, "Shrinking, growing in place, MREMAP_MAYMOVE (by copying), MREMAP_FIXED and MREMAP_DONTUNMAP (the old range stays mapped, emptied) for private mappings; " +
-        "shared and file mappings move only by growing with MAYMOVE (FIXED or DONTUNMAP on them give EINVAL); growth does not check RLIMIT_AS.")]
+    [Syscall(216, "mremap", Support.Full, "Shrinking, growing in place, MREMAP_MAYMOVE, MREMAP_FIXED and MREMAP_DONTUNMAP for private and shared mappings: shared and file mappings stay the file's pages where they move " +
+        "(DONTUNMAP's old range keeps mapping them; a private one is emptied, a private file mapping's reads its file again); a private file mapping grows with more of its file; " +
+        "an old size of 0 duplicates a shared mapping; growth checks RLIMIT_AS and RLIMIT_DATA (ENOMEM).")]
     public static SyscallResult Mremap(ISyscallContext c) =>
         SyscallResult.Send(new RemapMemory(c.Task, c.Arg(0), c.Arg(1), c.Arg(2), c.Int(3), c.Arg(4)));
 }

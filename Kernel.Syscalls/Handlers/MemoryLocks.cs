@@ -26,6 +26,6 @@ public static class MemoryLocks
     [Syscall(232, "mincore", Support.Full, "Real residency: a page is reported resident once the guest has touched it (or mlock populated it).")]
     public static SyscallResult Mincore(ISyscallContext c) => SyscallResult.Send(new QueryResidency(c.Task, c.Arg(0), c.Arg(1), c.Arg(2)));
 
-    [Syscall(227, "msync", Support.Partial, "Checks its arguments (EINVAL, ENOMEM, EBUSY for MS_INVALIDATE of locked pages); shared mappings of tmpfs files and memfds are the file's pages already; other MAP_SHARED file mappings are private copies, so msync does not write them back.")]
+    [Syscall(227, "msync", Support.Full, "Every MAP_SHARED file mapping is the file's own pages, so stores are visible to read(2) at once (MS_ASYNC and MS_INVALIDATE have nothing to do, as on Linux); MS_SYNC writes a host file's pages back to its disk and waits; EINVAL, ENOMEM and EBUSY (MS_INVALIDATE of locked pages) as Linux.")]
     public static SyscallResult Msync(ISyscallContext c) => SyscallResult.Send(new SyncMemory(c.Task, c.Arg(0), c.Arg(1), c.Int(2)));
 }

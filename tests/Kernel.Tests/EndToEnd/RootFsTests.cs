@@ -130,4 +130,39 @@ public sealed class RootFsTests
         else
             Assert.Equal(root, HostTree.Snapshot(t.Root));
     }
+
+    /// <summary>
+    /// MAP_SHARED mappings of the root's files (conformance/sharedfile, whose answers the qemu oracle checks on /tmp):
+    /// with --rootfs-writable the host files' own pages, whose stores reach the host file; with the overlay root an
+    /// existing file is copied up by its open for writing and the host tree stays unchanged.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Shared_file_mappings_are_the_files_pages(bool writable)
+    {
+        using var t = new TinyRoot("escape");
+        var binary = GuestRunner.CompileArm64(Path.Combine(RepoPaths.ConformanceSources, "sharedfile.c"), Path.Combine(Out, "sharedfile"),
+            "-I", RepoPaths.ConformanceSources);
+        File.Copy(binary, Path.Combine(t.Root, "bin", "sharedfile"));
+        File.SetUnixFileMode(Path.Combine(t.Root, "bin", "sharedfile"), (UnixFileMode)0x1ED);
+        var before = HostTree.Snapshot(t.Root);
+        var r = GuestRunner.RunKernel(writable
+            ? ["run", "--rootfs", t.Root, "--rootfs-writable", "--", "/bin/sharedfile", "/var/lib/state", "/var/lib/state/db"]
+            : ["run", "--rootfs", t.Root, "--", "/bin/sharedfile", "/var/lib/state", "/var/lib/state/db"]);
+        AssertClean(r);
+        Assert.Contains("  stores reach read(2): 1", r.Stdout);
+        if (writable)
+        {
+            var db = File.ReadAllText(Path.Combine(t.Root, "var/lib/state/db"));
+            Assert.StartsWith("guestddd", db);
+            Assert.Equal(10000, db.Length);
+            Assert.Empty(Directory.GetFiles(Path.Combine(t.Root, "var/lib/state"), "sharedfile.*"));
+        }
+        else
+        {
+            var after = HostTree.Snapshot(t.Root);
+            Assert.True(before.SequenceEqual(after), "the host tree changed:\n" + string.Join("\n", before.Except(after).Concat(after.Except(before))));
+        }
+    }
 }
