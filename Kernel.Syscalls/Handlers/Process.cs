@@ -107,9 +107,9 @@ public static partial class Process
         "raising a hard limit needs CAP_SYS_RESOURCE. Enforced: NOFILE, NPROC, FSIZE (EFBIG and SIGXFSZ), MEMLOCK, CORE, MSGQUEUE, CPU (SIGXCPU at the soft " +
         "limit and each second after, SIGKILL at the hard one), SIGPENDING (per real uid: EAGAIN for real-time sigqueue/tgkill signals and timer_create, " +
         "lost siginfo otherwise), RTPRIO and NICE (without CAP_SYS_NICE), RTTIME (SIGXCPU, then SIGKILL, for SCHED_FIFO/RR threads that run that " +
-        "long without blocking), AS and DATA (mmap and brk), STACK (mapped by the limit at exec, a deeper stack faults; raising the limit extends it, " +
-        "lowering it stops growth past it). Missing: mremap growth is not checked against AS/DATA, and a stack limit above ~3.7 GiB (unlimited " +
-        "included) gives a stack of ~3.7 GiB.")]
+        "long without blocking), AS and DATA (mmap, mremap and brk), STACK (mapped by the limit at exec, a deeper stack faults; raising the limit extends it, " +
+        "lowering it stops growth past it). Missing: a stack limit above ~3.7 GiB (unlimited included) gives a stack of ~3.7 GiB, where Linux " +
+        "moves the mmap area to make room.")]
     public static SyscallResult Prlimit64(ISyscallContext c)
     {
         var resource = c.Int(1);
