@@ -72,6 +72,8 @@ public enum TrapKind
     Interrupted,
     /// <summary>Anything else the CPU could not execute.</summary>
     Fault,
+    /// <summary>An access the CPU requires to be aligned (exclusives, acquire/release) was not; Address is it.</summary>
+    Alignment,
     /// <summary><see cref="ICpu.Step"/> ran its instruction; PC is at the next one.</summary>
     Step,
 }

@@ -177,6 +177,9 @@ public sealed partial class Runner
             case TrapKind.Breakpoint:
                 Fault(task, trap, new SigInfo(Sig.SIGTRAP, SigInfo.TrapBrkpt) { Addr = trap.Pc });
                 break;
+            case TrapKind.Alignment:
+                Fault(task, trap, new SigInfo(Sig.SIGBUS, BusAdraln) { Addr = trap.Address }); // do_alignment_fault
+                break;
             case TrapKind.Step:
                 // PTRACE_SINGLESTEP: the instruction ran; SIGTRAP (TRAP_TRACE) reports it (single_step_handler).
                 ForceSignal(task, new SigInfo(Sig.SIGTRAP, TrapTrace) { Addr = trap.Pc });
@@ -195,7 +198,7 @@ public sealed partial class Runner
     private bool WouldDumpCore() => _process.Settings.Dumpable && _process.GetLimit(RlimitCore).Cur >= 4096;
 
     private const int RlimitCore = 4;
-    private const int TrapTrace = 2, BusAdrerr = 2;
+    private const int TrapTrace = 2, BusAdraln = 1, BusAdrerr = 2;
 
     /// <summary>A fault: the thread stands at the faulting instruction, and gets the signal (handled, or fatal).</summary>
     private void Fault(KernelTask task, Trap trap, SigInfo info)

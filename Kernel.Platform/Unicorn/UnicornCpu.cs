@@ -284,6 +284,22 @@ public sealed unsafe class UnicornCpu : ICpu
         return Native.uc_mem_read(_uc, pc, &insn, 4) == 0 && insn == 0x14000000;
     }
 
+    /// <summary>
+    /// A data abort that did not come through the invalid-memory hook (which reports unmapped and protected pages):
+    /// an access the architecture requires to be aligned was not (exclusives, acquire/release, atomics), which Linux
+    /// reports as SIGBUS/BUS_ADRALN. Unicorn does not give the fault address, but those instructions all address
+    /// [Xn] (Rn in bits 9:5, 31 = SP), so it is read from there.
+    /// </summary>
+    private Trap DataAbort(ulong pc)
+    {
+        uint insn = 0;
+        if (Native.uc_mem_read(_uc, pc, &insn, 4) != 0 || (insn & 0x0a000000) != 0x08000000) return new Trap(TrapKind.Fault, pc, Code: 4);
+        var rn = (int)((insn >> 5) & 31);
+        ulong address = 0;
+        Native.uc_reg_read(_uc, rn == 31 ? Native.RegSp : Native.XReg(rn), &address);
+        return new Trap(TrapKind.Alignment, pc, address);
+    }
+
     private Trap Outcome(int err, bool stopRequested, ulong pc)
     {
         switch (_state->Reason)
@@ -294,6 +310,7 @@ public sealed unsafe class UnicornCpu : ICpu
                     2 => new Trap(TrapKind.Syscall, pc),
                     1 => new Trap(TrapKind.Undefined, pc),
                     7 => new Trap(TrapKind.Breakpoint, pc),
+                    4 => DataAbort(pc),
                     _ => new Trap(TrapKind.Fault, pc, Code: _state->IntNo),
                 };
             case 2:
