@@ -396,7 +396,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         using var current = CurrentTask.Enter(task);
         var e = ResolveExecutable(p, dirFd, path, atFlags, out var name, out var exe);
         if (e < 0) return e;
-        var mm = new AddressSpace(new UnicornCpu(), Options.AddressWindow);
+        var mm = new AddressSpace(new UnicornCpu(), Options.AddressWindow, p.GetLimit(Kernel.Syscalls.Handlers.Limits.Stack).Cur);
         e = Load(p, mm, new Executable(name, exe, path.Length == 0), argv, envp, out var context);
         if (e < 0)
         {
