@@ -236,6 +236,9 @@ public readonly record struct CloneArgs(ulong Flags, int ExitSignal, ulong Stack
 {
     /// <summary>clone3's set_tid: the pid the child must get (0: any).</summary>
     public int SetTid { get; init; }
+
+    /// <summary>CLONE_NEWNS: the child's filesystem context, already moved into its copy of the mount table.</summary>
+    public object? NewMountFs { get; init; }
 }
 
 /// <summary>clone flags (include/uapi/linux/sched.h).</summary>

@@ -323,7 +323,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         context.Load(parent.Context.Capture());
         SetUpChild(context, a);
         var files = (a.Flags & CloneFlags.Files) != 0 ? p.Files : p.Files.Clone();
-        var fs = (a.Flags & CloneFlags.Fs) != 0 ? p.Fs : p.Fs.Clone();
+        var fs = a.NewMountFs as FsContext ?? ((a.Flags & CloneFlags.Fs) != 0 ? p.Fs : p.Fs.Clone());
         var ppid = (a.Flags & CloneFlags.Parent) != 0 ? p.Ppid : p.Pid;
         var child = new KernelProcess(this, tid, ppid, mm, files, fs)
         {
