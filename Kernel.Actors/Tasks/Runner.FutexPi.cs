@@ -30,8 +30,16 @@ public sealed partial class Runner
         return SyscallResult.Unchanged;
     }
 
-    internal SyscallResult FutexUnlockPi(KernelTask task, ulong address, bool shared) =>
-        _sandbox.PiFutexes.Unlock(_process.Mm, address, PiKey(address, shared), task, a => PlainWaiters(a, shared));
+    internal SyscallResult FutexUnlockPi(KernelTask task, ulong address, bool shared)
+    {
+        if ((address & 3) != 0)
+        {
+            // futex_unlock_pi reads the word and checks the owner before get_futex_key checks the alignment.
+            var word = ReadWord(address);
+            return word is null ? Errno.EFAULT : (word & PiFutexes.TidMask) != (uint)task.Tid ? Errno.EPERM : Errno.EINVAL;
+        }
+        return _sandbox.PiFutexes.Unlock(_process.Mm, address, PiKey(address, shared), task, a => PlainWaiters(a, shared));
+    }
 
     internal SyscallResult FutexWaitRequeuePi(KernelTask task, ulong address, uint expected, ulong target, bool shared, TimeSpan? timeout)
     {

@@ -34,6 +34,7 @@ public static partial class Futex
         if (realtime && cmd is not (WaitBitset or WaitRequeuePi or LockPi2)) return Errno.ENOSYS;
         var address = c.Arg(0);
         if (cmd is WaitRequeuePi or CmpRequeuePi) return RequeuePi(c, cmd == CmpRequeuePi, address, shared, timeout);
+        if (cmd == UnlockPi) return c.Task.Futexes.UnlockPi(address, shared); // checks the owner before the alignment
         if ((address & 3) != 0) return Errno.EINVAL;
         switch (cmd)
         {
@@ -56,8 +57,6 @@ public static partial class Futex
                 return WakeWithOp(c, address, shared);
             case LockPi or LockPi2 or TrylockPi:
                 return c.Task.Futexes.LockPi(address, shared, timeout, trylock: cmd == TrylockPi);
-            case UnlockPi:
-                return c.Task.Futexes.UnlockPi(address, shared);
             default:
                 return Errno.ENOSYS;
         }
