@@ -94,6 +94,20 @@ public sealed partial class Runner
         return woken.Count;
     }
 
+    /// <summary>FUTEX_(CMP_)REQUEUE of a private word moves futex_waitv callers' entries on it too.</summary>
+    private int RequeueWaitv(ulong from, ulong to, int count)
+    {
+        var moved = 0;
+        for (var i = 0; i < _waitv.Count && moved < count; i++)
+        {
+            var (g, a, index) = _waitv[i];
+            if (a != from || g.Ended) continue;
+            _waitv[i] = (g, to, index);
+            moved++;
+        }
+        return moved;
+    }
+
     /// <summary>Takes a futex_waitv call's words out of the queues; if it still sleeps, it runs on with <paramref name="result"/>.</summary>
     internal void EndWaitv(WaitvGroup group, long result)
     {

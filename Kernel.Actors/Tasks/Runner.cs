@@ -403,6 +403,7 @@ public sealed partial class Runner
             t.FutexWaitingOn = (to, w.Bitset);
             moved++;
         }
+        if (_waitv.Count > 0 && moved < requeue && from != to) moved += RequeueWaitv(from, to, requeue - moved);
         return (woken, moved);
     }
 

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -231,6 +232,39 @@ static void two_threads(void)
 	pthread_join(t, NULL);
 }
 
+/* ---- The lock goes to the SCHED_FIFO waiter first, then to the others in arrival order. ---- */
+
+static uint32_t prio_lock;
+static int order[3], taken;
+
+static void *prio_waiter(void *arg)
+{
+	long i = (long)arg;
+	if (i == 2) {
+		struct sched_param p = {.sched_priority = 10};
+		sched_setscheduler(0, SCHED_FIFO, &p);
+	}
+	lock_pi(&prio_lock);
+	order[taken++] = (int)i;
+	unlock_pi(&prio_lock);
+	return NULL;
+}
+
+static void priority_order(void)
+{
+	pthread_t t[3];
+	EXPECT_EQ("LOCK_PI of the contended lock", lock_pi(&prio_lock), 0);
+	for (long i = 0; i < 3; i++) {
+		pthread_create(&t[i], NULL, prio_waiter, (void *)i);
+		usleep(100 * 1000); /* each waits before the next comes */
+	}
+	EXPECT_EQ("UNLOCK_PI", unlock_pi(&prio_lock), 0);
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	EXPECT_TRUE("the SCHED_FIFO waiter first, then the others as they came", order[0] == 2 && order[1] == 0 && order[2] == 1);
+	EXPECT_EQ("the word", prio_lock, 0);
+}
+
 /* ---- WAIT_REQUEUE_PI / CMP_REQUEUE_PI: a condition variable made by hand. ---- */
 
 static uint32_t cond_word, pi_mutex, other_pi;
@@ -431,6 +465,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	single_thread();
 	two_threads();
+	priority_order();
 	requeue_round(0, "CMP_REQUEUE_PI of a free mutex: 1 takes it, 2 move", 3);
 	requeue_round(1, "CMP_REQUEUE_PI of a held mutex: 3 move", 3);
 	pi_mutexes();
