@@ -169,6 +169,14 @@ int main(void)
 	EXPECT_EQ("index 1", result, 1);
 	vec[1].uaddr = (uintptr_t)&words[1];
 
+	/* FUTEX_CMP_REQUEUE moves its entry to another word, where a wake ends it with the entry's index. */
+	static uint32_t elsewhere;
+	t = start_waiter();
+	EXPECT_EQ("FUTEX_CMP_REQUEUE of the second word", syscall(SYS_futex, &words[1], FUTEX_CMP_REQUEUE_PRIVATE, 0, 1, &elsewhere, 0), 1);
+	EXPECT_EQ("FUTEX_WAKE of the word it moved to", wake(&elsewhere, 1, 1), 1);
+	pthread_join(t, NULL);
+	EXPECT_EQ("index 1", result, 1);
+
 	/* A handled signal (no SA_RESTART) ends it with EINTR. */
 	struct sigaction sa = {.sa_handler = on_usr1};
 	sigaction(SIGUSR1, &sa, NULL);
