@@ -45,17 +45,23 @@ internal static class RobustFutexes
             entry = BitConverter.ToUInt64(next);
             if (at != (pending & ~1UL)) OwnerDies(task, (ulong)((long)at + offset), pi);
         }
-        if (pending != 0) OwnerDies(task, (ulong)((long)(pending & ~1UL) + offset), pi: (pending & 1) != 0);
+        if (pending != 0) OwnerDies(task, (ulong)((long)(pending & ~1UL) + offset), pi: (pending & 1) != 0, pendingOp: true);
     }
 
     /// <summary>handle_futex_death: if the thread still owns the word, mark the owner dead and wake one waiter.</summary>
-    private static void OwnerDies(KernelTask task, ulong address, bool pi)
+    private static void OwnerDies(KernelTask task, ulong address, bool pi, bool pendingOp = false)
     {
         if ((address & 3) != 0 || task.Process.Mm.GetSpan(address, 4, write: true, out var span) != Kernel.Syscalls.Abi.Errno.None) return;
         ref var cell = ref MemoryMarshal.Cast<byte, uint>(span)[0];
         while (true)
         {
             var value = Volatile.Read(ref cell);
+            if (pendingOp && !pi && value == 0)
+            {
+                // The thread died between releasing a plain robust lock (the word is 0) and waking its waiter.
+                task.FutexWake(address, 1, uint.MaxValue, shared: true);
+                return;
+            }
             if ((value & TidMask) != (uint)task.Tid) return;
             var died = (value & Waiters) | OwnerDied;
             if (Interlocked.CompareExchange(ref cell, died, value) != value) continue;
