@@ -10,13 +10,17 @@ public sealed partial class Runner
     private (object, long) PiKey(ulong address, bool shared) =>
         shared && SharedFutexes.KeyOf(_process.Mm, address) is { } key ? key : (_process.Mm, (long)address);
 
-    /// <summary>Whether FUTEX_WAIT waiters sleep on the word (a PI operation on it is EINVAL).</summary>
+    /// <summary>Whether FUTEX_WAIT or futex_waitv waiters sleep on the word (a PI operation on it is EINVAL).</summary>
     private bool PlainWaiters(ulong address, bool shared)
     {
         if (shared && SharedFutexes.KeyOf(_process.Mm, address) is { } key) return _sandbox.Futexes.HasWaiters(key);
         foreach (var t in _futexWaiters)
         {
             if (t.FutexWaitingOn is { } w && w.Address == address) return true;
+        }
+        foreach (var (g, a, _) in _waitv)
+        {
+            if (a == address && !g.Ended) return true;
         }
         return false;
     }
