@@ -3,6 +3,7 @@
  * and across processes in MAP_SHARED memory. Robust owner death is in native/futex_pi_robust.c (qemu-user has no
  * set_robust_list). */
 #include "conformance.h"
+#include "futexes.h"
 
 #include <limits.h>
 #include <linux/futex.h>
@@ -29,16 +30,6 @@ static long lock_pi(uint32_t *w) { return futex(w, FUTEX_LOCK_PI_PRIVATE, 0, NUL
 static long unlock_pi(uint32_t *w) { return futex(w, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0); }
 static uint32_t tid(void) { return (uint32_t)gettid(); }
 static uint32_t load(uint32_t *w) { return __atomic_load_n(w, __ATOMIC_SEQ_CST); }
-
-static struct timespec after_ms(clockid_t clock, long ms)
-{
-	struct timespec ts;
-	clock_gettime(clock, &ts);
-	ts.tv_nsec += ms * 1000000;
-	ts.tv_sec += ts.tv_nsec / 1000000000;
-	ts.tv_nsec %= 1000000000;
-	return ts;
-}
 
 /* Waits until a LOCK_PI caller has marked the word (it is then in the kernel), and a little more. */
 static void until_waiter(uint32_t *w)
@@ -328,12 +319,7 @@ static long consumed_sum;
 
 static void make_pi(pthread_mutex_t *m, int pshared)
 {
-	pthread_mutexattr_t a;
-	pthread_mutexattr_init(&a);
-	pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_INHERIT);
-	pthread_mutexattr_setpshared(&a, pshared);
-	pthread_mutex_init(m, &a);
-	pthread_mutexattr_destroy(&a);
+	make_mutex(m, PTHREAD_PRIO_INHERIT, PTHREAD_MUTEX_STALLED, pshared);
 }
 
 static void *contender(void *arg)

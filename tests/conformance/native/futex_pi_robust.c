@@ -3,6 +3,7 @@
  * the PI state hands the lock to the waiter blocked in FUTEX_LOCK_PI, so pthread_mutex_lock returns EOWNERDEAD.
  * qemu-user has no set_robust_list, so the oracle is the host kernel running a native build. */
 #include "../conformance.h"
+#include "../futexes.h"
 
 #include <linux/futex.h>
 #include <pthread.h>
@@ -17,13 +18,7 @@ static pthread_mutex_t local_mutex;
 
 static void make_robust_pi(pthread_mutex_t *m, int pshared)
 {
-	pthread_mutexattr_t a;
-	pthread_mutexattr_init(&a);
-	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-	pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_INHERIT);
-	pthread_mutexattr_setpshared(&a, pshared);
-	pthread_mutex_init(m, &a);
-	pthread_mutexattr_destroy(&a);
+	make_mutex(m, PTHREAD_PRIO_INHERIT, PTHREAD_MUTEX_ROBUST, pshared);
 }
 
 /* The mutex's futex word (glibc's __lock). */
@@ -38,23 +33,6 @@ static void until_waiter(pthread_mutex_t *m)
 	while (!(word(m) & FUTEX_WAITERS))
 		usleep(1000);
 	usleep(50 * 1000);
-}
-
-static void *lock_and_exit(void *arg)
-{
-	pthread_mutex_lock((pthread_mutex_t *)arg);
-	return NULL; /* ends while holding it */
-}
-
-static void *lock_and_wait(void *arg)
-{
-	pthread_mutex_t *m = arg;
-	long r = pthread_mutex_lock(m);
-	if (r == EOWNERDEAD)
-		pthread_mutex_consistent(m);
-	if (r == 0 || r == EOWNERDEAD)
-		pthread_mutex_unlock(m);
-	return (void *)r;
 }
 
 static void *lock_until_waiter(void *arg)

@@ -3,6 +3,7 @@
  * or CLOCK_REALTIME, every value compared before sleeping, and the errors. qemu-aarch64 7.2 does not know the call
  * (ENOSYS), so the oracle is the host kernel running a native build. */
 #include "../conformance.h"
+#include "../futexes.h"
 
 #include <limits.h>
 #include <linux/futex.h>
@@ -27,16 +28,6 @@ static long waitv(struct futex_waitv *v, unsigned n, unsigned flags, const struc
 static long wake(uint32_t *w, int private, int n)
 {
 	return syscall(SYS_futex, w, private ? FUTEX_WAKE_PRIVATE : FUTEX_WAKE, n, NULL, NULL, 0);
-}
-
-static struct timespec after_ms(clockid_t clock, long ms)
-{
-	struct timespec ts;
-	clock_gettime(clock, &ts);
-	ts.tv_nsec += ms * 1000000;
-	ts.tv_sec += ts.tv_nsec / 1000000000;
-	ts.tv_nsec %= 1000000000;
-	return ts;
 }
 
 static void entry(struct futex_waitv *v, uint32_t *w, uint64_t val, uint32_t flags)
