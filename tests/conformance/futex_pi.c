@@ -443,6 +443,42 @@ static void cross_process(void)
 	waitpid(pid, &st, 0);
 	EXPECT_TRUE("the child's lock and unlock succeeded", WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	EXPECT_EQ("shared UNLOCK_PI", futex(&s->word, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0), 0);
+
+	/* A waiter killed in LOCK_PI leaves the lock: the owner's unlock finds nobody to hand it to. */
+	EXPECT_EQ("shared LOCK_PI", futex(&s->word, FUTEX_LOCK_PI, 0, NULL, NULL, 0), 0);
+	pid = fork();
+	if (pid == 0) {
+		futex(&s->word, FUTEX_LOCK_PI, 0, NULL, NULL, 0);
+		_exit(9);
+	}
+	while (!(load(&s->word) & WAITERS))
+		usleep(1000);
+	usleep(50 * 1000);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	EXPECT_TRUE("the waiter was killed", WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	EXPECT_EQ("UNLOCK_PI with the waiter gone", futex(&s->word, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0), 0);
+	EXPECT_EQ("leaves the word free", s->word, 0);
+
+	/* Shared WAIT_REQUEUE_PI in another process: CMP_REQUEUE_PI takes the free PI word for it and wakes it. */
+	s->flag = 0;
+	uint32_t *cond = &s->flag + 1, *mutex = &s->flag + 2;
+	pid = fork();
+	if (pid == 0) {
+		__atomic_store_n(&s->flag, 1, __ATOMIC_SEQ_CST);
+		long r = futex(cond, FUTEX_WAIT_REQUEUE_PI, 0, NULL, mutex, 0);
+		int owns = *mutex == (tid() | WAITERS);
+		r |= futex(mutex, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0);
+		_exit(r == 0 && owns ? 0 : 1);
+	}
+	while (!load(&s->flag))
+		usleep(1000);
+	usleep(100 * 1000);
+	EXPECT_EQ("a private CMP_REQUEUE_PI does not see the other process", futex(cond, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, (void *)1, mutex, 0), 0);
+	EXPECT_EQ("shared CMP_REQUEUE_PI wakes the other process's waiter", futex(cond, FUTEX_CMP_REQUEUE_PI, 1, (void *)1, mutex, 0), 1);
+	waitpid(pid, &st, 0);
+	EXPECT_TRUE("it owned the PI word and let it go", WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	EXPECT_EQ("the PI word", *mutex, 0);
 	munmap(s, 4096);
 }
 
