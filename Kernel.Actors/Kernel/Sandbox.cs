@@ -65,6 +65,8 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     public MqueueLimits MqueueLimits => VfsState.MqueueLimits;
     /// <summary>Futexes in shared memory, met by every process that maps it.</summary>
     public SharedFutexes Futexes { get; } = new();
+    /// <summary>Priority-inheritance futexes, private and shared.</summary>
+    public PiFutexes PiFutexes { get; } = new();
     public TaskActor.WaitState WaitState { get; } = new();
     /// <summary>The System V objects of every IPC namespace and the calls parked on them (the Ipc actor's state).</summary>
     public Ipc.IpcState Ipc { get; } = new();

@@ -372,11 +372,17 @@ public sealed partial class Runner
     {
         if (task.SharedFutexWait is { } w) _sandbox.Futexes.Remove(w);
         task.SharedFutexWait = null;
+        LeaveFutexWaits(task);
     }
 
     /// <summary>A shared futex wait ended (woken, timed out): the task runs on with <paramref name="result"/>.</summary>
     internal void EndSharedFutexWait(SharedFutexes.Waiter waiter, long result)
     {
+        if (waiter.Group is { } g)
+        {
+            EndWaitv(g, g.Index);
+            return;
+        }
         var task = waiter.Task;
         if (task.State != TaskState.Parked || task.FutexWaitCount != waiter.Wait) return;
         task.SharedFutexWait = null;
@@ -396,6 +402,7 @@ public sealed partial class Runner
             t.FutexWaitingOn = (to, w.Bitset);
             moved++;
         }
+        if (_waitv.Count > 0 && moved < requeue && from != to) moved += RequeueWaitv(from, to, requeue - moved);
         return (woken, moved);
     }
 
@@ -412,6 +419,7 @@ public sealed partial class Runner
             AddRunnable(t);
             woken++;
         }
+        if (woken < count && _waitv.Count > 0) woken += WakeWaitv(address, count - woken);
         return woken;
     }
 

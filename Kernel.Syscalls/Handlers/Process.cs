@@ -28,7 +28,7 @@ public static partial class Process
         return c.Task.Tid;
     }
 
-    [Syscall(99, "set_robust_list", Support.Full, "Robust futexes are released when a thread exits, execs or is killed: FUTEX_OWNER_DIED set and one waiter woken, shared memory included.")]
+    [Syscall(99, "set_robust_list", Support.Full, "Robust futexes are released when a thread exits, execs or is killed: FUTEX_OWNER_DIED set and one waiter woken (a PI futex handed to its first waiter), shared memory included.")]
     public static SyscallResult SetRobustList(ISyscallContext c)
     {
         if (c.Arg(1) != 24) return Errno.EINVAL; // sizeof(struct robust_list_head)
