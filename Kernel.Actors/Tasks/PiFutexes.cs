@@ -340,6 +340,34 @@ public sealed class PiFutexes
         list.Insert(at, w);
     }
 
+    /// <summary>
+    /// Priority inheritance: the real-time priority <paramref name="task"/> runs at, its own (0 if it is not a
+    /// real-time thread) or the highest of the threads waiting for PI futexes it owns, through chains of owners.
+    /// </summary>
+    public int EffectivePriority(KernelTask task)
+    {
+        var own = task.Settings.Policy is TaskSettings.SchedFifo or TaskSettings.SchedRr ? task.Settings.Priority : 0;
+        if (!InUse) return own;
+        lock (_lock) return Boosted(task, own, 0);
+    }
+
+    private int Boosted(KernelTask task, int own, int depth)
+    {
+        if (depth > MaxLockDepth) return own;
+        var best = own;
+        foreach (var f in _futexes.Values)
+        {
+            if (f.Owner != task) continue;
+            foreach (var w in f.Lockers)
+            {
+                var s = w.Task.Settings;
+                var waiter = s.Policy is TaskSettings.SchedFifo or TaskSettings.SchedRr ? s.Priority : 0;
+                best = Math.Max(best, Boosted(w.Task, waiter, depth + 1));
+            }
+        }
+        return best;
+    }
+
     /// <summary>rt_mutex deadlock detection: does the chain of owners from <paramref name="f"/> lead back to <paramref name="waiter"/>?</summary>
     private bool WouldDeadlock(Futex f, KernelTask waiter)
     {

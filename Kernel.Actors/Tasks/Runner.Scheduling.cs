@@ -6,7 +6,7 @@ namespace Kernel.Actors.Tasks;
 
 // How the vCPU is shared. Among a process's threads, which share it, as Linux's scheduler classes do: real-time
 // threads (SCHED_FIFO, SCHED_RR) by priority before all others, a FIFO thread until it blocks or a higher one comes,
-// RR ones in turn at each slice; then CFS: a fair thread's virtual runtime grows by the time it runs divided by the
+// RR ones in turn at each slice (a thread owning a PI futex runs at its highest waiter's priority); then CFS: a fair thread's virtual runtime grows by the time it runs divided by the
 // weight of its nice value (1024 at nice 0, about 1.25x per step, SCHED_IDLE 3), and when a slice ends the thread with
 // the least runs next. A thread that slept comes back at most a little ahead of the others, not with all it missed.
 // Across processes, each on its own host thread, the host's scheduler decides: the vCPU thread takes the running
@@ -32,9 +32,14 @@ public sealed partial class Runner
 
     private static int Weight(TaskSettings s) => s.Policy == TaskSettings.SchedIdle ? IdleWeight : NiceWeights[Math.Clamp(s.Nice, -20, 19) + 20];
 
+    /// <summary>
+    /// The real-time priority a thread runs at (0: a fair thread): its own, or one it inherits from the waiters of
+    /// PI futexes it owns (FUTEX_LOCK_PI), so that a middle-priority thread cannot keep the owner from releasing.
+    /// </summary>
+    private int RtRank(KernelTask t) => _sandbox.PiFutexes.EffectivePriority(t);
+
     /// <summary>Whether <paramref name="a"/> must run before <paramref name="b"/> whatever their run times.</summary>
-    private static bool Outranks(KernelTask a, KernelTask b) =>
-        IsRealTime(a) && (!IsRealTime(b) || a.Settings.Priority > b.Settings.Priority);
+    private bool Outranks(KernelTask a, KernelTask b) => RtRank(a) > RtRank(b);
 
     /// <summary>A thread ran for <paramref name="ticks"/>: its virtual runtime grows by the time over its weight.</summary>
     private static void Charge(KernelTask task, long ticks)
@@ -72,7 +77,7 @@ public sealed partial class Runner
             if (best is null) { best = t; continue; }
             if (Outranks(t, best)) best = t;
             else if (Outranks(best, t)) continue;
-            else if (IsRealTime(t))
+            else if (RtRank(t) > 0)
             {
                 // Equal real-time priority: FIFO keeps the current thread; RR passes to the next in line.
                 if (ReferenceEquals(best, current) && current.Settings.Policy == TaskSettings.SchedRr) best = t;

@@ -15,7 +15,7 @@ public static partial class Futex
         WaitBitset = 9, WakeBitset = 10, WaitRequeuePi = 11, CmpRequeuePi = 12, LockPi2 = 13;
     private const int PrivateFlag = 128, ClockRealtimeFlag = 256;
 
-    [Syscall(98, "futex", Support.Full, "Every operation: WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAKE_OP, the BITSET pair and the PI family (LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI, WAIT_REQUEUE_PI, CMP_REQUEUE_PI) with robust owner death (FUTEX_OWNER_DIED, the lock handed to the next waiter), private and shared (MAP_SHARED memory across processes). PI waiters get the lock in SCHED_FIFO/RR priority order, then in arrival order; the owner's priority is not boosted, because the virtual CPU does not schedule by priority; FUTEX_FD gives ENOSYS, as since Linux 2.6.26.")]
+    [Syscall(98, "futex", Support.Full, "Every operation: WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAKE_OP, the BITSET pair and the PI family (LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI, WAIT_REQUEUE_PI, CMP_REQUEUE_PI) with robust owner death (FUTEX_OWNER_DIED, the lock handed to the next waiter), private and shared (MAP_SHARED memory across processes). PI waiters get the lock in SCHED_FIFO/RR priority order, then in arrival order; the owner inherits the highest waiter's real-time priority on its process's virtual CPU (processes run in parallel on the host, so it needs no boost against other processes' threads); FUTEX_FD gives ENOSYS, as since Linux 2.6.26.")]
     public static SyscallResult Call(ISyscallContext c)
     {
         var cmd = c.Int(1) & ~(PrivateFlag | ClockRealtimeFlag);

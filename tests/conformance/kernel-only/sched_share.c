@@ -1,6 +1,7 @@
 /* The threads of a process share its virtual CPU as Linux's scheduler shares a CPU: by nice value (CFS weights: a
  * nice-10 thread gets about 1/10 of a nice-0 one's time, a SCHED_IDLE thread next to nothing), equally at equal nice,
- * and not at all while a SCHED_FIFO thread is runnable; setpriority and sched_setscheduler act on another thread of
+ * and not at all while a SCHED_FIFO thread is runnable, unless it owns a PI mutex a higher one waits for (priority
+ * inheritance); setpriority and sched_setscheduler act on another thread of
  * the caller's. Kernel-only: under qemu (or Linux) on a machine with two cores both threads would run at once and
  * share nothing. */
 #include "../conformance.h"
@@ -38,6 +39,24 @@ static void *spinner(void *arg)
 	spinner_tid = (pid_t)syscall(SYS_gettid);
 	while (!stop)
 		spins++;
+	return NULL;
+}
+
+static pthread_mutex_t pi;
+static volatile int held, go, worked;
+
+/* Takes the PI mutex, then (when told) does some work and releases it. */
+static void *holder(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&pi);
+	held = 1;
+	while (!go)
+		usleep(1000);
+	for (volatile long i = 0; i < 3000000; i++)
+		;
+	worked = 1;
+	pthread_mutex_unlock(&pi);
 	return NULL;
 }
 
@@ -108,6 +127,39 @@ int main(void)
 	struct sched_param other = {0};
 	EXPECT_OK("back to SCHED_OTHER", sched_setscheduler(0, SCHED_OTHER, &other));
 	finish(t);
+
+	/* Priority inversion: a fair thread holds a PI mutex, a FIFO-10 thread spins, and the FIFO-20 main thread waits
+	 * for the mutex. The holder inherits priority 20, so it finishes before the spinner runs again. */
+	pthread_mutexattr_t ma;
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_setprotocol(&ma, PTHREAD_PRIO_INHERIT);
+	pthread_mutex_init(&pi, &ma);
+	pthread_t low, mid;
+	pthread_create(&low, NULL, holder, NULL);
+	while (!held)
+		usleep(1000);
+	struct sched_param high = {.sched_priority = 20}, medium = {.sched_priority = 10};
+	EXPECT_OK("main: SCHED_FIFO 20", sched_setscheduler(0, SCHED_FIFO, &high));
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+	pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
+	pthread_attr_setschedparam(&attr, &medium);
+	stop = 0;
+	pthread_create(&mid, &attr, spinner, NULL);
+	go = 1;
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 3;
+	int locked = pthread_mutex_timedlock(&pi, &deadline);
+	EXPECT_EQ("the PI mutex comes to main past the spinner", locked, 0);
+	EXPECT_TRUE("the holder finished its work first", worked);
+	stop = 1;
+	if (locked == 0)
+		pthread_mutex_unlock(&pi);
+	EXPECT_OK("main: back to SCHED_OTHER", sched_setscheduler(0, SCHED_OTHER, &other));
+	pthread_join(mid, NULL);
+	pthread_join(low, NULL);
 
 	/* Another owner's process is out of reach (EPERM): a root child, seen by the parent with euid nobody (glibc's
 	 * seteuid changes every thread of the caller, so one of its own threads would still be its own). */
