@@ -112,6 +112,12 @@ public interface IKernelTask
     /// <summary>getrusage: 0 self, -1 children (reaped), 1 this thread.</summary>
     Usage GetUsage(int who);
 
+    /// <summary>
+    /// setpriority/getpriority's targets: the live threads of process group <paramref name="who"/> (PRIO_PGRP 1) or of the
+    /// processes whose real uid is <paramref name="who"/> (PRIO_USER 2); 0 means the caller's group or uid.
+    /// </summary>
+    IReadOnlyList<TaskSettings> ThreadsOf(int which, int who);
+
     /// <summary>Process groups and sessions: each returns the value or -errno, with Linux's rules.</summary>
     long GetProcessGroup(int pid);
     long SetProcessGroup(int pid, int pgid);

@@ -142,6 +142,16 @@ public sealed partial class KernelTask(int tid, KernelProcess process, ICpuConte
     }
 
     public long GetProcessGroup(int pid) => Process.Sandbox.GetProcessGroup(this, pid);
+
+    public IReadOnlyList<TaskSettings> ThreadsOf(int which, int who)
+    {
+        var pgid = who == 0 ? Process.Pgid : who;
+        var uid = who == 0 ? Process.Creds.Uid : (uint)who;
+        return Process.Sandbox.AllProcesses()
+            .Where(p => p.ExitStatus is null && (which == 1 ? p.Pgid == pgid : p.Creds.Uid == uid))
+            .SelectMany(p => p.Threads.Where(t => t.State != TaskState.Exited).Select(t => t.Settings))
+            .ToList();
+    }
     public long SetProcessGroup(int pid, int pgid) => Process.Sandbox.SetProcessGroup(this, pid, pgid);
     public long GetSession(int pid) => Process.Sandbox.GetSession(this, pid);
     public long NewSession() => Process.Sandbox.NewSession(this);

@@ -124,38 +124,49 @@ public static partial class Process
         return (first & 1) == 0 ? Errno.EINVAL : 0;
     }
 
-    [Syscall(140, "setpriority", Support.Partial, "Nice values for PRIO_PROCESS, meaning any thread (EPERM unless the caller owns it or has CAP_SYS_NICE; EACCES below RLIMIT_NICE). They weight a process's virtual CPU among its threads as CFS does, and become the host nice value of the process's vCPU thread; a negative value counts as 0 on the host. PRIO_PGRP and PRIO_USER are checked but change only the caller.")]
+    [Syscall(140, "setpriority", Support.Full, "Nice values for PRIO_PROCESS (one thread), PRIO_PGRP and PRIO_USER (each live thread of the group's or real uid's processes), with set_one_prio's rules: EPERM unless the caller's effective uid owns the thread or it has CAP_SYS_NICE, EACCES below RLIMIT_NICE, ESRCH when nothing matches. They weight a process's virtual CPU among its threads as CFS does, and become the host nice value of the process's vCPU thread (a negative value counts as 0 there).")]
     public static SyscallResult SetPriority(ISyscallContext c)
     {
         int which = c.Int(0), who = c.Int(1), nice = Math.Clamp(c.Int(2), -20, 19);
-        var e = CheckPriorityTarget(c, which, who);
+        var e = PriorityTargets(c, which, who, out var targets);
         if (e != Errno.None) return e;
-        // PRIO_PROCESS names one thread (set_one_prio); the caller stands for a group or user it belongs to.
-        var s = which == PrioProcess ? SchedTarget(c, who) : c.Task.Settings;
-        if (!SameOwner(c, s)) return Errno.EPERM;
-        if (nice < s.Nice && !CanNice(c, nice)) return Errno.EACCES; // within RLIMIT_NICE, or CAP_SYS_NICE
-        s.Nice = nice;
-        return 0;
+        // Each thread is tried; a refusal is the answer unless a later one also fails (Linux keeps the last error).
+        Errno error = Errno.ESRCH;
+        foreach (var s in targets)
+        {
+            if (!SameOwner(c, s)) error = Errno.EPERM;
+            else if (nice < s.Nice && !CanNice(c, nice)) error = Errno.EACCES; // within RLIMIT_NICE, or CAP_SYS_NICE
+            else
+            {
+                if (error == Errno.ESRCH) error = Errno.None;
+                s.Nice = nice;
+            }
+        }
+        return error;
     }
 
-    [Syscall(141, "getpriority", Support.Full, "Returns 20 - nice, as the raw syscall does.")]
+    [Syscall(141, "getpriority", Support.Full, "Returns 20 - nice of the thread, or the highest of a process group's or user's threads (the raw syscall's form).")]
     public static SyscallResult GetPriority(ISyscallContext c)
     {
         int which = c.Int(0), who = c.Int(1);
-        var e = CheckPriorityTarget(c, which, who);
-        return e != Errno.None ? e : 20 - (which == PrioProcess ? SchedTarget(c, who) : c.Task.Settings).Nice;
+        var e = PriorityTargets(c, which, who, out var targets);
+        if (e != Errno.None) return e;
+        return targets.Count == 0 ? Errno.ESRCH : targets.Max(s => 20 - s.Nice);
     }
 
-    private static Errno CheckPriorityTarget(ISyscallContext c, int which, int who)
+    private static Errno PriorityTargets(ISyscallContext c, int which, int who, out IReadOnlyList<TaskSettings> targets)
     {
+        targets = [];
         switch (which)
         {
             case PrioProcess:
-                return who == 0 || SelfOrExisting(c, who) ? Errno.None : Errno.ESRCH;
+                if (!SelfOrExisting(c, who)) return Errno.ESRCH;
+                targets = [SchedTarget(c, who)];
+                return Errno.None;
             case PrioPgrp:
-                return who == 0 || who == c.Task.Pgid ? Errno.None : Errno.ESRCH;
             case PrioUser:
-                return who == 0 || (uint)who == c.Task.Ids.Uid ? Errno.None : Errno.ESRCH;
+                targets = c.Task.ThreadsOf(which, who);
+                return targets.Count == 0 ? Errno.ESRCH : Errno.None;
             default:
                 return Errno.EINVAL;
         }

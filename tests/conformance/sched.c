@@ -61,6 +61,47 @@ static void priority_tests(void)
 	EXPECT_OK("root may lower nice", setpriority(PRIO_PROCESS, 0, 0));
 	EXPECT_ERR("bad which", setpriority(7, 0, 0), EINVAL);
 	EXPECT_ERR("no such process", setpriority(PRIO_PROCESS, 0x3ffffff, 0), ESRCH);
+
+	/* A child in its own process group: PRIO_PGRP reaches it, PRIO_PROCESS reads it. */
+	int ready[2], done[2];
+	(void)!pipe(ready);
+	(void)!pipe(done);
+	pid_t child = fork();
+	if (child == 0) {
+		setpgid(0, 0);
+		(void)!write(ready[1], "r", 1);
+		char c;
+		(void)!read(done[0], &c, 1);
+		_exit(0);
+	}
+	char c;
+	(void)!read(ready[0], &c, 1);
+	EXPECT_OK("setpriority PRIO_PGRP of the child's group", setpriority(PRIO_PGRP, child, 6));
+	EXPECT_EQ("the child's nice", getpriority(PRIO_PROCESS, child), 6);
+	EXPECT_EQ("the group's", getpriority(PRIO_PGRP, child), 6);
+	EXPECT_EQ("the caller's stays", getpriority(PRIO_PROCESS, 0), 0);
+	EXPECT_OK("setpriority PRIO_PROCESS of the child", setpriority(PRIO_PROCESS, child, 2));
+	EXPECT_EQ("the child's nice again", getpriority(PRIO_PROCESS, child), 2);
+	EXPECT_ERR("PRIO_PGRP of no group", setpriority(PRIO_PGRP, 0x3ffffff, 0), ESRCH);
+	EXPECT_ERR("getpriority PRIO_PGRP of no group", getpriority(PRIO_PGRP, 0x3ffffff), ESRCH);
+	/* A uid nothing runs as (on the host either): no targets. */
+	EXPECT_ERR("PRIO_USER of an unused uid", setpriority(PRIO_USER, 54321, 0), ESRCH);
+	(void)!write(done[1], "d", 1);
+	waitpid(child, NULL, 0);
+	/* PRIO_USER 0 in a child that became uid 54321: only its own threads. */
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		if (setresuid(54321, 54321, 54321) != 0)
+			_exit(3);
+		if (setpriority(PRIO_USER, 0, 7) != 0)
+			_exit(4);
+		errno = 0;
+		_exit(getpriority(PRIO_PROCESS, 0) == 7 && getpriority(PRIO_USER, 0) == 7 ? 0 : 5);
+	}
+	int status;
+	waitpid(child, &status, 0);
+	EXPECT_EQ("PRIO_USER of the caller's own uid", WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0);
 }
 
 static void usage_tests(void)
