@@ -87,6 +87,34 @@ public sealed partial class KernelTask(int tid, KernelProcess process, ICpuConte
 
     /// <summary>Time this thread spent running guest code and in syscalls, in Stopwatch ticks.</summary>
     internal long UserTicks;
+    /// <summary>When the guest run now in progress began (Stopwatch ticks; 0: not running), so that others see its CPU time grow.</summary>
+    private long _runningSince;
+    private int _runSeq; // odd while the runner changes UserTicks and _runningSince together (a seqlock)
+
+    /// <summary>The runner starts (<paramref name="now"/>) or ends (0, adding the run to UserTicks) a guest run.</summary>
+    internal void MarkRun(long now, long ran)
+    {
+        Interlocked.Increment(ref _runSeq);
+        UserTicks += ran;
+        _runningSince = now;
+        Interlocked.Increment(ref _runSeq);
+    }
+
+    /// <summary>User ticks including a run in progress, consistent when read from any thread.</summary>
+    internal long LiveUserTicks
+    {
+        get
+        {
+            while (true)
+            {
+                var seq = Volatile.Read(ref _runSeq);
+                if ((seq & 1) != 0) { Thread.SpinWait(1); continue; }
+                long user = Volatile.Read(ref UserTicks), since = Volatile.Read(ref _runningSince);
+                if (Volatile.Read(ref _runSeq) != seq) continue;
+                return since == 0 ? user : user + Math.Max(0, System.Diagnostics.Stopwatch.GetTimestamp() - since);
+            }
+        }
+    }
     internal long SystemTicks;
     /// <summary>CPU time since the thread last blocked (Linux's rt.timeout), for RLIMIT_RTTIME, in Stopwatch ticks.</summary>
     internal long RunTicksSinceBlock;

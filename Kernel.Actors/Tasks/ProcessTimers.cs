@@ -66,12 +66,12 @@ public sealed class ProcessTimers(KernelProcess process) : IDisposable
 
     private static long Ns(long ticks) => (long)(ticks * (1e9 / System.Diagnostics.Stopwatch.Frequency));
 
-    private static long ThreadCpu(KernelTask t, bool prof) => Ns(t.UserTicks + (prof ? t.SystemTicks : 0));
+    private static long ThreadCpu(KernelTask t, bool prof) => Ns(t.LiveUserTicks + (prof ? t.SystemTicks : 0));
 
     internal static long ProcessCpu(KernelProcess p, bool prof)
     {
         var ticks = p.EndedUserTicks + (prof ? p.EndedSystemTicks : 0);
-        foreach (var t in p.Threads) ticks += t.UserTicks + (prof ? t.SystemTicks : 0);
+        foreach (var t in p.Threads) ticks += t.LiveUserTicks + (prof ? t.SystemTicks : 0);
         return Ns(ticks);
     }
 

@@ -136,15 +136,50 @@ public static partial class Time
             return Errno.ERESTART_RESTARTBLOCK;
         });
 
-    [Syscall(115, "clock_nanosleep", Support.Full, "Relative and TIMER_ABSTIME sleeps on every clock; a handled signal ends them with EINTR (and the time left of a relative sleep).")]
+    [Syscall(115, "clock_nanosleep", Support.Full, "Relative and TIMER_ABSTIME sleeps on every clock, process CPU clocks included (until the process has used that much CPU time; thread CPU clocks give EINVAL, as in Linux); a handled signal ends them with EINTR (and the time left of a relative sleep).")]
     public static SyscallResult ClockNanosleep(ISyscallContext c)
     {
         var clock = c.Int(0);
-        if (Now(clock) is null || clock is ClockThreadCputime) return Errno.EINVAL;
         var e = ReadTimespec(c, c.Arg(2), out var sec, out var nsec);
+        if (clock is ClockProcessCputime or ClockThreadCputime or < 0)
+        {
+            var now = TaskNow(c, clock);
+            if (now < 0) return (Errno)(-now);
+            if (e != Errno.None) return e;
+            // posix_cpu_nsleep: a thread's clock cannot be slept on; a process's (its own or another's) can.
+            if (clock == ClockThreadCputime || (clock < 0 && (clock & CpuClockPerThread) != 0)) return Errno.EINVAL;
+            var absolute0 = (c.Int(1) & 1) != 0;
+            var target = (absolute0 ? 0 : now) + sec * 1_000_000_000 + nsec;
+            return SleepOnCpuClock(c, clock, target, absolute0 ? 0 : c.Arg(3));
+        }
+        if (Now(clock) is null) return Errno.EINVAL;
         if (e != Errno.None) return e;
         var absolute = (c.Int(1) & 1) != 0;
         var duration = absolute ? UntilAbsolute(c, clock, sec, nsec) : Relative(sec, nsec);
         return SleepFor(c, duration, absolute ? 0 : c.Arg(3));
+    }
+
+    private const int CpuClockPerThread = 4; // CPUCLOCK_PERTHREAD_MASK
+
+    /// <summary>
+    /// Sleeps until CPU clock <paramref name="clock"/> reads <paramref name="targetNs"/>. A process's CPU time advances no
+    /// faster than the wall clock (its threads share one vCPU), so the task sleeps for what is left and looks again;
+    /// an idle process's clock never gets there, as on Linux.
+    /// </summary>
+    private static SyscallResult SleepOnCpuClock(ISyscallContext c, int clock, long targetNs, ulong remaining)
+    {
+        var now = TaskNow(c, clock);
+        if (now < 0) return (Errno)(-now);
+        if (now >= targetNs) return 0;
+        var wait = TimeSpan.FromTicks(Math.Max((targetNs - now) / 100, TimeSpan.TicksPerMillisecond));
+        return SyscallResult.Send(new Sleep(c.Task, wait), reply =>
+        {
+            if (reply is Failed f) return f.Errno;
+            if (reply is not SleepInterrupted) return SleepOnCpuClock(c, clock, targetNs, remaining);
+            var left = Math.Max(0, targetNs - Math.Max(0, TaskNow(c, clock)));
+            if (remaining != 0 && c.Memory.Write(remaining, Timespec(left)) != Errno.None) return Errno.EFAULT;
+            c.Task.Signals.SetRestartBlock(rc => SleepOnCpuClock(rc, clock, targetNs, remaining));
+            return Errno.ERESTART_RESTARTBLOCK;
+        });
     }
 }
