@@ -3,32 +3,13 @@
  * checked: load-acquire/store-release, which fault only on CPUs without FEAT_LSE2 (qemu's model faults, ours and
  * LSE2 hardware do not). */
 #include "conformance.h"
-#include <setjmp.h>
-#include <signal.h>
-#include <stdint.h>
-
-static sigjmp_buf back;
-static volatile int got_sig, got_code;
-static volatile uintptr_t got_addr;
-
-static void on_fault(int sig, siginfo_t *si, void *uc)
-{
-	(void)uc;
-	got_sig = sig;
-	got_code = si->si_code;
-	got_addr = (uintptr_t)si->si_addr;
-	siglongjmp(back, 1);
-}
+#include "faults.h"
 
 static char buf[64] __attribute__((aligned(16)));
 
 #define TRY(label, addr, asm_stmt)                                                                  \
 	do {                                                                                       \
-		got_sig = got_code = 0;                                                            \
-		got_addr = 0;                                                                      \
-		if (sigsetjmp(back, 1) == 0) {                                                     \
-			asm_stmt;                                                                  \
-		}                                                                                  \
+		CATCH_FAULT(asm_stmt);                                                             \
 		printf("%s: signal %s code %d at the address %d\n", label,                         \
 		       got_sig == SIGBUS ? "SIGBUS" : got_sig ? "other" : "none", got_code,        \
 		       got_addr == (uintptr_t)(addr));                                             \
@@ -37,11 +18,7 @@ static char buf[64] __attribute__((aligned(16)));
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
-	struct sigaction sa = {0};
-	sa.sa_sigaction = on_fault;
-	sa.sa_flags = SA_SIGINFO;
-	sigaction(SIGBUS, &sa, NULL);
-	sigaction(SIGSEGV, &sa, NULL);
+	catch_faults();
 	char *p = buf + 1;
 	unsigned long v = 0;
 	int fail = 0;

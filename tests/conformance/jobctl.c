@@ -54,6 +54,9 @@ int main(void)
 	pipe(p);
 	pid_t child = fork();
 	if (child == 0) {
+		/* Its own process group, whose parent is in another group of the session: never orphaned, so the kernel
+		 * does not discard SIGTSTP (as it would in an orphaned group, which the test runner's group can be). */
+		setpgid(0, 0);
 		close(p[0]);
 		/* Counts while it runs: the parent checks that it stops counting while stopped. */
 		for (unsigned n = 0;; n++) {

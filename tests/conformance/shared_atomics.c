@@ -5,9 +5,7 @@
  * lost (a lost SWP also leaves the lock taken by nobody, which hangs the program). Then the same instructions fault
  * as loads and stores do: SIGSEGV with SEGV_MAPERR on an unmapped page, SEGV_ACCERR on a read-only one. */
 #include "conformance.h"
-#include <setjmp.h>
-#include <signal.h>
-#include <stdint.h>
+#include "faults.h"
 #include <sys/mman.h>
 #include <sys/wait.h>
 
@@ -85,26 +83,9 @@ static void worker(struct page *s, int k)
 	}
 }
 
-static sigjmp_buf back;
-static volatile int got_sig, got_code;
-static volatile uintptr_t got_addr;
-
-static void on_fault(int sig, siginfo_t *si, void *uc)
-{
-	(void)uc;
-	got_sig = sig;
-	got_code = si->si_code;
-	got_addr = (uintptr_t)si->si_addr;
-	siglongjmp(back, 1);
-}
-
 #define FAULT(label, addr, asm_stmt)                                                                   \
 	do {                                                                                          \
-		got_sig = got_code = 0;                                                               \
-		got_addr = 0;                                                                         \
-		if (sigsetjmp(back, 1) == 0) {                                                        \
-			asm_stmt;                                                                     \
-		}                                                                                     \
+		CATCH_FAULT(asm_stmt);                                                                \
 		printf("%s: %s %s at the address %d\n", label,                                       \
 		       got_sig == SIGSEGV ? "SIGSEGV" : got_sig ? "other signal" : "no signal",      \
 		       got_code == SEGV_MAPERR ? "SEGV_MAPERR" : got_code == SEGV_ACCERR ? "SEGV_ACCERR" : "-", \
@@ -143,10 +124,7 @@ int main(void)
 	EXPECT_TRUE("ldumax", s->max == n);
 	EXPECT_TRUE("ldsmin", s->min == -(int64_t)n);
 
-	struct sigaction sa = {0};
-	sa.sa_sigaction = on_fault;
-	sa.sa_flags = SA_SIGINFO;
-	sigaction(SIGSEGV, &sa, NULL);
+	catch_faults();
 	char *ro = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *gone = ro + 4096;
 	munmap(gone, 4096);

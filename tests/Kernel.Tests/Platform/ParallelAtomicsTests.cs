@@ -24,12 +24,10 @@ public sealed unsafe class ParallelAtomicsTests
     [Fact]
     public void Atomics_of_two_vcpus_on_one_page_lose_no_update()
     {
-        var code = (uint*)NativeMemory.AlignedAlloc((nuint)Page, (nuint)Page);
-        var data = (ulong*)NativeMemory.AlignedAlloc((nuint)Page, (nuint)Page);
-        try
+        using var pages = new Pages();
+        var code = pages.Code;
+        var data = pages.Data;
         {
-            for (var i = 0; i < Program.Length; i++) code[i] = Program[i];
-            NativeMemory.Clear(data, (nuint)Page);
             var cpus = new[] { new UnicornCpu(), new UnicornCpu() };
             var stop = 0;
             var traps = new Trap[2];
@@ -53,22 +51,15 @@ public sealed unsafe class ParallelAtomicsTests
             Assert.Equal(4UL * Rounds, data[3]);         // LDADDAL
             Assert.True(UnicornCpu.ParallelAtomics, "Unicorn's TCG context did not have the layout native/atomics.c expects");
         }
-        finally
-        {
-            NativeMemory.AlignedFree(code);
-            NativeMemory.AlignedFree(data);
-        }
     }
 
     [Fact]
     public void An_atomic_on_a_read_only_page_faults_and_writes_nothing()
     {
-        var code = (uint*)NativeMemory.AlignedAlloc((nuint)Page, (nuint)Page);
-        var data = (ulong*)NativeMemory.AlignedAlloc((nuint)Page, (nuint)Page);
-        try
+        using var pages = new Pages();
+        var code = pages.Code;
+        var data = pages.Data;
         {
-            for (var i = 0; i < Program.Length; i++) code[i] = Program[i];
-            NativeMemory.Clear(data, (nuint)Page);
             using var cpu = new UnicornCpu();
             cpu.Map(Code, Page, Prot.Read | Prot.Exec, (nint)code);
             cpu.Map(Data, Page, Prot.Read, (nint)data);
@@ -86,10 +77,24 @@ public sealed unsafe class ParallelAtomicsTests
             Assert.True(trap.Unmapped);
             Assert.Equal(Data, trap.Address);
         }
-        finally
+    }
+
+    /// <summary>A code page holding <see cref="Program"/> and a zeroed data page, host memory freed at the end.</summary>
+    private sealed class Pages : IDisposable
+    {
+        public uint* Code { get; } = (uint*)NativeMemory.AlignedAlloc((nuint)Page, (nuint)Page);
+        public ulong* Data { get; } = (ulong*)NativeMemory.AlignedAlloc((nuint)Page, (nuint)Page);
+
+        public Pages()
         {
-            NativeMemory.AlignedFree(code);
-            NativeMemory.AlignedFree(data);
+            for (var i = 0; i < Program.Length; i++) Code[i] = Program[i];
+            NativeMemory.Clear(Data, (nuint)Page);
+        }
+
+        public void Dispose()
+        {
+            NativeMemory.AlignedFree(Code);
+            NativeMemory.AlignedFree(Data);
         }
     }
 
