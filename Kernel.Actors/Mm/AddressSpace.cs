@@ -379,6 +379,8 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
             child.BrkStart = BrkStart;
             child.Brk = Brk;
             child.SigPage = SigPage;
+            child.Layout = Layout.Copy();
+            InheritFlags(child);
             var ranges = PrivateRanges();
             if (!Host.ShareCopyOnWrite(child.Host, ranges))
             {

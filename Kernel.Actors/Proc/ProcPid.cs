@@ -35,12 +35,12 @@ internal static class ProcPid
         ProcFile Binary(uint perm, Func<byte[]> data) => new(fs, d, name, perm, p, data, ProcWriteKind.Einval);
         return name switch
         {
-            "auxv" => Binary(OwnerRead, () => ProcPidFiles.Auxv(p)),
+            "auxv" => Binary(OwnerRead, () => p.ExitStatus is null ? p.Mm.Layout.AuxvBytes() : []),
             "cgroup" => File(ReadOnly, () => "0::/\n"),
-            "cmdline" => Binary(ReadOnly, () => ProcPidFiles.Strings(p.Argv)),
+            "cmdline" => Binary(ReadOnly, () => ProcPidFiles.Cmdline(p)),
             "comm" => new ProcFile(fs, d, name, ReadWrite, p, () => ProcRoot.Bytes(p.Comm + "\n"), ProcWriteKind.Handler, () => CommWriter(p)),
             "cwd" => new ProcMagicLink(fs, d, name, AnyLink, p, () => p.Fs.Cwd, () => Describe(p.Fs.Cwd)),
-            "environ" => Binary(OwnerRead, () => ProcPidFiles.Strings(p.Envp)),
+            "environ" => Binary(OwnerRead, () => ProcPidFiles.Environ(p)),
             "exe" => new ProcMagicLink(fs, d, name, AnyLink, p, () => p.Executable,
                 () => p.Executable is { } exe ? Describe(exe) : null),
             "fd" => FdDirectory(fs, d, p),

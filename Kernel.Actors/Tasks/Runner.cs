@@ -109,6 +109,7 @@ public sealed partial class Runner
                     continue;
                 }
                 _process.Mm.SyncStaleCpu(); // a mapped file changed length meanwhile
+                SwitchUsage(task);
                 var t0 = Stopwatch.GetTimestamp();
                 var trap = Stepping(task) ? _process.Mm.Cpu.Step(task.Context) : _process.Mm.Cpu.Run(task.Context);
                 var t1 = Stopwatch.GetTimestamp();
@@ -421,6 +422,7 @@ public sealed partial class Runner
     {
         if (PtraceThreadExitStop(task, code)) return;
         task.State = TaskState.Exited;
+        EndUsage(task);
         _process.EndedUserTicks += task.UserTicks;
         _process.EndedSystemTicks += task.SystemTicks;
         task.SignalState.Pending.Clear(); // its queued signals' charges go (flush_sigqueue)
@@ -458,6 +460,7 @@ public sealed partial class Runner
             // An ended thread's CPU time stays the process's (times, getrusage), and its queued signals' charges go.
             _process.EndedUserTicks += t.UserTicks;
             _process.EndedSystemTicks += t.SystemTicks;
+            EndUsage(t);
             t.SignalState.Pending.Clear();
             t.FutexWaitingOn = null;
             _runQueue.Remove(t);
