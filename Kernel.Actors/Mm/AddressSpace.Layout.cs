@@ -75,6 +75,18 @@ public sealed partial class AddressSpace
     }
 
     /// <summary>
+    /// Some thread enabled the tagged address ABI (PR_SET_TAGGED_ADDR_CTRL): the kernel's copies ignore the top byte of a
+    /// user pointer (untagged_addr: bit 55 extended over it), as arm64's access_ok does for such a thread.
+    /// </summary>
+    public bool UntagsPointers { get; set; }
+
+    private ulong Untag(ulong address) =>
+        !UntagsPointers ? address : (address & (1UL << 55)) != 0 ? address | 0xFF00_0000_0000_0000UL : address & 0x00FF_FFFF_FFFF_FFFFUL;
+
+    /// <summary>PR_SET_VMA_ANON_NAME: names [start, end) (null clears the name), splitting the areas at its edges.</summary>
+    public void SetAnonName(ulong start, ulong end, string? name) => Rewrite(start, end, v => v with { AnonName = name });
+
+    /// <summary>
     /// map_deny_write_exec: under MDWE no area may become writable and executable, nor executable when it was not.
     /// </summary>
     public bool DeniesWriteExec(Prot old, Prot now) =>

@@ -83,6 +83,7 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
 
     public Errno Read(ulong address, Span<byte> destination)
     {
+        address = Untag(address);
         if (!IsAccessible(address, (ulong)destination.Length, Prot.Read)) return Errno.EFAULT;
         Host.Span(address, destination.Length).CopyTo(destination);
         return Errno.None;
@@ -90,6 +91,7 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
 
     public Errno Write(ulong address, ReadOnlySpan<byte> source)
     {
+        address = Untag(address);
         if (!IsAccessible(address, (ulong)source.Length, Prot.Write)) return Errno.EFAULT;
         source.CopyTo(Host.Span(address, source.Length));
         return Errno.None;
@@ -97,6 +99,7 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
 
     public Errno GetSpan(ulong address, int length, bool write, out Span<byte> span)
     {
+        address = Untag(address);
         span = default;
         if (length < 0 || !IsAccessible(address, (ulong)length, write ? Prot.Write : Prot.Read)) return Errno.EFAULT;
         span = Host.Span(address, length);
@@ -105,6 +108,7 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
 
     public int AccessibleLength(ulong address, int length, bool write)
     {
+        address = Untag(address);
         var need = write ? Prot.Write : Prot.Read;
         var end = address + (ulong)Math.Max(length, 0);
         var at = address;
@@ -119,6 +123,7 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
 
     public Errno ReadCString(ulong address, int maxLength, out string value)
     {
+        address = Untag(address);
         value = "";
         var bytes = new List<byte>(64);
         var at = address;

@@ -14,7 +14,7 @@ internal static class ProcPid
 
     private static readonly string[] TaskEntries =
     [
-        "auxv", "cgroup", "cmdline", "comm", "cwd", "environ", "exe", "fd", "fdinfo", "limits", "maps", "mountinfo", "mounts",
+        "auxv", "cgroup", "cmdline", "comm", "cwd", "environ", "exe", "fd", "fdinfo", "limits", "maps", "mem", "mountinfo", "mounts",
         "ns", "oom_score", "oom_score_adj", "root", "stat", "statm", "status", "wchan",
     ];
 
@@ -47,6 +47,7 @@ internal static class ProcPid
             "fdinfo" => FdInfoDirectory(fs, d, p),
             "limits" => File(ReadOnly, () => ProcPidFiles.Limits(p)),
             "maps" => File(ReadOnly, () => ProcPidFiles.Maps(p)),
+            "mem" => new ProcMemNode(fs, d, p),
             "mountinfo" => File(ReadOnly, () => ProcPidFiles.MountInfo(fs, p)),
             "mounts" => File(ReadOnly, () => ProcPidFiles.Mounts(fs, p)),
             "ns" => NsDirectory(fs, d, p),

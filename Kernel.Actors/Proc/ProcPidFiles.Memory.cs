@@ -48,4 +48,16 @@ internal static partial class ProcPidFiles
     /// <summary>The fault counts of /proc/[pid]/stat: the process's (its threads' and ended threads'), its reaped children's, or one thread's.</summary>
     private static Usage StatUsage(KernelProcess p, KernelTask? thread, bool children) =>
         children ? p.ChildrenUsage : p.ExitStatus is not null ? p.FinalUsage : thread is not null ? thread.GetUsage(1) : p.SelfUsage();
+
+    /// <summary>
+    /// An area's name in /proc/[pid]/maps: a file's path (a named shared anonymous area shows [anon_shmem:NAME]), the
+    /// heap's, stack's and special pages' own names, else a PR_SET_VMA_ANON_NAME name as [anon:NAME].
+    /// </summary>
+    internal static string MapsName(Mm.Vma v) => v.AnonName switch
+    {
+        null => v.Name,
+        { } n when v.Backing is not null => $"[anon_shmem:{n}]",
+        { } n when v.Name.Length == 0 => $"[anon:{n}]",
+        _ => v.Name,
+    };
 }

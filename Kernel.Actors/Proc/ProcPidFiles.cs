@@ -197,7 +197,7 @@ internal static partial class ProcPidFiles
         Vma? run = null;
         foreach (var v in vmas)
         {
-            if (run is not null && run.End == v.Start && run.Prot == v.Prot && run.Shared == v.Shared && run.Name == v.Name
+            if (run is not null && run.End == v.Start && run.Prot == v.Prot && run.Shared == v.Shared && run.Name == v.Name && run.AnonName == v.AnonName
                 && run.Dev == v.Dev && run.Ino == v.Ino && (v.Ino == 0 || run.Offset + run.Length == v.Offset))
             {
                 run = run with { End = v.End };
@@ -218,12 +218,13 @@ internal static partial class ProcPidFiles
         sb.Append((v.Prot & Prot.Exec) != 0 ? 'x' : '-');
         sb.Append(v.Shared ? 's' : 'p');
         sb.Append(Inv, $" {v.Offset:x8} {StatInfo.Major(v.Dev):x2}:{StatInfo.Minor(v.Dev):x2} {v.Ino} ");
-        if (v.Name.Length > 0)
+        var name = MapsName(v);
+        if (name.Length > 0)
         {
             // seq_setwidth(25 + 6 * sizeof(void *) - 1) then seq_pad(' '): pad to 72 columns, then one space.
             var width = sb.Length - start;
             if (width < 72) sb.Append(' ', 72 - width);
-            sb.Append(' ').Append(v.Name);
+            sb.Append(' ').Append(name);
         }
         sb.Append('\n');
     }
