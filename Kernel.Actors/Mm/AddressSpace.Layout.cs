@@ -98,7 +98,8 @@ public sealed partial class AddressSpace
     /// With <paramref name="force"/> (FOLL_FORCE) protections are ignored and read-only private pages are written;
     /// <paramref name="code"/> tells whether executable pages were written (their translations must go, on the owner's runner).
     /// </summary>
-    public int AccessRemote(ulong address, Span<byte> buffer, bool write, bool force, out bool code)
+    /// With <paramref name="anonymousOnly"/> (FOLL_ANON, as /proc/[pid]/cmdline and environ read) file mappings end it too.
+    public int AccessRemote(ulong address, Span<byte> buffer, bool write, bool force, out bool code, bool anonymousOnly = false)
     {
         code = false;
         var done = 0;
@@ -107,7 +108,7 @@ public sealed partial class AddressSpace
             var at = address + (ulong)done;
             if (at < address || at >= WindowSize) break;
             var v = Find(at);
-            if (v is null) break;
+            if (v is null || (anonymousOnly && (v.Ino != 0 || v.Backing is not null))) break;
             if (force ? write && v.Shared && (v.Prot & Prot.Write) == 0 : (v.Prot & (write ? Prot.Write : Prot.Read)) == 0) break;
             var end = Math.Min(AccessEnd(v), v.End);
             if (at >= end) break;

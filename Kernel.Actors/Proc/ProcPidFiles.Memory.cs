@@ -20,17 +20,17 @@ internal static partial class ProcPidFiles
         if (argStart >= argEnd) return [];
         if (envStart != argEnd || envEnd < envStart) envEnd = argEnd;
         Span<byte> last = stackalloc byte[1];
-        if (mm.AccessRemote(argEnd - 1, last, write: false, force: false, out _) == 1 && last[0] != 0)
+        if (mm.AccessRemote(argEnd - 1, last, write: false, force: false, out _, anonymousOnly: true) == 1 && last[0] != 0)
         {
             var page = new byte[Math.Min(4096UL, envEnd - argStart)];
-            var got = mm.AccessRemote(argStart, page, write: false, force: false, out _);
+            var got = mm.AccessRemote(argStart, page, write: false, force: false, out _, anonymousOnly: true);
             var len = Array.IndexOf(page, (byte)0, 0, got);
             return page[..(len < 0 ? got : len + 1)];
         }
         return Range(p, argStart, argEnd);
     }
 
-    /// <summary>/proc/[pid]/environ: the bytes of [env_start, env_end) that can be read.</summary>
+    /// <summary>/proc/[pid]/environ: the bytes of [env_start, env_end) that can be read (anonymous memory only, as FOLL_ANON).</summary>
     public static byte[] Environ(KernelProcess p)
     {
         if (p.ExitStatus is not null) return [];
@@ -41,7 +41,7 @@ internal static partial class ProcPidFiles
     private static byte[] Range(KernelProcess p, ulong start, ulong end)
     {
         var data = new byte[Math.Min(end - start, 1UL << 24)];
-        var got = p.Mm.AccessRemote(start, data, write: false, force: false, out _);
+        var got = p.Mm.AccessRemote(start, data, write: false, force: false, out _, anonymousOnly: true);
         return data[..got];
     }
 
