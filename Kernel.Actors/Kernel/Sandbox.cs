@@ -554,7 +554,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         }
         mm.InitBrk(loaded.BrkStart);
         mm.MapSigPage();
-        if (!ReferenceEquals(p.Mm, mm)) p.Mm.InheritFlags(mm); // exec's new mm keeps MMF_INIT_MASK's flags
+        if (!ReferenceEquals(p.Mm, mm)) p.Mm.InheritFlags(mm, exec: true); // exec's new mm keeps MMF_INIT_MASK's flags
         mm.Layout = MmLayout.From(loaded, mm.BrkStart);
         p.ExecutablePath = loaded.ExecutablePath;
         p.Image = loaded;

@@ -67,11 +67,15 @@ public sealed partial class AddressSpace
     /// <summary>MMF_VM_MERGE_ANY (PR_SET_MEMORY_MERGE); there is no KSM to merge with, so it is only kept.</summary>
     public bool MergeAny { get; set; }
 
-    /// <summary>What a new address space (fork's, or exec's) takes over from this one: MMF_INIT_MASK's flags.</summary>
-    public void InheritFlags(AddressSpace child)
+    /// <summary>
+    /// What a new address space (fork's, or exec's) takes over from this one: MMF_INIT_MASK's flags, and for a fork the
+    /// untagging its threads asked for (exec clears the thread's tagged address ABI).
+    /// </summary>
+    public void InheritFlags(AddressSpace child, bool exec = false)
     {
         child.MdweBits = (MdweBits & 2) != 0 ? 0 : MdweBits; // NO_INHERIT: the new mm starts without MDWE
         child.MergeAny = MergeAny;
+        child.UntagsPointers = !exec && UntagsPointers;
     }
 
     /// <summary>
