@@ -19,7 +19,7 @@ public static partial class Process
         "SECUREBITS with their locks, CAP_AMBIENT with the ambient set kept across execve), TIMERSLACK, TIMING, MCE_KILL, PERF_EVENTS, " +
         "SET_MM (each field, AUXV, EXE_FILE, MAP, MAP_SIZE; /proc/[pid]/cmdline, environ, auxv and stat follow), GET_AUXV, TID_ADDRESS, " +
         "CHILD_SUBREAPER, NO_NEW_PRIVS, THP_DISABLE, IO_FLUSHER, SPECULATION_CTRL (a CPU not affected by store bypass), " +
-        "TAGGED_ADDR_CTRL (the syscall ABI: kernel copies accept pointers with a top-byte tag), SET_VMA (anonymous area names in " +
+        "TAGGED_ADDR_CTRL (the syscall ABI: kernel copies accept pointers with a top-byte tag; the emulated CPU's own loads and stores do not ignore the top byte, which is TBI, not prctl), SET_VMA (anonymous area names in " +
         "/proc/[pid]/maps), MDWE (enforced by mmap and mprotect), MEMORY_MERGE (kept; nothing merges), SET_PTRACER (Yama's exception, " +
         "recorded). EINVAL as on that CPU: UNALIGN, FPEMU, FPEXC, ENDIAN, TSC, FP_MODE, MPX, SVE/SME vector lengths, PAC keys, " +
         "SYSCALL_USER_DISPATCH, SCHED_CORE (no CONFIG_SCHED_CORE), RISC-V, PowerPC and shadow-stack options, and the 6.16+ FUTEX_HASH and " +
