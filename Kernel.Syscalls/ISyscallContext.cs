@@ -152,6 +152,8 @@ public interface IKernelTask
     int FutexWake(ulong address, int count, uint bitset, bool shared);
     /// <summary>Wakes up to <paramref name="wake"/> waiters on <paramref name="from"/> and moves up to <paramref name="requeue"/> others to <paramref name="to"/>.</summary>
     (int Woken, int Moved) FutexRequeue(ulong from, ulong to, int wake, int requeue, bool shared);
+    /// <summary>Priority-inheritance futexes and futex_waitv.</summary>
+    IFutexes Futexes { get; }
 }
 
 /// <summary>The signal calls that run on the calling task's thread.</summary>
@@ -236,6 +238,9 @@ public readonly record struct CloneArgs(ulong Flags, int ExitSignal, ulong Stack
 {
     /// <summary>clone3's set_tid: the pid the child must get (0: any).</summary>
     public int SetTid { get; init; }
+
+    /// <summary>CLONE_NEWNS: the child's filesystem context, already moved into its copy of the mount table.</summary>
+    public object? NewMountFs { get; init; }
 }
 
 /// <summary>clone flags (include/uapi/linux/sched.h).</summary>

@@ -65,6 +65,8 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
     public MqueueLimits MqueueLimits => VfsState.MqueueLimits;
     /// <summary>Futexes in shared memory, met by every process that maps it.</summary>
     public SharedFutexes Futexes { get; } = new();
+    /// <summary>Priority-inheritance futexes, private and shared.</summary>
+    public PiFutexes PiFutexes { get; } = new();
     public TaskActor.WaitState WaitState { get; } = new();
     /// <summary>The System V objects of every IPC namespace and the calls parked on them (the Ipc actor's state).</summary>
     public Ipc.IpcState Ipc { get; } = new();
@@ -323,7 +325,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         context.Load(parent.Context.Capture());
         SetUpChild(context, a);
         var files = (a.Flags & CloneFlags.Files) != 0 ? p.Files : p.Files.Clone();
-        var fs = (a.Flags & CloneFlags.Fs) != 0 ? p.Fs : p.Fs.Clone();
+        var fs = a.NewMountFs as FsContext ?? ((a.Flags & CloneFlags.Fs) != 0 ? p.Fs : p.Fs.Clone());
         var ppid = (a.Flags & CloneFlags.Parent) != 0 ? p.Ppid : p.Pid;
         var child = new KernelProcess(this, tid, ppid, mm, files, fs)
         {
@@ -396,7 +398,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         using var current = CurrentTask.Enter(task);
         var e = ResolveExecutable(p, dirFd, path, atFlags, out var name, out var exe);
         if (e < 0) return e;
-        var mm = new AddressSpace(new UnicornCpu(), Options.AddressWindow);
+        var mm = new AddressSpace(new UnicornCpu(), Options.AddressWindow, p.GetLimit(Kernel.Syscalls.Handlers.Limits.Stack).Cur);
         e = Load(p, mm, new Executable(name, exe, path.Length == 0), argv, envp, out var context);
         if (e < 0)
         {

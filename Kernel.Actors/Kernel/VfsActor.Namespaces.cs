@@ -18,6 +18,7 @@ public sealed partial class VfsActor
     {
         UnshareContext r => Result(Unshare(r)),
         JoinNamespace r => Result(Join(r)),
+        CopyMountNamespace r => new MountNamespaceCopied(CopyMounts(P(r.Task).Fs.Clone())),
         _ => new Failed(Errno.ENOSYS),
     };
 
@@ -36,17 +37,21 @@ public sealed partial class VfsActor
         if ((flags & CloneFlags.Fs) != 0 && others.Any(q => ReferenceEquals(q.Fs, p.Fs))) p.Fs = p.Fs.Clone();
         // The shared table keeps its references for the others; the copy takes its own.
         if ((flags & CloneFlags.Files) != 0 && others.Any(q => ReferenceEquals(q.Files, p.Files))) p.Files = p.Files.Clone();
-        if ((flags & CloneFlags.NewNs) != 0)
-        {
-            // The copy lives on through its mounts, which the moved root and cwd refer to.
-            sandbox.Vfs.NamespaceOf(p.Fs).Copy(out var copies);
-            p.Fs.Root = MountNamespace.Translate(p.Fs.Root, copies);
-            p.Fs.Cwd = MountNamespace.Translate(p.Fs.Cwd, copies);
-        }
+        if ((flags & CloneFlags.NewNs) != 0) CopyMounts(p.Fs);
         p.Namespaces = p.Namespaces.With(flags);
         // CLONE_SYSVSEM (and a new IPC namespace, whose sets the old adjustments cannot name) is exit_sem.
         if ((flags & (CloneFlags.SysvSem | CloneFlags.NewIpc)) != 0) ((KernelTask)r.Task).LeaveSemUndo();
         return 0;
+    }
+
+    /// <summary>Moves <paramref name="fs"/> into a copy of its mount namespace; returns it.</summary>
+    private FsContext CopyMounts(FsContext fs)
+    {
+        // The copy lives on through its mounts, which the moved root and cwd refer to.
+        sandbox.Vfs.NamespaceOf(fs).Copy(out var copies);
+        fs.Root = MountNamespace.Translate(fs.Root, copies);
+        fs.Cwd = MountNamespace.Translate(fs.Cwd, copies);
+        return fs;
     }
 
     /// <summary>setns: a namespace file of the expected kind (nstype 0: any), or a pidfd with the kinds to take from its process.</summary>

@@ -28,13 +28,19 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
     public ulong BrkStart { get; private set; }
     public ulong Brk { get; private set; }
 
-    public AddressSpace(ICpu cpu, ulong windowSize)
+    /// <summary>
+    /// A new address space over a window of <paramref name="windowSize"/> bytes, laid out for a main stack of up to
+    /// <paramref name="stackLimit"/> bytes (RLIMIT_STACK's soft value at exec; see <see cref="StackRoomFor"/>).
+    /// </summary>
+    public AddressSpace(ICpu cpu, ulong windowSize, ulong stackLimit = DefaultStackLimit)
     {
         Cpu = cpu;
         WindowSize = windowSize;
         Host = new HostMemory(windowSize);
         StackTop = windowSize - 0x10000;
-        InterpreterBase = windowSize - (4UL << 30);
+        StackLimitAtExec = stackLimit;
+        // The interpreter sits 4 GiB below the top, or lower when the stack needs the room (mmap_base moves with it).
+        InterpreterBase = Math.Min(windowSize - (4UL << 30), (StackTop - StackRoomFor(windowSize, stackLimit) - StackReserveGap) & ~(InterpreterAlignment - 1));
         MmapBase = InterpreterBase - (256UL << 20);
         PieBase = Math.Min(0x2_0000_0000UL, windowSize / 8);
     }
@@ -377,7 +383,7 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
     /// </summary>
     public AddressSpace Fork(ICpu cpu)
     {
-        var child = new AddressSpace(cpu, WindowSize);
+        var child = new AddressSpace(cpu, WindowSize, StackLimitAtExec);
         try
         {
             child._vmas = _vmas.Select(v => v.Locked ? v with { Locked = false } : v).ToArray(); // fork does not inherit mlocks

@@ -90,6 +90,8 @@ public sealed partial class KernelTask(int tid, KernelProcess process, ICpuConte
     internal long SystemTicks;
     /// <summary>CPU time since the thread last blocked (Linux's rt.timeout), for RLIMIT_RTTIME, in Stopwatch ticks.</summary>
     internal long RunTicksSinceBlock;
+    /// <summary>CFS's virtual runtime: run time scaled by the nice value's weight (Runner.Scheduling.cs).</summary>
+    internal long Vruntime;
     internal long VoluntarySwitches;
     internal long InvoluntarySwitches;
 

@@ -149,6 +149,7 @@ public sealed partial class Runner
             if (_sandbox.Futexes.Remove(sw)) EndSharedFutexWait(sw, -(long)Errno.ERESTARTSYS);
             return;
         }
+        if (InterruptFutexWait(task)) return;
         // A call parked in an actor: the actor answers it (ERESTARTSYS or EINTR) if it still waits; if its answer is
         // already on the way, the call completes and the signal is delivered after it.
         if (s.ParkedRequest is { } request) _sandbox.Interrupt(request);

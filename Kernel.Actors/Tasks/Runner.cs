@@ -53,6 +53,7 @@ public sealed partial class Runner
     {
         task.State = TaskState.Runnable;
         _runQueue.AddLast(task);
+        Place(task);
     }
 
     /// <summary>
@@ -109,6 +110,7 @@ public sealed partial class Runner
                     continue;
                 }
                 _process.Mm.SyncStaleCpu(); // a mapped file changed length meanwhile
+                FollowHostNice(task);
                 SwitchUsage(task);
                 var t0 = Stopwatch.GetTimestamp();
                 var trap = Stepping(task) ? _process.Mm.Cpu.Step(task.Context) : _process.Mm.Cpu.Run(task.Context);
@@ -119,6 +121,7 @@ public sealed partial class Runner
                 var t2 = Stopwatch.GetTimestamp();
                 task.SystemTicks += t2 - t1;
                 if (task.State != TaskState.Parked) task.RunTicksSinceBlock += t2 - t0;
+                Charge(task, t2 - t0);
                 if (_process.HasTimers && _process.Timers.CpuArmed) _process.Timers.CheckCpu();
                 if (_process.CpuLimit != ulong.MaxValue) CheckCpuLimit();
                 if (_process.RtTimeLimit != ulong.MaxValue) CheckRtTimeLimit(task);
@@ -146,13 +149,8 @@ public sealed partial class Runner
                 break;
             case TrapKind.Interrupted:
                 RseqFixup(task);
-                // Round robin: the slice ended at a block boundary.
-                if (_runQueue.Count > 1 && _runQueue.First?.Value == task)
-                {
-                    task.InvoluntarySwitches++;
-                    _runQueue.RemoveFirst();
-                    _runQueue.AddLast(task);
-                }
+                // The slice ended at a block boundary: the thread that should run next goes first.
+                if (_runQueue.Count > 1 && _runQueue.First?.Value == task && Reschedule(task)) task.InvoluntarySwitches++;
                 break;
             case TrapKind.MemoryFault:
                 switch (_process.Mm.ClassifyFault(trap.Address, trap.Access))
@@ -288,6 +286,7 @@ public sealed partial class Runner
         task.SignalState.ParkedRequest = null;
         task.State = TaskState.Runnable;
         _runQueue.AddFirst(task);
+        Place(task);
         SyscallResult next;
         try
         {
@@ -374,11 +373,17 @@ public sealed partial class Runner
     {
         if (task.SharedFutexWait is { } w) _sandbox.Futexes.Remove(w);
         task.SharedFutexWait = null;
+        LeaveFutexWaits(task);
     }
 
     /// <summary>A shared futex wait ended (woken, timed out): the task runs on with <paramref name="result"/>.</summary>
     internal void EndSharedFutexWait(SharedFutexes.Waiter waiter, long result)
     {
+        if (waiter.Group is { } g)
+        {
+            EndWaitv(g, g.Index);
+            return;
+        }
         var task = waiter.Task;
         if (task.State != TaskState.Parked || task.FutexWaitCount != waiter.Wait) return;
         task.SharedFutexWait = null;
@@ -398,6 +403,7 @@ public sealed partial class Runner
             t.FutexWaitingOn = (to, w.Bitset);
             moved++;
         }
+        if (_waitv.Count > 0 && moved < requeue && from != to) moved += RequeueWaitv(from, to, requeue - moved);
         return (woken, moved);
     }
 
@@ -414,6 +420,7 @@ public sealed partial class Runner
             AddRunnable(t);
             woken++;
         }
+        if (woken < count && _waitv.Count > 0) woken += WakeWaitv(address, count - woken);
         return woken;
     }
 

@@ -20,6 +20,9 @@ public sealed class SharedFutexes
         public uint Bitset { get; } = bitset;
         /// <summary>The word it sleeps on (a requeue moves it; changed under the table's lock only).</summary>
         public (object, long) Key { get; internal set; } = key;
+        /// <summary>The futex_waitv call this entry is one word of (null for FUTEX_WAIT), and the word's index in it.</summary>
+        internal WaitvGroup? Group { get; init; }
+        internal int Index { get; init; }
     }
 
     private readonly Lock _lock = new();
@@ -51,6 +54,12 @@ public sealed class SharedFutexes
         queue.Add(waiter);
     }
 
+    /// <summary>Whether anybody sleeps on the word (a PI operation on it is EINVAL).</summary>
+    public bool HasWaiters((object, long) key)
+    {
+        lock (_lock) return _queues.ContainsKey(key);
+    }
+
     /// <summary>Takes a waiter out (timeout, exit); false when a wake took it first.</summary>
     public bool Remove(Waiter waiter)
     {
@@ -80,7 +89,8 @@ public sealed class SharedFutexes
             {
                 var w = queue[i];
                 // A task whose process is going away is dropped, not counted.
-                if (w.Task.State == TaskState.Exited || w.Task.Process.IsExiting)
+                // So is a word of a futex_waitv call that another word, a timeout or a signal ended.
+                if (w.Task.State == TaskState.Exited || w.Task.Process.IsExiting || w.Group is { Ended: true })
                 {
                     queue.RemoveAt(i--);
                     continue;
@@ -89,6 +99,7 @@ public sealed class SharedFutexes
                 {
                     if ((w.Bitset & bitset) == 0) continue;
                     queue.RemoveAt(i--);
+                    if (w.Group is { } g && !g.Claim(w.Index)) continue;
                     woken.Add(w);
                 }
                 else if (!Equals(from, to))

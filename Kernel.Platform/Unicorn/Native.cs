@@ -66,8 +66,9 @@ internal static unsafe partial class Native
     [LibraryImport(Shim)] public static partial int kshim_set_cpu_model(nint uc, int model);
     [LibraryImport(Shim)] public static partial int kshim_remove_cache(nint uc, ulong begin, ulong end);
     [LibraryImport(Shim)] public static partial int kshim_emu_start(nint uc, ShimState* state, ulong begin, ulong until);
-    [LibraryImport(Shim)] public static partial int kshim_set_fast_store(ShimState* state, ulong start, ulong end, int fast);
+    [LibraryImport(Shim)] public static partial int kshim_set_protection(ShimState* state, ulong start, ulong end, int prot);
     [LibraryImport(Shim)] public static partial void kshim_detach(ShimState* state);
+    [LibraryImport(Shim)] public static partial int kshim_parallel_atomics(int enable);
 
     public static string Describe(int err) => Marshal.PtrToStringUTF8(uc_strerror(err)) ?? $"unicorn error {err}";
 
@@ -98,8 +99,10 @@ internal struct ShimState
     public int MemType;
     public ulong MemAddress;
     public long MemSize;
-    private nint _fast;          // native-private from here on
+    private nint _fast;          // native-private from here on: two range sets and the engine's CPU
     private int _fastCount, _fastCapacity;
+    private nint _writable;
+    private int _writableCount, _writableCapacity;
     private nint _cpu;
 }
 

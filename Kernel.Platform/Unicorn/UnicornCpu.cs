@@ -114,29 +114,29 @@ public sealed unsafe class UnicornCpu : ICpu
         }
     }
 
-    // The native side keeps stores to writable, non-executable pages on the fast path (see native/kshim.c), so it
-    // must know each page's protection: stores elsewhere take Unicorn's slow path, which checks and invalidates.
+    // The native side keeps stores to writable, non-executable pages on the fast path (see native/kshim.c), and lets
+    // atomics on writable pages go straight to host memory (native/atomics.c), so it must know each page's
+    // protection: stores elsewhere take Unicorn's slow path, which checks and invalidates.
     public void Map(ulong address, ulong length, Prot prot, nint host)
     {
         Native.Check(Native.uc_mem_map_ptr(_uc, address, (nuint)length, (uint)prot, host), $"map {address:x}+{length:x}");
-        SetFastStores(address, length, prot);
+        TrackProtection(address, length, prot);
     }
 
     public void Unmap(ulong address, ulong length)
     {
         Native.Check(Native.uc_mem_unmap(_uc, address, (nuint)length), $"unmap {address:x}+{length:x}");
-        SetFastStores(address, length, Prot.None);
+        TrackProtection(address, length, Prot.None);
     }
 
     public void Protect(ulong address, ulong length, Prot prot)
     {
         Native.Check(Native.uc_mem_protect(_uc, address, (nuint)length, (uint)prot), $"protect {address:x}+{length:x}");
-        SetFastStores(address, length, prot);
+        TrackProtection(address, length, prot);
     }
 
-    private void SetFastStores(ulong address, ulong length, Prot prot) =>
-        Native.Check(Native.kshim_set_fast_store(_state, address, address + length, (prot & (Prot.Write | Prot.Exec)) == Prot.Write ? 1 : 0),
-            "track fast-store pages");
+    private void TrackProtection(ulong address, ulong length, Prot prot) =>
+        Native.Check(Native.kshim_set_protection(_state, address, address + length, (int)prot), "track page protection");
 
     public void InvalidateCode(ulong address, ulong length) =>
         Native.kshim_remove_cache(_uc, address, address + length);
@@ -251,6 +251,12 @@ public sealed unsafe class UnicornCpu : ICpu
     }
 
     public bool CanStep => _stepTemplate != 0;
+
+    /// <summary>
+    /// Whether translated code uses host atomics for the guest's (native/atomics.c), so that processes sharing memory
+    /// see each other's atomics whole. False only if Unicorn's TCG context failed the layout check at a translation.
+    /// </summary>
+    public static bool ParallelAtomics => Native.kshim_parallel_atomics(-1) == 1;
 
     public Trap Step(ICpuContext context)
     {

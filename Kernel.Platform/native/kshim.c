@@ -24,6 +24,12 @@ typedef struct {
     uint64_t start, end;
 } kshim_range;
 
+// Sorted, disjoint, not adjacent page ranges.
+typedef struct {
+    kshim_range *items;
+    int32_t count, capacity;
+} kshim_ranges;
+
 // Shared with Kernel.Platform.Unicorn.ShimState (layout must match up to `reserved`).
 typedef struct {
     volatile int32_t stop_request; // set by any thread; honoured at the next block boundary
@@ -32,9 +38,8 @@ typedef struct {
     int32_t mem_type;
     uint64_t mem_address;
     int64_t mem_size;
-    // Private to this file: fast-store ranges (sorted, disjoint, not adjacent) and the engine's CPU.
-    kshim_range *fast;
-    int32_t fast_count, fast_capacity;
+    // Native-private: fast-store pages, writable pages (atomics.c) and the engine's CPU.
+    kshim_ranges fast, writable;
     void *cpu;
 } kshim_state;
 
@@ -74,9 +79,9 @@ int kshim_attach(uc_engine *uc, kshim_state *state) {
 }
 
 void kshim_detach(kshim_state *state) {
-    free(state->fast);
-    state->fast = NULL;
-    state->fast_count = state->fast_capacity = 0;
+    free(state->fast.items);
+    free(state->writable.items);
+    state->fast = state->writable = (kshim_ranges){0};
 }
 
 // uc_ctl is variadic; calling it through these fixed-signature wrappers keeps P/Invoke well defined.
@@ -96,37 +101,43 @@ int kshim_emu_start(uc_engine *uc, kshim_state *state, uint64_t begin, uint64_t 
     return e;
 }
 
-static bool is_fast(const kshim_state *s, uint64_t page) {
-    int lo = 0, hi = s->fast_count;
+static bool ranges_contain(const kshim_ranges *set, uint64_t page) {
+    int lo = 0, hi = set->count;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        if (page >= s->fast[mid].end) lo = mid + 1;
-        else if (page < s->fast[mid].start) hi = mid;
+        if (page >= set->items[mid].end) lo = mid + 1;
+        else if (page < set->items[mid].start) hi = mid;
         else return true;
     }
     return false;
 }
 
-void tlb_flush_aarch64(void *cpu);
+// For atomics.c: 1 when the running engine's page at addr is writable, 0 when not, -1 outside our runs.
+int shim_page_writable(uint64_t addr) {
+    return current == NULL ? -1 : ranges_contain(&current->writable, addr & ~(uint64_t)0xfff);
+}
 
-// Marks [start, end) as fast-store pages or not. Entries filled before the change may carry the old decision, so
-// the engine's TLB is flushed when pages stop being fast-store (their stores must take the checking slow path).
-int kshim_set_fast_store(kshim_state *s, uint64_t start, uint64_t end, int fast) {
-    if (start >= end) return 0;
+// For atomics.c: whether a memory access of this run has failed (the engine stops at the end of the block).
+bool shim_access_failed(void) {
+    return current != NULL && current->reason == 2;
+}
+
+// Adds [start, end) to the set or takes it out. Returns 1 when pages left the set, 0 when none did, or an error.
+static int ranges_set(kshim_ranges *set, uint64_t start, uint64_t end, bool on) {
     // At most one range is split in two, plus the new one.
-    if (s->fast_count + 2 > s->fast_capacity) {
-        int capacity = s->fast_capacity ? s->fast_capacity * 2 : 16;
-        kshim_range *grown = realloc(s->fast, (size_t)capacity * sizeof(kshim_range));
-        if (!grown) return UC_ERR_NOMEM;
-        s->fast = grown;
-        s->fast_capacity = capacity;
+    if (set->count + 2 > set->capacity) {
+        int capacity = set->capacity ? set->capacity * 2 : 16;
+        kshim_range *grown = realloc(set->items, (size_t)capacity * sizeof(kshim_range));
+        if (!grown) return -UC_ERR_NOMEM;
+        set->items = grown;
+        set->capacity = capacity;
     }
-    kshim_range *out = malloc((size_t)(s->fast_count + 2) * sizeof(kshim_range));
-    if (!out) return UC_ERR_NOMEM;
+    kshim_range *out = malloc((size_t)(set->count + 2) * sizeof(kshim_range));
+    if (!out) return -UC_ERR_NOMEM;
     int n = 0;
-    bool placed = !fast, dropped = false;
-    for (int i = 0; i < s->fast_count; i++) {
-        kshim_range r = s->fast[i];
+    bool placed = !on, dropped = false;
+    for (int i = 0; i < set->count; i++) {
+        kshim_range r = set->items[i];
         if (r.end <= start || r.start >= end) {
             if (!placed && r.start >= end) {
                 out[n++] = (kshim_range){start, end};
@@ -136,7 +147,7 @@ int kshim_set_fast_store(kshim_state *s, uint64_t start, uint64_t end, int fast)
             continue;
         }
         if (r.start < start) out[n++] = (kshim_range){r.start, start};
-        if (!fast) dropped = true; // part of [start, end) was fast-store and is no longer
+        if (!on) dropped = true; // part of [start, end) was in the set and is no longer
         if (!placed) {
             out[n++] = (kshim_range){start, end};
             placed = true;
@@ -153,9 +164,24 @@ int kshim_set_fast_store(kshim_state *s, uint64_t start, uint64_t end, int fast)
             out[m++] = out[i];
         }
     }
-    memcpy(s->fast, out, (size_t)m * sizeof(kshim_range));
-    s->fast_count = m;
+    memcpy(set->items, out, (size_t)m * sizeof(kshim_range));
+    set->count = m;
     free(out);
+    return dropped ? 1 : 0;
+}
+
+void tlb_flush_aarch64(void *cpu);
+
+// Records the protection (UC_PROT_*) of [start, end): its pages are fast-store when writable and not executable, and
+// writable ones let atomics take the host path. Entries filled before the change may carry the old fast-store
+// decision, so the engine's TLB is flushed when pages stop being fast-store (their stores must take the checking
+// slow path).
+int kshim_set_protection(kshim_state *s, uint64_t start, uint64_t end, int prot) {
+    if (start >= end) return 0;
+    int dropped = ranges_set(&s->fast, start, end, (prot & (UC_PROT_WRITE | UC_PROT_EXEC)) == UC_PROT_WRITE);
+    if (dropped < 0) return -dropped;
+    int e = ranges_set(&s->writable, start, end, (prot & UC_PROT_WRITE) != 0);
+    if (e < 0) return -e;
     if (dropped && s->cpu) tlb_flush_aarch64(s->cpu);
     return 0;
 }
@@ -175,5 +201,5 @@ void __wrap_tlb_set_page_with_attrs_aarch64(void *cpu, uint64_t vaddr, uint64_t 
     kshim_state *s = current;
     if (s == NULL) return; // not one of our runs: keep Unicorn's safe default
     s->cpu = cpu;
-    if (is_fast(s, vaddr & ~(uint64_t)0xfff)) tlb_set_dirty_aarch64(cpu, vaddr);
+    if (ranges_contain(&s->fast, vaddr & ~(uint64_t)0xfff)) tlb_set_dirty_aarch64(cpu, vaddr);
 }

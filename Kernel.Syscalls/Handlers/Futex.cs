@@ -6,48 +6,57 @@ namespace Kernel.Syscalls.Handlers;
 
 /// <summary>
 /// futex: waits and wakes take the fast path on the task's thread (private futexes live with their process's
-/// runner; shared ones, in MAP_SHARED memory, in the sandbox's table keyed by file and offset).
+/// runner; shared ones, in MAP_SHARED memory, in the sandbox's table keyed by file and offset). The PI operations
+/// are in Futex.Pi.cs, futex_waitv in Futex.Waitv.cs.
 /// </summary>
-public static class Futex
+public static partial class Futex
 {
-    private const int Wait = 0, Wake = 1, Requeue = 3, CmpRequeue = 4, WakeOp = 5, WaitBitset = 9, WakeBitset = 10;
+    private const int Wait = 0, Wake = 1, Requeue = 3, CmpRequeue = 4, WakeOp = 5, LockPi = 6, UnlockPi = 7, TrylockPi = 8,
+        WaitBitset = 9, WakeBitset = 10, WaitRequeuePi = 11, CmpRequeuePi = 12, LockPi2 = 13;
     private const int PrivateFlag = 128, ClockRealtimeFlag = 256;
 
-    [Syscall(98, "futex", Support.Partial, "WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAKE_OP, WAIT_BITSET and WAKE_BITSET: private ones on the task's thread, shared ones in MAP_SHARED memory (shared anonymous, /dev/shm, memfd) across processes; the PI operations give ENOSYS.")]
+    [Syscall(98, "futex", Support.Full, "Every operation: WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAKE_OP, the BITSET pair and the PI family (LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI, WAIT_REQUEUE_PI, CMP_REQUEUE_PI) with robust owner death (FUTEX_OWNER_DIED, the lock handed to the next waiter), private and shared (MAP_SHARED memory across processes). PI waiters get the lock in SCHED_FIFO/RR priority order, then in arrival order; the owner inherits the highest waiter's real-time priority on its process's virtual CPU (processes run in parallel on the host, so it needs no boost against other processes' threads); FUTEX_FD gives ENOSYS, as since Linux 2.6.26.")]
     public static SyscallResult Call(ISyscallContext c)
     {
-        var op = c.Int(1) & 0x7f; // without FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME
+        var cmd = c.Int(1) & ~(PrivateFlag | ClockRealtimeFlag);
         var shared = (c.Int(1) & PrivateFlag) == 0; // may be shared with other processes
-        if ((c.Int(1) & ClockRealtimeFlag) != 0 && op is not (WaitBitset or Wait)) return Errno.ENOSYS;
+        var realtime = (c.Int(1) & ClockRealtimeFlag) != 0;
+        // sys_futex reads and checks the timeout of the calls that have one before anything else.
+        TimeSpan? timeout = null;
+        if (c.Arg(3) != 0 && cmd is Wait or WaitBitset or LockPi or LockPi2 or WaitRequeuePi)
+        {
+            var e = Time.ReadTimespec(c, c.Arg(3), out var sec, out var nsec);
+            if (e != Errno.None) return e;
+            // FUTEX_WAIT's timeout is relative; the others' absolute: LOCK_PI's on CLOCK_REALTIME, the rest's on the chosen clock.
+            var clock = realtime || cmd == LockPi ? Time.ClockRealtime : Time.ClockMonotonic;
+            timeout = cmd == Wait ? Time.Relative(sec, nsec) : Time.UntilAbsolute(c, clock, sec, nsec);
+        }
+        if (realtime && cmd is not (WaitBitset or WaitRequeuePi or LockPi2)) return Errno.ENOSYS;
         var address = c.Arg(0);
+        if (cmd is WaitRequeuePi or CmpRequeuePi) return RequeuePi(c, cmd == CmpRequeuePi, address, shared, timeout);
+        if (cmd == UnlockPi) return c.Task.Futexes.UnlockPi(address, shared); // checks the owner before the alignment
         if ((address & 3) != 0) return Errno.EINVAL;
-        switch (op)
+        switch (cmd)
         {
             case Wait or WaitBitset:
             {
-                var bitset = op == WaitBitset ? c.UInt(5) : uint.MaxValue;
+                var bitset = cmd == WaitBitset ? c.UInt(5) : uint.MaxValue;
                 if (bitset == 0) return Errno.EINVAL;
-                TimeSpan? timeout = null;
-                if (c.Arg(3) != 0)
-                {
-                    var e = Time.ReadTimespec(c, c.Arg(3), out var sec, out var nsec);
-                    if (e != Errno.None) return e;
-                    // FUTEX_WAIT's timeout is relative; FUTEX_WAIT_BITSET's is absolute on its clock.
-                    var clock = (c.Int(1) & ClockRealtimeFlag) != 0 ? Time.ClockRealtime : Time.ClockMonotonic;
-                    timeout = op == WaitBitset ? Time.UntilAbsolute(c, clock, sec, nsec) : Time.Relative(sec, nsec);
-                }
                 return c.Task.FutexWait(address, c.UInt(2), bitset, timeout, shared);
             }
             case Wake or WakeBitset:
             {
-                var bitset = op == WakeBitset ? c.UInt(5) : uint.MaxValue;
+                var bitset = cmd == WakeBitset ? c.UInt(5) : uint.MaxValue;
                 if (bitset == 0) return Errno.EINVAL;
+                if (c.Task.Futexes.HasPiWaiters(address, shared)) return Errno.EINVAL; // PI waiters are not woken so
                 return c.Task.FutexWake(address, Math.Max(c.Int(2), 0), bitset, shared);
             }
             case Requeue or CmpRequeue:
-                return RequeueWaiters(c, address, shared, compare: op == CmpRequeue);
+                return RequeueWaiters(c, address, shared, compare: cmd == CmpRequeue);
             case WakeOp:
                 return WakeWithOp(c, address, shared);
+            case LockPi or LockPi2 or TrylockPi:
+                return c.Task.Futexes.LockPi(address, shared, timeout, trylock: cmd == TrylockPi);
             default:
                 return Errno.ENOSYS;
         }
@@ -67,6 +76,7 @@ public static class Futex
             if (BitConverter.ToUInt32(word) != c.UInt(5)) return Errno.EAGAIN;
         }
         else if (c.Memory.Read(to, word) != Errno.None) return Errno.EFAULT;
+        if (c.Task.Futexes.HasPiWaiters(from, shared)) return Errno.EINVAL; // WAIT_REQUEUE_PI's go only with CMP_REQUEUE_PI
         var (woken, moved) = c.Task.FutexRequeue(from, to, wake, requeue, shared);
         // Both report the woken and requeued together (futex_requeue's task count; the man page says woken only).
         return woken + moved;
@@ -101,6 +111,7 @@ public static class Futex
             };
             if (Interlocked.CompareExchange(ref cell, value, old) == old) break;
         }
+        if (c.Task.Futexes.HasPiWaiters(address, shared) || c.Task.Futexes.HasPiWaiters(second, shared)) return Errno.EINVAL;
         var woken = c.Task.FutexWake(address, Math.Max(c.Int(2), 0), uint.MaxValue, shared);
         var passes = cmp switch
         {

@@ -28,7 +28,7 @@ public static partial class Process
         return c.Task.Tid;
     }
 
-    [Syscall(99, "set_robust_list", Support.Full, "Robust futexes are released when a thread exits, execs or is killed: FUTEX_OWNER_DIED set and one waiter woken, shared memory included.")]
+    [Syscall(99, "set_robust_list", Support.Full, "Robust futexes are released when a thread exits, execs or is killed: FUTEX_OWNER_DIED set and one waiter woken (a PI futex handed to its first waiter), shared memory included.")]
     public static SyscallResult SetRobustList(ISyscallContext c)
     {
         if (c.Arg(1) != 24) return Errno.EINVAL; // sizeof(struct robust_list_head)
@@ -103,13 +103,13 @@ public static partial class Process
         return c.CopyOut(c.Arg(2), mask, mask.Length);
     }
 
-    [Syscall(261, "prlimit64", Support.Partial, "Any process of the sandbox (same real, effective and saved ids, or CAP_SYS_RESOURCE: EPERM otherwise); " +
+    [Syscall(261, "prlimit64", Support.Full, "Any process of the sandbox (same real, effective and saved ids, or CAP_SYS_RESOURCE: EPERM otherwise); " +
         "raising a hard limit needs CAP_SYS_RESOURCE. Enforced: NOFILE, NPROC, FSIZE (EFBIG and SIGXFSZ), MEMLOCK, CORE, MSGQUEUE, CPU (SIGXCPU at the soft " +
         "limit and each second after, SIGKILL at the hard one), SIGPENDING (per real uid: EAGAIN for real-time sigqueue/tgkill signals and timer_create, " +
         "lost siginfo otherwise), RTPRIO and NICE (without CAP_SYS_NICE), RTTIME (SIGXCPU, then SIGKILL, for SCHED_FIFO/RR threads that run that " +
-        "long without blocking), AS and DATA (mmap, mremap and brk), STACK (mapped by the limit at exec, a deeper stack faults; raising the limit extends it, " +
-        "lowering it stops growth past it). Missing: a stack limit above ~3.7 GiB (unlimited included) gives a stack of ~3.7 GiB, where Linux " +
-        "moves the mmap area to make room.")]
+        "long without blocking), AS and DATA (mmap, mremap and brk), STACK (exec moves the mmap area down to leave the limit's room, at most 5/6 " +
+        "of the address window, also when unlimited; a deeper stack faults; raising the limit extends it down to the mapping below, lowering it " +
+        "stops growth past it).")]
     public static SyscallResult Prlimit64(ISyscallContext c)
     {
         var resource = c.Int(1);

@@ -12,15 +12,15 @@ public static partial class Process
     private const long ArgSpace = 2L << 20;       // a quarter of the default 8 MiB stack, as Linux allows
 
     // Flags we do not implement yet are refused with EINVAL rather than silently ignored.
-    private const ulong Unsupported = CloneFlags.NewNs | CloneFlags.NewUser | CloneFlags.NewPid | CloneFlags.IntoCgroup;
+    private const ulong Unsupported = CloneFlags.NewUser | CloneFlags.NewPid | CloneFlags.IntoCgroup;
     /// <summary>The namespaces a new process may get (with CAP_SYS_ADMIN).</summary>
-    private const ulong NewNamespaces = CloneFlags.NewUts | CloneFlags.NewIpc | CloneFlags.NewNet | CloneFlags.NewCgroup | CloneFlags.NewTime;
+    private const ulong NewNamespaces = CloneFlags.NewNs | CloneFlags.NewUts | CloneFlags.NewIpc | CloneFlags.NewNet | CloneFlags.NewCgroup | CloneFlags.NewTime;
 
     [Syscall(220, "clone", Support.Partial,
         "Threads (CLONE_VM, CLONE_THREAD and CLONE_SIGHAND, with SETTLS, PARENT_SETTID, CHILD_SETTID, CHILD_CLEARTID), fork and vfork " +
         "(CLONE_VM with CLONE_VFORK gives the child a copy-on-write copy of the address space and suspends the parent until exec or exit), CLONE_FILES, CLONE_FS, " +
-        "CLONE_PARENT, CLONE_PIDFD (for processes), new UTS, IPC, network and cgroup namespaces (CAP_SYS_ADMIN), CLONE_PTRACE (the child " +
-        "is traced too when the caller is). The child shares private memory copy-on-write (MAP_SHARED memory stays shared); CLONE_NEWNS (use unshare), NEWPID, NEWUSER and thread pidfds (CLONE_PIDFD with CLONE_THREAD) return EINVAL.")]
+        "CLONE_PARENT, CLONE_PIDFD (for processes), new mount (a copy of the mount table), UTS, IPC, network and cgroup namespaces (CAP_SYS_ADMIN), CLONE_PTRACE (the child " +
+        "is traced too when the caller is). The child shares private memory copy-on-write (MAP_SHARED memory stays shared); NEWPID, NEWUSER and thread pidfds (CLONE_PIDFD with CLONE_THREAD) return EINVAL.")]
     public static SyscallResult Clone(ISyscallContext c)
     {
         // Only the low 32 bits count (the flags past them are clone3's); the low byte is the exit signal. On arm64 the
@@ -98,6 +98,18 @@ public static partial class Process
         // A second process in one address space (CLONE_VM without CLONE_THREAD) is modelled only for vfork.
         if ((f & (CloneFlags.Vm | CloneFlags.Thread)) == CloneFlags.Vm && (f & CloneFlags.Vfork) == 0) return Errno.EINVAL;
         if ((f & CloneFlags.Thread) == 0 && (f & CloneFlags.Sighand) != 0 && (f & CloneFlags.Vfork) == 0) return Errno.EINVAL;
+        // A new mount namespace gets its own copy of the fs context: sharing one (CLONE_FS) cannot be (copy_process).
+        if ((f & (CloneFlags.NewNs | CloneFlags.Fs)) == (CloneFlags.NewNs | CloneFlags.Fs)) return Errno.EINVAL;
+        // The mount table belongs to the VFS actor: it makes the copy, and the clone goes on when it has.
+        if ((f & CloneFlags.NewNs) != 0)
+            return SyscallResult.Send(new CopyMountNamespace(c.Task), reply => reply is MountNamespaceCopied m ? Finish(c, a with { NewMountFs = m.Fs }, pidfdAddress) : Errno.EIO);
+        return Finish(c, a, pidfdAddress);
+    }
+
+    /// <summary>The clone itself, its checks done.</summary>
+    private static SyscallResult Finish(ISyscallContext c, CloneArgs a, ulong pidfdAddress)
+    {
+        var f = a.Flags;
         var tid = c.Task.Clone(a);
         if (tid < 0) return (Errno)(-tid);
         if ((f & CloneFlags.Pidfd) != 0)

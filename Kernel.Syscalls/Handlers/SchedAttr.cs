@@ -10,7 +10,7 @@ public static partial class Process
     private const ulong SchedFlagResetOnFork = 0x01, SchedFlagKeepPolicy = 0x08, SchedFlagKeepParams = 0x10,
         SchedFlagsKnown = 0x7f;
 
-    [Syscall(274, "sched_setattr", Support.Partial, "SCHED_OTHER, BATCH, IDLE, FIFO and RR with nice and priority, validated and recorded as sched_setscheduler does (the virtual CPU's scheduling does not follow them yet); SCHED_DEADLINE is refused with EBUSY, as admission control would; utilization clamps are accepted and ignored.")]
+    [Syscall(274, "sched_setattr", Support.Partial, "As sched_setscheduler, with nice and priority, for the caller or any thread of the sandbox. SCHED_DEADLINE is refused with EBUSY, as admission control would. Utilization clamps are accepted and ignored.")]
     public static SyscallResult SchedSetAttr(ISyscallContext c)
     {
         var pid = c.Int(0);
@@ -43,15 +43,12 @@ public static partial class Process
         if (policy != SchedDeadline && !ValidPriority(policy, prio)) return Errno.EINVAL;
         nice = Math.Clamp(nice, -20, 19);
         var fair = policy is TaskSettings.SchedOther or TaskSettings.SchedBatch or TaskSettings.SchedIdle;
-        if (!MaySchedule(c, s, policy, fair ? nice : s.Nice, prio, (flags & SchedFlagResetOnFork) != 0)) return Errno.EPERM;
+        if (!SameOwner(c, s) || !MaySchedule(c, s, policy, fair ? nice : s.Nice, prio, (flags & SchedFlagResetOnFork) != 0)) return Errno.EPERM;
         if (policy == SchedDeadline) return Errno.EBUSY;
-        if (pid == 0 || pid == c.Task.Tid)
-        {
-            s.Policy = policy;
-            if ((flags & SchedFlagKeepParams) == 0) s.Priority = prio;
-            if (fair) s.Nice = nice;
-            s.ResetOnFork = (flags & SchedFlagResetOnFork) != 0;
-        }
+        s.Policy = policy;
+        if ((flags & SchedFlagKeepParams) == 0) s.Priority = prio;
+        if (fair) s.Nice = nice;
+        s.ResetOnFork = (flags & SchedFlagResetOnFork) != 0;
         return 0;
     }
 
@@ -62,15 +59,14 @@ public static partial class Process
         var size = c.UInt(2);
         if (c.Arg(1) == 0 || pid < 0 || size < SchedAttrVer0 || size > PageSize || c.UInt(3) != 0) return Errno.EINVAL;
         if (!SelfOrExisting(c, pid)) return Errno.ESRCH;
-        var self = pid == 0 || pid == c.Task.Tid;
-        var s = c.Task.Settings;
+        var s = SchedTarget(c, pid);
         var attr = new byte[SchedAttrSize];
         var written = (int)Math.Min(size, SchedAttrSize);
         BitConverter.TryWriteBytes(attr.AsSpan(0), (uint)written);
-        BitConverter.TryWriteBytes(attr.AsSpan(4), self ? s.Policy : TaskSettings.SchedOther);
-        BitConverter.TryWriteBytes(attr.AsSpan(8), self && s.ResetOnFork ? SchedFlagResetOnFork : 0UL);
-        BitConverter.TryWriteBytes(attr.AsSpan(16), self ? s.Nice : 0);
-        BitConverter.TryWriteBytes(attr.AsSpan(20), self ? s.Priority : 0);
+        BitConverter.TryWriteBytes(attr.AsSpan(4), s.Policy);
+        BitConverter.TryWriteBytes(attr.AsSpan(8), s.ResetOnFork ? SchedFlagResetOnFork : 0UL);
+        BitConverter.TryWriteBytes(attr.AsSpan(16), s.Nice);
+        BitConverter.TryWriteBytes(attr.AsSpan(20), s.Priority);
         // sched_util_min/max stay 0, as on a kernel without CONFIG_UCLAMP_TASK (Debian's).
         return c.Memory.Write(c.Arg(1), attr.AsSpan(0, written)) == Errno.None ? 0 : Errno.EFAULT;
     }

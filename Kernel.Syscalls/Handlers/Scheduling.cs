@@ -13,9 +13,11 @@ public static partial class Process
     private const int PrioProcess = 0, PrioPgrp = 1, PrioUser = 2;
     private const long ClockTicks = 100; // USER_HZ
 
-    private static bool SelfOrExisting(ISyscallContext c, int pid) => pid == 0 || pid == c.Task.Pid || pid == c.Task.Tid || c.Task.GetProcessGroup(pid) >= 0;
+    /// <summary>find_task_by_vpid: 0 (the caller), or any thread of the sandbox (a process's id names its main thread).</summary>
+    private static bool SelfOrExisting(ISyscallContext c, int pid) =>
+        pid == 0 || pid == c.Task.Pid || pid == c.Task.Tid || c.Task.SettingsOf(pid) is not null || c.Task.GetProcessGroup(pid) >= 0;
 
-    [Syscall(118, "sched_setparam", Support.Partial, "Validated and recorded for the calling thread; other threads give ESRCH unless they exist, and priorities do not change how the virtual CPU is shared yet.")]
+    [Syscall(118, "sched_setparam", Support.Partial, "The real-time priority of the caller or any thread of the sandbox (EPERM unless the caller's effective uid owns it or it has CAP_SYS_NICE; RLIMIT_RTPRIO), which orders the threads of one process on its virtual CPU. Each process runs on its own host thread, which is not given real-time priority on the host: a real-time thread does not hold off other processes' threads.")]
     public static SyscallResult SchedSetParam(ISyscallContext c)
     {
         var pid = c.Int(0);
@@ -24,8 +26,8 @@ public static partial class Process
         if (!SelfOrExisting(c, pid)) return Errno.ESRCH;
         var s = SchedTarget(c, pid);
         if (!ValidPriority(s.Policy, prio)) return Errno.EINVAL;
-        if (!MaySchedule(c, s, s.Policy, s.Nice, prio, s.ResetOnFork)) return Errno.EPERM;
-        if (pid == 0 || pid == c.Task.Tid) s.Priority = prio;
+        if (!SameOwner(c, s) || !MaySchedule(c, s, s.Policy, s.Nice, prio, s.ResetOnFork)) return Errno.EPERM;
+        s.Priority = prio;
         return 0;
     }
 
@@ -35,11 +37,11 @@ public static partial class Process
         var pid = c.Int(0);
         if (pid < 0 || c.Arg(1) == 0) return Errno.EINVAL;
         if (!SelfOrExisting(c, pid)) return Errno.ESRCH;
-        var prio = pid == 0 || pid == c.Task.Tid ? c.Task.Settings.Priority : 0;
+        var prio = SchedTarget(c, pid).Priority;
         return c.Memory.WriteStruct(c.Arg(1), prio) == Errno.None ? 0 : Errno.EFAULT;
     }
 
-    [Syscall(119, "sched_setscheduler", Support.Partial, "SCHED_OTHER, BATCH, IDLE, FIFO and RR are validated and recorded (FIFO and RR need root); the virtual CPU's scheduling does not follow them yet; SCHED_DEADLINE gives EINVAL.")]
+    [Syscall(119, "sched_setscheduler", Support.Partial, "SCHED_OTHER, BATCH, IDLE, FIFO and RR for the caller or any thread of the sandbox (EPERM unless the caller owns it or has CAP_SYS_NICE). A process's virtual CPU follows them: FIFO and RR threads by priority before fair ones (RR in turn), fair ones by CFS weights (SCHED_IDLE 3). Across processes only nice values and SCHED_IDLE reach the host's scheduler (see sched_setparam). SCHED_DEADLINE gives EINVAL.")]
     public static SyscallResult SchedSetScheduler(ISyscallContext c)
     {
         const int ResetOnFork = 0x40000000;
@@ -53,13 +55,10 @@ public static partial class Process
         if (!SelfOrExisting(c, pid)) return Errno.ESRCH;
         if (!ValidPriority(policy, prio)) return Errno.EINVAL;
         var s = SchedTarget(c, pid);
-        if (!MaySchedule(c, s, policy, s.Nice, prio, resetOnFork)) return Errno.EPERM;
-        if (pid == 0 || pid == c.Task.Tid)
-        {
-            s.Policy = policy;
-            s.Priority = prio;
-            s.ResetOnFork = resetOnFork;
-        }
+        if (!SameOwner(c, s) || !MaySchedule(c, s, policy, s.Nice, prio, resetOnFork)) return Errno.EPERM;
+        s.Policy = policy;
+        s.Priority = prio;
+        s.ResetOnFork = resetOnFork;
         return 0;
     }
 
@@ -69,11 +68,21 @@ public static partial class Process
         var pid = c.Int(0);
         if (pid < 0) return Errno.EINVAL;
         if (!SelfOrExisting(c, pid)) return Errno.ESRCH;
-        return pid == 0 || pid == c.Task.Tid ? c.Task.Settings.Policy : TaskSettings.SchedOther;
+        var s = SchedTarget(c, pid);
+        return s.Policy | (s.ResetOnFork ? 0x40000000 : 0);
     }
 
-    /// <summary>The settings a scheduling call changes: the caller's own; another thread is seen with the defaults it reports.</summary>
-    private static TaskSettings SchedTarget(ISyscallContext c, int pid) => pid == 0 || pid == c.Task.Tid ? c.Task.Settings : new TaskSettings();
+    /// <summary>The settings a scheduling call reads or changes: the caller's (pid 0) or thread <paramref name="pid"/>'s.</summary>
+    private static TaskSettings SchedTarget(ISyscallContext c, int pid) =>
+        pid == 0 || pid == c.Task.Tid ? c.Task.Settings : c.Task.SettingsOf(pid) ?? new TaskSettings();
+
+    /// <summary>
+    /// check_same_owner: changing another thread's scheduling needs the caller's effective uid to be the target's real
+    /// or effective uid, or CAP_SYS_NICE (EPERM otherwise).
+    /// </summary>
+    private static bool SameOwner(ISyscallContext c, TaskSettings target) =>
+        ReferenceEquals(target, c.Task.Settings) || c.Task.Settings.Has(Capabilities.SysNice)
+        || c.Task.Ids.Euid == target.CapIds.Uid || c.Task.Ids.Euid == target.CapIds.Euid;
 
     private static bool ValidPriority(int policy, int prio) =>
         policy is TaskSettings.SchedFifo or TaskSettings.SchedRr ? prio is >= 1 and <= 99 : prio == 0;
@@ -115,15 +124,17 @@ public static partial class Process
         return (first & 1) == 0 ? Errno.EINVAL : 0;
     }
 
-    [Syscall(140, "setpriority", Support.Partial, "Nice values are validated, clamped and recorded for PRIO_PROCESS (the caller), PRIO_PGRP and PRIO_USER (checked for existence); they do not change the virtual CPU's share yet.")]
+    [Syscall(140, "setpriority", Support.Partial, "Nice values for PRIO_PROCESS, meaning any thread (EPERM unless the caller owns it or has CAP_SYS_NICE; EACCES below RLIMIT_NICE). They weight a process's virtual CPU among its threads as CFS does, and become the host nice value of the process's vCPU thread; a negative value counts as 0 on the host. PRIO_PGRP and PRIO_USER are checked but change only the caller.")]
     public static SyscallResult SetPriority(ISyscallContext c)
     {
         int which = c.Int(0), who = c.Int(1), nice = Math.Clamp(c.Int(2), -20, 19);
         var e = CheckPriorityTarget(c, which, who);
         if (e != Errno.None) return e;
-        var s = c.Task.Settings;
+        // PRIO_PROCESS names one thread (set_one_prio); the caller stands for a group or user it belongs to.
+        var s = which == PrioProcess ? SchedTarget(c, who) : c.Task.Settings;
+        if (!SameOwner(c, s)) return Errno.EPERM;
         if (nice < s.Nice && !CanNice(c, nice)) return Errno.EACCES; // within RLIMIT_NICE, or CAP_SYS_NICE
-        if (which == PrioProcess && (who == 0 || who == c.Task.Tid || who == c.Task.Pid)) s.Nice = nice;
+        s.Nice = nice;
         return 0;
     }
 
@@ -132,7 +143,7 @@ public static partial class Process
     {
         int which = c.Int(0), who = c.Int(1);
         var e = CheckPriorityTarget(c, which, who);
-        return e != Errno.None ? e : 20 - c.Task.Settings.Nice;
+        return e != Errno.None ? e : 20 - (which == PrioProcess ? SchedTarget(c, who) : c.Task.Settings).Nice;
     }
 
     private static Errno CheckPriorityTarget(ISyscallContext c, int which, int who)

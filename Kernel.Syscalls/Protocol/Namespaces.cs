@@ -6,6 +6,12 @@ public abstract record NamespaceRequest(IKernelTask Task) : VfsRequest(Task);
 /// <summary>unshare(2) with its CLONE_* flags already checked for unknown bits.</summary>
 public sealed record UnshareContext(IKernelTask Task, ulong Flags) : NamespaceRequest(Task);
 
+/// <summary>clone(CLONE_NEWNS): a copy of the caller's filesystem context in a copy of its mount namespace.</summary>
+public sealed record CopyMountNamespace(IKernelTask Task) : NamespaceRequest(Task);
+
+/// <summary>The filesystem context for the new process (opaque to the handler, which hands it to the clone).</summary>
+public sealed record MountNamespaceCopied(object Fs) : KernelReply;
+
 /// <summary>vhangup(2): the caller's controlling terminal hangs up (its session leader gets SIGHUP, its open files hang up).</summary>
 public sealed record HangUpControllingTerminal(IKernelTask Task) : VfsRequest(Task);
 

@@ -1,7 +1,8 @@
 /* unshare, setns and /proc/[pid]/ns: a new UTS namespace has its own host name, a new mount namespace its own
  * mounts; setns joins another process's namespace through /proc/[pid]/ns/X or a pidfd; clone(CLONE_NEWUTS);
  * and each errno (EINVAL for unknown flags and kind mismatches, EPERM without CAP_SYS_ADMIN, EBADF). Everything
- * that changes namespaces runs in children, and mounts are made private first. Native oracle: under qemu-user,
+ * that changes namespaces runs in children, and mounts are made private first; clone(CLONE_NEWNS) gives the child
+ * its own mounts. Native oracle: under qemu-user,
  * whose process has threads of its own, setns to a mount namespace gives EINVAL. */
 #include "../conformance.h"
 
@@ -116,12 +117,22 @@ static void pidfd_joiner(pid_t target)
 	_exit(conf_failures != 0);
 }
 
+/* A clone whose child (if it is made at all) leaves at once. */
+static long clone_or_exit(unsigned long flags)
+{
+	long k = syscall(SYS_clone, flags, 0, 0, 0, 0);
+	if (k == 0)
+		_exit(0);
+	return k;
+}
+
 static void unprivileged(void)
 {
 	if (setuid(65534) != 0)
 		printf("setuid failed\n");
 	EXPECT_ERR("nobody: unshare CLONE_NEWUTS", unshare(CLONE_NEWUTS), EPERM);
 	EXPECT_ERR("nobody: unshare CLONE_NEWNS", unshare(CLONE_NEWNS), EPERM);
+	EXPECT_ERR("nobody: clone CLONE_NEWNS", clone_or_exit(CLONE_NEWNS | SIGCHLD), EPERM);
 	EXPECT_OK("nobody: unshare CLONE_FILES", unshare(CLONE_FILES));
 	EXPECT_OK("nobody: unshare CLONE_FS", unshare(CLONE_FS));
 	int fd = open("/proc/1/ns/uts", O_RDONLY);
@@ -185,6 +196,24 @@ int main(void)
 	uname(&after);
 	EXPECT_TRUE("the parent's host name is still unchanged", strcmp(before.nodename, after.nodename) == 0);
 	EXPECT_ERR("clone(CLONE_NEWIPC|CLONE_SYSVSEM)", syscall(SYS_clone, CLONE_NEWIPC | CLONE_SYSVSEM | SIGCHLD, 0, 0, 0, 0), EINVAL);
+
+	/* clone with CLONE_NEWNS: the child's mount is its own. */
+	unsigned long mnt0 = ns_ino("/proc/self/ns/mnt");
+	char cloned[128];
+	snprintf(cloned, sizeof cloned, "%s/cloned", mnt);
+	fflush(stdout);
+	pid_t n = syscall(SYS_clone, CLONE_NEWNS | SIGCHLD, 0, 0, 0, 0);
+	if (n == 0) {
+		if (ns_ino("/proc/self/ns/mnt") == mnt0)
+			_exit(2);
+		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 || mount("none", mnt, "tmpfs", 0, NULL) != 0)
+			_exit(3);
+		close(open(cloned, O_CREAT | O_WRONLY, 0644));
+		_exit(access(cloned, F_OK) == 0 ? 0 : 1);
+	}
+	EXPECT_EQ("clone(CLONE_NEWNS) child", finish(n), 0);
+	EXPECT_ERR("  the parent does not see its file", access(cloned, F_OK), ENOENT);
+	EXPECT_ERR("clone(CLONE_NEWNS|CLONE_FS)", syscall(SYS_clone, CLONE_NEWNS | CLONE_FS | SIGCHLD, 0, 0, 0, 0), EINVAL);
 
 	rmdir(mnt);
 	rmdir(dir);

@@ -26,10 +26,23 @@ static int deep(int kb)
 	return deep(kb - 4) + frame[4095];
 }
 
+/* Moves the stack pointer <mb> MiB down at once and touches only the two ends: a stack limit of gigabytes works
+ * without using gigabytes. No stack-clash probes, which would touch every page on the way. */
+__attribute__((optimize("no-stack-clash-protection"))) static int far(long mb)
+{
+	size_t size = (size_t)mb << 20;
+	volatile char *p = __builtin_alloca(size);
+	p[0] = 1;
+	p[size - 1] = 2;
+	return p[0] + p[size - 1];
+}
+
 /* In the re-executed image: argv[2] = KiB to use, argv[3] = a new soft limit to set first (0: none), or "u<KiB>":
- * use the stack first, then set that limit and use it again. */
+ * use the stack first, then set that limit and use it again, or "f": argv[2] MiB at once (far). */
 static int child(char **argv)
 {
+	if (argv[3][0] == 'f')
+		return far(atol(argv[2])) == 3 ? 0 : 8;
 	if (argv[3][0] == 'u') {
 		if (deep(atoi(argv[2])) <= 0)
 			return 8;
@@ -95,6 +108,10 @@ int main(int argc, char **argv)
 	report("256 KiB at exec, raised to 4 MiB, 2 MiB used", run(256, "2048", "4096"));
 	report("256 KiB at exec, raised to 4 MiB, 8 MiB used", run(256, "8192", "4096"));
 	report("unlimited, 16 MiB used", run(-1, "16384", "0"));
+	/* Big limits: the mmap area and the interpreter move down at exec to leave the stack its room. */
+	report("6 GiB limit, 5 GiB deep", run(6L << 20, "5120", "f"));
+	report("6 GiB limit, 7 GiB deep", run(6L << 20, "7168", "f"));
+	report("unlimited, 5 GiB deep", run(-1, "5120", "f"));
 	report("8 MiB at exec, lowered to 1 MiB, 4 MiB used", run(8192, "4096", "1024"));
 	report("8 MiB at exec, 4 MiB used, lowered to 1 MiB, 4 MiB used again", run(8192, "4096", "u1024"));
 

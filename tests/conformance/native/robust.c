@@ -2,6 +2,7 @@
  * memory) is handed to the next locker with EOWNERDEAD. qemu-user does not implement set_robust_list (ENOSYS),
  * so under it a waiter would block for ever: the oracle is the host kernel running a native build. */
 #include "../conformance.h"
+#include "../futexes.h"
 
 #include <linux/futex.h>
 #include <pthread.h>
@@ -17,29 +18,7 @@ static pthread_mutex_t local_mutex;
 
 static void make_robust(pthread_mutex_t *m, int pshared)
 {
-	pthread_mutexattr_t a;
-	pthread_mutexattr_init(&a);
-	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-	pthread_mutexattr_setpshared(&a, pshared);
-	pthread_mutex_init(m, &a);
-}
-
-static void *lock_and_exit(void *arg)
-{
-	pthread_mutex_lock((pthread_mutex_t *)arg);
-	return NULL; /* ends while holding it */
-}
-
-/* Locks, then leaves the mutex consistent and unlocked: returns what the lock said. */
-static void *lock_and_wait(void *arg)
-{
-	pthread_mutex_t *m = arg;
-	long r = pthread_mutex_lock(m);
-	if (r == EOWNERDEAD)
-		pthread_mutex_consistent(m);
-	if (r == 0 || r == EOWNERDEAD)
-		pthread_mutex_unlock(m);
-	return (void *)r;
+	make_mutex(m, PTHREAD_PRIO_NONE, PTHREAD_MUTEX_ROBUST, pshared);
 }
 
 static volatile long other_tid;
