@@ -1,7 +1,7 @@
 namespace Kernel.Syscalls;
 
 /// <summary>Per-thread settings that handlers keep without an actor: scheduling and prctl state.</summary>
-public sealed class TaskSettings
+public sealed partial class TaskSettings
 {
     public const int SchedOther = 0, SchedFifo = 1, SchedRr = 2, SchedBatch = 3, SchedIdle = 5;
 
@@ -12,7 +12,12 @@ public sealed class TaskSettings
     public bool ResetOnFork { get; set; }
     public int PdeathSignal { get; set; }
     public bool NoNewPrivs { get; set; }
-    public bool KeepCaps { get; set; }
+    /// <summary>SECBIT_KEEP_CAPS (PR_SET_KEEPCAPS is that bit of the securebits).</summary>
+    public bool KeepCaps
+    {
+        get => (SecureBits & SecBits.KeepCaps) != 0;
+        set => SecureBits = value ? SecureBits | SecBits.KeepCaps : SecureBits & ~SecBits.KeepCaps;
+    }
     public ulong TimerSlackNs { get; set; } = 50_000;
     /// <summary>The thread's name (comm): PR_SET_NAME; null means the process's.</summary>
     public string? Name { get; set; }
@@ -46,7 +51,7 @@ public sealed class TaskSettings
 }
 
 /// <summary>Per-process settings: personality, dumpability, subreaper, keyrings.</summary>
-public sealed class ProcessSettings
+public sealed partial class ProcessSettings
 {
     public uint Personality { get; set; }
     public bool Dumpable { get; set; } = true;
@@ -61,14 +66,21 @@ public sealed class ProcessSettings
     public ProcessSettings Copy() => (ProcessSettings)MemberwiseClone();
 }
 
-/// <summary>Resource usage as getrusage reports it (times in microseconds, memory in KiB).</summary>
+/// <summary>Resource usage as getrusage reports it (times in microseconds, memory in KiB, I/O in 512-byte blocks).</summary>
 public readonly record struct Usage(long UserMicros, long SystemMicros, long MaxRssKb, long MinorFaults, long VoluntarySwitches, long InvoluntarySwitches)
 {
+    public long MajorFaults { get; init; }
+    public long InBlocks { get; init; }
+    public long OutBlocks { get; init; }
+
     public static Usage operator +(Usage a, Usage b) => new(a.UserMicros + b.UserMicros, a.SystemMicros + b.SystemMicros,
         Math.Max(a.MaxRssKb, b.MaxRssKb), a.MinorFaults + b.MinorFaults, a.VoluntarySwitches + b.VoluntarySwitches,
-        a.InvoluntarySwitches + b.InvoluntarySwitches);
+        a.InvoluntarySwitches + b.InvoluntarySwitches)
+    {
+        MajorFaults = a.MajorFaults + b.MajorFaults, InBlocks = a.InBlocks + b.InBlocks, OutBlocks = a.OutBlocks + b.OutBlocks,
+    };
 
-    /// <summary>An arm64 struct rusage (144 bytes: two timevals, then fourteen longs).</summary>
+    /// <summary>An arm64 struct rusage (144 bytes: two timevals, then fourteen longs; ixrss, idrss, isrss, nswap, msgsnd, msgrcv and nsignals stay 0 as in Linux).</summary>
     public byte[] ToRusage()
     {
         var b = new byte[144];
@@ -78,6 +90,9 @@ public readonly record struct Usage(long UserMicros, long SystemMicros, long Max
         BitConverter.TryWriteBytes(b.AsSpan(24), SystemMicros % 1_000_000);
         BitConverter.TryWriteBytes(b.AsSpan(32), MaxRssKb);
         BitConverter.TryWriteBytes(b.AsSpan(64), MinorFaults);
+        BitConverter.TryWriteBytes(b.AsSpan(72), MajorFaults);
+        BitConverter.TryWriteBytes(b.AsSpan(88), InBlocks);
+        BitConverter.TryWriteBytes(b.AsSpan(96), OutBlocks);
         BitConverter.TryWriteBytes(b.AsSpan(128), VoluntarySwitches);
         BitConverter.TryWriteBytes(b.AsSpan(136), InvoluntarySwitches);
         return b;
@@ -98,12 +113,17 @@ public static class Capabilities
     /// <summary>cap_task_fix_setuid for a change of the real, effective and saved user ids.</summary>
     public static void FixSetuid(TaskSettings p, bool keepCaps, (uint R, uint E, uint S) old, (uint R, uint E, uint S) now)
     {
+        if ((p.SecureBits & SecBits.NoSetuidFixup) != 0) return;
         var wasRoot = old.R == 0 || old.E == 0 || old.S == 0;
         var noneRoot = now.R != 0 && now.E != 0 && now.S != 0;
-        if (wasRoot && noneRoot && !keepCaps)
+        if (wasRoot && noneRoot)
         {
-            p.CapPermitted = 0;
-            p.CapEffective = 0;
+            if (!keepCaps)
+            {
+                p.CapPermitted = 0;
+                p.CapEffective = 0;
+            }
+            p.CapAmbient = 0; // cap_emulate_setxuid clears the ambient set even with keep-caps
         }
         if (old.E == 0 && now.E != 0) p.CapEffective = 0;
         if (old.E != 0 && now.E == 0) p.CapEffective = p.CapPermitted;
@@ -115,25 +135,22 @@ public static class Capabilities
     /// <summary>cap_task_fix_setuid for setfsuid: leaving filesystem uid 0 drops CAP_FS_SET, returning raises it from permitted.</summary>
     public static void FixSetfsuid(TaskSettings p, uint old, uint now)
     {
+        if ((p.SecureBits & SecBits.NoSetuidFixup) != 0) return;
         if (old == 0 && now != 0) p.CapEffective &= ~FsSet;
         if (old != 0 && now == 0) p.CapEffective |= p.CapPermitted & FsSet;
     }
 
     /// <summary>
-    /// execve without file capabilities: root (real or effective uid 0) gains the bounding set as permitted
-    /// (effective too when the effective uid is 0); anyone else keeps no permitted or effective capability.
+    /// execve of a program without file capabilities or set-id bits (cap_bprm_creds_from_file): root (real or
+    /// effective uid 0, unless SECBIT_NOROOT) gains the bounding and inheritable sets as permitted (effective too when
+    /// the effective uid is 0); the ambient set survives and joins the permitted set, and becomes the effective set
+    /// when nothing else does. SECBIT_KEEP_CAPS is cleared.
     /// </summary>
     public static void Exec(TaskSettings p, uint ruid, uint euid)
     {
-        if (ruid == 0 || euid == 0)
-        {
-            p.CapPermitted = p.CapabilityBound | (p.CapInheritable & p.CapabilityBound);
-            p.CapEffective = euid == 0 ? p.CapPermitted : 0;
-        }
-        else
-        {
-            p.CapPermitted = 0;
-            p.CapEffective = 0;
-        }
+        var root = (p.SecureBits & SecBits.NoRoot) == 0 && (ruid == 0 || euid == 0);
+        p.CapPermitted = (root ? p.CapabilityBound | p.CapInheritable : 0) | p.CapAmbient;
+        p.CapEffective = root && euid == 0 ? p.CapPermitted : p.CapAmbient;
+        p.SecureBits &= ~SecBits.KeepCaps;
     }
 }

@@ -32,6 +32,7 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
         LockMemory or LockAllMemory or QueryResidency or SyncMemory => HandleLocking((MmRequest)request),
         BindMemory or QueryMemPolicy or PageStatus => HandleNuma((MmRequest)request),
         ShmAttach or ShmDetach => HandleSysvShm((MmRequest)request),
+        PrctlMm r => Result(HandlePrctl(r)),
         _ => new Failed(Errno.ENOSYS),
     };
 
@@ -114,6 +115,7 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
             address = mm.FindFree(length, AddressSpace.PageDown(r.Address));
             if (address == 0) return -(long)Errno.ENOMEM;
         }
+        if (mm.DeniesWriteExec(prot, prot)) return -(long)Errno.EACCES; // MDWE: no new writable and executable mapping
         if (pages is not null)
         {
             mm.MapSharedPages(address, length, prot, pages.Name, pages.Pages, pages.Offset, pages.Length, pages.Owner);
@@ -186,8 +188,9 @@ public sealed partial class MmActor(Sandbox sandbox) : SubsystemActor(sandbox.Lo
         if (mm.SplitsHugePage(address, address + len)) return -(long)Errno.EINVAL;
         // PROT_WRITE on a shared file mapping made from a descriptor that could not write (no VM_MAYWRITE): EACCES, after
         // the areas before it changed, as mprotect goes area by area.
-        if ((prot & (int)Prot.Write) != 0
-            && mm.Vmas.FirstOrDefault(v => v.Start < address + len && address < v.End && v.Backing is { MayWrite: false }) is { } refused)
+        // Under MDWE (PR_SET_MDWE) an area may not become writable and executable, nor executable when it was not.
+        if (mm.Vmas.FirstOrDefault(v => v.Start < address + len && address < v.End
+                && (((prot & (int)Prot.Write) != 0 && v.Backing is { MayWrite: false }) || mm.DeniesWriteExec(v.Prot, (Prot)(prot & 7)))) is { } refused)
         {
             if (refused.Start > address) mm.Protect(address, refused.Start - address, (Prot)(prot & 7));
             return -(long)Errno.EACCES;

@@ -408,6 +408,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         p.Runner!.RemoveOtherThreads(task);
         RobustFutexes.Release(task); // exec ends the old image's robust list (clear_child_tid is only dropped)
         Capabilities.Exec(task.Settings, p.Creds.Uid, p.Creds.Euid);
+        task.Settings.OnExec();
         task.Settings.CapIds = (p.Creds.Uid, p.Creds.Euid, p.Creds.Suid, p.Creds.Fsuid);
         p.Settings.Dumpable = true; // begin_new_exec: a program without set-id bits is dumpable again
         p.Settings.MembarrierRegistrations = 0; // a new mm has none
@@ -555,6 +556,8 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         }
         mm.InitBrk(loaded.BrkStart);
         mm.MapSigPage();
+        if (!ReferenceEquals(p.Mm, mm)) p.Mm.InheritFlags(mm, exec: true); // exec's new mm keeps MMF_INIT_MASK's flags
+        mm.Layout = MmLayout.From(loaded, mm.BrkStart);
         p.ExecutablePath = loaded.ExecutablePath;
         p.Image = loaded;
         SetExecutable(p, Find(p, program, loaded.ExecutablePath));

@@ -89,6 +89,7 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
 
     public Errno Read(ulong address, Span<byte> destination)
     {
+        address = Untag(address);
         if (!IsAccessible(address, (ulong)destination.Length, Prot.Read)) return Errno.EFAULT;
         Host.Span(address, destination.Length).CopyTo(destination);
         return Errno.None;
@@ -96,6 +97,7 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
 
     public Errno Write(ulong address, ReadOnlySpan<byte> source)
     {
+        address = Untag(address);
         if (!IsAccessible(address, (ulong)source.Length, Prot.Write)) return Errno.EFAULT;
         source.CopyTo(Host.Span(address, source.Length));
         return Errno.None;
@@ -103,6 +105,7 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
 
     public Errno GetSpan(ulong address, int length, bool write, out Span<byte> span)
     {
+        address = Untag(address);
         span = default;
         if (length < 0 || !IsAccessible(address, (ulong)length, write ? Prot.Write : Prot.Read)) return Errno.EFAULT;
         span = Host.Span(address, length);
@@ -111,6 +114,7 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
 
     public int AccessibleLength(ulong address, int length, bool write)
     {
+        address = Untag(address);
         var need = write ? Prot.Write : Prot.Read;
         var end = address + (ulong)Math.Max(length, 0);
         var at = address;
@@ -125,6 +129,7 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
 
     public Errno ReadCString(ulong address, int maxLength, out string value)
     {
+        address = Untag(address);
         value = "";
         var bytes = new List<byte>(64);
         var at = address;
@@ -385,6 +390,8 @@ public sealed partial class AddressSpace : IGuestMemory, IDisposable
             child.BrkStart = BrkStart;
             child.Brk = Brk;
             child.SigPage = SigPage;
+            child.Layout = Layout.Copy();
+            InheritFlags(child);
             var ranges = PrivateRanges();
             if (!Host.ShareCopyOnWrite(child.Host, ranges))
             {

@@ -21,6 +21,8 @@ public sealed record Vma(ulong Start, ulong End, Prot Prot, bool Shared, string 
     public ulong PageSize { get; init; }
     /// <summary>A private file mapping's file (address A shows its byte Base + A until written): what MREMAP_DONTUNMAP's old range reads again.</summary>
     public PrivateFile? PrivateFile { get; init; }
+    /// <summary>prctl(PR_SET_VMA_ANON_NAME)'s name of an anonymous area: /proc/[pid]/maps shows [anon:NAME] (null: none).</summary>
+    public string? AnonName { get; init; }
     /// <summary>mbind's policy for this area (null: the task's).</summary>
     public Kernel.Syscalls.MemPolicy? Policy { get; init; }
 

@@ -31,8 +31,9 @@ public abstract class ProcNode : Inode
     public KernelProcess? Owner { get; }
     internal Procfs Proc => (Procfs)Fs;
     public override uint Mode { get; }
-    public override uint Uid => Owner?.Creds.Euid ?? 0;
-    public override uint Gid => Owner?.Creds.Egid ?? 0;
+    // task_dump_owner: a process that is not dumpable (after a change of ids) has its files owned by root.
+    public override uint Uid => Owner is { Settings.Dumpable: true } o ? o.Creds.Euid : 0;
+    public override uint Gid => Owner is { Settings.Dumpable: true } o ? o.Creds.Egid : 0;
     protected virtual long Size => 0;
 
     public override long Stat(out StatInfo st)

@@ -14,7 +14,7 @@ internal static class ProcPid
 
     private static readonly string[] TaskEntries =
     [
-        "auxv", "cgroup", "cmdline", "comm", "cwd", "environ", "exe", "fd", "fdinfo", "limits", "maps", "mountinfo", "mounts",
+        "auxv", "cgroup", "cmdline", "comm", "cwd", "environ", "exe", "fd", "fdinfo", "limits", "maps", "mem", "mountinfo", "mounts",
         "ns", "oom_score", "oom_score_adj", "root", "stat", "statm", "status", "wchan",
     ];
 
@@ -35,18 +35,19 @@ internal static class ProcPid
         ProcFile Binary(uint perm, Func<byte[]> data) => new(fs, d, name, perm, p, data, ProcWriteKind.Einval);
         return name switch
         {
-            "auxv" => Binary(OwnerRead, () => ProcPidFiles.Auxv(p)),
+            "auxv" => Binary(OwnerRead, () => p.ExitStatus is null ? p.Mm.Layout.AuxvBytes() : []),
             "cgroup" => File(ReadOnly, () => "0::/\n"),
-            "cmdline" => Binary(ReadOnly, () => ProcPidFiles.Strings(p.Argv)),
+            "cmdline" => Binary(ReadOnly, () => ProcPidFiles.Cmdline(p)),
             "comm" => new ProcFile(fs, d, name, ReadWrite, p, () => ProcRoot.Bytes(p.Comm + "\n"), ProcWriteKind.Handler, () => CommWriter(p)),
             "cwd" => new ProcMagicLink(fs, d, name, AnyLink, p, () => p.Fs.Cwd, () => Describe(p.Fs.Cwd)),
-            "environ" => Binary(OwnerRead, () => ProcPidFiles.Strings(p.Envp)),
+            "environ" => Binary(OwnerRead, () => ProcPidFiles.Environ(p)),
             "exe" => new ProcMagicLink(fs, d, name, AnyLink, p, () => p.Executable,
                 () => p.Executable is { } exe ? Describe(exe) : null),
             "fd" => FdDirectory(fs, d, p),
             "fdinfo" => FdInfoDirectory(fs, d, p),
             "limits" => File(ReadOnly, () => ProcPidFiles.Limits(p)),
             "maps" => File(ReadOnly, () => ProcPidFiles.Maps(p)),
+            "mem" => new ProcMemNode(fs, d, p),
             "mountinfo" => File(ReadOnly, () => ProcPidFiles.MountInfo(fs, p)),
             "mounts" => File(ReadOnly, () => ProcPidFiles.Mounts(fs, p)),
             "ns" => NsDirectory(fs, d, p),

@@ -11,7 +11,7 @@ using static Kernel.Syscalls.Abi.OpenFlags;
 namespace Kernel.Actors.Proc;
 
 /// <summary>The per-process files of /proc, in Linux's formats.</summary>
-internal static class ProcPidFiles
+internal static partial class ProcPidFiles
 {
     private const int RlimitRss = 5, RlimitSigPending = 11;
     private const ulong PfRandomize = 0x400000;
@@ -19,32 +19,6 @@ internal static class ProcPidFiles
     // CAP_LAST_CAP is 40 in Linux 6.1: the full set a root task holds.
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-
-    /// <summary>NUL-terminated strings back to back (cmdline, environ).</summary>
-    public static byte[] Strings(IReadOnlyList<string> strings)
-    {
-        var ms = new MemoryStream();
-        foreach (var s in strings)
-        {
-            var b = Encoding.UTF8.GetBytes(s);
-            ms.Write(b);
-            ms.WriteByte(0);
-        }
-        return ms.ToArray();
-    }
-
-    /// <summary>The auxiliary vector the process started with, as (type, value) pairs ending in AT_NULL.</summary>
-    public static byte[] Auxv(KernelProcess p)
-    {
-        var aux = p.Image?.Auxv ?? [];
-        var b = new byte[(aux.Count + 1) * 16];
-        for (var i = 0; i < aux.Count; i++)
-        {
-            BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(i * 16), aux[i].Type);
-            BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(i * 16 + 8), aux[i].Value);
-        }
-        return b;
-    }
 
     // ---- states ----
 
@@ -93,24 +67,22 @@ internal static class ProcPidFiles
         var zombie = p.ExitStatus is not null;
         var mem = zombie ? default : ProcMemory.Of(p);
         var (ignored, caught) = SignalSets(p);
-        var img = zombie ? null : p.Image;
+        var lay = zombie ? null : p.Mm.Layout;
         // Addresses are shown only to those who may inspect the process, as Linux does.
-        var permitted = img is not null && Procfs.MayAccess(Procfs.CallerCreds, p);
-        var exe = img?.Mappings.Where(m => m.FilePath == img.ExecutablePath).ToArray() ?? [];
-        ulong Min(Func<Loader.VmaInfo, bool> f) => exe.Where(f).Select(m => m.Start).DefaultIfEmpty(0UL).Min();
-        ulong Max(Func<Loader.VmaInfo, bool> f) => exe.Where(f).Select(m => m.End).DefaultIfEmpty(0UL).Max();
-        bool Code(Loader.VmaInfo m) => (m.Prot & Prot.Exec) != 0;
-        bool Data(Loader.VmaInfo m) => (m.Prot & Prot.Write) != 0;
+        var permitted = lay is not null && Procfs.MayAccess(Procfs.CallerCreds, p);
         ulong P(ulong v) => permitted ? v : 0;
+        var self = StatUsage(p, thread, children: false);
+        var reaped = thread is null ? StatUsage(p, null, children: true) : default;
         var fields = new object[]
         {
             id, $"({p.Comm})", State(p, t), p.Ppid, p.Pgid, p.Sid, 0, -1, PfRandomize,
-            0, 0, 0, 0, 0, 0, 0, 0, 20, 0, p.Threads.Count, 0, Ticks((thread?.StartTime) ?? p.StartTime),
+            self.MinorFaults, reaped.MinorFaults, self.MajorFaults, reaped.MajorFaults, 0, 0, 0, 0, 20, 0, p.Threads.Count, 0,
+            Ticks((thread?.StartTime) ?? p.StartTime),
             mem.Size, mem.Rss / AddressSpace.PageSize, p.GetLimit(RlimitRss).Cur,
-            permitted ? Min(Code) : 1UL, permitted ? Max(Code) : 1UL, P(img?.StackPointer ?? 0), 0, 0,
+            permitted ? lay!.StartCode : 1UL, permitted ? lay!.EndCode : 1UL, P(lay?.StartStack ?? 0), 0, 0,
             0, t?.SignalMask ?? 0, ignored, caught, 0, 0, 0, Sigchld, 0, 0, 0, 0, 0, 0,
-            P(Min(Data)), P(Max(Data)), P(p.Mm.BrkStart), P(img?.ArgStart ?? 0), P(img?.ArgEnd ?? 0),
-            P(img?.EnvStart ?? 0), P(img?.EnvEnd ?? 0), zombie ? p.ExitStatus!.Value.WaitStatus : 0,
+            P(lay?.StartData ?? 0), P(lay?.EndData ?? 0), P(lay?.StartBrk ?? 0), P(lay?.ArgStart ?? 0), P(lay?.ArgEnd ?? 0),
+            P(lay?.EnvStart ?? 0), P(lay?.EnvEnd ?? 0), zombie ? p.ExitStatus!.Value.WaitStatus : 0,
         };
         return string.Join(' ', fields.Select(f => Convert.ToString(f, Inv))) + "\n";
     }
@@ -184,7 +156,7 @@ internal static class ProcPidFiles
         Line($"CapPrm:\t{caps.CapPermitted:x16}");
         Line($"CapEff:\t{caps.CapEffective:x16}");
         Line($"CapBnd:\t{caps.CapabilityBound:x16}");
-        Line("CapAmb:\t0000000000000000");
+        Line($"CapAmb:\t{caps.CapAmbient:x16}");
         Line(string.Create(Inv, $"NoNewPrivs:\t{(t?.Settings.NoNewPrivs == true ? 1 : 0)}"));
         Line(string.Create(Inv, $"Seccomp:\t{t?.Settings.SeccompMode ?? 0}"));
         Line(string.Create(Inv, $"Seccomp_filters:\t{t?.Settings.SeccompFilter?.Count ?? 0}"));
@@ -225,7 +197,7 @@ internal static class ProcPidFiles
         Vma? run = null;
         foreach (var v in vmas)
         {
-            if (run is not null && run.End == v.Start && run.Prot == v.Prot && run.Shared == v.Shared && run.Name == v.Name
+            if (run is not null && run.End == v.Start && run.Prot == v.Prot && run.Shared == v.Shared && run.Name == v.Name && run.AnonName == v.AnonName
                 && run.Dev == v.Dev && run.Ino == v.Ino && (v.Ino == 0 || run.Offset + run.Length == v.Offset))
             {
                 run = run with { End = v.End };
@@ -246,12 +218,13 @@ internal static class ProcPidFiles
         sb.Append((v.Prot & Prot.Exec) != 0 ? 'x' : '-');
         sb.Append(v.Shared ? 's' : 'p');
         sb.Append(Inv, $" {v.Offset:x8} {StatInfo.Major(v.Dev):x2}:{StatInfo.Minor(v.Dev):x2} {v.Ino} ");
-        if (v.Name.Length > 0)
+        var name = MapsName(v);
+        if (name.Length > 0)
         {
             // seq_setwidth(25 + 6 * sizeof(void *) - 1) then seq_pad(' '): pad to 72 columns, then one space.
             var width = sb.Length - start;
             if (width < 72) sb.Append(' ', 72 - width);
-            sb.Append(' ').Append(v.Name);
+            sb.Append(' ').Append(name);
         }
         sb.Append('\n');
     }

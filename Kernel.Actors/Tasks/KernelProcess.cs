@@ -13,7 +13,7 @@ public sealed record SignalAction(ulong Handler, ulong Flags, ulong Restorer, ul
 }
 
 /// <summary>A thread group: an address space, open files, filesystem context and credentials shared by its threads.</summary>
-public sealed class KernelProcess : IDeviceOpener, Kernel.Syscalls.Handlers.ILimits
+public sealed partial class KernelProcess : IDeviceOpener, Kernel.Syscalls.Handlers.ILimits
 {
     private readonly List<KernelTask> _threads = [];
     private readonly TaskCompletionSource<ProcessExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -107,7 +107,11 @@ public sealed class KernelProcess : IDeviceOpener, Kernel.Syscalls.Handlers.ILim
             vol += t.VoluntarySwitches;
             invol += t.InvoluntarySwitches;
         }
-        return new Kernel.Syscalls.Usage(KernelTask.Micros(user), KernelTask.Micros(system), ResidentKb(), 0, vol, invol);
+        var (minor, major, input, output) = FaultAndIoCounts();
+        return new Kernel.Syscalls.Usage(KernelTask.Micros(user), KernelTask.Micros(system), ResidentKb(), minor, vol, invol)
+        {
+            MajorFaults = major, InBlocks = input, OutBlocks = output,
+        };
     }
 
     /// <summary>Set by execve: a parent may no longer change the child's process group (EACCES).</summary>

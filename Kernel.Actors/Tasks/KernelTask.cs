@@ -125,7 +125,7 @@ public sealed partial class KernelTask(int tid, KernelProcess process, ICpuConte
 
     public Usage GetUsage(int who) => who switch
     {
-        1 => new Usage(Micros(UserTicks), Micros(SystemTicks), Process.ResidentKb(), 0, VoluntarySwitches, InvoluntarySwitches),
+        1 => ThreadUsage(),
         -1 => Process.ChildrenUsage,
         _ => Process.SelfUsage(),
     };

@@ -111,6 +111,7 @@ public sealed partial class Runner
                 }
                 _process.Mm.SyncStaleCpu(); // a mapped file changed length meanwhile
                 FollowHostNice(task);
+                SwitchUsage(task);
                 var t0 = Stopwatch.GetTimestamp();
                 task.MarkRun(t0, 0);
                 var trap = Stepping(task) ? _process.Mm.Cpu.Step(task.Context) : _process.Mm.Cpu.Run(task.Context);
@@ -429,6 +430,7 @@ public sealed partial class Runner
     {
         if (PtraceThreadExitStop(task, code)) return;
         task.State = TaskState.Exited;
+        EndUsage(task);
         _process.EndedUserTicks += task.UserTicks;
         _process.EndedSystemTicks += task.SystemTicks;
         task.SignalState.Pending.Clear(); // its queued signals' charges go (flush_sigqueue)
@@ -466,6 +468,7 @@ public sealed partial class Runner
             // An ended thread's CPU time stays the process's (times, getrusage), and its queued signals' charges go.
             _process.EndedUserTicks += t.UserTicks;
             _process.EndedSystemTicks += t.SystemTicks;
+            EndUsage(t);
             t.SignalState.Pending.Clear();
             t.FutexWaitingOn = null;
             _runQueue.Remove(t);

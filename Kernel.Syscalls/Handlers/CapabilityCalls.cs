@@ -57,6 +57,7 @@ public static class CapabilityCalls
         p.CapEffective = effective;
         p.CapPermitted = permitted;
         p.CapInheritable = inheritable;
+        p.CapAmbient &= permitted & inheritable; // the ambient set stays within both
         return 0;
     }
 

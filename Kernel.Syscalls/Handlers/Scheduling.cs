@@ -193,7 +193,10 @@ public static partial class Process
         return Environment.TickCount64 / (1000 / ClockTicks);
     }
 
-    [Syscall(165, "getrusage", Support.Partial, "RUSAGE_SELF, RUSAGE_CHILDREN and RUSAGE_THREAD with user and system time, maximum resident size (of guest memory) and context switches; page-fault, I/O and IPC counts are zero.")]
+    [Syscall(165, "getrusage", Support.Full, "RUSAGE_SELF, RUSAGE_CHILDREN (reaped children, as wait4's rusage) and RUSAGE_THREAD with user and system time, maximum resident size (of guest memory), context switches, " +
+        "minor and major page faults and 512-byte blocks read and written: the host kernel's counts for the process's vCPU thread while each task runs (first touches of guest pages, including those the kernel's copies make; " +
+        "host file reads that miss the page cache and pages dirtied by writes; tmpfs I/O is none, as in Linux), so I/O the kernel's actors do on a task's behalf (splice, copy_file_range, AIO) is not counted. " +
+        "ixrss, idrss, isrss, nswap, msgsnd, msgrcv and nsignals are 0, as in Linux.")]
     public static SyscallResult GetRusage(ISyscallContext c)
     {
         var who = c.Int(0);
