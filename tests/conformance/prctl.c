@@ -13,18 +13,7 @@
 #define SYS_NICE 23
 #define SETPCAP 8
 
-static int in_child(void (*body)(void))
-{
-	pid_t pid = fork();
-	if (pid == 0) {
-		body();
-		fflush(stdout);
-		_exit(conf_exit());
-	}
-	int status;
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
-}
+#define in_child run_in_child
 
 static void simple_options(void)
 {

@@ -67,4 +67,21 @@ static inline uint64_t status_caps(const char *label)
 
 #define CAP_BIT(c) (1ULL << (c))
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Runs body in a forked child that exits with its conformance verdict; returns the exit status (100 + a signal). */
+static inline int run_in_child(void (*body)(void))
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		body();
+		fflush(stdout);
+		_exit(conf_exit());
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
+}
+
 #endif

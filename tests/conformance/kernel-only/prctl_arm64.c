@@ -228,16 +228,9 @@ static void set_mm_fields(void)
 
 static void in_child(const char *name, void (*body)(void))
 {
-	pid_t pid = fork();
-	if (pid == 0) {
-		body();
-		fflush(stdout);
-		_exit(conf_exit());
-	}
-	int status;
-	waitpid(pid, &status, 0);
-	printf("%s child: %d\n", name, WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status));
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	int code = run_in_child(body);
+	printf("%s child: %d\n", name, code);
+	if (code != 0)
 		conf_mismatch(name, "0");
 }
 

@@ -199,15 +199,8 @@ static void memory_merge(void)
 
 static void in_child(const char *name, void (*body)(void))
 {
-	pid_t pid = fork();
-	if (pid == 0) {
-		body();
-		fflush(stdout);
-		_exit(conf_exit());
-	}
-	int status;
-	waitpid(pid, &status, 0);
-	printf("%s child: %d\n", name, WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status));
+	int code = run_in_child(body);
+	printf("%s child: %d\n", name, code);
 }
 
 int main(void)
