@@ -144,6 +144,27 @@ public sealed partial class IpcActor
         return count;
     }
 
+    /// <summary>
+    /// Exit or exec dropped <paramref name="mm"/>: each attach in it is a detach by <paramref name="p"/> (shm_close sets
+    /// shm_lpid and shm_dtime), and segments removed while attached go if that was their last attach.
+    /// </summary>
+    internal static void AddressSpaceGone(Sandbox sandbox, KernelProcess p, Mm.AddressSpace mm)
+    {
+        var state = sandbox.Ipc;
+        lock (state.Lock)
+        {
+            var any = false;
+            foreach (var v in mm.Vmas)
+            {
+                if (v.Backing?.Node is not { } node || !ReferenceEquals(node.Fs, IpcState.SegmentFs) || state.SegmentOf(node) is not { } segment) continue;
+                segment.DetachTime = IpcState.Now(sandbox);
+                segment.LastPid = p.Pid;
+                any = true;
+            }
+            if (any) Sweep(sandbox, state.Of(p.Namespaces.Ipc));
+        }
+    }
+
     /// <summary>What /proc and SHM_INFO report as resident: the whole segment once somebody attached it.</summary>
     internal static ulong Resident(ShmSegment s) => s.AttachTime != 0 ? s.PageCount * 4096 : 0;
 

@@ -425,6 +425,7 @@ public sealed class Sandbox : IAsyncDisposable, IProcSandbox
         task.AltStack = (0, 2 /* SS_DISABLE */, 0);
         task.Settings.Name = null; // comm becomes the new program's name
         oldContext.Dispose();
+        IpcActor.AddressSpaceGone(this, p, old); // exec detaches the old image's SysV shm segments
         old.Dispose();
         var files = p.Files;
         foreach (var (fd, entry) in files.All().ToList())

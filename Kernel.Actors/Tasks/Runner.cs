@@ -487,6 +487,7 @@ public sealed partial class Runner
     private void FinishExit()
     {
         if (_process.HasTimers) _process.Timers.Dispose();
+        IpcActor.AddressSpaceGone(_sandbox, _process, _process.Mm); // its SysV shm attaches end with it
         _process.FinalUsage = _process.SelfUsage();
         _process.SharedPending.Clear();
         var status = (_process.ExitStatus ?? ProcessExit.Exited(0)).WaitStatus;

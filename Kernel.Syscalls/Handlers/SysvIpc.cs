@@ -59,7 +59,7 @@ public static partial class SysvIpc
     [Syscall(194, "shmget", Support.Full, "Keys, IPC_PRIVATE, IPC_CREAT and IPC_EXCL, permissions, shmmax/shmall/shmmni; SHM_HUGETLB is backed by ordinary pages.")]
     public static SyscallResult ShmGet(ISyscallContext c) => SyscallResult.Send(new ShmGet(c.Task, c.Int(0), c.Arg(1), c.Int(2)));
 
-    [Syscall(195, "shmctl", Support.Partial, "IPC_STAT, IPC_SET, IPC_RMID (destroyed at the last detach), SHM_LOCK, SHM_UNLOCK, IPC_INFO, SHM_INFO, SHM_STAT, SHM_STAT_ANY; shm_rss counts a segment whole once attached, an exit leaves shm_lpid and shm_dtime as the last shmat or shmdt set them, and SHM_LOCK does not charge RLIMIT_MEMLOCK.")]
+    [Syscall(195, "shmctl", Support.Partial, "IPC_STAT, IPC_SET, IPC_RMID (destroyed at the last detach, shmdt, exit or exec, each setting shm_lpid and shm_dtime), SHM_LOCK, SHM_UNLOCK, IPC_INFO, SHM_INFO, SHM_STAT, SHM_STAT_ANY. Missing: shm_rss counts a segment whole once attached, and SHM_LOCK does not charge RLIMIT_MEMLOCK.")]
     public static SyscallResult ShmCtl(ISyscallContext c) => SyscallResult.Send(new ShmControl(c.Task, c.Int(0), c.Int(1), c.Arg(2)));
 
     [Syscall(196, "shmat", Support.Full, "SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC; pages shared across processes (fork keeps attaches, exit and exec drop them).")]

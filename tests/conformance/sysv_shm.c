@@ -1,5 +1,6 @@
 /* System V shared memory: shmget keys, sizes and limits, shmat (SHM_RDONLY, SHM_RND, SHM_REMAP, fixed addresses),
- * pages shared with a forked child and across separate attaches, shm_nattch through fork, shmdt and exit, IPC_RMID
+ * pages shared with a forked child and across separate attaches, shm_nattch through fork, shmdt and exit (which sets
+ * shm_lpid and shm_dtime as a detach does, also exec), IPC_RMID
  * with destruction at the last detach, SHM_LOCK, the *_INFO and *_STAT commands, a process-shared mutex in a
  * segment, and the errors Linux documents. Every segment made here is removed. */
 #include "conformance.h"
@@ -19,8 +20,62 @@ static unsigned long nattch(int id)
 	return shmctl(id, IPC_STAT, &ds) == 0 ? ds.shm_nattch : 999;
 }
 
-int main(void)
+/* A child attaches the segment and leaves without shmdt: by _exit, or by exec (argv[0] with "exit" runs nothing). */
+static void attach_and_leave(int id, int by_exec)
 {
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (shmat(id, NULL, 0) == (void *)-1)
+			_exit(1);
+		if (by_exec) {
+			char *args[] = {"/proc/self/exe", "exit", NULL};
+			execv("/proc/self/exe", args);
+		}
+		_exit(0);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	struct shmid_ds ds;
+	shmctl(id, IPC_STAT, &ds);
+	printf("%s: exit %d, shm_lpid is the child %d, shm_dtime set %d, nattch %lu\n", by_exec ? "attached, then exec" : "attached, then exit",
+	       WIFEXITED(status) ? WEXITSTATUS(status) : -1, ds.shm_lpid == pid, ds.shm_dtime != 0, (unsigned long)ds.shm_nattch);
+}
+
+static void leaving(void)
+{
+	int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	attach_and_leave(id, 0);
+	attach_and_leave(id, 1);
+	/* Removed while a child holds it: the child's exit is the last detach, and the segment is gone. */
+	int gone = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	int ready[2], go[2];
+	(void)!pipe(ready);
+	(void)!pipe(go);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char c;
+		shmat(gone, NULL, 0);
+		(void)!write(ready[1], "r", 1);
+		(void)!read(go[0], &c, 1);
+		_exit(0);
+	}
+	char c;
+	(void)!read(ready[0], &c, 1);
+	EXPECT_OK("IPC_RMID while the child holds it", shmctl(gone, IPC_RMID, NULL));
+	EXPECT_EQ("  still there, attached once", nattch(gone), 1);
+	(void)!write(go[1], "g", 1);
+	waitpid(pid, NULL, 0);
+	struct shmid_ds ds;
+	EXPECT_ERR("  gone after the child's exit", shmctl(gone, IPC_STAT, &ds), EINVAL);
+	shmctl(id, IPC_RMID, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "exit") == 0)
+		return 0;
 	key_t key = 0x5157c003;
 	EXPECT_ERR("shmget of a key nobody made", shmget(key, 4096, 0600), ENOENT);
 	int k = shmget(key, 10000, IPC_CREAT | IPC_EXCL | 0600);
@@ -188,5 +243,6 @@ int main(void)
 	EXPECT_EQ("another user: EACCES for write, read allowed, EPERM, EPERM, stat allowed", WEXITSTATUS(st), 31);
 	EXPECT_EQ("IPC_RMID", shmctl(s, IPC_RMID, NULL), 0);
 	EXPECT_ERR("IPC_RMID again", shmctl(s, IPC_RMID, NULL), EINVAL);
+	leaving();
 	return conf_exit();
 }
