@@ -8,6 +8,8 @@ public sealed partial class TaskSettings
     public int Nice { get; set; }
     public int Policy { get; set; } = SchedOther;
     public int Priority { get; set; }
+    /// <summary>The real-time priority the thread schedules at: its priority under SCHED_FIFO or SCHED_RR, else 0.</summary>
+    public int RealTimePriority => Policy is SchedFifo or SchedRr ? Priority : 0;
     /// <summary>SCHED_RESET_ON_FORK / SCHED_FLAG_RESET_ON_FORK.</summary>
     public bool ResetOnFork { get; set; }
     public int PdeathSignal { get; set; }

@@ -91,12 +91,17 @@ public sealed partial class KernelTask(int tid, KernelProcess process, ICpuConte
     private long _runningSince;
     private int _runSeq; // odd while the runner changes UserTicks and _runningSince together (a seqlock)
 
-    /// <summary>The runner starts (<paramref name="now"/>) or ends (0, adding the run to UserTicks) a guest run.</summary>
-    internal void MarkRun(long now, long ran)
+    /// <summary>The runner starts a guest run at <paramref name="now"/>.</summary>
+    internal void BeginRun(long now) => UpdateRun(now, 0);
+
+    /// <summary>The runner ends a guest run of <paramref name="ran"/> ticks, which become user time.</summary>
+    internal void EndRun(long ran) => UpdateRun(0, ran);
+
+    private void UpdateRun(long since, long ran)
     {
         Interlocked.Increment(ref _runSeq);
         UserTicks += ran;
-        _runningSince = now;
+        _runningSince = since;
         Interlocked.Increment(ref _runSeq);
     }
 

@@ -31,7 +31,7 @@ public sealed class PiFutexes
         public KernelTask Task { get; } = task;
         public long Wait { get; } = wait;
         /// <summary>SCHED_FIFO/RR priority (higher first); every other policy ranks 0 and waits in arrival order.</summary>
-        public int Priority { get; } = task.Settings.Policy is TaskSettings.SchedFifo or TaskSettings.SchedRr ? task.Settings.Priority : 0;
+        public int Priority { get; } = task.Settings.RealTimePriority;
         /// <summary>The word it waits on, and its address in the waiter's address space (a requeue moves both).</summary>
         public (object, long) Key { get; internal set; } = key;
         public ulong Address { get; internal set; } = address;
@@ -346,7 +346,7 @@ public sealed class PiFutexes
     /// </summary>
     public int EffectivePriority(KernelTask task)
     {
-        var own = task.Settings.Policy is TaskSettings.SchedFifo or TaskSettings.SchedRr ? task.Settings.Priority : 0;
+        var own = task.Settings.RealTimePriority;
         if (!InUse) return own;
         lock (_lock) return Boosted(task, own, 0);
     }
@@ -358,12 +358,7 @@ public sealed class PiFutexes
         foreach (var f in _futexes.Values)
         {
             if (f.Owner != task) continue;
-            foreach (var w in f.Lockers)
-            {
-                var s = w.Task.Settings;
-                var waiter = s.Policy is TaskSettings.SchedFifo or TaskSettings.SchedRr ? s.Priority : 0;
-                best = Math.Max(best, Boosted(w.Task, waiter, depth + 1));
-            }
+            foreach (var w in f.Lockers) best = Math.Max(best, Boosted(w.Task, w.Task.Settings.RealTimePriority, depth + 1));
         }
         return best;
     }

@@ -38,9 +38,6 @@ public sealed partial class Runner
     /// </summary>
     private int RtRank(KernelTask t) => _sandbox.PiFutexes.EffectivePriority(t);
 
-    /// <summary>Whether <paramref name="a"/> must run before <paramref name="b"/> whatever their run times.</summary>
-    private bool Outranks(KernelTask a, KernelTask b) => RtRank(a) > RtRank(b);
-
     /// <summary>A thread ran for <paramref name="ticks"/>: its virtual runtime grows by the time over its weight.</summary>
     private static void Charge(KernelTask task, long ticks)
     {
@@ -54,10 +51,15 @@ public sealed partial class Runner
         foreach (var t in _runQueue)
             if (!ReferenceEquals(t, task) && !IsRealTime(t) && t.Vruntime < min) min = t.Vruntime;
         if (min != long.MaxValue && task.Vruntime < min - SleeperCredit) task.Vruntime = min - SleeperCredit;
-        // A real-time thread does not wait for a fair one's slice to end, nor does a woken fair one go before it.
+        // A real-time thread does not wait for a fair one's slice to end, nor does a woken fair one go before it:
+        // the first of the highest rank goes first.
         var top = _runQueue.First!.Value;
+        var topRank = RtRank(top);
         foreach (var t in _runQueue)
-            if (Outranks(t, top)) top = t;
+        {
+            var rank = RtRank(t);
+            if (rank > topRank) (top, topRank) = (t, rank);
+        }
         if (!ReferenceEquals(top, _runQueue.First.Value))
         {
             _runQueue.Remove(top);
@@ -72,12 +74,13 @@ public sealed partial class Runner
     private bool Reschedule(KernelTask current)
     {
         KernelTask? best = null;
+        var bestRank = 0;
         foreach (var t in _runQueue)
         {
-            if (best is null) { best = t; continue; }
-            if (Outranks(t, best)) best = t;
-            else if (Outranks(best, t)) continue;
-            else if (RtRank(t) > 0)
+            var rank = RtRank(t);
+            if (best is null || rank > bestRank) (best, bestRank) = (t, rank);
+            else if (rank < bestRank) continue;
+            else if (rank > 0)
             {
                 // Equal real-time priority: FIFO keeps the current thread; RR passes to the next in line.
                 if (ReferenceEquals(best, current) && current.Settings.Policy == TaskSettings.SchedRr) best = t;
@@ -87,7 +90,7 @@ public sealed partial class Runner
         if (best is null || ReferenceEquals(best, current)) return false;
         _runQueue.Remove(best);
         _runQueue.AddFirst(best);
-        if (IsRealTime(current) && current.Settings.Policy == TaskSettings.SchedRr)
+        if (current.Settings.Policy == TaskSettings.SchedRr)
         {
             // Its slice is used up: behind the others of its priority.
             _runQueue.Remove(current);

@@ -113,10 +113,10 @@ public sealed partial class Runner
                 FollowHostNice(task);
                 SwitchUsage(task);
                 var t0 = Stopwatch.GetTimestamp();
-                task.MarkRun(t0, 0);
+                task.BeginRun(t0);
                 var trap = Stepping(task) ? _process.Mm.Cpu.Step(task.Context) : _process.Mm.Cpu.Run(task.Context);
                 var t1 = Stopwatch.GetTimestamp();
-                task.MarkRun(0, t1 - t0);
+                task.EndRun(t1 - t0);
                 HandleTrap(task, trap);
                 if (_process.IsExiting) _exitInitiator ??= task;
                 var t2 = Stopwatch.GetTimestamp();

@@ -141,6 +141,8 @@ public static partial class Time
     {
         var clock = c.Int(0);
         var e = ReadTimespec(c, c.Arg(2), out var sec, out var nsec);
+        var absolute = (c.Int(1) & 1) != 0;
+        var remaining = absolute ? 0 : c.Arg(3); // only a relative sleep reports the time left
         if (clock is ClockProcessCputime or ClockThreadCputime or < 0)
         {
             var now = TaskNow(c, clock);
@@ -148,15 +150,11 @@ public static partial class Time
             if (e != Errno.None) return e;
             // posix_cpu_nsleep: a thread's clock cannot be slept on; a process's (its own or another's) can.
             if (clock == ClockThreadCputime || (clock < 0 && (clock & CpuClockPerThread) != 0)) return Errno.EINVAL;
-            var absolute0 = (c.Int(1) & 1) != 0;
-            var target = (absolute0 ? 0 : now) + sec * 1_000_000_000 + nsec;
-            return SleepOnCpuClock(c, clock, target, absolute0 ? 0 : c.Arg(3));
+            return SleepOnCpuClock(c, clock, (absolute ? 0 : now) + sec * 1_000_000_000 + nsec, remaining);
         }
         if (Now(clock) is null) return Errno.EINVAL;
         if (e != Errno.None) return e;
-        var absolute = (c.Int(1) & 1) != 0;
-        var duration = absolute ? UntilAbsolute(c, clock, sec, nsec) : Relative(sec, nsec);
-        return SleepFor(c, duration, absolute ? 0 : c.Arg(3));
+        return SleepFor(c, absolute ? UntilAbsolute(c, clock, sec, nsec) : Relative(sec, nsec), remaining);
     }
 
     private const int CpuClockPerThread = 4; // CPUCLOCK_PERTHREAD_MASK
